@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the sealmail command's files: the invocation context, global
+ * options, store opening, and the command entry points.  Uses only the
+ * public API (sealmail/sealmail.h); never a library-internal header.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sealmail/sealmail.h"
+
+/* sysexits(3) codes, and the verdict codes from SPEC. */
+enum {
+	EXIT_USAGE = 64,
+	EXIT_DATAERR = 65,
+	EXIT_NOINPUT = 66,
+	EXIT_NOUSER = 67,
+	EXIT_SOFTWARE = 70,
+	EXIT_OSERR = 71,
+	EXIT_CANTCREAT = 73,
+	EXIT_IOERR = 74,
+	EXIT_NOPERM = 77,
+	EXIT_CONFIG = 78
+};
+
+struct cli {
+	const char *prog;     /* "sealmail" */
+	const char *command;  /* "id", "book", ... for messages */
+	const char *home;     /* --home, else resolved at store open */
+	bool json;            /* --json */
+	const char *passphrase_file; /* --passphrase-file: key passphrase */
+	const char *password_file;   /* --password-file: PKCS#12 password */
+	sealmail_store *store;
+	sealmail_error err;
+};
+
+/*
+ * Global options, accepted by every command anywhere on its line.  A command
+ * puts CLI_GLOBAL_LONGOPTS at the end of its getopt_long table (before the
+ * terminator) and calls cli_global_option() for values >= OPT_GLOBAL_BASE.
+ */
+enum {
+	OPT_GLOBAL_BASE = 0x1000,
+	OPT_HOME,
+	OPT_JSON,
+	OPT_PASSPHRASE_FILE,
+	OPT_PASSWORD_FILE,
+	OPT_HELP,
+	OPT_LOCAL_BASE = 0x2000 /* commands number their long-only options from here */
+};
+
+#define CLI_GLOBAL_LONGOPTS                                                   \
+	{ "home", required_argument, NULL, OPT_HOME },                        \
+		{ "json", no_argument, NULL, OPT_JSON },                      \
+		{ "passphrase-file", required_argument, NULL,                 \
+		  OPT_PASSPHRASE_FILE },                                      \
+		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE }, \
+	{                                                                     \
+		"help", no_argument, NULL, OPT_HELP                           \
+	}
+
+/*
+ * Handle a global option.  Returns 0 when handled, -1 for OPT_HELP (the
+ * caller prints its usage and returns 0), EXIT_USAGE otherwise.
+ */
+int cli_global_option(struct cli *cli, int c, const char *arg);
+
+/* Open the store (resolving --home, $SEALMAIL_HOME, XDG); 0 or exit code. */
+int cli_open_store(struct cli *cli);
+
+/* Print "sealmail: <message>" for cli->err and return its exit code. */
+int cli_fail(struct cli *cli, int status);
+/* Print "sealmail: <formatted>" and return `code`. */
+int cli_error(struct cli *cli, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Usage error: "sealmail CMD: <formatted>", then a hint; returns 64. */
+int cli_usage_error(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The sysexits code for a library status (one table, main.c). */
+int cli_exit_code(int status);
+
+/* Read a whole small file (certificate, key, PKCS#12) into memory. */
+int cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
+		  size_t *len_out);
+
+/* Commands: argv[0] is the command's name. */
+int cmd_id(struct cli *cli, int argc, char **argv);
+int cmd_account(struct cli *cli, int argc, char **argv);
+int cmd_book(struct cli *cli, int argc, char **argv);
+int cmd_ca(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Global options shared by every command.
+ */
+#include "cli.h"
+
+int
+cli_global_option(struct cli *cli, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_HOME:
+		cli->home = arg;
+		return 0;
+	case OPT_JSON:
+		cli->json = true;
+		return 0;
+	case OPT_PASSPHRASE_FILE:
+		cli->passphrase_file = arg;
+		return 0;
+	case OPT_PASSWORD_FILE:
+		cli->password_file = arg;
+		return 0;
+	case OPT_HELP:
+		return -1;
+	default:
+		return EXIT_USAGE;
+	}
+}

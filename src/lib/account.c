@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* (to be written) */
+#include "internal.h"

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-store OpenSSL library context, and the one place OpenSSL's error
+ * queue is turned into a sealmail_error (crypto_int.h: sm_ossl_error).
+ */
+#include "crypto_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/provider.h>
+
+int
+sm_crypto_new(sm_crypto **out, sealmail_error *err)
+{
+	sm_crypto *c;
+
+	*out = NULL;
+	c = sm_calloc(1, sizeof(*c));
+	if (c == NULL)
+		return sm_error_nomem(err);
+	ERR_clear_error();
+	c->libctx = OSSL_LIB_CTX_new();
+	if (c->libctx == NULL)
+		goto fail;
+	c->deflt = OSSL_PROVIDER_load(c->libctx, "default");
+	if (c->deflt == NULL)
+		goto fail;
+	/*
+	 * The legacy provider lets us read old PKCS#12 files (RC2-40, 3DES)
+	 * and decrypt legacy mail; we never write with its algorithms.  It
+	 * may be missing on a minimal system: then those inputs fail cleanly.
+	 */
+	c->legacy = OSSL_PROVIDER_load(c->libctx, "legacy");
+	ERR_clear_error();
+	*out = c;
+	return SEALMAIL_OK;
+fail:
+	sm_crypto_free(c);
+	return sm_ossl_error(err, SEALMAIL_ERROR, "cannot start OpenSSL");
+}
+
+void
+sm_crypto_free(sm_crypto *c)
+{
+	if (c == NULL)
+		return;
+	if (c->legacy != NULL)
+		(void)OSSL_PROVIDER_unload(c->legacy);
+	if (c->deflt != NULL)
+		(void)OSSL_PROVIDER_unload(c->deflt);
+	OSSL_LIB_CTX_free(c->libctx);
+	sm_free(c);
+}
+
+int
+sm_ossl_error(sealmail_error *err, int code, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char reason[256];
+
+	/* Keep the first (innermost) reason; drop the rest of the queue. */
+	if (e != 0) {
+		const char *r = ERR_reason_error_string(e);
+		if (r != NULL)
+			(void)snprintf(reason, sizeof(reason), "%s", r);
+		else
+			ERR_error_string_n(e, reason, sizeof(reason));
+	}
+	ERR_clear_error();
+	if (e == 0)
+		return sm_error_set(err, code, "%s", what);
+	return sm_error_set(err, code, "%s: %s", what, reason);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The crypto module's internal interface, in sealmail's own types: the only
+ * door to OpenSSL.  Files under src/lib/crypto/ are the only ones that include
+ * <openssl/...>; nothing here exposes an OpenSSL type, and OpenSSL's error
+ * queue is drained into sealmail_error before any function returns.
+ *
+ * cert.c: X.509 certificates (parse, names, usage, chains).
+ * key.c:  private keys (generate, PKCS#8 at rest, PKCS#12 import/export).
+ * cms.c:  CMS signed-data and enveloped-data (signed/encrypted-mail issues).
+ */
+#ifndef SM_CRYPTO_H
+#define SM_CRYPTO_H
+
+#include "../internal.h"
+
+/* Per-store OpenSSL library context (default + legacy providers). */
+typedef struct sm_crypto sm_crypto;
+
+int sm_crypto_new(sm_crypto **out, sealmail_error *err);
+void sm_crypto_free(sm_crypto *crypto);
+
+/* --- certificates (cert.c) -------------------------------------------- */
+
+/* An X.509 certificate with its parsed fields cached.  Opaque. */
+typedef struct sm_cert sm_cert;
+
+/* Hex SHA-256 of the DER: 64 digits and a NUL. */
+#define SM_FINGERPRINT_SIZE 65
+
+/* Usage bits, from keyUsage and extendedKeyUsage. */
+enum {
+	SM_USAGE_SIGN = 1u << 0,    /* digitalSignature or nonRepudiation */
+	SM_USAGE_ENCRYPT = 1u << 1, /* keyEncipherment or keyAgreement */
+	SM_USAGE_EMAIL = 1u << 2,   /* EKU absent, emailProtection or any */
+	SM_USAGE_CA = 1u << 3       /* basicConstraints CA:TRUE */
+};
+
+/* Parse one DER certificate.  EBADDATA when it is not one. */
+int sm_cert_from_der(sm_cert **out,
+		     sm_crypto *crypto,
+		     const unsigned char *der,
+		     size_t len,
+		     sealmail_error *err);
+
+/*
+ * Parse every certificate in `data`: one DER certificate, one or more PEM
+ * certificates (other PEM blocks are skipped), or a PKCS#7/CMS certs-only
+ * bundle (.p7b/.p7c) in DER or PEM.  `*list_out` is an array of `*count_out`
+ * certificates, freed with sm_cert_list_free.  EBADDATA when no certificate
+ * is found or a block is malformed.
+ */
+int sm_cert_list_parse(sm_cert ***list_out,
+		       size_t *count_out,
+		       sm_crypto *crypto,
+		       const unsigned char *data,
+		       size_t len,
+		       sealmail_error *err);
+void sm_cert_list_free(sm_cert **list, size_t count);
+
+/* A new reference to the same certificate (cheap). */
+sm_cert *sm_cert_ref(sm_cert *cert);
+/* Drop a reference; accepts NULL. */
+void sm_cert_free(sm_cert *cert);
+
+/* Borrowed views, valid while the certificate lives. */
+const unsigned char *sm_cert_der(const sm_cert *cert, size_t *len_out);
+const char *sm_cert_fingerprint(const sm_cert *cert); /* hex SHA-256 */
+const char *sm_cert_subject(const sm_cert *cert);     /* RFC 2253 line */
+const char *sm_cert_issuer(const sm_cert *cert);
+const char *sm_cert_common_name(const sm_cert *cert); /* "" if none */
+const char *sm_cert_serial(const sm_cert *cert);      /* hex */
+/* "RSA 2048", "EC P-256", "EC P-384", "Ed25519", ... */
+const char *sm_cert_key_desc(const sm_cert *cert);
+/*
+ * E-mail addresses the certificate names, lower-cased: subjectAltName
+ * rfc822Name entries, else the subject's emailAddress attributes.
+ */
+size_t sm_cert_address_count(const sm_cert *cert);
+const char *sm_cert_address_at(const sm_cert *cert, size_t i);
+bool sm_cert_has_address(const sm_cert *cert, const char *addr);
+int64_t sm_cert_not_before(const sm_cert *cert); /* Unix time */
+int64_t sm_cert_not_after(const sm_cert *cert);
+unsigned int sm_cert_usage(const sm_cert *cert); /* SM_USAGE_* bits */
+bool sm_cert_is_self_signed(const sm_cert *cert);
+
+/* PEM text of the certificate appended to `out`. */
+int sm_cert_pem(const sm_cert *cert, sm_buf *out, sealmail_error *err);
+
+/*
+ * Does `leaf` chain to one of `anchors` (trusted CA certificates), using
+ * `intermediates` as untrusted helpers, checked at time `at` (Unix time;
+ * 0 = now)?  SEALMAIL_OK with `*anchor_out` (borrowed from `anchors`) set
+ * when it does; SEALMAIL_ENOTFOUND when it does not chain (the error says
+ * why in words); other negatives for failures.  Purpose: S/MIME.
+ */
+int sm_cert_chain_verify(const sm_cert *leaf,
+			 sm_cert *const *intermediates,
+			 size_t n_intermediates,
+			 sm_cert *const *anchors,
+			 size_t n_anchors,
+			 int64_t at,
+			 const sm_cert **anchor_out,
+			 sealmail_error *err);
+
+/* --- private keys (key.c) --------------------------------------------- */
+
+/* A private key held in memory; wiped when freed.  Opaque. */
+typedef struct sm_key sm_key;
+
+typedef enum sm_key_type {
+	SM_KEY_RSA2048,
+	SM_KEY_RSA3072,
+	SM_KEY_RSA4096,
+	SM_KEY_P256,
+	SM_KEY_P384
+} sm_key_type;
+
+/* Parse "rsa2048", "rsa3072", "rsa4096", "p256", "p384".  EINVAL if not. */
+int sm_key_type_parse(sm_key_type *out, const char *name, sealmail_error *err);
+
+int sm_key_generate(sm_key **out,
+		    sm_crypto *crypto,
+		    sm_key_type type,
+		    sealmail_error *err);
+void sm_key_free(sm_key *key);
+bool sm_key_matches_cert(const sm_key *key, const sm_cert *cert);
+
+/*
+ * PKCS#8 DER.  With a passphrase, encrypted PBES2 (PBKDF2-HMAC-SHA256,
+ * AES-256-CBC); with NULL, plain.  `out` should be a secret buffer when
+ * the passphrase is NULL.
+ */
+int sm_key_to_pkcs8(const sm_key *key,
+		    const char *passphrase,
+		    sm_buf *out,
+		    sealmail_error *err);
+/* EPASSPHRASE when the passphrase is wrong or missing for an encrypted key. */
+int sm_key_from_pkcs8(sm_key **out,
+		      sm_crypto *crypto,
+		      const unsigned char *der,
+		      size_t len,
+		      const char *passphrase,
+		      sealmail_error *err);
+
+/*
+ * A self-signed S/MIME certificate for `key`: subject CN=name (or the
+ * address) and emailAddress, subjectAltName rfc822Name, extendedKeyUsage
+ * emailProtection, keyUsage digitalSignature+nonRepudiation plus
+ * keyEncipherment (RSA) or keyAgreement (EC), basicConstraints CA:FALSE,
+ * subject key identifier, SHA-256, random 128-bit serial, valid `days`.
+ */
+int sm_cert_self_signed_new(sm_cert **out,
+			    sm_crypto *crypto,
+			    const sm_key *key,
+			    const char *email,
+			    const char *name,
+			    int days,
+			    sealmail_error *err);
+
+/* A digital ID as found in an import file. */
+typedef struct sm_bundle {
+	sm_key *key;     /* NULL when the file held no key */
+	sm_cert *cert;   /* the certificate matching key (or the first leaf) */
+	sm_cert **chain; /* the other certificates */
+	size_t chain_count;
+	char *friendly_name; /* PKCS#12 friendly name, or NULL */
+} sm_bundle;
+
+void sm_bundle_clear(sm_bundle *bundle);
+
+/* True if the data looks like PKCS#12 (DER PFX), before asking a password. */
+bool sm_is_pkcs12(const unsigned char *data, size_t len);
+
+/*
+ * Parse a PKCS#12 file (modern PBES2/AES and legacy 3DES/RC2).  EPASSPHRASE
+ * on a wrong password, EBADDATA on garbage, truncation, or an absurd KDF
+ * iteration count (over 10 000 000).
+ */
+int sm_pkcs12_parse(sm_bundle *out,
+		    sm_crypto *crypto,
+		    const unsigned char *data,
+		    size_t len,
+		    const char *password,
+		    sealmail_error *err);
+
+/*
+ * Parse PEM text holding certificates and/or one private key (PKCS#8,
+ * traditional, or encrypted with `passphrase`).  The bundle may lack a key
+ * or a certificate; the caller decides what it needs.
+ */
+int sm_pem_bundle_parse(sm_bundle *out,
+			sm_crypto *crypto,
+			const unsigned char *data,
+			size_t len,
+			const char *passphrase,
+			sealmail_error *err);
+
+/* True if the PEM text holds an encrypted private key. */
+bool sm_pem_has_encrypted_key(const unsigned char *data, size_t len);
+
+/*
+ * Write a PKCS#12 with key, certificate and chain.  Default: OpenSSL 3's
+ * PBES2/AES-256 with a SHA-256 MAC; `legacy`: PBE-SHA1-3DES for keys and
+ * certificates with a SHA-1 MAC (for gpgsm 2.2 and macOS).
+ */
+int sm_pkcs12_write(const sm_bundle *bundle,
+		    sm_crypto *crypto,
+		    const char *password,
+		    bool legacy,
+		    sm_buf *out,
+		    sealmail_error *err);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Included first by every library file: the public API, allocation that a
+ * test build can make fail, secret wiping, bounded buffers and error setters.
+ * No third-party header may be included here.
+ */
+#ifndef SM_INTERNAL_H
+#define SM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealmail/sealmail.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SM_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SM_PRINTF(f, a)
+#endif
+
+#define SM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Fill `err` (which may be NULL) with `code` and a one-line message, and
+ * return `code`, so that `return sm_error_set(err, ...)` reads naturally.
+ * Control characters in the formatted message are replaced by '?', so text
+ * taken from hostile input can never break the one-line rule.
+ */
+int sm_error_set(sealmail_error *err, int code, const char *fmt, ...)
+	SM_PRINTF(3, 4);
+int sm_error_vset(sealmail_error *err, int code, const char *fmt, va_list ap)
+	SM_PRINTF(3, 0);
+
+/* Out of memory: sets ENOMEM with a fixed message, never allocates. */
+int sm_error_nomem(sealmail_error *err);
+
+/*
+ * Allocation.  All library allocations go through these so that a test build
+ * can fail the Nth one (sm_alloc_fail_after).
+ */
+void *sm_malloc(size_t size);
+void *sm_calloc(size_t count, size_t size);
+void *sm_realloc(void *ptr, size_t size);
+char *sm_strdup(const char *s);
+char *sm_strndup(const char *s, size_t n);
+void sm_free(void *ptr);
+/* Test hook: fail every allocation after `n` more succeed; -1 disables. */
+void sm_alloc_fail_after(long n);
+
+/* Wipe memory in a way the compiler may not remove. */
+void sm_wipe(void *ptr, size_t len);
+/* Wipe a NUL-terminated string and free it; accepts NULL. */
+void sm_free_secret_str(char *s);
+
+/*
+ * A growable byte buffer with a declared maximum (curl's dynbuf).  Always
+ * NUL-terminated after its `len` bytes so text can be used as a C string.
+ * A buffer flagged `secret` is wiped before its memory is released.
+ */
+typedef struct sm_buf {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+	bool secret;
+} sm_buf;
+
+#define SM_BUF_MAX_DEFAULT ((size_t)64 << 20)
+
+void sm_buf_init(sm_buf *buf, size_t max);
+void sm_buf_init_secret(sm_buf *buf, size_t max);
+/* Make room for `extra` more bytes (plus the NUL) without changing len. */
+int sm_buf_reserve(sm_buf *buf, size_t extra, sealmail_error *err);
+int sm_buf_append(sm_buf *buf, const void *data, size_t len, sealmail_error *err);
+int sm_buf_puts(sm_buf *buf, const char *s, sealmail_error *err);
+int sm_buf_printf(sm_buf *buf, sealmail_error *err, const char *fmt, ...)
+	SM_PRINTF(3, 4);
+void sm_buf_reset(sm_buf *buf);
+void sm_buf_free(sm_buf *buf);
+/* Hand the buffer's memory to the caller (NUL-terminated); buf is reset. */
+unsigned char *sm_buf_detach(sm_buf *buf, size_t *len_out);
+
+/* Read a whole small file (certificates, keys) of at most `max` bytes. */
+int sm_read_file(sm_buf *out, const char *path, size_t max, sealmail_error *err);
+
+/*
+ * Write `len` bytes to `path` atomically: a 0600 temporary in the same folder,
+ * fsync, rename.  A failure leaves no file behind.
+ */
+int sm_write_file_atomic(const char *path,
+			 const void *data,
+			 size_t len,
+			 sealmail_error *err);
+
+/* Lower-case an e-mail address in place (ASCII only). */
+void sm_address_lower(char *addr);
+
+/* Hex of `len` bytes into `out` (2*len+1 bytes). */
+void sm_hex(char *out, const unsigned char *data, size_t len);
+
+#endif

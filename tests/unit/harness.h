@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tiny unit-test harness: each test file defines `tests[]` and includes
+ * this header once.  test_assert records file and line and continues; the
+ * run exits non-zero when any assertion failed.  Output is TAP.
+ */
+#ifndef TEST_HARNESS_H
+#define TEST_HARNESS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+static int test_failures;
+static int test_current_failed;
+
+#define test_assert(cond)                                                     \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			(void)printf("#   %s:%d: assertion failed: %s\n",        \
+				     __FILE__, __LINE__, #cond);              \
+			test_current_failed = 1;                              \
+		}                                                             \
+	} while (0)
+
+#define test_assert_int(a, b)                                                 \
+	do {                                                                  \
+		long long a_ = (long long)(a), b_ = (long long)(b);           \
+		if (a_ != b_) {                                               \
+			(void)printf("#   %s:%d: %s == %lld, expected %lld\n",  \
+				     __FILE__, __LINE__, #a, a_, b_);         \
+			test_current_failed = 1;                              \
+		}                                                             \
+	} while (0)
+
+#define test_assert_str(a, b)                                                 \
+	do {                                                                  \
+		const char *a_ = (a), *b_ = (b);                              \
+		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {        \
+			(void)printf("#   %s:%d: %s == \"%s\", expected "      \
+				     "\"%s\"\n",                              \
+				     __FILE__, __LINE__, #a,                  \
+				     a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+			test_current_failed = 1;                              \
+		}                                                             \
+	} while (0)
+
+/* Path of a fresh temporary folder for a test (mkdtemp). */
+static inline const char *
+test_tmpdir(void)
+{
+	static char buf[64];
+	(void)snprintf(buf, sizeof(buf), "/tmp/sealmail-unit-XXXXXX");
+	if (mkdtemp(buf) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	return buf;
+}
+
+static inline int
+test_run(const struct test_case *tests, size_t n, int argc, char **argv)
+{
+	(void)printf("1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) {
+			(void)printf("ok %zu - %s # SKIP not selected\n", i + 1,
+				     tests[i].name);
+			continue;
+		}
+		test_current_failed = 0;
+		tests[i].fn();
+		(void)printf("%s %zu - %s\n",
+			     test_current_failed ? "not ok" : "ok", i + 1,
+			     tests[i].name);
+		test_failures += test_current_failed;
+	}
+	return test_failures == 0 ? 0 : 1;
+}
+
+#define TEST_MAIN(tests)                                                      \
+	int main(int argc, char **argv)                                       \
+	{                                                                     \
+		return test_run(tests, sizeof(tests) / sizeof(tests[0]),      \
+				argc, argv);                                  \
+	}
+
+#endif

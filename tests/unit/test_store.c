@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for store.c: creation, modes, schema, corruption, read-only. */
+#include "db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void
+test_create_modes(void)
+{
+	const char *dir = test_tmpdir();
+	char home[128], db[160];
+	sealmail_store *store = NULL;
+	sealmail_error err = { 0 };
+	struct stat sb;
+
+	(void)snprintf(home, sizeof(home), "%s/home", dir);
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+			SEALMAIL_OK);
+	test_assert(store != NULL);
+	test_assert_int(sealmail_store_schema_version(store), 1);
+	test_assert_str(sealmail_store_home(store), home);
+	test_assert(stat(home, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+	(void)snprintf(db, sizeof(db), "%s/store.db", home);
+	test_assert(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	sealmail_store_free(store);
+
+	/* Reopening keeps the schema and does not migrate again. */
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+			SEALMAIL_OK);
+	test_assert_int(sealmail_store_schema_version(store), 1);
+	sealmail_store_free(store);
+}
+
+static void
+test_no_create(void)
+{
+	const char *dir = test_tmpdir();
+	char home[128];
+	sealmail_store_options opts = SEALMAIL_STORE_OPTIONS_INIT;
+	sealmail_store *store = NULL;
+	sealmail_error err = { 0 };
+
+	(void)snprintf(home, sizeof(home), "%s/missing", dir);
+	opts.flags = SEALMAIL_STORE_NO_CREATE;
+	test_assert_int(sealmail_store_open(&store, home, &opts, &err),
+			SEALMAIL_ENOTFOUND);
+	test_assert(store == NULL);
+	test_assert_int(err.code, SEALMAIL_ENOTFOUND);
+	test_assert(access(home, F_OK) != 0);
+}
+
+static void
+test_corrupt(void)
+{
+	const char *dir = test_tmpdir();
+	char db[160];
+	sealmail_store *store = NULL;
+	sealmail_error err = { 0 };
+	int fd;
+
+	(void)snprintf(db, sizeof(db), "%s/store.db", dir);
+	fd = open(db, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	test_assert(fd >= 0);
+	{
+		static const char junk[] = "this is not a database at all, "
+					   "not even close to one; garbage "
+					   "garbage garbage garbage\n";
+		test_assert(write(fd, junk, sizeof(junk) - 1) ==
+			    (ssize_t)(sizeof(junk) - 1));
+	}
+	(void)close(fd);
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+			SEALMAIL_ECORRUPT);
+	test_assert(strstr(err.message, "damaged") != NULL);
+}
+
+static void
+test_transaction_rollback(void)
+{
+	const char *dir = test_tmpdir();
+	sealmail_store *store = NULL;
+	sealmail_error err = { 0 };
+	sm_stmt *st = NULL;
+
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+			SEALMAIL_OK);
+	test_assert_int(sm_db_begin(store, &err), SEALMAIL_OK);
+	test_assert_int(sm_db_exec(store,
+				   "INSERT INTO contacts(name) VALUES('x')",
+				   &err),
+			SEALMAIL_OK);
+	sm_db_rollback(store);
+	test_assert_int(sm_stmt_prepare(&st, store,
+					"SELECT count(*) FROM contacts", &err),
+			SEALMAIL_OK);
+	test_assert_int(sm_stmt_step(st, &err), SM_STEP_ROW);
+	test_assert_int(sm_stmt_column_int64(st, 0), 0);
+	sm_stmt_free(st);
+	sealmail_store_free(store);
+}
+
+static const struct test_case tests[] = {
+	{ "create_modes", test_create_modes },
+	{ "no_create", test_no_create },
+	{ "corrupt", test_corrupt },
+	{ "transaction_rollback", test_transaction_rollback },
+};
+
+TEST_MAIN(tests)
