@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "prompt.h"
@@ -238,6 +240,21 @@ usage(FILE *f)
 			 "See sealmail(1) and sealmail-COMMAND(1).\n");
 }
 
+/*
+ * sealmail may hold private keys and decrypted mail in memory at any moment:
+ * refuse core dumps and ptrace attachment by other processes of the same
+ * user for the whole run.  Failing to do so is not fatal (e.g. in a
+ * container that forbids prctl), the key handling stays correct.
+ */
+static void
+harden_process(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -247,6 +264,8 @@ main(int argc, char **argv)
 						  { NULL, 0, NULL, 0 } };
 	struct cli cli = { .prog = "sealmail" };
 	int c, rc;
+
+	harden_process();
 
 	/* Global options before the command ("+": stop at the first word). */
 	opterr = 0;

@@ -7,9 +7,11 @@
 #ifndef TEST_HARNESS_H
 #define TEST_HARNESS_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct test_case {
 	const char *name;
@@ -50,17 +52,38 @@ static int test_current_failed;
 		}                                                             \
 	} while (0)
 
-/* Path of a fresh temporary folder for a test (mkdtemp). */
+/* Temporary folders made by test_tmpdir(), removed when the run ends. */
+static char test_tmpdirs[64][64];
+static int test_ntmpdirs;
+
+/*
+ * Path of a fresh temporary folder (mkdtemp), valid for the whole run and
+ * removed with its contents at the end.
+ */
 static inline const char *
 test_tmpdir(void)
 {
-	static char buf[64];
-	(void)snprintf(buf, sizeof(buf), "/tmp/sealmail-unit-XXXXXX");
+	char *buf;
+
+	if (test_ntmpdirs == 64) {
+		(void)printf("Bail out! too many temporary folders\n");
+		exit(1);
+	}
+	buf = test_tmpdirs[test_ntmpdirs++];
+	(void)snprintf(buf, 64, "/tmp/sealmail-unit-XXXXXX");
 	if (mkdtemp(buf) == NULL) {
 		perror("mkdtemp");
 		exit(1);
 	}
 	return buf;
+}
+
+static int
+test_rm(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 static inline int
@@ -80,6 +103,8 @@ test_run(const struct test_case *tests, size_t n, int argc, char **argv)
 			     tests[i].name);
 		test_failures += test_current_failed;
 	}
+	for (int i = 0; i < test_ntmpdirs; i++)
+		(void)nftw(test_tmpdirs[i], test_rm, 16, FTW_DEPTH | FTW_PHYS);
 	return test_failures == 0 ? 0 : 1;
 }
 
