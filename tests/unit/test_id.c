@@ -479,6 +479,107 @@ test_account_settings(void)
 	sealmail_store_free(store);
 }
 
+static void
+test_import_pki(void)
+{
+	struct pass p = {.answer = {NULL, NULL, "test", NULL}};
+	sealmail_store *store = open_store(&p);
+	sealmail_id_import_options opts = SEALMAIL_ID_IMPORT_OPTIONS_INIT;
+	sealmail_id *id = NULL;
+	sealmail_error err = {0};
+	sm_buf p12, crt, key;
+	sm_cert *cert = NULL, **chain = NULL;
+	size_t nchain = 0;
+
+	sm_buf_init(&p12, 1 << 20);
+	sm_buf_init(&crt, 1 << 20);
+	sm_buf_init_secret(&key, 1 << 20);
+	opts.flags = SEALMAIL_ID_NO_PASSPHRASE;
+	opts.data_name = "alice.p12";
+
+	/* A PKCS#12 with the intermediate CA: the chain is kept. */
+	test_assert_int(sm_read_file(&p12,
+	                             SEALMAIL_TEST_DATA
+	                             "/pki/alice@example.org.p12",
+	                             1 << 20, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_id_import(&id, store, p12.data, p12.len, NULL,
+	                                   0, &opts, &err),
+	                SEALMAIL_OK);
+	test_assert_int(p.calls[SEALMAIL_PASSPHRASE_PKCS12_IMPORT], 1);
+	test_assert_str(p.last_what, "alice.p12");
+	if (id != NULL) {
+		test_assert_str(sealmail_id_name(id), "alice");
+		test_assert_int(sealmail_id_key_encrypted(id), 0);
+		test_assert(strcmp(sealmail_id_subject(id),
+		                   sealmail_id_issuer(id)) != 0);
+	}
+	test_assert_int(sm_id_load_signer(&cert, &chain, &nchain, NULL, store,
+	                                  "alice@example.org", &err),
+	                SEALMAIL_OK);
+	test_assert_int(nchain, 1);
+	sm_cert_free(cert);
+	sm_cert_list_free(chain, nchain);
+	sealmail_id_free(id);
+	id = NULL;
+	sm_buf_free(&p12);
+
+	/* No e-mail address. */
+	sm_buf_init(&p12, 1 << 20);
+	opts.data_name = "noemail.p12";
+	test_assert_int(sm_read_file(&p12,
+	                             SEALMAIL_TEST_DATA "/pki/noemail.p12",
+	                             1 << 20, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_id_import(&id, store, p12.data, p12.len, NULL,
+	                                   0, &opts, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(
+	        err.message,
+	        "the certificate in noemail.p12 names no e-mail address");
+
+	/* Certificate and key in two files that do not belong together. */
+	opts.data_name = "bob.crt";
+	opts.key_data_name = "carol.key";
+	test_assert_int(sm_read_file(&crt,
+	                             SEALMAIL_TEST_DATA
+	                             "/pki/bob@example.org.crt",
+	                             1 << 20, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_read_file(&key,
+	                             SEALMAIL_TEST_DATA
+	                             "/pki/carol@example.org.key",
+	                             1 << 20, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_id_import(&id, store, crt.data, crt.len,
+	                                   key.data, key.len, &opts, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message, "the private key in carol.key does not "
+	                             "match the certificate in bob.crt");
+	test_assert_int(sealmail_id_import(&id, store, crt.data, crt.len, NULL,
+	                                   0, &opts, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message, "no private key in bob.crt");
+	sm_buf_free(&key);
+	sm_buf_init_secret(&key, 1 << 20);
+	test_assert_int(sm_read_file(&key,
+	                             SEALMAIL_TEST_DATA
+	                             "/pki/bob@example.org.key",
+	                             1 << 20, &err),
+	                SEALMAIL_OK);
+	opts.key_data_name = "bob.key";
+	test_assert_int(sealmail_id_import(&id, store, crt.data, crt.len,
+	                                   key.data, key.len, &opts, &err),
+	                SEALMAIL_OK);
+	test_assert(id != NULL);
+	sealmail_id_free(id);
+
+	sm_buf_free(&p12);
+	sm_buf_free(&crt);
+	sm_buf_free(&key);
+	sealmail_store_free(store);
+}
+
 static const struct test_case tests[] = {
         {"create_list_lookup", test_create_list_lookup},
         {"create_bad_args", test_create_bad_args},
