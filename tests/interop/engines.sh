@@ -127,6 +127,26 @@ smime_split() {
 	' "$1" "$2"
 }
 
+# smime_tamper MSG TEXT: changes one byte of the signed TEXT in MSG, also
+# inside an opaque (base64 application/pkcs7-mime) message: there the body is
+# decoded, changed and encoded again, headers untouched
+smime_tamper() {
+	if grep -qF -- "$2" "$1"; then
+		smime_flip "$1" "$2"
+		return
+	fi
+	perl -e '
+		use strict; use MIME::Base64;
+		my ($f, $t) = @ARGV; open(my $h, "<:raw", $f) or die; local $/; my $m = <$h>; close $h;
+		my ($hd, $sep, $body) = $m =~ /^(.*?)(\r?\n\r?\n)(.*)$/s or die "no body\n";
+		my $d = decode_base64($body); my $i = index($d, $t);
+		die "smime_tamper: \"$t\" not in $f\n" if $i < 0;
+		substr($d, $i, 1) = chr(ord(substr($d, $i, 1)) + 1);
+		my $b = encode_base64($d); $b =~ s/\n/\r\n/g;
+		open($h, ">:raw", $f) or die; print $h $hd, $sep, $b; close $h;
+	' "$1" "$2"
+}
+
 # smime_flip MSG TEXT: changes one byte of the first occurrence of TEXT in
 # MSG (its first character is replaced by the next letter)
 smime_flip() {
