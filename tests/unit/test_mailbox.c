@@ -89,8 +89,8 @@ static const char mbox_text[] =
         "no newline at the end";
 
 static const char *const mbox_expect[] = {
-        "From: alice@example.org\nSubject: one\n\nbody one\n"
-        "From the start\n>From two quotes\n>Fromage is not escaped\n\n",
+        ("From: alice@example.org\nSubject: one\n\nbody one\n"
+         "From the start\n>From two quotes\n>Fromage is not escaped\n\n"),
         "Subject: two\n\nBody with From x inside\n",
         "Subject: three\n\nno newline at the end",
 };
