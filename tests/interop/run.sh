@@ -68,6 +68,15 @@ sm_protect() {
 	eng_run "$SEALMAIL" protect "$@" -o "$_out" "$_in"
 }
 
+# sm_trust NAME...: adds NAME's certificate to the current home's address
+# book and trusts it
+sm_trust() {
+	for _n in "$@"; do
+		eng_run "$SEALMAIL" book add "$(eng_crt "$_n")" >/dev/null &&
+			eng_run "$SEALMAIL" book trust "$_n" trusted >/dev/null || return 1
+	done
+}
+
 # sm CMD...: runs sealmail
 sm() {
 	"$SEALMAIL" "$@"
