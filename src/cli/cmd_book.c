@@ -98,8 +98,9 @@ print_who(const sealmail_cert *c)
 		if (n > 0)
 			(void)fputs(" ", stdout);
 	}
-	if (n == 0 && name[0] == '\0')
-		(void)fputs("(no address)", stdout);
+	if (n == 0)
+		(void)fputs(name[0] != '\0' ? " (no address)" : "(no address)",
+		            stdout);
 	if (n > 0) {
 		(void)fputs("<", stdout);
 		for (size_t i = 0; i < n; i++) {
@@ -138,6 +139,23 @@ print_line(const char *prefix, const sealmail_cert *c)
 	if (note != NULL)
 		(void)printf(", %s", note);
 	(void)putchar('\n');
+}
+
+/* One line: "<fp16>  SUBJECT  trusted|not trusted[, expired]". */
+static void
+print_ca_line(const char *prefix, const sealmail_cert *c)
+{
+	const char *note = validity_note(c);
+
+	if (prefix != NULL)
+		(void)printf("%s", prefix);
+	(void)printf("%.16s  ", sealmail_cert_fingerprint(c));
+	out_text(stdout, sealmail_cert_subject(c));
+	(void)printf("  %s%s%s\n",
+	             sealmail_cert_trust(c) == SEALMAIL_TRUST_TRUSTED
+	                     ? "trusted"
+	                     : "not trusted",
+	             note != NULL ? ", " : "", note != NULL ? note : "");
 }
 
 static void
@@ -323,9 +341,9 @@ add_files(struct cli *cli, struct book_args *a, bool ca)
 			const sealmail_cert *c = sealmail_cert_list_at(l, k);
 			bool added = sealmail_cert_added(c);
 			if (ca)
-				print_line(added ? "added CA: "
-				                 : "CA already present: ",
-				           c);
+				print_ca_line(added ? "added CA: "
+				                    : "CA already present: ",
+				              c);
 			else
 				print_line(added ? "added: "
 				                 : "already in the book: ",
@@ -496,19 +514,8 @@ ca_list(struct cli *cli, struct book_args *a)
 	} else if (sealmail_cert_list_count(l) == 0) {
 		(void)printf("no CA certificates\n");
 	} else {
-		for (size_t i = 0; i < sealmail_cert_list_count(l); i++) {
-			const sealmail_cert *c = sealmail_cert_list_at(l, i);
-			const char *note = validity_note(c);
-			(void)printf("%.16s  ", sealmail_cert_fingerprint(c));
-			out_text(stdout, sealmail_cert_subject(c));
-			(void)printf("  %s%s%s\n",
-			             sealmail_cert_trust(c) ==
-			                             SEALMAIL_TRUST_TRUSTED
-			                     ? "trusted"
-			                     : "not trusted",
-			             note != NULL ? ", " : "",
-			             note != NULL ? note : "");
-		}
+		for (size_t i = 0; i < sealmail_cert_list_count(l); i++)
+			print_ca_line(NULL, sealmail_cert_list_at(l, i));
 	}
 	sealmail_cert_list_free(l);
 	return 0;
