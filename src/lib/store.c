@@ -154,8 +154,15 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 				    "the store in %s is read-only",
 				    store->home);
 	if ((rc & 0xff) == SQLITE_CANTOPEN) {
-		/* A read-only folder or file system: name the store and why. */
+		/*
+		 * Usually a read-only folder or file system, where SQLite
+		 * cannot create its WAL files: name the store and why.
+		 */
 		int e = store->db != NULL ? sqlite3_system_errno(store->db) : 0;
+		if (access(store->home, W_OK) != 0)
+			return sm_error_set(err, status,
+					    "the store in %s is read-only: %s",
+					    store->home, strerror(errno));
 		return sm_error_set(err, status,
 				    "cannot open the store in %s%s%s",
 				    store->home, e != 0 ? ": " : "",

@@ -586,6 +586,7 @@ static const struct test_case tests[] = {
         {"export_import_roundtrip", test_export_import_roundtrip},
         {"internal", test_internal},
         {"account_settings", test_account_settings},
+        {"import_pki", test_import_pki},
 };
 
 TEST_MAIN(tests)
