@@ -52,7 +52,15 @@ run openssl pkcs8 -inform DER -nocrypt -in "$TMP/k.der"
 expect_out_lacks "PRIVATE KEY"
 run openssl asn1parse -inform DER -in "$TMP/k.der"
 expect_exit 0
-expect_out_contains "PBES2"
+expect_out_contains ":PBES2"
+expect_out_contains ":PBKDF2"
+expect_out_contains ":hmacWithSHA256"
+expect_out_contains ":aes-256-cbc"
+# As PEM, the blob is an ENCRYPTED PRIVATE KEY, and the passphrase opens it.
+run openssl pkcs8 -inform DER -in "$TMP/k.der" -passin "file:$TMP/pp" -topk8 \
+	-v2 aes256 -passout pass:reexport
+expect_exit 0
+expect_out_contains "BEGIN ENCRYPTED PRIVATE KEY"
 run openssl pkcs8 -inform DER -in "$TMP/k.der" -passin pass:wrong
 [ "$rc" -ne 0 ] || fail "openssl read the key with a wrong passphrase"
 run openssl pkcs8 -inform DER -in "$TMP/k.der" -passin "file:$TMP/pp"
