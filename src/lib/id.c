@@ -152,24 +152,28 @@ row_load(id_row *r, sealmail_store *store, int64_t rowid, sealmail_error *err)
 	               sm_stmt_column_text(st, 0));
 	blob = sm_stmt_column_blob(st, 1, &len);
 	rc = sm_cert_from_der(&r->cert, crypto, blob, len, err);
-	if (rc != SEALMAIL_OK) {
+	if (rc == SEALMAIL_EBADDATA) {
 		rc = sm_error_set(err, SEALMAIL_ECORRUPT,
 		                  "the store holds a damaged certificate for "
 		                  "digital ID %s",
 		                  r->fingerprint);
 		goto out;
 	}
+	if (rc != SEALMAIL_OK)
+		goto out;
 	blob = sm_stmt_column_blob(st, 2, &len);
 	if (blob != NULL && len > 0) {
 		rc = sm_cert_list_parse(&r->chain, &r->nchain, crypto, blob,
 		                        len, err);
-		if (rc != SEALMAIL_OK) {
+		if (rc == SEALMAIL_EBADDATA) {
 			rc = sm_error_set(err, SEALMAIL_ECORRUPT,
 			                  "the store holds a damaged chain for "
 			                  "digital ID %s",
 			                  r->fingerprint);
 			goto out;
 		}
+		if (rc != SEALMAIL_OK)
+			goto out;
 	}
 	blob = sm_stmt_column_blob(st, 3, &len);
 	rc = sm_buf_append(&r->key, blob, len, err);
@@ -1476,12 +1480,12 @@ sm_id_own_certs(sm_cert ***out,
 		}
 		der = sm_stmt_column_blob(st, 0, &len);
 		rc = sm_cert_from_der(&cert, crypto, der, len, err);
-		if (rc != SEALMAIL_OK) {
+		if (rc == SEALMAIL_EBADDATA)
 			rc = sm_error_set(err, SEALMAIL_ECORRUPT,
 			                  "the store holds a damaged "
 			                  "certificate of a digital ID");
+		if (rc != SEALMAIL_OK)
 			break;
-		}
 		certs[count++] = cert;
 	}
 	sm_stmt_free(st);

@@ -580,6 +580,93 @@ test_import_pki(void)
 	sealmail_store_free(store);
 }
 
+/*
+ * Fail each allocation in turn in the read paths and a settings change:
+ * every failure is a clean ENOMEM (ASan reports any leak), and the call
+ * succeeds once allocations do.
+ */
+static void
+test_alloc_failures(void)
+{
+	struct pass p = {.answer = {NULL}};
+	sealmail_store *store = open_store(&p);
+	sealmail_error err = {0};
+	sealmail_ids *ids = NULL;
+	sealmail_accounts *accounts = NULL;
+	sealmail_id *id = NULL;
+	sm_cert **own = NULL;
+	size_t nown = 0;
+	int rc = SEALMAIL_ERROR;
+	long n;
+
+	test_assert_int(
+	        create(store, "f@example.org", SEALMAIL_ID_NO_PASSPHRASE, NULL),
+	        SEALMAIL_OK);
+	test_assert_int(
+	        create(store, "g@example.org", SEALMAIL_ID_NO_PASSPHRASE, NULL),
+	        SEALMAIL_OK);
+	for (n = 0; n < 10000; n++) {
+		sm_alloc_fail_after(n);
+		rc = sealmail_id_list(&ids, store, &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+		test_assert(ids == NULL);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	test_assert(n > 10); /* the failures were reached */
+	test_assert_int(sealmail_id_list_count(ids), 2);
+	sealmail_id_list_free(ids);
+
+	for (n = 0; n < 10000; n++) {
+		sm_alloc_fail_after(n);
+		rc = sealmail_account_list(&accounts, store, &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	test_assert_int(sealmail_account_list_count(accounts), 2);
+	sealmail_account_list_free(accounts);
+
+	for (n = 0; n < 10000; n++) {
+		sm_alloc_fail_after(n);
+		rc = sealmail_id_lookup(&id, store, "g@example.org", &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	sealmail_id_free(id);
+
+	for (n = 0; n < 10000; n++) {
+		sm_alloc_fail_after(n);
+		rc = sm_id_own_certs(&own, &nown, store, &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	test_assert_int(nown, 2);
+	sm_cert_list_free(own, nown);
+
+	for (n = 0; n < 10000; n++) {
+		sm_alloc_fail_after(n);
+		rc = sealmail_account_set(store, "g@example.org", "cipher",
+		                          "aes-256-gcm", &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	sealmail_store_free(store);
+}
+
 static const struct test_case tests[] = {
         {"create_list_lookup", test_create_list_lookup},
         {"create_bad_args", test_create_bad_args},
@@ -587,6 +674,7 @@ static const struct test_case tests[] = {
         {"internal", test_internal},
         {"account_settings", test_account_settings},
         {"import_pki", test_import_pki},
+        {"alloc_failures", test_alloc_failures},
 };
 
 TEST_MAIN(tests)
