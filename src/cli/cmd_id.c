@@ -240,6 +240,31 @@ show(struct cli *cli, const sealmail_id *id)
 	}
 }
 
+/*
+ * cli_fail, plus what to do when no passphrase or password could be asked
+ * (no terminal): the store says "no passphrase given for <what>".
+ */
+static int
+id_fail(struct cli *cli, int rc)
+{
+	static const char prefix[] = "no passphrase given for ";
+	const char *m = cli->err.message, *what, *hint;
+
+	if (rc != SEALMAIL_EPASSPHRASE ||
+	    strncmp(m, prefix, sizeof(prefix) - 1) != 0)
+		return cli_fail(cli, rc);
+	what = m + sizeof(prefix) - 1;
+	if (strncmp(what, "the new digital ID", 18) == 0)
+		hint = "give --passphrase-file FILE, or --no-passphrase to "
+		       "store the key unencrypted";
+	else if (strncmp(what, "the digital ID", 14) == 0 ||
+	         strncmp(what, "the private key", 15) == 0)
+		hint = "give --passphrase-file FILE";
+	else
+		hint = "give --password-file FILE";
+	return cli_error(cli, cli_exit_code(rc), "%s: %s", m, hint);
+}
+
 static int
 id_create(struct cli *cli, struct id_args *a)
 {
@@ -262,7 +287,7 @@ id_create(struct cli *cli, struct id_args *a)
 		return rc;
 	rc = sealmail_id_create(&id, cli->store, a->email, &opts, &cli->err);
 	if (rc != SEALMAIL_OK)
-		return cli_fail(cli, rc);
+		return id_fail(cli, rc);
 	show(cli, id);
 	sealmail_id_free(id);
 	return 0;
@@ -291,7 +316,7 @@ id_import(struct cli *cli, struct id_args *a)
 	if (rc == 0) {
 		rc = sealmail_id_import(&id, cli->store, data, len, key,
 		                        key_len, &opts, &cli->err);
-		rc = rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
+		rc = rc == SEALMAIL_OK ? 0 : id_fail(cli, rc);
 	}
 	if (key != NULL) {
 		explicit_bzero(key, key_len);
@@ -428,7 +453,7 @@ id_export(struct cli *cli, struct id_args *a)
 		rc = sealmail_output_commit(output, &cli->err);
 	sealmail_output_free(output);
 	sealmail_id_free(id);
-	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
+	return rc == SEALMAIL_OK ? 0 : id_fail(cli, rc);
 }
 
 static int

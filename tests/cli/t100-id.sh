@@ -70,10 +70,15 @@ expect_out_contains "BEGIN PRIVATE KEY"
 begin_test "id create without a passphrase source fails and stores nothing"
 run sealmail --home "$H" id list --json
 before=$out
-run sealmail --home "$H" id create --email carol@example.org
+# setsid: no controlling terminal, so no prompt even when run from one.
+run setsid -w "$SEALMAIL" --home "$H" id create --email carol@example.org
 expect_exit 77
-expect_one_line_err
-expect_err_contains "carol@example.org"
+expect_err "sealmail: no passphrase given for the new digital ID for carol@example.org: give --passphrase-file FILE, or --no-passphrase to store the key unencrypted"
+run setsid -w "$SEALMAIL" --home "$H" --password-file "$TMP/pp" id export alice@example.org --p12 "$TMP/x.p12"
+expect_exit 0
+run setsid -w "$SEALMAIL" --home "$H" id import "$TMP/x.p12" --no-passphrase
+expect_exit 77
+expect_err "sealmail: no passphrase given for $TMP/x.p12: give --password-file FILE"
 run sealmail --home "$H" id list --json
 [ "$out" = "$before" ] || fail "the store changed"
 
@@ -152,6 +157,12 @@ run sealmail --home "$H" --passphrase-file "$TMP/bad-pp" --password-file "$TMP/p
 	id export "$BOB" --p12 "$TMP/bob.p12"
 expect_exit 77
 expect_err "sealmail: wrong passphrase for the digital ID for bob@example.org"
+[ ! -e "$TMP/bob.p12" ] || fail "a file was written"
+
+begin_test "id export --p12 with no terminal and no passphrase file"
+run setsid -w "$SEALMAIL" --home "$H" --password-file "$TMP/pw" id export "$BOB" --p12 "$TMP/bob.p12"
+expect_exit 77
+expect_err "sealmail: no passphrase given for the digital ID for bob@example.org: give --passphrase-file FILE"
 [ ! -e "$TMP/bob.p12" ] || fail "a file was written"
 
 begin_test "id delete"
