@@ -8,8 +8,11 @@
 #ifndef SEALMAIL_TRANSPORT_H
 #define SEALMAIL_TRANSPORT_H
 
+#include <stdbool.h>
+
 #include "common.h"
 #include "io.h"
+#include "store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +132,54 @@ sealmail_mailbox_fetch(const char *name,
                        const sealmail_transport_options *opts,
                        sealmail_output *out,
                        sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/** The folder, inside the store, that keeps sent messages that could not
+ * be stored in the Sent mailbox (a Maildir). */
+#define SEALMAIL_UNSAVED_SENT_FOLDER "unsaved-sent"
+
+/** What happened to the Sent copy in sealmail_mail_submit(). */
+typedef struct sealmail_submit_result {
+	/** True when the Sent copy was stored in the `sent` mailbox. */
+	bool stored_in_sent;
+	/**
+	 * True when storing it in `sent` failed and the copy was kept in the
+	 * store's SEALMAIL_UNSAVED_SENT_FOLDER instead; `sent_error` says why.
+	 */
+	bool kept_locally;
+	/** The Sent mailbox URL or Maildir file, or the local file. */
+	char where[1024];
+	/** Why the append to `sent` failed (when kept_locally). */
+	sealmail_error sent_error;
+} sealmail_submit_result;
+
+/**
+ * Submit the (already protected) message from `msg` over SMTP like
+ * sealmail_smtp_send(), then append the same bytes to the `sent` mailbox
+ * (NULL: no Sent copy).  The message is spooled once to an unlinked file in
+ * the store's folder so that it can be read twice.
+ *
+ * When the submission fails nothing is stored anywhere and the status is
+ * the submission's.  When it succeeds but the Sent append fails, the copy
+ * goes to the store's SEALMAIL_UNSAVED_SENT_FOLDER Maildir, `result` says
+ * so and where, and the status is still SEALMAIL_OK: the message was sent,
+ * and it is never lost.
+ *
+ * @param result  filled in on SEALMAIL_OK
+ * @return SEALMAIL_OK; the submission's status; SEALMAIL_EIO when neither
+ *         the Sent mailbox nor the local folder could keep the copy (the
+ *         message was sent; `err` says so)
+ */
+SEALMAIL_EXTERN(int)
+sealmail_mail_submit(sealmail_store *store,
+                     const char *smtp_url,
+                     const char *sent,
+                     const sealmail_transport_options *opts,
+                     const char *from,
+                     const char *const *rcpt,
+                     size_t nrcpt,
+                     sealmail_input *msg,
+                     sealmail_submit_result *result,
+                     sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,4 +383,139 @@ sealmail_mailbox_fetch(const char *name,
 		return rc == SEALMAIL_OK ? sealmail_output_commit(out, err)
 		                         : rc;
 	}
+}
+
+/* ---- submit and keep a Sent copy ---- */
+
+static char *
+path_join_home(const char *home)
+{
+	size_t len = strlen(home) + sizeof(SEALMAIL_UNSAVED_SENT_FOLDER) + 2;
+	char *s = sm_malloc(len);
+
+	if (s != NULL)
+		(void)snprintf(s, len, "%s/%s", home,
+		               SEALMAIL_UNSAVED_SENT_FOLDER);
+	return s;
+}
+
+/* Copy `in` to an unlinked file in `dir`; returns its fd at offset 0. */
+static int
+spool(const char *dir, sealmail_input *in, int *fd_out, sealmail_error *err)
+{
+	size_t len = strlen(dir) + 32;
+	char *tmp = sm_malloc(len);
+	sealmail_output *out = NULL;
+	int fd, rc;
+
+	*fd_out = -1;
+	if (tmp == NULL)
+		return sm_error_nomem(err);
+	(void)snprintf(tmp, len, "%s/.spool-XXXXXX", dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = sm_error_set(err, SEALMAIL_EIO,
+		                  "cannot spool the message in %s: %s", dir,
+		                  strerror(errno));
+		sm_free(tmp);
+		return rc;
+	}
+	(void)unlink(tmp);
+	sm_free(tmp);
+	rc = sealmail_output_new_fd(&out, fd, err);
+	if (rc == SEALMAIL_OK)
+		rc = copy_input(in, out, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_commit(out, err);
+	sealmail_output_free(out);
+	if (rc == SEALMAIL_OK && lseek(fd, 0, SEEK_SET) != 0)
+		rc = sm_error_set(err, SEALMAIL_EIO, "spooled message: %s",
+		                  strerror(errno));
+	if (rc != SEALMAIL_OK) {
+		(void)close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	return SEALMAIL_OK;
+}
+
+/* A fresh input reading `fd` from the start. */
+static int
+rewind_input(sealmail_input **in, int fd, sealmail_error *err)
+{
+	*in = NULL;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return sm_error_set(err, SEALMAIL_EIO, "spooled message: %s",
+		                    strerror(errno));
+	return sealmail_input_new_fd(in, fd, err);
+}
+
+int
+sealmail_mail_submit(sealmail_store *store,
+                     const char *smtp_url,
+                     const char *sent,
+                     const sealmail_transport_options *opts,
+                     const char *from,
+                     const char *const *rcpt,
+                     size_t nrcpt,
+                     sealmail_input *msg,
+                     sealmail_submit_result *result,
+                     sealmail_error *err)
+{
+	const char *home;
+	sealmail_input *in = NULL;
+	char *local = NULL;
+	int fd = -1, rc;
+
+	assert(store != NULL && smtp_url != NULL && from != NULL &&
+	       msg != NULL && result != NULL);
+	memset(result, 0, sizeof(*result));
+	home = sealmail_store_home(store);
+	rc = spool(home, msg, &fd, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+
+	rc = rewind_input(&in, fd, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_smtp_send(smtp_url, opts, from, rcpt, nrcpt, in,
+		                        err);
+	sealmail_input_free(in);
+	in = NULL;
+	if (rc != SEALMAIL_OK || sent == NULL)
+		goto out;
+
+	rc = rewind_input(&in, fd, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_mailbox_append(sent, opts, in, result->where,
+		                             sizeof(result->where),
+		                             &result->sent_error);
+	sealmail_input_free(in);
+	in = NULL;
+	if (rc == SEALMAIL_OK) {
+		result->stored_in_sent = true;
+		goto out;
+	}
+
+	/* Sent, but not stored in Sent: keep it in the store. */
+	local = path_join_home(home);
+	if (local == NULL) {
+		rc = sm_error_nomem(err);
+		goto out;
+	}
+	rc = rewind_input(&in, fd, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_mailbox_append(local, NULL, in, result->where,
+		                             sizeof(result->where), err);
+	sealmail_input_free(in);
+	if (rc == SEALMAIL_OK)
+		result->kept_locally = true;
+	else
+		rc = sm_error_set(err, SEALMAIL_EIO,
+		                  "the message was sent, but neither %s nor "
+		                  "%s could keep a copy: %s",
+		                  sent, local, result->sent_error.message);
+out:
+	sm_free(local);
+	(void)close(fd);
+	return rc;
 }

@@ -387,6 +387,45 @@ test_base64_chain(void)
 	free(in);
 }
 
+/* Each allocation failing in turn: ENOMEM, nothing leaked (ASan). */
+static void
+test_alloc_failures(void)
+{
+	static const char *const files[] = {"signed-stream.der",
+	                                    "auth-gcm.der"};
+
+	for (size_t i = 0; i < SM_ARRAY_SIZE(files); i++) {
+		size_t len;
+		unsigned char *in = slurp(files[i], &len);
+		int rc = SEALMAIL_ENOMEM;
+		long n;
+
+		for (n = 0; n < 200 && rc != SEALMAIL_OK; n++) {
+			sm_cms_reader *r = NULL;
+			sealmail_error err = {0};
+			size_t clen;
+			sm_buf der;
+
+			sm_alloc_fail_after(n);
+			rc = read_all(in, len, 1 << 20, 65536, &r, NULL, 0,
+			              &clen, &err);
+			if (rc == SEALMAIL_OK) {
+				sm_buf_init(&der, 1 << 20);
+				rc = sm_cms_reader_detached_der(r, &der, &err);
+				sm_buf_free(&der);
+			}
+			sm_alloc_fail_after(-1);
+			test_assert(rc == SEALMAIL_OK || rc == SEALMAIL_ENOMEM);
+			if (rc != SEALMAIL_OK)
+				test_assert_int(err.code, SEALMAIL_ENOMEM);
+			sm_cms_reader_free(r);
+		}
+		test_assert_int(rc, SEALMAIL_OK);
+		test_assert(n > 5); /* reader, buffer, fields, DER pieces */
+		free(in);
+	}
+}
+
 /* Every proper prefix fails cleanly with EBADDATA. */
 static void
 test_truncations(void)
@@ -900,6 +939,7 @@ static const struct test_case tests[] = {
         {"samples", test_samples},
         {"foreach", test_foreach},
         {"base64_chain", test_base64_chain},
+        {"alloc_failures", test_alloc_failures},
         {"truncations", test_truncations},
         {"corruption", test_corruption},
         {"hostile", test_hostile},

@@ -7,6 +7,9 @@
  */
 #include "sealmail/transport.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -251,9 +254,143 @@ test_local_mailboxes(void)
 	sealmail_input_free(in);
 }
 
+static int
+count_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	(void)closedir(d);
+	return n;
+}
+
+static void
+test_submit_and_keep(void)
+{
+	sealmail_transport_options o = SEALMAIL_TRANSPORT_OPTIONS_INIT;
+	const char *rcpt[] = {"bob@example.org"};
+	const char *bad[] = {"nobody@example.org"};
+	const char *home = test_tmpdir();
+	char smtp[100], sent[100], dead[100], token[80], msg[200], dir[200];
+	sealmail_submit_result r;
+	sealmail_store *store = NULL;
+	sealmail_input *in = NULL;
+	sealmail_error err;
+	seen s;
+	sm_buf b;
+
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	if (store == NULL)
+		return;
+	o.ca_file = env_ca;
+	o.user = "alice@example.org";
+	o.password = "alice-pw";
+	(void)snprintf(smtp, sizeof(smtp), "smtps://127.0.0.1:%d", port_smtps);
+	(void)snprintf(sent, sizeof(sent), "imaps://127.0.0.1:%d/Sent",
+	               port_imaps);
+	(void)snprintf(dead, sizeof(dead), "imaps://127.0.0.1:1/Sent");
+	(void)snprintf(token, sizeof(token), "submit-%ld-%d", (long)time(NULL),
+	               (int)getpid());
+	(void)snprintf(msg, sizeof(msg), "Subject: %s\r\n\r\nbody\r\n", token);
+	(void)snprintf(dir, sizeof(dir), "%s/%s/new", home,
+	               SEALMAIL_UNSAVED_SENT_FOLDER);
+
+	/* Sent and stored in Sent. */
+	test_assert_int(sealmail_input_new_memory(&in, msg, strlen(msg), &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_mail_submit(store, smtp, sent, &o,
+	                                     "alice@example.org", rcpt, 1, in,
+	                                     &r, &err),
+	                SEALMAIL_OK);
+	sealmail_input_free(in);
+	test_assert(r.stored_in_sent && !r.kept_locally);
+	test_assert_str(r.where, sent);
+	memset(&s, 0, sizeof(s));
+	s.token = token;
+	test_assert_int(
+	        sealmail_mailbox_foreach(sent, &o, find_token, &s, &err),
+	        SEALMAIL_OK);
+	test_assert(s.name[0] != '\0');
+
+	/* The SMTP server refuses: nothing kept anywhere. */
+	test_assert_int(sealmail_input_new_memory(&in, msg, strlen(msg), &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_mail_submit(store, smtp, dead, &o,
+	                                     "alice@example.org", bad, 1, in,
+	                                     &r, &err),
+	                SEALMAIL_EIO);
+	sealmail_input_free(in);
+	test_assert(strstr(err.message, "550") != NULL);
+	test_assert(!r.stored_in_sent && !r.kept_locally);
+	test_assert_int(count_in(dir), -1);
+
+	/* Sent, but the IMAP server is gone: kept in the store. */
+	test_assert_int(sealmail_input_new_memory(&in, msg, strlen(msg), &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_mail_submit(store, smtp, dead, &o,
+	                                     "alice@example.org", rcpt, 1, in,
+	                                     &r, &err),
+	                SEALMAIL_OK);
+	sealmail_input_free(in);
+	test_assert(!r.stored_in_sent && r.kept_locally);
+	test_assert(strncmp(r.where, dir, strlen(dir)) == 0);
+	test_assert(strstr(r.sent_error.message, "imaps://127.0.0.1:1") !=
+	            NULL);
+	test_assert_int(count_in(dir), 1);
+	test_assert_int(fetch(r.where, NULL, &b, &err), SEALMAIL_OK);
+	test_assert_str((char *)b.data, msg);
+	sm_buf_free(&b);
+
+	/* No Sent mailbox asked for. */
+	test_assert_int(sealmail_input_new_memory(&in, msg, strlen(msg), &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_mail_submit(store, smtp, NULL, &o,
+	                                     "alice@example.org", rcpt, 1, in,
+	                                     &r, &err),
+	                SEALMAIL_OK);
+	sealmail_input_free(in);
+	test_assert(!r.stored_in_sent && !r.kept_locally);
+	test_assert_int(count_in(dir), 1);
+	sealmail_store_free(store);
+
+	/* Neither Sent nor the local folder can keep it: said loudly. */
+	home = test_tmpdir();
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	if (store == NULL)
+		return;
+	(void)snprintf(dir, sizeof(dir), "%s/%s", home,
+	               SEALMAIL_UNSAVED_SENT_FOLDER);
+	{
+		FILE *f = fopen(dir, "w"); /* a file where the folder goes */
+
+		test_assert(f != NULL);
+		if (f != NULL)
+			(void)fclose(f);
+	}
+	test_assert_int(sealmail_input_new_memory(&in, msg, strlen(msg), &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_mail_submit(store, smtp, dead, &o,
+	                                     "alice@example.org", rcpt, 1, in,
+	                                     &r, &err),
+	                SEALMAIL_EIO);
+	sealmail_input_free(in);
+	test_assert(strstr(err.message, "the message was sent, but neither") ==
+	            err.message);
+	sealmail_store_free(store);
+}
+
 static const struct test_case tests[] = {
         {"send_iterate_fetch_imap", test_send_iterate_fetch_imap},
         {"local_mailboxes", test_local_mailboxes},
+        {"submit_and_keep", test_submit_and_keep},
 };
 
 int
