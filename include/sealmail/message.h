@@ -20,9 +20,11 @@ enum {
 	SEALMAIL_PROTECT_NONE = 0,
 	SEALMAIL_PROTECT_SIGN = 1u << 0,    /**< sign */
 	SEALMAIL_PROTECT_ENCRYPT = 1u << 1, /**< encrypt (issue 4) */
-	SEALMAIL_PROTECT_CLEAR = 1u << 2,   /**< clear signing, overrides the account */
-	SEALMAIL_PROTECT_OPAQUE = 1u << 3,  /**< opaque signing, overrides the account */
-	SEALMAIL_PROTECT_PSS = 1u << 4      /**< RSA-PSS signatures */
+	SEALMAIL_PROTECT_CLEAR =
+	        1u << 2, /**< clear signing, overrides the account */
+	SEALMAIL_PROTECT_OPAQUE =
+	        1u << 3, /**< opaque signing, overrides the account */
+	SEALMAIL_PROTECT_PSS = 1u << 4 /**< RSA-PSS signatures */
 };
 
 #define SEALMAIL_PROTECT_OPTIONS_VERSION 1
@@ -34,11 +36,14 @@ typedef struct sealmail_protect_options {
 	const char *from;
 } sealmail_protect_options;
 
-#define SEALMAIL_PROTECT_OPTIONS_INIT { SEALMAIL_PROTECT_OPTIONS_VERSION, 0, NULL }
+#define SEALMAIL_PROTECT_OPTIONS_INIT                     \
+	{                                                 \
+		SEALMAIL_PROTECT_OPTIONS_VERSION, 0, NULL \
+	}
 
 SEALMAIL_EXTERN(int)
 sealmail_protect_options_init(sealmail_protect_options *opts,
-			      unsigned int version) SEALMAIL_WARN_UNUSED;
+                              unsigned int version) SEALMAIL_WARN_UNUSED;
 
 /**
  * Protect the message read from `in` and write the result to `out` (not
@@ -48,10 +53,10 @@ sealmail_protect_options_init(sealmail_protect_options *opts,
  */
 SEALMAIL_EXTERN(int)
 sealmail_message_protect(sealmail_store *store,
-			 sealmail_input *in,
-			 sealmail_output *out,
-			 const sealmail_protect_options *opts,
-			 sealmail_error *err) SEALMAIL_WARN_UNUSED;
+                         sealmail_input *in,
+                         sealmail_output *out,
+                         const sealmail_protect_options *opts,
+                         sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 /** Flags of sealmail_open_options. */
 enum {
@@ -69,11 +74,14 @@ typedef struct sealmail_open_options {
 	unsigned int flags;   /**< SEALMAIL_OPEN_* */
 } sealmail_open_options;
 
-#define SEALMAIL_OPEN_OPTIONS_INIT { SEALMAIL_OPEN_OPTIONS_VERSION, 0 }
+#define SEALMAIL_OPEN_OPTIONS_INIT               \
+	{                                        \
+		SEALMAIL_OPEN_OPTIONS_VERSION, 0 \
+	}
 
 SEALMAIL_EXTERN(int)
 sealmail_open_options_init(sealmail_open_options *opts,
-			   unsigned int version) SEALMAIL_WARN_UNUSED;
+                           unsigned int version) SEALMAIL_WARN_UNUSED;
 
 /**
  * Examine the message read from `in`.  On SEALMAIL_OK `*report_out` is the
@@ -85,11 +93,11 @@ sealmail_open_options_init(sealmail_open_options *opts,
  */
 SEALMAIL_EXTERN(int)
 sealmail_message_open(sealmail_report **report_out,
-		      sealmail_store *store,
-		      sealmail_input *in,
-		      sealmail_output *readable,
-		      const sealmail_open_options *opts,
-		      sealmail_error *err) SEALMAIL_WARN_UNUSED;
+                      sealmail_store *store,
+                      sealmail_input *in,
+                      sealmail_output *readable,
+                      const sealmail_open_options *opts,
+                      sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

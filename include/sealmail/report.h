@@ -25,18 +25,18 @@ typedef struct sealmail_signature sealmail_signature;
 
 /** The worst finding; the values are `sealmail open`'s exit codes. */
 typedef enum sealmail_verdict {
-	SEALMAIL_VERDICT_GOOD = 0,          /**< all good, or nothing to check */
-	SEALMAIL_VERDICT_WARNING = 1,       /**< e.g. signer not trusted */
-	SEALMAIL_VERDICT_DANGER = 2,        /**< e.g. altered, From mismatch */
+	SEALMAIL_VERDICT_GOOD = 0,    /**< all good, or nothing to check */
+	SEALMAIL_VERDICT_WARNING = 1, /**< e.g. signer not trusted */
+	SEALMAIL_VERDICT_DANGER = 2,  /**< e.g. altered, From mismatch */
 	SEALMAIL_VERDICT_CANNOT_DECRYPT = 3 /**< not for any of my IDs */
 } sealmail_verdict;
 
 /** What the cryptography says about one signature. */
 typedef enum sealmail_sig_state {
-	SEALMAIL_SIG_VALID = 0,      /**< the content is exactly what was signed */
-	SEALMAIL_SIG_ALTERED = 1,    /**< the content changed after signing */
-	SEALMAIL_SIG_BAD = 2,        /**< the signature itself does not verify */
-	SEALMAIL_SIG_NO_CERT = 3,    /**< signer certificate not available */
+	SEALMAIL_SIG_VALID = 0,   /**< the content is exactly what was signed */
+	SEALMAIL_SIG_ALTERED = 1, /**< the content changed after signing */
+	SEALMAIL_SIG_BAD = 2,     /**< the signature itself does not verify */
+	SEALMAIL_SIG_NO_CERT = 3, /**< signer certificate not available */
 	SEALMAIL_SIG_UNSUPPORTED = 4 /**< algorithm not supported */
 } sealmail_sig_state;
 
@@ -52,9 +52,9 @@ typedef enum sealmail_rewrite {
 
 /** How much of the message signatures cover. */
 typedef enum sealmail_coverage {
-	SEALMAIL_COVERAGE_NONE = 0,    /**< nothing is signed */
-	SEALMAIL_COVERAGE_FULL = 1,    /**< every part is inside a signature */
-	SEALMAIL_COVERAGE_PARTIAL = 2  /**< some parts are not signed */
+	SEALMAIL_COVERAGE_NONE = 0,   /**< nothing is signed */
+	SEALMAIL_COVERAGE_FULL = 1,   /**< every part is inside a signature */
+	SEALMAIL_COVERAGE_PARTIAL = 2 /**< some parts are not signed */
 } sealmail_coverage;
 
 /** Schema version of the JSON document (docs/json.md). */
@@ -160,8 +160,8 @@ sealmail_report_encryption_recipient_at(const sealmail_report *r, size_t i);
  */
 SEALMAIL_EXTERN(int)
 sealmail_report_write_json(const sealmail_report *r,
-			   sealmail_output *out,
-			   sealmail_error *err) SEALMAIL_WARN_UNUSED;
+                           sealmail_output *out,
+                           sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 SEALMAIL_EXTERN(void) sealmail_report_free(sealmail_report *r);
 

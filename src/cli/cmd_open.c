@@ -18,18 +18,17 @@ static void
 usage(FILE *f)
 {
 	(void)fprintf(f, "usage: sealmail open [--json] [-o OUT] [--add-cert] "
-			 "[--ack] [FILE|-]\n");
+	                 "[--ack] [FILE|-]\n");
 }
 
-static const char *const severity_words[] = { "note", "warning", "danger",
-					      "cannot decrypt" };
+static const char *const severity_words[] = {"note", "warning", "danger",
+                                             "cannot decrypt"};
 static const char *const state_words[] = {
-	"the content is exactly what was signed",
-	"this message was changed after it was signed",
-	"the signature is not valid",
-	"cannot be checked: the signer's certificate is not available",
-	"cannot be checked: algorithm not supported"
-};
+        "the content is exactly what was signed",
+        "this message was changed after it was signed",
+        "the signature is not valid",
+        "cannot be checked: the signer's certificate is not available",
+        "cannot be checked: algorithm not supported"};
 
 static void
 line(const char *label, const char *value)
@@ -60,17 +59,17 @@ print_signature(const sealmail_signature *s)
 	line("  trust:       ", sealmail_signature_trust_words(s));
 	out_time(when, sizeof(when), sealmail_signature_signing_time(s));
 	(void)printf("  signed:      %s\n",
-		     sealmail_signature_signing_time(s) != 0 ? when
-							     : "(no time)");
+	             sealmail_signature_signing_time(s) != 0 ? when
+	                                                     : "(no time)");
 	(void)printf("  certificate: %s when signed, %s now\n",
-		     sealmail_signature_valid_at_signing(s) ? "valid"
-							    : "NOT valid",
-		     sealmail_signature_valid_now(s) ? "valid" : "not valid");
+	             sealmail_signature_valid_at_signing(s) ? "valid"
+	                                                    : "NOT valid",
+	             sealmail_signature_valid_now(s) ? "valid" : "not valid");
 	(void)printf("  sender:      %s\n",
-		     sealmail_signature_from_matches(s)
-			     ? "the From address is named by the certificate"
-			     : "the From address is NOT named by the "
-			       "certificate");
+	             sealmail_signature_from_matches(s)
+	                     ? "the From address is named by the certificate"
+	                     : "the From address is NOT named by the "
+	                       "certificate");
 }
 
 static void
@@ -93,19 +92,19 @@ print_report(const sealmail_report *r)
 		    strcmp(sealmail_report_finding_code(r, i), "altered") == 0)
 			continue;
 		(void)printf(
-			"%s: ",
-			severity_words[sealmail_report_finding_severity(r, i)]);
+		        "%s: ",
+		        severity_words[sealmail_report_finding_severity(r, i)]);
 		out_text(stdout, sealmail_report_finding_text(r, i));
 		(void)fputc('\n', stdout);
 	}
 	if (sealmail_report_acknowledged(r))
 		(void)printf("note: you acknowledged that this message was "
-			     "changed; the warning is silenced for it\n");
+		             "changed; the warning is silenced for it\n");
 	(void)printf("verdict: %s\n",
-		     v == SEALMAIL_VERDICT_GOOD	     ? "good"
-		     : v == SEALMAIL_VERDICT_WARNING ? "warning"
-		     : v == SEALMAIL_VERDICT_DANGER  ? "danger"
-						     : "cannot decrypt");
+	             v == SEALMAIL_VERDICT_GOOD      ? "good"
+	             : v == SEALMAIL_VERDICT_WARNING ? "warning"
+	             : v == SEALMAIL_VERDICT_DANGER  ? "danger"
+	                                             : "cannot decrypt");
 }
 
 static int
@@ -142,12 +141,11 @@ int
 cmd_open(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "add-cert", no_argument, NULL, OPT_ADD_CERT },
-		{ "ack", no_argument, NULL, OPT_ACK },
-		{ "output", required_argument, NULL, 'o' },
-		CLI_GLOBAL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+	        {"add-cert", no_argument, NULL, OPT_ADD_CERT},
+	        {"ack", no_argument, NULL, OPT_ACK},
+	        {"output", required_argument, NULL, 'o'},
+	        CLI_GLOBAL_LONGOPTS,
+	        {NULL, 0, NULL, 0}};
 	sealmail_open_options opts = SEALMAIL_OPEN_OPTIONS_INIT;
 	sealmail_input *in = NULL;
 	sealmail_output *out = NULL;
@@ -170,7 +168,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 			break;
 		case '?':
 			return cli_usage_error(cli, "unknown option '%s'",
-					       argv[optind - 1]);
+			                       argv[optind - 1]);
 		default:
 			rc = cli_global_option(cli, c, optarg);
 			if (rc == -1) {
@@ -193,7 +191,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 		rc = sealmail_output_new_path(&out, outpath, &cli->err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_message_open(&report, cli->store, in, out, &opts,
-					   &cli->err);
+		                           &cli->err);
 	sealmail_input_free(in);
 	if (rc == SEALMAIL_OK && out != NULL)
 		rc = sealmail_output_commit(out, &cli->err);

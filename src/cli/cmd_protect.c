@@ -21,10 +21,9 @@ enum {
 static void
 usage(FILE *f)
 {
-	(void)fprintf(f,
-		      "usage: sealmail protect --sign [--clear|--opaque] "
-		      "[--pss] [--from ADDR]\n"
-		      "                        [-o OUT] [FILE|-]\n");
+	(void)fprintf(f, "usage: sealmail protect --sign [--clear|--opaque] "
+	                 "[--pss] [--from ADDR]\n"
+	                 "                        [-o OUT] [FILE|-]\n");
 }
 
 /* Input from FILE or standard input ("-" or none). */
@@ -48,16 +47,15 @@ int
 cmd_protect(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "sign", no_argument, NULL, OPT_SIGN },
-		{ "encrypt", no_argument, NULL, OPT_ENCRYPT },
-		{ "clear", no_argument, NULL, OPT_CLEAR },
-		{ "opaque", no_argument, NULL, OPT_OPAQUE },
-		{ "pss", no_argument, NULL, OPT_PSS },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "output", required_argument, NULL, 'o' },
-		CLI_GLOBAL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+	        {"sign", no_argument, NULL, OPT_SIGN},
+	        {"encrypt", no_argument, NULL, OPT_ENCRYPT},
+	        {"clear", no_argument, NULL, OPT_CLEAR},
+	        {"opaque", no_argument, NULL, OPT_OPAQUE},
+	        {"pss", no_argument, NULL, OPT_PSS},
+	        {"from", required_argument, NULL, OPT_FROM},
+	        {"output", required_argument, NULL, 'o'},
+	        CLI_GLOBAL_LONGOPTS,
+	        {NULL, 0, NULL, 0}};
 	sealmail_protect_options opts = SEALMAIL_PROTECT_OPTIONS_INIT;
 	sealmail_input *in = NULL;
 	sealmail_output *out = NULL;
@@ -91,7 +89,7 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 			break;
 		case '?':
 			return cli_usage_error(cli, "unknown option '%s'",
-					       argv[optind - 1]);
+			                       argv[optind - 1]);
 		default:
 			rc = cli_global_option(cli, c, optarg);
 			if (rc == -1) {
@@ -108,8 +106,8 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "give --sign");
 	if ((opts.flags & SEALMAIL_PROTECT_CLEAR) &&
 	    (opts.flags & SEALMAIL_PROTECT_OPAQUE))
-		return cli_usage_error(cli,
-				       "--clear and --opaque exclude each other");
+		return cli_usage_error(
+		        cli, "--clear and --opaque exclude each other");
 	rc = cli_open_store(cli);
 	if (rc != 0)
 		return rc;
@@ -122,7 +120,7 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		rc = sealmail_output_new_fd(&out, STDOUT_FILENO, &cli->err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_message_protect(cli->store, in, out, &opts,
-					      &cli->err);
+		                              &cli->err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_commit(out, &cli->err);
 	sealmail_output_free(out);

@@ -16,8 +16,8 @@
 #include <gmime/gmime.h>
 
 enum {
-	MEM_MAX = 1 << 20,        /* sources this small stay in memory */
-	HEADER_MAX = 1 << 20,     /* a header block larger is refused */
+	MEM_MAX = 1 << 20,    /* sources this small stay in memory */
+	HEADER_MAX = 1 << 20, /* a header block larger is refused */
 	CHUNK = 64 * 1024
 };
 
@@ -60,8 +60,8 @@ tmp_fd(sealmail_error *err)
 	}
 	if (fd < 0)
 		return sm_error_set(err, SEALMAIL_EIO,
-				    "cannot make a temporary file: %s",
-				    strerror(errno));
+		                    "cannot make a temporary file: %s",
+		                    strerror(errno));
 	return fd;
 }
 
@@ -76,8 +76,8 @@ write_all(int fd, const void *data, size_t len, sealmail_error *err)
 			continue;
 		if (n <= 0)
 			return sm_error_set(err, SEALMAIL_EIO,
-					    "cannot write a temporary file: %s",
-					    strerror(errno));
+			                    "cannot write a temporary file: %s",
+			                    strerror(errno));
 		p += n;
 		len -= (size_t)n;
 	}
@@ -99,9 +99,9 @@ sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err)
 
 int
 sm_mime_source_append(sm_mime_source *s,
-		      const void *data,
-		      size_t len,
-		      sealmail_error *err)
+                      const void *data,
+                      size_t len,
+                      sealmail_error *err)
 {
 	int rc;
 
@@ -147,12 +147,12 @@ sm_mime_source_append_cb(const void *buf, size_t len, void *payload)
 
 int
 sm_mime_source_new(sm_mime_source **out,
-		   sealmail_input *in,
-		   sealmail_error *err)
+                   sealmail_input *in,
+                   sealmail_error *err)
 {
 	unsigned char *buf = sm_malloc(CHUNK);
 	int rc = buf == NULL ? sm_error_nomem(err)
-			     : sm_mime_source_new_empty(out, err);
+	                     : sm_mime_source_new_empty(out, err);
 
 	while (rc == SEALMAIL_OK) {
 		long n = sealmail_input_read(in, buf, CHUNK, err);
@@ -173,9 +173,9 @@ sm_mime_source_new(sm_mime_source **out,
 
 int
 sm_mime_source_new_memory(sm_mime_source **out,
-			  const void *data,
-			  size_t len,
-			  sealmail_error *err)
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err)
 {
 	int rc = sm_mime_source_new_empty(out, err);
 
@@ -196,10 +196,10 @@ sm_mime_source_size(const sm_mime_source *s)
 
 long
 sm_mime_source_read(sm_mime_source *s,
-		    off_t off,
-		    void *buf,
-		    size_t len,
-		    sealmail_error *err)
+                    off_t off,
+                    void *buf,
+                    size_t len,
+                    sealmail_error *err)
 {
 	ssize_t n;
 
@@ -216,18 +216,18 @@ sm_mime_source_read(sm_mime_source *s,
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return sm_error_set(err, SEALMAIL_EIO,
-				    "cannot read a temporary file: %s",
-				    strerror(errno));
+		                    "cannot read a temporary file: %s",
+		                    strerror(errno));
 	return (long)n;
 }
 
 int
 sm_mime_source_copy(sm_mime_source *s,
-		    off_t start,
-		    off_t end,
-		    sm_mime_write_fn write,
-		    void *payload,
-		    sealmail_error *err)
+                    off_t start,
+                    off_t end,
+                    sm_mime_write_fn write,
+                    void *payload,
+                    sealmail_error *err)
 {
 	unsigned char *buf;
 	int rc = SEALMAIL_OK;
@@ -236,19 +236,21 @@ sm_mime_source_copy(sm_mime_source *s,
 		if (end <= start)
 			return SEALMAIL_OK;
 		rc = write(s->mem + start, (size_t)(end - start), payload);
-		return rc == SEALMAIL_OK ? rc
-					 : sm_error_set(err, rc, "write failed");
+		return rc == SEALMAIL_OK
+		               ? rc
+		               : sm_error_set(err, rc, "write failed");
 	}
 	buf = sm_malloc(CHUNK);
 	if (buf == NULL)
 		return sm_error_nomem(err);
 	while (rc == SEALMAIL_OK && start < end) {
-		size_t want = end - start > CHUNK ? CHUNK : (size_t)(end - start);
+		size_t want =
+		        end - start > CHUNK ? CHUNK : (size_t)(end - start);
 		long n = sm_mime_source_read(s, start, buf, want, err);
 		if (n <= 0) {
 			rc = n < 0 ? (int)n
-				   : sm_error_set(err, SEALMAIL_EIO,
-						  "source ended early");
+			           : sm_error_set(err, SEALMAIL_EIO,
+			                          "source ended early");
 			break;
 		}
 		rc = write(buf, (size_t)n, payload);
@@ -279,7 +281,7 @@ source_gstream(sm_mime_source *s, off_t start, off_t end)
 
 	if (s->fd < 0) {
 		base = g_mime_stream_mem_new_with_buffer(
-			(const char *)s->mem + start, (size_t)(end - start));
+		        (const char *)s->mem + start, (size_t)(end - start));
 		return base;
 	}
 	base = g_mime_stream_fs_new(dup(s->fd));
@@ -360,8 +362,11 @@ sink_new(sm_mime_write_fn write, void *payload)
  * line.  Reads at most HEADER_MAX bytes.
  */
 static int
-header_end(off_t *out, sm_mime_source *src, off_t start, off_t end,
-	   sealmail_error *err)
+header_end(off_t *out,
+           sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_error *err)
 {
 	unsigned char buf[4096];
 	off_t pos = start;
@@ -370,12 +375,13 @@ header_end(off_t *out, sm_mime_source *src, off_t start, off_t end,
 
 	while (pos < end) {
 		long n;
-		size_t want = end - pos > (off_t)sizeof(buf) ? sizeof(buf)
-							      : (size_t)(end - pos);
+		size_t want = end - pos > (off_t)sizeof(buf)
+		                      ? sizeof(buf)
+		                      : (size_t)(end - pos);
 		if (pos - start > HEADER_MAX)
 			return sm_error_set(err, SEALMAIL_EBADDATA,
-					    "a header block is larger than "
-					    "1 MiB");
+			                    "a header block is larger than "
+			                    "1 MiB");
 		n = sm_mime_source_read(src, pos, buf, want, err);
 		if (n <= 0)
 			return n < 0 ? (int)n : SEALMAIL_EIO;
@@ -418,8 +424,8 @@ copy_str(char *dst, size_t size, const char *src)
 static void
 entity_facts(sm_mime_entity *e, GMimeObject *obj)
 {
-	GMimeContentType *ct = obj != NULL ? g_mime_object_get_content_type(obj)
-					   : NULL;
+	GMimeContentType *ct =
+	        obj != NULL ? g_mime_object_get_content_type(obj) : NULL;
 	const char *enc;
 
 	if (ct == NULL) {
@@ -432,14 +438,14 @@ entity_facts(sm_mime_entity *e, GMimeObject *obj)
 		g_free(mt);
 	}
 	copy_str(e->boundary, sizeof(e->boundary),
-		 g_mime_content_type_get_parameter(ct, "boundary"));
+	         g_mime_content_type_get_parameter(ct, "boundary"));
 	copy_lower(e->protocol, sizeof(e->protocol),
-		   g_mime_content_type_get_parameter(ct, "protocol"));
+	           g_mime_content_type_get_parameter(ct, "protocol"));
 	copy_lower(e->smime_type, sizeof(e->smime_type),
-		   g_mime_content_type_get_parameter(ct, "smime-type"));
+	           g_mime_content_type_get_parameter(ct, "smime-type"));
 	if (GMIME_IS_PART(obj))
 		copy_str(e->filename, sizeof(e->filename),
-			 g_mime_part_get_filename(GMIME_PART(obj)));
+		         g_mime_part_get_filename(GMIME_PART(obj)));
 	enc = g_mime_object_get_header(obj, "Content-Transfer-Encoding");
 	if (enc != NULL) {
 		while (*enc == ' ' || *enc == '\t')
@@ -459,23 +465,23 @@ message_facts(sm_mime_entity *e, GMimeMessage *msg)
 		InternetAddress *a = internet_address_list_get_address(from, i);
 		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
 			copy_lower(e->from, sizeof(e->from),
-				   internet_address_mailbox_get_addr(
-					   INTERNET_ADDRESS_MAILBOX(a)));
+			           internet_address_mailbox_get_addr(
+			                   INTERNET_ADDRESS_MAILBOX(a)));
 			break;
 		}
 	}
 	copy_str(e->subject, sizeof(e->subject),
-		 g_mime_message_get_subject(msg));
+	         g_mime_message_get_subject(msg));
 	entity_facts(e, g_mime_message_get_mime_part(msg));
 }
 
 int
 sm_mime_entity_parse(sm_mime_entity *e,
-		     sm_mime_source *src,
-		     off_t start,
-		     off_t end,
-		     bool message,
-		     sealmail_error *err)
+                     sm_mime_source *src,
+                     off_t start,
+                     off_t end,
+                     bool message,
+                     sealmail_error *err)
 {
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -496,8 +502,8 @@ sm_mime_entity_parse(sm_mime_entity *e,
 	parser = g_mime_parser_new_with_stream(stream);
 	g_object_unref(stream);
 	if (message) {
-		GMimeMessage *msg = g_mime_parser_construct_message(parser,
-								    NULL);
+		GMimeMessage *msg =
+		        g_mime_parser_construct_message(parser, NULL);
 		if (msg != NULL) {
 			message_facts(e, msg);
 			g_object_unref(msg);
@@ -569,7 +575,7 @@ ranges_push(ranges *r, off_t a, off_t b, sealmail_error *err)
 typedef struct mpscan {
 	const sm_mime_entity *ent;
 	size_t blen, max;
-	off_t child;  /* start of the current child, -1 before the first */
+	off_t child;   /* start of the current child, -1 before the first */
 	bool at_start; /* the next byte starts a line */
 	bool prev_cr;  /* the last line break was CRLF */
 	bool closed;
@@ -578,8 +584,12 @@ typedef struct mpscan {
 
 /* One line (or a piece of an over-long one) at offset `off`. */
 static int
-mp_line(mpscan *m, off_t off, const unsigned char *p, size_t len, bool nl,
-	sealmail_error *err)
+mp_line(mpscan *m,
+        off_t off,
+        const unsigned char *p,
+        size_t len,
+        bool nl,
+        sealmail_error *err)
 {
 	bool was_start = m->at_start;
 	size_t body = len;
@@ -598,9 +608,9 @@ mp_line(mpscan *m, off_t off, const unsigned char *p, size_t len, bool nl,
 			rc = ranges_push(&m->r, m->child, cend, err);
 			if (rc == SEALMAIL_OK && m->r.n > m->max)
 				rc = sm_error_set(err, SEALMAIL_EBADDATA,
-						  "a multipart has more than "
-						  "%zu parts",
-						  m->max);
+				                  "a multipart has more than "
+				                  "%zu parts",
+				                  m->max);
 		}
 		m->child = off + (off_t)len + (nl ? 1 : 0);
 		m->closed = k == 2;
@@ -614,13 +624,13 @@ mp_line(mpscan *m, off_t off, const unsigned char *p, size_t len, bool nl,
 
 int
 sm_mime_multipart_children(off_t **ranges_out,
-			   size_t *count_out,
-			   sm_mime_source *src,
-			   const sm_mime_entity *ent,
-			   size_t max,
-			   sealmail_error *err)
+                           size_t *count_out,
+                           sm_mime_source *src,
+                           const sm_mime_entity *ent,
+                           size_t max,
+                           sealmail_error *err)
 {
-	mpscan m = { .ent = ent, .max = max, .child = -1, .at_start = true };
+	mpscan m = {.ent = ent, .max = max, .child = -1, .at_start = true};
 	unsigned char *buf;
 	size_t have = 0;
 	off_t buf_off = ent->body_start;
@@ -631,7 +641,7 @@ sm_mime_multipart_children(off_t **ranges_out,
 	m.blen = strlen(ent->boundary);
 	if (m.blen == 0 || m.blen > 70)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "a multipart has no valid boundary");
+		                    "a multipart has no valid boundary");
 	buf = sm_malloc(CHUNK);
 	if (buf == NULL)
 		return sm_error_nomem(err);
@@ -643,7 +653,7 @@ sm_mime_multipart_children(off_t **ranges_out,
 			want = (size_t)(ent->end - next);
 		if (want > 0) {
 			long n = sm_mime_source_read(src, next, buf + have,
-						     want, err);
+			                             want, err);
 			if (n <= 0) {
 				rc = n < 0 ? (int)n : SEALMAIL_EIO;
 				break;
@@ -654,11 +664,11 @@ sm_mime_multipart_children(off_t **ranges_out,
 		while (rc == SEALMAIL_OK && !m.closed && pos < have) {
 			unsigned char *nl = memchr(buf + pos, '\n', have - pos);
 			size_t len = nl != NULL ? (size_t)(nl - (buf + pos))
-						: have - pos;
+			                        : have - pos;
 			if (nl == NULL && !last && pos > 0)
 				break; /* complete it with the next read */
 			rc = mp_line(&m, buf_off + (off_t)pos, buf + pos, len,
-				     nl != NULL, err);
+			             nl != NULL, err);
 			pos += len + (nl != NULL ? 1 : 0);
 		}
 		memmove(buf, buf + pos, have - pos);
@@ -674,8 +684,8 @@ sm_mime_multipart_children(off_t **ranges_out,
 	sm_free(buf);
 	if (rc == SEALMAIL_OK && m.r.n == 0)
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
-				  "a multipart has no part (boundary not "
-				  "found)");
+		                  "a multipart has no part (boundary not "
+		                  "found)");
 	if (rc != SEALMAIL_OK) {
 		sm_free(m.r.v);
 		return rc;
@@ -695,9 +705,9 @@ buf_write_cb(const void *data, size_t len, void *payload)
 
 int
 sm_mime_decode_body(sm_buf *out,
-		    sm_mime_source *src,
-		    const sm_mime_entity *ent,
-		    sealmail_error *err)
+                    sm_mime_source *src,
+                    const sm_mime_entity *ent,
+                    sealmail_error *err)
 {
 	GMimeContentEncoding enc;
 	GMimeStream *in, *filtered;
@@ -714,7 +724,7 @@ sm_mime_decode_body(sm_buf *out,
 	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
 		GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
 		(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered),
-					       f);
+		                               f);
 		g_object_unref(f);
 	}
 	n = g_mime_stream_write_to_stream(in, filtered);
@@ -727,10 +737,10 @@ sm_mime_decode_body(sm_buf *out,
 		g_object_unref(sink);
 		if (st == SEALMAIL_ENOMEM)
 			return sm_error_set(err, SEALMAIL_EBADDATA,
-					    "a part is larger than %zu bytes",
-					    out->max);
+			                    "a part is larger than %zu bytes",
+			                    out->max);
 		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
-				    "cannot decode a part");
+		                    "cannot decode a part");
 	}
 	g_object_unref(sink);
 	return SEALMAIL_OK;
@@ -741,22 +751,21 @@ sm_mime_decode_body(sm_buf *out,
 static bool
 is_content_field(const unsigned char *p, size_t len)
 {
-	return (len >= 8 && g_ascii_strncasecmp((const char *)p, "content-", 8) ==
-				    0) ||
-	       (len >= 13 &&
-		g_ascii_strncasecmp((const char *)p, "mime-version:", 13) ==
-			0) ||
-	       (len >= 4 && g_ascii_strncasecmp((const char *)p, "bcc:", 4) ==
-				    0);
+	return (len >= 8 &&
+	        g_ascii_strncasecmp((const char *)p, "content-", 8) == 0) ||
+	       (len >= 13 && g_ascii_strncasecmp((const char *)p,
+	                                         "mime-version:", 13) == 0) ||
+	       (len >= 4 &&
+	        g_ascii_strncasecmp((const char *)p, "bcc:", 4) == 0);
 }
 
 int
 sm_mime_write_headers(sm_mime_source *src,
-		      const sm_mime_entity *ent,
-		      bool keep_content,
-		      sm_mime_write_fn write,
-		      void *payload,
-		      sealmail_error *err)
+                      const sm_mime_entity *ent,
+                      bool keep_content,
+                      sm_mime_write_fn write,
+                      void *payload,
+                      sealmail_error *err)
 {
 	sm_buf hdr;
 	size_t pos = 0;
@@ -765,7 +774,7 @@ sm_mime_write_headers(sm_mime_source *src,
 
 	sm_buf_init(&hdr, HEADER_MAX + 16);
 	rc = sm_mime_source_copy(src, ent->start, ent->body_start, buf_write_cb,
-				 &hdr, err);
+	                         &hdr, err);
 	while (rc == SEALMAIL_OK && pos < hdr.len) {
 		unsigned char *p = hdr.data + pos;
 		unsigned char *nl = memchr(p, '\n', hdr.len - pos);
@@ -842,6 +851,50 @@ scan_write(const void *data, size_t len, void *payload)
 	return SEALMAIL_OK;
 }
 
+/*
+ * GMime's quoted-printable encoder leaves "From " at a line start as it is
+ * (mbox writers turn it into ">From "); encode the part ourselves through a
+ * private temporary with the From armour ("=46rom ").  false on failure.
+ */
+static bool
+armor_from(GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *tmp, *filtered;
+	GMimeDataWrapper *w;
+	GMimeFilter *f;
+	int fd = tmp_fd(NULL);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	tmp = g_mime_stream_fs_new(fd);
+	filtered = g_mime_stream_filter_new(tmp);
+	f = g_mime_filter_basic_new(GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE,
+	                            TRUE);
+	(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+	g_object_unref(f);
+	f = g_mime_filter_from_new(GMIME_FILTER_FROM_MODE_ARMOR);
+	(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+	g_object_unref(f);
+	n = g_mime_data_wrapper_write_to_stream(content, filtered);
+	if (n >= 0)
+		n = g_mime_stream_flush(filtered);
+	g_object_unref(filtered);
+	if (n < 0 || g_mime_stream_reset(tmp) != 0) {
+		g_object_unref(tmp);
+		return false;
+	}
+	w = g_mime_data_wrapper_new_with_stream(
+	        tmp, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_object_unref(tmp);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_mime_part_set_content_encoding(
+	        part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	return true;
+}
+
 /* Choose a 7-bit-safe transfer encoding for one leaf part, if needed. */
 static void
 canon_part(GMimePart *part)
@@ -850,7 +903,7 @@ canon_part(GMimePart *part)
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeContentType *ct;
 	SmSink *sink;
-	scan s = { 0 };
+	scan s = {0};
 
 	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
 	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
@@ -865,12 +918,15 @@ canon_part(GMimePart *part)
 		return;
 	ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 	if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*") &&
+	    !s.nul && s.from && armor_from(part))
+		return;
+	if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*") &&
 	    !s.nul)
 		g_mime_part_set_content_encoding(
-			part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+		        part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
 	else
 		g_mime_part_set_content_encoding(part,
-						 GMIME_CONTENT_ENCODING_BASE64);
+		                                 GMIME_CONTENT_ENCODING_BASE64);
 }
 
 static void
@@ -882,13 +938,13 @@ canon_object(GMimeObject *obj, int depth)
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
 			canon_object(g_mime_multipart_get_part(mp, i),
-				     depth + 1);
+			             depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *m =
-			g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		GMimeMessage *m = g_mime_message_part_get_message(
+		        GMIME_MESSAGE_PART(obj));
 		if (m != NULL)
 			canon_object(g_mime_message_get_mime_part(m),
-				     depth + 1);
+			             depth + 1);
 	} else if (GMIME_IS_PART(obj)) {
 		canon_part(GMIME_PART(obj));
 	}
@@ -896,9 +952,9 @@ canon_object(GMimeObject *obj, int depth)
 
 int
 sm_mime_write_canonical(sm_mime_source *src,
-			sm_mime_write_fn write,
-			void *payload,
-			sealmail_error *err)
+                        sm_mime_write_fn write,
+                        void *payload,
+                        sealmail_error *err)
 {
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -918,17 +974,24 @@ sm_mime_write_canonical(sm_mime_source *src,
 	g_object_unref(stream);
 	if (msg == NULL)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "the input is not a mail message");
+		                    "the input is not a mail message");
 	body = g_mime_message_get_mime_part(msg);
 	if (body == NULL) {
 		g_object_unref(msg);
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "the message has no content to sign");
+		                    "the message has no content to sign");
 	}
+	/*
+	 * A message without a Content-Type is text/plain by default; say so
+	 * inside the signature, where no one can change it (and engines that
+	 * split the part by lines do not trip over an empty header block).
+	 */
+	if (g_mime_object_get_header(body, "Content-Type") == NULL)
+		g_mime_object_set_header(body, "Content-Type",
+		                         "text/plain; charset=utf-8", NULL);
 	canon_object(body, 0);
 	fmt = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(fmt,
-						 GMIME_NEWLINE_FORMAT_DOS);
+	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	sink = sink_new(write, payload);
 	n = g_mime_object_write_to_stream(body, fmt, GMIME_STREAM(sink));
 	st = sink->status;
@@ -937,7 +1000,7 @@ sm_mime_write_canonical(sm_mime_source *src,
 	g_object_unref(msg);
 	if (st != SEALMAIL_OK || n < 0)
 		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
-				    "cannot write the signed content");
+		                    "cannot write the signed content");
 	return SEALMAIL_OK;
 }
 
@@ -949,7 +1012,7 @@ sm_mime_boundary(char *buf, size_t size, sealmail_error *err)
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return sm_error_set(err, SEALMAIL_ERROR,
-				    "no random bytes for a MIME boundary");
+		                    "no random bytes for a MIME boundary");
 	sm_hex(hex, rnd, sizeof(rnd));
 	(void)snprintf(buf, size, "sealmail-%s", hex);
 	return SEALMAIL_OK;

@@ -22,38 +22,38 @@ typedef struct sm_mime_source sm_mime_source;
 
 /* Spool `in` to the end (memory up to 1 MiB, then a private temporary). */
 int sm_mime_source_new(sm_mime_source **out,
-		       sealmail_input *in,
-		       sealmail_error *err);
+                       sealmail_input *in,
+                       sealmail_error *err);
 /* A source over `len` bytes at `data` (copied). */
 int sm_mime_source_new_memory(sm_mime_source **out,
-			      const void *data,
-			      size_t len,
-			      sealmail_error *err);
+                              const void *data,
+                              size_t len,
+                              sealmail_error *err);
 /*
  * A growing source, filled with sm_mime_source_append and then read (used
  * for content that comes out of a CMS structure).
  */
 int sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err);
 int sm_mime_source_append(sm_mime_source *src,
-			  const void *data,
-			  size_t len,
-			  sealmail_error *err);
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err);
 /* sm_mime_write_fn shape, payload = the source. */
 int sm_mime_source_append_cb(const void *buf, size_t len, void *payload);
 off_t sm_mime_source_size(const sm_mime_source *src);
 /* Read up to len bytes at off; returns the count (0 at the end) or < 0. */
 long sm_mime_source_read(sm_mime_source *src,
-			 off_t off,
-			 void *buf,
-			 size_t len,
-			 sealmail_error *err);
+                         off_t off,
+                         void *buf,
+                         size_t len,
+                         sealmail_error *err);
 /* Push bytes [start, end) to `write` in bounded pieces. */
 int sm_mime_source_copy(sm_mime_source *src,
-			off_t start,
-			off_t end,
-			sm_mime_write_fn write,
-			void *payload,
-			sealmail_error *err);
+                        off_t start,
+                        off_t end,
+                        sm_mime_write_fn write,
+                        void *payload,
+                        sealmail_error *err);
 void sm_mime_source_free(sm_mime_source *src);
 
 /* --- entities: header facts and original byte ranges ------------------- */
@@ -62,14 +62,15 @@ typedef struct sm_mime_entity {
 	off_t start;      /* first header byte */
 	off_t body_start; /* first byte after the blank line */
 	off_t end;        /* one past the last body byte */
-	char type[128];   /* "multipart/signed", lower case; "text/plain" if none */
+	char type[128]; /* "multipart/signed", lower case; "text/plain" if none
+	                 */
 	char boundary[128];
-	char protocol[128];   /* multipart/signed protocol, lower case */
-	char smime_type[32];  /* application/pkcs7-mime smime-type */
-	char filename[128];   /* Content-Disposition filename or name= */
-	char encoding[32];    /* Content-Transfer-Encoding, lower case */
-	char from[256];       /* message entities: first From address, lower */
-	char subject[256];    /* message entities: decoded Subject */
+	char protocol[128];  /* multipart/signed protocol, lower case */
+	char smime_type[32]; /* application/pkcs7-mime smime-type */
+	char filename[128];  /* Content-Disposition filename or name= */
+	char encoding[32];   /* Content-Transfer-Encoding, lower case */
+	char from[256];      /* message entities: first From address, lower */
+	char subject[256];   /* message entities: decoded Subject */
 	bool has_headers;
 } sm_mime_entity;
 
@@ -79,11 +80,11 @@ typedef struct sm_mime_entity {
  * EBADDATA on a header block over 1 MiB.
  */
 int sm_mime_entity_parse(sm_mime_entity *out,
-			 sm_mime_source *src,
-			 off_t start,
-			 off_t end,
-			 bool message,
-			 sealmail_error *err);
+                         sm_mime_source *src,
+                         off_t start,
+                         off_t end,
+                         bool message,
+                         sealmail_error *err);
 
 /*
  * The children of a multipart entity, as original byte ranges: each child
@@ -93,20 +94,20 @@ int sm_mime_entity_parse(sm_mime_entity *out,
  * At most `max` children.  EBADDATA when no delimiter is found.
  */
 int sm_mime_multipart_children(off_t **ranges_out,
-			       size_t *count_out,
-			       sm_mime_source *src,
-			       const sm_mime_entity *ent,
-			       size_t max,
-			       sealmail_error *err);
+                               size_t *count_out,
+                               sm_mime_source *src,
+                               const sm_mime_entity *ent,
+                               size_t max,
+                               sealmail_error *err);
 
 /*
  * Decode the entity's body (base64, quoted-printable, or as it is) into
  * `out`, at most out->max bytes (EBADDATA beyond).
  */
 int sm_mime_decode_body(sm_buf *out,
-			sm_mime_source *src,
-			const sm_mime_entity *ent,
-			sealmail_error *err);
+                        sm_mime_source *src,
+                        const sm_mime_entity *ent,
+                        sealmail_error *err);
 
 /*
  * Write the header block [start, body_start) without the fields a
@@ -114,11 +115,11 @@ int sm_mime_decode_body(sm_buf *out,
  * `keep_content`: keep Content-* and MIME-Version, else drop them (and Bcc).
  */
 int sm_mime_write_headers(sm_mime_source *src,
-			  const sm_mime_entity *ent,
-			  bool keep_content,
-			  sm_mime_write_fn write,
-			  void *payload,
-			  sealmail_error *err);
+                          const sm_mime_entity *ent,
+                          bool keep_content,
+                          sm_mime_write_fn write,
+                          void *payload,
+                          sealmail_error *err);
 
 /* --- signing: the canonical form of a message's content ---------------- */
 
@@ -130,9 +131,9 @@ int sm_mime_write_headers(sm_mime_source *src,
  * bytes, trailing white space or a line starting with "From ".
  */
 int sm_mime_write_canonical(sm_mime_source *src,
-			    sm_mime_write_fn write,
-			    void *payload,
-			    sealmail_error *err);
+                            sm_mime_write_fn write,
+                            void *payload,
+                            sealmail_error *err);
 
 /* A fresh random MIME boundary (7-bit, no quoting needed). */
 int sm_mime_boundary(char *buf, size_t size, sealmail_error *err);

@@ -54,8 +54,7 @@ typedef struct ctx {
 static int
 own(ctx *c, sm_mime_source *s, sealmail_error *err)
 {
-	sm_mime_source **p = sm_realloc(c->owned,
-					(c->nowned + 1) * sizeof(*p));
+	sm_mime_source **p = sm_realloc(c->owned, (c->nowned + 1) * sizeof(*p));
 
 	if (p == NULL) {
 		sm_mime_source_free(s);
@@ -66,9 +65,15 @@ own(ctx *c, sm_mime_source *s, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
-static int walk(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
-		const char *path, int depth, bool in_signed, bool top,
-		const char *from, sealmail_error *err);
+static int walk(ctx *c,
+                sm_mime_source *src,
+                const sm_mime_entity *ent,
+                const char *path,
+                int depth,
+                bool in_signed,
+                bool top,
+                const char *from,
+                sealmail_error *err);
 
 static void
 child_path(char *out, size_t size, const char *path, size_t i)
@@ -78,12 +83,11 @@ child_path(char *out, size_t size, const char *path, size_t i)
 
 /* A part in words for the report: "text/plain" or "text/plain (a.txt)". */
 static void
-part_words(char *out, size_t size, const sm_mime_entity *e,
-	   const char *path)
+part_words(char *out, size_t size, const sm_mime_entity *e, const char *path)
 {
 	if (e->filename[0] != '\0')
 		(void)snprintf(out, size, "part %s: %s (%s)", path, e->type,
-			       e->filename);
+		               e->filename);
 	else
 		(void)snprintf(out, size, "part %s: %s", path, e->type);
 }
@@ -137,36 +141,44 @@ valid_at(const sm_cert *cert, int64_t t)
 }
 
 static const char *const rewrite_words[] = {
-	"",
-	"a mail server changed the line endings",
-	"a mail server changed white space at the ends of lines",
-	"a mail server changed the transfer encoding",
-	"a mail server re-folded the headers of the signed part",
-	"a mailing list appended a footer after the signed text",
+        "",
+        "a mail server changed the line endings",
+        "a mail server changed white space at the ends of lines",
+        "a mail server changed the transfer encoding",
+        "a mail server re-folded the headers of the signed part",
+        "a mailing list appended a footer after the signed text",
 };
 
 static int
-add_cert(ctx *c, struct sealmail_signature *s, const sm_cms_verify *v,
-	 size_t i, sm_cert *cert, sealmail_error *err)
+add_cert(ctx *c,
+         struct sealmail_signature *s,
+         const sm_cms_verify *v,
+         size_t i,
+         sm_cert *cert,
+         sealmail_error *err)
 {
 	size_t caplen;
 	const unsigned char *caps = sm_cms_verify_capabilities(v, i, &caplen);
 	bool added = false;
 	int rc = sm_book_add_cert(&added, c->store, cert, s->signer_name, caps,
-				  caplen, err);
+	                          caplen, err);
 
 	if (rc != SEALMAIL_OK)
 		return rc;
 	return sm_report_add_finding(
-		c->r, SEALMAIL_VERDICT_GOOD, added ? "cert-added" : "cert-known",
-		err, "%s the certificate of %s (%s) %s your address book",
-		added ? "added" : "already had", s->signer_address,
-		s->fingerprint, added ? "to" : "in");
+	        c->r, SEALMAIL_VERDICT_GOOD,
+	        added ? "cert-added" : "cert-known", err,
+	        "%s the certificate of %s (%s) %s your address book",
+	        added ? "added" : "already had", s->signer_address,
+	        s->fingerprint, added ? "to" : "in");
 }
 
 static int
-judge_trust(ctx *c, struct sealmail_signature *s, const sm_cms_verify *v,
-	    sm_cert *cert, sealmail_error *err)
+judge_trust(ctx *c,
+            struct sealmail_signature *s,
+            const sm_cms_verify *v,
+            sm_cert *cert,
+            sealmail_error *err)
 {
 	sealmail_effective_trust t = SEALMAIL_EFFECTIVE_NOT_IN_BOOK;
 	sm_cert *carried[64];
@@ -179,14 +191,14 @@ judge_trust(ctx *c, struct sealmail_signature *s, const sm_cms_verify *v,
 	for (size_t i = 0; i < n; i++)
 		carried[i] = sm_cms_verify_cert_at(v, i);
 	rc = sm_book_effective_trust(&t, via, sizeof(via), c->store, cert,
-				     carried, n, err);
+	                             carried, n, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	s->trust = trust_token(t);
 	if (t == SEALMAIL_EFFECTIVE_TRUSTED_VIA_CA && via[0] != '\0') {
 		char words[320];
 		(void)snprintf(words, sizeof(words), "trusted through CA %s",
-			       via);
+		               via);
 		return sm_report_set(&s->trust_words, words, err);
 	}
 	return sm_report_set(&s->trust_words, trust_words(t), err);
@@ -194,8 +206,10 @@ judge_trust(ctx *c, struct sealmail_signature *s, const sm_cms_verify *v,
 
 /* The findings for one signature, in the seed's words. */
 static int
-findings(ctx *c, const struct sealmail_signature *s, const char *from,
-	 sealmail_error *err)
+findings(ctx *c,
+         const struct sealmail_signature *s,
+         const char *from,
+         sealmail_error *err)
 {
 	sealmail_report *r = c->r;
 	int rc = SEALMAIL_OK;
@@ -203,85 +217,90 @@ findings(ctx *c, const struct sealmail_signature *s, const char *from,
 	switch (s->state) {
 	case SEALMAIL_SIG_ALTERED:
 		return sm_report_add_finding(
-			r, SEALMAIL_VERDICT_DANGER, "altered", err,
-			"this message was changed after it was signed: the "
-			"content itself changed (%s)",
-			s->part);
+		        r, SEALMAIL_VERDICT_DANGER, "altered", err,
+		        "this message was changed after it was signed: the "
+		        "content itself changed (%s)",
+		        s->part);
 	case SEALMAIL_SIG_BAD:
 		return sm_report_add_finding(
-			r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
-			"the signature of %s is not valid: this message was "
-			"changed after it was signed or the signature is forged",
-			s->part);
+		        r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signature of %s is not valid: this message was "
+		        "changed after it was signed or the signature is "
+		        "forged",
+		        s->part);
 	case SEALMAIL_SIG_NO_CERT:
 		return sm_report_add_finding(
-			r, SEALMAIL_VERDICT_WARNING, "no-certificate", err,
-			"the signature of %s cannot be checked: the signer's "
-			"certificate is neither in the message nor in your "
-			"address book",
-			s->part);
+		        r, SEALMAIL_VERDICT_WARNING, "no-certificate", err,
+		        "the signature of %s cannot be checked: the signer's "
+		        "certificate is neither in the message nor in your "
+		        "address book",
+		        s->part);
 	case SEALMAIL_SIG_UNSUPPORTED:
 		return sm_report_add_finding(
-			r, SEALMAIL_VERDICT_WARNING, "algorithm-not-supported",
-			err,
-			"the signature of %s uses an algorithm not supported "
-			"(%s); it was not checked",
-			s->part, s->algorithm);
+		        r, SEALMAIL_VERDICT_WARNING, "algorithm-not-supported",
+		        err,
+		        "the signature of %s uses an algorithm not supported "
+		        "(%s); it was not checked",
+		        s->part, s->algorithm);
 	case SEALMAIL_SIG_VALID:
 		break;
 	}
 	if (s->rewrite != SEALMAIL_REWRITE_NONE)
 		rc = sm_report_add_finding(
-			r, SEALMAIL_VERDICT_WARNING, "benign-rewrite", err,
-			"%s; the text you see is what was signed (%s)",
-			rewrite_words[s->rewrite], s->part);
+		        r, SEALMAIL_VERDICT_WARNING, "benign-rewrite", err,
+		        "%s; the text you see is what was signed (%s)",
+		        rewrite_words[s->rewrite], s->part);
 	if (rc == SEALMAIL_OK && !s->from_matches)
 		rc = sm_report_add_finding(
-			r, SEALMAIL_VERDICT_DANGER, "from-mismatch", err,
-			"the sender address %s is not one the signer's "
-			"certificate names (%s)",
-			from[0] != '\0' ? from : "(none)", s->signer_address);
+		        r, SEALMAIL_VERDICT_DANGER, "from-mismatch", err,
+		        "the sender address %s is not one the signer's "
+		        "certificate names (%s)",
+		        from[0] != '\0' ? from : "(none)", s->signer_address);
 	if (rc == SEALMAIL_OK && strcmp(s->trust, "distrusted") == 0)
 		rc = sm_report_add_finding(
-			r, SEALMAIL_VERDICT_DANGER, "signer-distrusted", err,
-			"you do not trust the certificate used to sign this "
-			"message (%s, %s)",
-			s->signer_address, s->fingerprint);
-	else if (rc == SEALMAIL_OK &&
-		 (strcmp(s->trust, "not-trusted") == 0 ||
-		  strcmp(s->trust, "not-in-book") == 0)) {
+		        r, SEALMAIL_VERDICT_DANGER, "signer-distrusted", err,
+		        "you do not trust the certificate used to sign this "
+		        "message (%s, %s)",
+		        s->signer_address, s->fingerprint);
+	else if (rc == SEALMAIL_OK && (strcmp(s->trust, "not-trusted") == 0 ||
+	                               strcmp(s->trust, "not-in-book") == 0)) {
 		bool in_book = strcmp(s->trust, "not-trusted") == 0;
 		rc = sm_report_add_finding(
-			r, SEALMAIL_VERDICT_WARNING, "signer-not-trusted", err,
-			"the certificate used to sign this message is not in "
-			"your address book or not trusted by you (%s, %s); to "
-			"trust it: %s%s%s",
-			s->signer_address, s->fingerprint,
-			in_book ? "sealmail book trust " : "sealmail open "
-							   "--add-cert ",
-			in_book ? s->signer_address : c->input_name,
-			in_book ? " trusted" : "");
+		        r, SEALMAIL_VERDICT_WARNING, "signer-not-trusted", err,
+		        "the certificate used to sign this message is not in "
+		        "your address book or not trusted by you (%s, %s); to "
+		        "trust it: %s%s%s",
+		        s->signer_address, s->fingerprint,
+		        in_book ? "sealmail book trust "
+		                : "sealmail open "
+		                  "--add-cert ",
+		        in_book ? s->signer_address : c->input_name,
+		        in_book ? " trusted" : "");
 	}
 	if (rc == SEALMAIL_OK && !s->valid_at_signing)
 		rc = sm_report_add_finding(
-			r, SEALMAIL_VERDICT_WARNING, "certificate-not-valid",
-			err,
-			"the signer's certificate was not valid when the "
-			"message was signed (%s)",
-			s->signer_address);
+		        r, SEALMAIL_VERDICT_WARNING, "certificate-not-valid",
+		        err,
+		        "the signer's certificate was not valid when the "
+		        "message was signed (%s)",
+		        s->signer_address);
 	else if (rc == SEALMAIL_OK && !s->valid_now)
 		rc = sm_report_add_finding(
-			r, SEALMAIL_VERDICT_GOOD, "certificate-expired-since",
-			err,
-			"the signer's certificate is no longer valid (it was "
-			"when the message was signed)");
+		        r, SEALMAIL_VERDICT_GOOD, "certificate-expired-since",
+		        err,
+		        "the signer's certificate is no longer valid (it was "
+		        "when the message was signed)");
 	return rc;
 }
 
 /* Record every SignerInfo of `v` in the report. */
 static int
-record(ctx *c, const sm_cms_verify *v, const char *kind, const char *path,
-       const char *from, const sealmail_rewrite *rewrites,
+record(ctx *c,
+       const sm_cms_verify *v,
+       const char *kind,
+       const char *path,
+       const char *from,
+       const sealmail_rewrite *rewrites,
        sealmail_error *err)
 {
 	size_t n = sm_cms_verify_signer_count(v);
@@ -290,9 +309,9 @@ record(ctx *c, const sm_cms_verify *v, const char *kind, const char *path,
 
 	if (n == 0)
 		return sm_report_add_finding(
-			c->r, SEALMAIL_VERDICT_WARNING, "no-signer", err,
-			"part %s claims to be signed but holds no signature",
-			path);
+		        c->r, SEALMAIL_VERDICT_WARNING, "no-signer", err,
+		        "part %s claims to be signed but holds no signature",
+		        path);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < n; i++) {
 		struct sealmail_signature *s;
 		sm_cert *cert = sm_cms_verify_signer_cert(v, i);
@@ -304,10 +323,10 @@ record(ctx *c, const sm_cms_verify *v, const char *kind, const char *path,
 		s->kind = kind;
 		(void)snprintf(s->part, sizeof(s->part), "%s", path);
 		(void)snprintf(s->algorithm, sizeof(s->algorithm), "%s",
-			       sm_cms_verify_algorithm(v, i));
+		               sm_cms_verify_algorithm(v, i));
 		s->signing_time = sm_cms_verify_signing_time(v, i);
-		s->rewrite = rewrites != NULL ? rewrites[i]
-					      : SEALMAIL_REWRITE_NONE;
+		s->rewrite =
+		        rewrites != NULL ? rewrites[i] : SEALMAIL_REWRITE_NONE;
 		switch (sm_cms_verify_status(v, i)) {
 		case SM_SIG_VALID:
 			s->state = SEALMAIL_SIG_VALID;
@@ -328,23 +347,24 @@ record(ctx *c, const sm_cms_verify *v, const char *kind, const char *path,
 		}
 		if (cert != NULL && s->state != SEALMAIL_SIG_NO_CERT) {
 			const char *addr =
-				from[0] != '\0' && sm_cert_has_address(cert, from)
-					? from
-				: sm_cert_address_count(cert) > 0
-					? sm_cert_address_at(cert, 0)
-					: "";
+			        from[0] != '\0' &&
+			                        sm_cert_has_address(cert, from)
+			                ? from
+			        : sm_cert_address_count(cert) > 0
+			                ? sm_cert_address_at(cert, 0)
+			                : "";
 			rc = sm_report_set(&s->signer_name,
-					   sm_cert_common_name(cert), err);
+			                   sm_cert_common_name(cert), err);
 			if (rc == SEALMAIL_OK)
 				rc = sm_report_set(&s->signer_address, addr,
-						   err);
+				                   err);
 			(void)snprintf(s->fingerprint, sizeof(s->fingerprint),
-				       "%s", sm_cert_fingerprint(cert));
+			               "%s", sm_cert_fingerprint(cert));
 			t = s->signing_time != 0 ? s->signing_time : now;
 			s->valid_at_signing = valid_at(cert, t);
 			s->valid_now = valid_at(cert, now);
 			s->from_matches = from[0] != '\0' &&
-					  sm_cert_has_address(cert, from);
+			                  sm_cert_has_address(cert, from);
 			if (rc == SEALMAIL_OK &&
 			    (c->flags & SEALMAIL_OPEN_ADD_CERT))
 				rc = add_cert(c, s, v, i, cert, err);
@@ -367,8 +387,12 @@ typedef enum { RW_CRLF, RW_STRIP_WS, RW_UNFOLD } rw_kind;
  * or the entity's header block unfolded.
  */
 static int
-rewrite(sm_mime_source **out, sm_mime_source *src, off_t start, off_t end,
-	rw_kind kind, sealmail_error *err)
+rewrite(sm_mime_source **out,
+        sm_mime_source *src,
+        off_t start,
+        off_t end,
+        rw_kind kind,
+        sealmail_error *err)
 {
 	sm_buf line;
 	unsigned char buf[65536];
@@ -378,11 +402,11 @@ rewrite(sm_mime_source **out, sm_mime_source *src, off_t start, off_t end,
 
 	sm_buf_init(&line, REWRITE_MAX);
 	while (rc == SEALMAIL_OK && pos < end) {
-		long n = sm_mime_source_read(src, pos,
-					     buf, end - pos > (off_t)sizeof(buf)
-							  ? sizeof(buf)
-							  : (size_t)(end - pos),
-					     err);
+		long n = sm_mime_source_read(src, pos, buf,
+		                             end - pos > (off_t)sizeof(buf)
+		                                     ? sizeof(buf)
+		                                     : (size_t)(end - pos),
+		                             err);
 		if (n <= 0) {
 			rc = n < 0 ? (int)n : SEALMAIL_EIO;
 			break;
@@ -398,7 +422,7 @@ rewrite(sm_mime_source **out, sm_mime_source *src, off_t start, off_t end,
 				len--;
 			if (kind == RW_STRIP_WS)
 				while (len > 0 && (line.data[len - 1] == ' ' ||
-						   line.data[len - 1] == '\t'))
+				                   line.data[len - 1] == '\t'))
 					len--;
 			if (kind == RW_UNFOLD && in_headers && len == 0)
 				in_headers = false;
@@ -407,8 +431,8 @@ rewrite(sm_mime_source **out, sm_mime_source *src, off_t start, off_t end,
 				if (pos + i + 1 < end) {
 					unsigned char next;
 					long m = sm_mime_source_read(
-						src, pos + i + 1, &next, 1,
-						err);
+					        src, pos + i + 1, &next, 1,
+					        err);
 					if (m == 1 &&
 					    (next == ' ' || next == '\t')) {
 						line.len = len;
@@ -419,7 +443,7 @@ rewrite(sm_mime_source **out, sm_mime_source *src, off_t start, off_t end,
 			rc = sm_mime_source_append(*out, line.data, len, err);
 			if (rc == SEALMAIL_OK)
 				rc = sm_mime_source_append(*out, "\r\n", 2,
-							   err);
+				                           err);
 			sm_buf_reset(&line);
 		}
 		pos += n;
@@ -435,18 +459,21 @@ rewrite(sm_mime_source **out, sm_mime_source *src, off_t start, off_t end,
 }
 
 static int
-verify_range(sm_cms_verify *v, sm_mime_source *src, off_t start, off_t end,
-	     sealmail_error *err)
+verify_range(sm_cms_verify *v,
+             sm_mime_source *src,
+             off_t start,
+             off_t end,
+             sealmail_error *err)
 {
 	unsigned char buf[65536];
 	int rc = SEALMAIL_OK;
 
 	while (rc == SEALMAIL_OK && start < end) {
-		long n = sm_mime_source_read(
-			src, start, buf,
-			end - start > (off_t)sizeof(buf) ? sizeof(buf)
-							 : (size_t)(end - start),
-			err);
+		long n = sm_mime_source_read(src, start, buf,
+		                             end - start > (off_t)sizeof(buf)
+		                                     ? sizeof(buf)
+		                                     : (size_t)(end - start),
+		                             err);
 		if (n <= 0)
 			return n < 0 ? (int)n : SEALMAIL_EIO;
 		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
@@ -472,28 +499,32 @@ any_altered(const sm_cms_verify *v)
  * `rewrites[i]` names the rewrite for each signer it explains.
  */
 static int
-try_rewrites(ctx *c, sm_cms_verify *v, sm_mime_source *src, off_t start,
-	     off_t end, sealmail_rewrite *rewrites, sm_mime_source **fixed_out,
-	     sealmail_error *err)
+try_rewrites(ctx *c,
+             sm_cms_verify *v,
+             sm_mime_source *src,
+             off_t start,
+             off_t end,
+             sealmail_rewrite *rewrites,
+             sm_mime_source **fixed_out,
+             sealmail_error *err)
 {
 	static const struct {
 		rw_kind kind;
 		sealmail_rewrite name;
-	} tries[] = { { RW_CRLF, SEALMAIL_REWRITE_LINE_ENDINGS },
-		      { RW_STRIP_WS, SEALMAIL_REWRITE_TRAILING_SPACE },
-		      { RW_UNFOLD, SEALMAIL_REWRITE_HEADER_FOLDING } };
+	} tries[] = {{RW_CRLF, SEALMAIL_REWRITE_LINE_ENDINGS},
+	             {RW_STRIP_WS, SEALMAIL_REWRITE_TRAILING_SPACE},
+	             {RW_UNFOLD, SEALMAIL_REWRITE_HEADER_FOLDING}};
 	size_t n = sm_cms_verify_signer_count(v);
 	int rc = SEALMAIL_OK;
 
 	*fixed_out = NULL;
 	if (end - start > REWRITE_MAX)
 		return sm_report_add_finding(
-			c->r, SEALMAIL_VERDICT_GOOD, "rewrites-not-checked",
-			err,
-			"the signed part is larger than 64 MiB: it was not "
-			"checked for changes by mail servers");
-	for (size_t t = 0; rc == SEALMAIL_OK && t < SM_ARRAY_SIZE(tries);
-	     t++) {
+		        c->r, SEALMAIL_VERDICT_GOOD, "rewrites-not-checked",
+		        err,
+		        "the signed part is larger than 64 MiB: it was not "
+		        "checked for changes by mail servers");
+	for (size_t t = 0; rc == SEALMAIL_OK && t < SM_ARRAY_SIZE(tries); t++) {
 		sm_mime_source *fixed = NULL;
 		sm_sig_status before[16];
 		size_t m = n < 16 ? n : 16;
@@ -506,7 +537,7 @@ try_rewrites(ctx *c, sm_cms_verify *v, sm_mime_source *src, off_t start,
 			rc = sm_cms_verify_reset(v, err);
 		if (rc == SEALMAIL_OK)
 			rc = verify_range(v, fixed, 0,
-					  sm_mime_source_size(fixed), err);
+			                  sm_mime_source_size(fixed), err);
 		for (size_t i = 0; rc == SEALMAIL_OK && i < m; i++)
 			if (before[i] == SM_SIG_ALTERED &&
 			    sm_cms_verify_status(v, i) == SM_SIG_VALID) {
@@ -530,9 +561,15 @@ try_rewrites(ctx *c, sm_cms_verify *v, sm_mime_source *src, off_t start,
 /* ---- the layers ------------------------------------------------------- */
 
 static int
-walk_content(ctx *c, sm_mime_source *src, off_t start, off_t end,
-	     const char *path, int depth, bool top, const char *from,
-	     sealmail_error *err)
+walk_content(ctx *c,
+             sm_mime_source *src,
+             off_t start,
+             off_t end,
+             const char *path,
+             int depth,
+             bool top,
+             const char *from,
+             sealmail_error *err)
 {
 	sm_mime_entity inner;
 	int rc = sm_mime_entity_parse(&inner, src, start, end, false, err);
@@ -548,9 +585,14 @@ walk_content(ctx *c, sm_mime_source *src, off_t start, off_t end,
 }
 
 static int
-open_clear(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
-	   const char *path, int depth, bool top, const char *from,
-	   sealmail_error *err)
+open_clear(ctx *c,
+           sm_mime_source *src,
+           const sm_mime_entity *ent,
+           const char *path,
+           int depth,
+           bool top,
+           const char *from,
+           sealmail_error *err)
 {
 	off_t *rg = NULL;
 	size_t n = 0;
@@ -558,7 +600,7 @@ open_clear(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 	sm_buf der;
 	sm_cms_verify *v = NULL;
 	sm_mime_source *fixed = NULL;
-	sealmail_rewrite rewrites[16] = { 0 };
+	sealmail_rewrite rewrites[16] = {0};
 	char cpath[64];
 	int rc;
 
@@ -567,10 +609,9 @@ open_clear(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 		return rc;
 	child_path(cpath, sizeof(cpath), path, 0);
 	if (n < 2) {
-		rc = sm_report_add_finding(c->r, SEALMAIL_VERDICT_DANGER,
-					   "bad-signature", err,
-					   "the signed part %s has no signature",
-					   path);
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signed part %s has no signature", path);
 		sm_free(rg);
 		return rc;
 	}
@@ -582,15 +623,15 @@ open_clear(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 		rc = sm_cms_verify_new(&v, c->crypto, der.data, der.len, err);
 	sm_buf_free(&der);
 	if (rc == SEALMAIL_EBADDATA) {
-		rc = sm_report_add_finding(c->r, SEALMAIL_VERDICT_DANGER,
-					   "bad-signature", err,
-					   "the signature of part %s is "
-					   "damaged: %s",
-					   path, err != NULL ? err->message : "");
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signature of part %s is "
+		        "damaged: %s",
+		        path, err != NULL ? err->message : "");
 		/* What it claims to sign is then unsigned content. */
 		if (rc == SEALMAIL_OK)
 			rc = walk_content(c, src, rg[0], rg[1], cpath, depth,
-					  false, from, err);
+			                  false, from, err);
 		sm_free(rg);
 		return rc;
 	}
@@ -598,7 +639,7 @@ open_clear(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 		rc = verify_range(v, src, rg[0], rg[1], err);
 	if (rc == SEALMAIL_OK && any_altered(v))
 		rc = try_rewrites(c, v, src, rg[0], rg[1], rewrites, &fixed,
-				  err);
+		                  err);
 	if (rc == SEALMAIL_OK)
 		rc = record(c, v, "clear", cpath, from, rewrites, err);
 	sm_cms_verify_free(v);
@@ -607,19 +648,24 @@ open_clear(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 		rc = own(c, fixed, err);
 		if (rc == SEALMAIL_OK)
 			rc = walk_content(c, fixed, 0,
-					  sm_mime_source_size(fixed), cpath,
-					  depth, top, from, err);
+			                  sm_mime_source_size(fixed), cpath,
+			                  depth, top, from, err);
 	} else if (rc == SEALMAIL_OK) {
 		rc = walk_content(c, src, rg[0], rg[1], cpath, depth, top, from,
-				  err);
+		                  err);
 	}
 	sm_free(rg);
 	return rc;
 }
 
 static int
-open_signed_data(ctx *c, const sm_buf *der, const char *path, int depth,
-		 bool top, const char *from, sealmail_error *err)
+open_signed_data(ctx *c,
+                 const sm_buf *der,
+                 const char *path,
+                 int depth,
+                 bool top,
+                 const char *from,
+                 sealmail_error *err)
 {
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
@@ -627,14 +673,14 @@ open_signed_data(ctx *c, const sm_buf *der, const char *path, int depth,
 
 	if (rc == SEALMAIL_EBADDATA)
 		return sm_report_add_finding(
-			c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
-			"the signed part %s is damaged: %s", path,
-			err != NULL ? err->message : "");
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signed part %s is damaged: %s", path,
+		        err != NULL ? err->message : "");
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_source_new_empty(&content, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_content(v, sm_mime_source_append_cb, content,
-					   err);
+		                           err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_finish(v, err);
 	if (rc == SEALMAIL_OK)
@@ -647,7 +693,7 @@ open_signed_data(ctx *c, const sm_buf *der, const char *path, int depth,
 	rc = own(c, content, err);
 	if (rc == SEALMAIL_OK)
 		rc = walk_content(c, content, 0, sm_mime_source_size(content),
-				  path, depth, top, from, err);
+		                  path, depth, top, from, err);
 	return rc;
 }
 
@@ -659,7 +705,10 @@ is_enveloped(const char *smime_type)
 }
 
 static int
-leaf(ctx *c, const sm_mime_entity *ent, const char *path, bool in_signed,
+leaf(ctx *c,
+     const sm_mime_entity *ent,
+     const char *path,
+     bool in_signed,
      sealmail_error *err)
 {
 	char words[320];
@@ -673,9 +722,14 @@ leaf(ctx *c, const sm_mime_entity *ent, const char *path, bool in_signed,
 }
 
 static int
-open_pkcs7_mime(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
-		const char *path, int depth, bool top, const char *from,
-		sealmail_error *err)
+open_pkcs7_mime(ctx *c,
+                sm_mime_source *src,
+                const sm_mime_entity *ent,
+                const char *path,
+                int depth,
+                bool top,
+                const char *from,
+                sealmail_error *err)
 {
 	sm_buf der;
 	int rc;
@@ -684,7 +738,7 @@ open_pkcs7_mime(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 		sm_mime_source *content = NULL;
 		bool authenticated = false;
 		rc = sm_open_enveloped(&content, &authenticated, c->store, c->r,
-				       src, ent, err);
+		                       src, ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
 		rc = own(c, content, err);
@@ -694,8 +748,8 @@ open_pkcs7_mime(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 		{
 			sm_mime_entity inner;
 			rc = sm_mime_entity_parse(&inner, content, 0,
-						  sm_mime_source_size(content),
-						  false, err);
+			                          sm_mime_source_size(content),
+			                          false, err);
 			if (rc == SEALMAIL_OK && top) {
 				c->read_src = content;
 				c->read_start = 0;
@@ -703,7 +757,7 @@ open_pkcs7_mime(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 			}
 			if (rc == SEALMAIL_OK)
 				rc = walk(c, content, &inner, path, depth + 1,
-					  false, top, from, err);
+				          false, top, from, err);
 		}
 		return rc;
 	}
@@ -720,55 +774,60 @@ open_pkcs7_mime(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 static bool
 is_type(const sm_mime_entity *e, const char *a, const char *b)
 {
-	return strcmp(e->type, a) == 0 || (b != NULL && strcmp(e->type, b) == 0);
+	return strcmp(e->type, a) == 0 ||
+	       (b != NULL && strcmp(e->type, b) == 0);
 }
 
 static int
-walk(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
-     const char *path, int depth, bool in_signed, bool top, const char *from,
+walk(ctx *c,
+     sm_mime_source *src,
+     const sm_mime_entity *ent,
+     const char *path,
+     int depth,
+     bool in_signed,
+     bool top,
+     const char *from,
      sealmail_error *err)
 {
 	if (depth > MAX_DEPTH)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "%s: the message is nested deeper than %d "
-				    "levels",
-				    c->input_name, MAX_DEPTH);
+		                    "%s: the message is nested deeper than %d "
+		                    "levels",
+		                    c->input_name, MAX_DEPTH);
 	if (++c->nparts > MAX_PARTS)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "%s: the message has more than %d parts",
-				    c->input_name, MAX_PARTS);
+		                    "%s: the message has more than %d parts",
+		                    c->input_name, MAX_PARTS);
 	if (is_type(ent, "multipart/signed", NULL)) {
 		if (strcmp(ent->protocol, "application/pkcs7-signature") == 0 ||
-		    strcmp(ent->protocol, "application/x-pkcs7-signature") ==
-			    0)
+		    strcmp(ent->protocol, "application/x-pkcs7-signature") == 0)
 			return open_clear(c, src, ent, path, depth, top, from,
-					  err);
+			                  err);
 		/* PGP/MIME and the like: not ours to check. */
 		return sm_report_add_finding(
-			c->r, SEALMAIL_VERDICT_WARNING, "unsupported-signature",
-			err,
-			"part %s is signed with an unsupported kind of "
-			"signature (%s); it was not checked",
-			path, ent->protocol);
+		        c->r, SEALMAIL_VERDICT_WARNING, "unsupported-signature",
+		        err,
+		        "part %s is signed with an unsupported kind of "
+		        "signature (%s); it was not checked",
+		        path, ent->protocol);
 	}
-	if (is_type(ent, "application/pkcs7-mime",
-		    "application/x-pkcs7-mime"))
+	if (is_type(ent, "application/pkcs7-mime", "application/x-pkcs7-mime"))
 		return open_pkcs7_mime(c, src, ent, path, depth, top, from,
-				       err);
+		                       err);
 	if (strncmp(ent->type, "multipart/", 10) == 0) {
 		off_t *rg = NULL;
 		size_t n = 0;
 		int rc = sm_mime_multipart_children(&rg, &n, src, ent,
-						    MAX_PARTS, err);
+		                                    MAX_PARTS, err);
 		for (size_t i = 0; rc == SEALMAIL_OK && i < n; i++) {
 			sm_mime_entity child;
 			char cpath[64];
 			child_path(cpath, sizeof(cpath), path, i);
 			rc = sm_mime_entity_parse(&child, src, rg[2 * i],
-						  rg[2 * i + 1], false, err);
+			                          rg[2 * i + 1], false, err);
 			if (rc == SEALMAIL_OK)
 				rc = walk(c, src, &child, cpath, depth + 1,
-					  in_signed, false, from, err);
+				          in_signed, false, from, err);
 		}
 		sm_free(rg);
 		return rc;
@@ -776,11 +835,11 @@ walk(ctx *c, sm_mime_source *src, const sm_mime_entity *ent,
 	if (is_type(ent, "message/rfc822", NULL)) {
 		sm_mime_entity msg;
 		int rc = sm_mime_entity_parse(&msg, src, ent->body_start,
-					      ent->end, true, err);
+		                              ent->end, true, err);
 		/* A forwarded message is judged against its own From. */
 		if (rc == SEALMAIL_OK)
 			rc = walk(c, src, &msg, path, depth + 1, in_signed,
-				  false, msg.from, err);
+			          false, msg.from, err);
 		return rc;
 	}
 	return leaf(c, ent, path, in_signed, err);
@@ -817,7 +876,7 @@ acks(ctx *c, sm_mime_source *src, sealmail_error *err)
 	char hex[SM_FINGERPRINT_SIZE];
 	sm_stmt *st = NULL;
 	bool altered = sm_report_has_finding(c->r, "altered") ||
-		       sm_report_has_finding(c->r, "bad-signature");
+	               sm_report_has_finding(c->r, "bad-signature");
 	int rc;
 
 	if (!altered && !(c->flags & SEALMAIL_OPEN_ACK))
@@ -827,24 +886,24 @@ acks(ctx *c, sm_mime_source *src, sealmail_error *err)
 		return rc;
 	if (c->flags & SEALMAIL_OPEN_ACK) {
 		rc = sm_stmt_prepare(&st, c->store,
-				     "INSERT OR IGNORE INTO acks(hash, created)"
-				     " VALUES (?1, ?2)",
-				     err);
+		                     "INSERT OR IGNORE INTO acks(hash, created)"
+		                     " VALUES (?1, ?2)",
+		                     err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_stmt_bind_text(st, 1, hex, err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_stmt_bind_int64(st, 2, (int64_t)time(NULL),
-						err);
+			                        err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_stmt_step(st, err) < 0 ? SEALMAIL_EIO
-						       : SEALMAIL_OK;
+			                               : SEALMAIL_OK;
 		sm_stmt_free(st);
 		if (rc == SEALMAIL_OK)
 			c->r->acknowledged = altered;
 		return rc;
 	}
 	rc = sm_stmt_prepare(&st, c->store,
-			     "SELECT 1 FROM acks WHERE hash = ?1", err);
+	                     "SELECT 1 FROM acks WHERE hash = ?1", err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_stmt_bind_text(st, 1, hex, err);
 	if (rc == SEALMAIL_OK) {
@@ -867,21 +926,24 @@ out_write(const void *buf, size_t len, void *payload)
 }
 
 static int
-write_readable(ctx *c, sm_mime_source *src, const sm_mime_entity *top,
-	       sealmail_output *out, sealmail_error *err)
+write_readable(ctx *c,
+               sm_mime_source *src,
+               const sm_mime_entity *top,
+               sealmail_output *out,
+               sealmail_error *err)
 {
 	int rc;
 
 	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
 		return sm_mime_source_copy(src, 0, sm_mime_source_size(src),
-					   out_write, out, err);
+		                           out_write, out, err);
 	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
-					   err);
+		                           err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_source_copy(c->read_src, c->read_start,
-					 c->read_end, out_write, out, err);
+		                         c->read_end, out_write, out, err);
 	return rc;
 }
 
@@ -908,28 +970,28 @@ partly_signed(ctx *c, sealmail_error *err)
 	sm_buf_init(&list, 600);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < c->r->nunsigned; i++)
 		rc = sm_buf_printf(&list, err, "%s%s", i > 0 ? "; " : "",
-				   c->r->unsigned_parts[i]);
+		                   c->r->unsigned_parts[i]);
 	if (rc == SEALMAIL_ENOMEM || rc == SEALMAIL_EINVAL)
 		rc = SEALMAIL_OK; /* a long list is cut, not an error */
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_add_finding(
-			c->r, SEALMAIL_VERDICT_WARNING, "partly-signed", err,
-			"only part of this message is signed; not signed: %s",
-			list.data != NULL ? (const char *)list.data : "");
+		        c->r, SEALMAIL_VERDICT_WARNING, "partly-signed", err,
+		        "only part of this message is signed; not signed: %s",
+		        list.data != NULL ? (const char *)list.data : "");
 	sm_buf_free(&list);
 	return rc;
 }
 
 int
 sealmail_message_open(sealmail_report **report_out,
-		      sealmail_store *store,
-		      sealmail_input *in,
-		      sealmail_output *readable,
-		      const sealmail_open_options *opts,
-		      sealmail_error *err)
+                      sealmail_store *store,
+                      sealmail_input *in,
+                      sealmail_output *readable,
+                      const sealmail_open_options *opts,
+                      sealmail_error *err)
 {
 	sealmail_open_options defaults = SEALMAIL_OPEN_OPTIONS_INIT;
-	ctx c = { .store = store, .input_name = sealmail_input_name(in) };
+	ctx c = {.store = store, .input_name = sealmail_input_name(in)};
 	sm_mime_source *src = NULL;
 	sm_mime_entity top;
 	int rc;
@@ -939,8 +1001,8 @@ sealmail_message_open(sealmail_report **report_out,
 		opts = &defaults;
 	if (opts->version != SEALMAIL_OPEN_OPTIONS_VERSION)
 		return sm_error_set(err, SEALMAIL_EINVAL,
-				    "open options version %u not supported",
-				    opts->version);
+		                    "open options version %u not supported",
+		                    opts->version);
 	c.flags = opts->flags;
 	rc = sm_store_crypto(&c.crypto, store, err);
 	if (rc == SEALMAIL_OK)
@@ -949,7 +1011,7 @@ sealmail_message_open(sealmail_report **report_out,
 		rc = sm_mime_source_new(&src, in, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_entity_parse(&top, src, 0,
-					  sm_mime_source_size(src), true, err);
+		                          sm_mime_source_size(src), true, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_set(&c.r->from, top.from, err);
 	if (rc == SEALMAIL_OK)

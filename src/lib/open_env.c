@@ -8,12 +8,12 @@
 
 int
 sm_open_enveloped(sm_mime_source **content_out,
-		  bool *authenticated_out,
-		  sealmail_store *store,
-		  sealmail_report *report,
-		  sm_mime_source *src,
-		  const sm_mime_entity *ent,
-		  sealmail_error *err)
+                  bool *authenticated_out,
+                  sealmail_store *store,
+                  sealmail_report *report,
+                  sm_mime_source *src,
+                  const sm_mime_entity *ent,
+                  sealmail_error *err)
 {
 	int rc;
 
@@ -26,7 +26,7 @@ sm_open_enveloped(sm_mime_source **content_out,
 	if (rc != SEALMAIL_OK)
 		return rc;
 	return sm_report_add_finding(report, SEALMAIL_VERDICT_CANNOT_DECRYPT,
-				     "decryption-unavailable", err,
-				     "encrypted (decryption not available "
-				     "yet)");
+	                             "decryption-unavailable", err,
+	                             "encrypted (decryption not available "
+	                             "yet)");
 }

@@ -22,11 +22,11 @@
  * (GCM).  A negative status only when the message cannot be examined.
  */
 int sm_open_enveloped(sm_mime_source **content_out,
-		      bool *authenticated_out,
-		      sealmail_store *store,
-		      sealmail_report *report,
-		      sm_mime_source *src,
-		      const sm_mime_entity *ent,
-		      sealmail_error *err);
+                      bool *authenticated_out,
+                      sealmail_store *store,
+                      sealmail_report *report,
+                      sm_mime_source *src,
+                      const sm_mime_entity *ent,
+                      sealmail_error *err);
 
 #endif

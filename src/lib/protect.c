@@ -18,7 +18,7 @@
 
 int
 sealmail_protect_options_init(sealmail_protect_options *opts,
-			      unsigned int version)
+                              unsigned int version)
 {
 	if (version != SEALMAIL_PROTECT_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
@@ -48,8 +48,10 @@ signer_clear(signer *s)
 }
 
 static int
-signer_load(signer *s, sealmail_store *store, const char *addr,
-	    sealmail_error *err)
+signer_load(signer *s,
+            sealmail_store *store,
+            const char *addr,
+            sealmail_error *err)
 {
 	sm_cert *enc = NULL;
 	int rc;
@@ -59,15 +61,15 @@ signer_load(signer *s, sealmail_store *store, const char *addr,
 	if (rc == SEALMAIL_OK)
 		rc = sm_account_settings_get(&s->settings, store, addr, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_id_load_signer(&s->cert, &s->chain, &s->nchain,
-				       &s->key, store, addr, err);
+		rc = sm_id_load_signer(&s->cert, &s->chain, &s->nchain, &s->key,
+		                       store, addr, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	/* A separate encryption certificate is named in the signature. */
 	if (sm_id_encryption_cert(&enc, store, addr, NULL) == SEALMAIL_OK &&
 	    enc != NULL) {
 		if (strcmp(sm_cert_fingerprint(enc),
-			   sm_cert_fingerprint(s->cert)) != 0)
+		           sm_cert_fingerprint(s->cert)) != 0)
 			s->enc = enc;
 		else
 			sm_cert_free(enc);
@@ -120,39 +122,39 @@ sign_update_cb(const void *buf, size_t len, void *payload)
  */
 static int
 write_signed_entity(signer *s,
-		    sm_mime_source *src,
-		    bool opaque,
-		    bool pss,
-		    sm_write_fn write,
-		    void *payload,
-		    sealmail_error *err)
+                    sm_mime_source *src,
+                    bool opaque,
+                    bool pss,
+                    sm_write_fn write,
+                    void *payload,
+                    sealmail_error *err)
 {
-	sm_cms_sign_params p = { .cert = s->cert,
-				 .chain = s->chain,
-				 .nchain = s->nchain,
-				 .key = s->key,
-				 .include_certs = s->settings.include_cert,
-				 .pss = pss,
-				 .opaque = opaque,
-				 .encryption_cert = s->enc };
+	sm_cms_sign_params p = {.cert = s->cert,
+	                        .chain = s->chain,
+	                        .nchain = s->nchain,
+	                        .key = s->key,
+	                        .include_certs = s->settings.include_cert,
+	                        .pss = pss,
+	                        .opaque = opaque,
+	                        .encryption_cert = s->enc};
 	sm_cms_sign *cms = NULL;
-	char boundary[64], line[256];
+	char boundary[64], line[512];
 	int rc;
 
 	if (opaque) {
 		rc = put(write, payload,
-			 "Content-Type: application/pkcs7-mime; "
-			 "smime-type=signed-data;\r\n\tname=\"smime.p7m\"\r\n"
-			 "Content-Transfer-Encoding: base64\r\n"
-			 "Content-Disposition: attachment; "
-			 "filename=\"smime.p7m\"\r\n\r\n",
-			 err);
+		         "Content-Type: application/pkcs7-mime; "
+		         "smime-type=signed-data;\r\n\tname=\"smime.p7m\"\r\n"
+		         "Content-Transfer-Encoding: base64\r\n"
+		         "Content-Disposition: attachment; "
+		         "filename=\"smime.p7m\"\r\n\r\n",
+		         err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_cms_sign_begin(&cms, s->crypto, &p, write,
-					       payload, err);
+			                       payload, err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_mime_write_canonical(src, sign_update_cb, cms,
-						     err);
+			                             err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_cms_sign_finish(cms, err);
 		sm_cms_sign_free(cms);
@@ -161,31 +163,31 @@ write_signed_entity(signer *s,
 	rc = sm_mime_boundary(boundary, sizeof(boundary), err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_sign_begin(&cms, s->crypto, &p, write, payload,
-				       err);
+		                       err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	(void)snprintf(line, sizeof(line),
-		       "Content-Type: multipart/signed;\r\n"
-		       "\tprotocol=\"application/pkcs7-signature\";\r\n"
-		       "\tmicalg=%s; boundary=\"%s\"\r\n\r\n"
-		       "This is a cryptographically signed message in MIME "
-		       "format.\r\n\r\n--%s\r\n",
-		       sm_cms_sign_micalg(cms), boundary, boundary);
+	               "Content-Type: multipart/signed;\r\n"
+	               "\tprotocol=\"application/pkcs7-signature\";\r\n"
+	               "\tmicalg=%s; boundary=\"%s\"\r\n\r\n"
+	               "This is a cryptographically signed message in MIME "
+	               "format.\r\n\r\n--%s\r\n",
+	               sm_cms_sign_micalg(cms), boundary, boundary);
 	rc = put(write, payload, line, err);
 	if (rc == SEALMAIL_OK) {
-		tee t = { write, payload, cms };
+		tee t = {write, payload, cms};
 		rc = sm_mime_write_canonical(src, tee_write, &t, err);
 	}
 	(void)snprintf(line, sizeof(line),
-		       "\r\n--%s\r\n"
-		       "Content-Type: application/pkcs7-signature; "
-		       "name=\"smime.p7s\"\r\n"
-		       "Content-Transfer-Encoding: base64\r\n"
-		       "Content-Disposition: attachment; "
-		       "filename=\"smime.p7s\"\r\n"
-		       "Content-Description: S/MIME Cryptographic "
-		       "Signature\r\n\r\n",
-		       boundary);
+	               "\r\n--%s\r\n"
+	               "Content-Type: application/pkcs7-signature; "
+	               "name=\"smime.p7s\"\r\n"
+	               "Content-Transfer-Encoding: base64\r\n"
+	               "Content-Disposition: attachment; "
+	               "filename=\"smime.p7s\"\r\n"
+	               "Content-Description: S/MIME Cryptographic "
+	               "Signature\r\n\r\n",
+	               boundary);
 	if (rc == SEALMAIL_OK)
 		rc = put(write, payload, line, err);
 	if (rc == SEALMAIL_OK)
@@ -199,12 +201,12 @@ write_signed_entity(signer *s,
 
 static int
 sign_message(sealmail_store *store,
-	     sm_mime_source *src,
-	     const sm_mime_entity *top,
-	     const char *addr,
-	     sealmail_output *out,
-	     const sealmail_protect_options *opts,
-	     sealmail_error *err)
+             sm_mime_source *src,
+             const sm_mime_entity *top,
+             const char *addr,
+             sealmail_output *out,
+             const sealmail_protect_options *opts,
+             sealmail_error *err)
 {
 	bool encrypt = (opts->flags & SEALMAIL_PROTECT_ENCRYPT) != 0;
 	bool pss = (opts->flags & SEALMAIL_PROTECT_PSS) != 0;
@@ -219,26 +221,26 @@ sign_message(sealmail_store *store,
 		return rc;
 	}
 	opaque = (opts->flags & SEALMAIL_PROTECT_OPAQUE) ||
-		 (s.settings.opaque && !(opts->flags & SEALMAIL_PROTECT_CLEAR));
+	         (s.settings.opaque && !(opts->flags & SEALMAIL_PROTECT_CLEAR));
 	if (encrypt) {
 		/* Sign first, then encrypt the signed entity (SPEC 5). */
 		rc = sm_mime_source_new_empty(&signed_entity, err);
 		if (rc == SEALMAIL_OK)
 			rc = write_signed_entity(&s, src, opaque, pss,
-						 sm_mime_source_append_cb,
-						 signed_entity, err);
+			                         sm_mime_source_append_cb,
+			                         signed_entity, err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_protect_encrypt(store, src, top, signed_entity,
-						addr, out, opts, err);
+			                        addr, out, opts, err);
 		sm_mime_source_free(signed_entity);
 	} else {
 		rc = sm_mime_write_headers(src, top, false, out_write, out,
-					   err);
+		                           err);
 		if (rc == SEALMAIL_OK)
 			rc = put(out_write, out, "MIME-Version: 1.0\r\n", err);
 		if (rc == SEALMAIL_OK)
 			rc = write_signed_entity(&s, src, opaque, pss,
-						 out_write, out, err);
+			                         out_write, out, err);
 	}
 	signer_clear(&s);
 	return rc;
@@ -246,32 +248,32 @@ sign_message(sealmail_store *store,
 
 static int
 encrypt_only(sealmail_store *store,
-	     sm_mime_source *src,
-	     const sm_mime_entity *top,
-	     const char *addr,
-	     sealmail_output *out,
-	     const sealmail_protect_options *opts,
-	     sealmail_error *err)
+             sm_mime_source *src,
+             const sm_mime_entity *top,
+             const char *addr,
+             sealmail_output *out,
+             const sealmail_protect_options *opts,
+             sealmail_error *err)
 {
 	sm_mime_source *content = NULL;
 	int rc = sm_mime_source_new_empty(&content, err);
 
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_write_canonical(src, sm_mime_source_append_cb,
-					     content, err);
+		                             content, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_protect_encrypt(store, src, top, content, addr, out,
-					opts, err);
+		                        opts, err);
 	sm_mime_source_free(content);
 	return rc;
 }
 
 int
 sealmail_message_protect(sealmail_store *store,
-			 sealmail_input *in,
-			 sealmail_output *out,
-			 const sealmail_protect_options *opts,
-			 sealmail_error *err)
+                         sealmail_input *in,
+                         sealmail_output *out,
+                         const sealmail_protect_options *opts,
+                         sealmail_error *err)
 {
 	sealmail_protect_options defaults = SEALMAIL_PROTECT_OPTIONS_INIT;
 	sm_mime_source *src = NULL;
@@ -283,32 +285,31 @@ sealmail_message_protect(sealmail_store *store,
 		opts = &defaults;
 	if (opts->version != SEALMAIL_PROTECT_OPTIONS_VERSION)
 		return sm_error_set(err, SEALMAIL_EINVAL,
-				    "protect options version %u not supported",
-				    opts->version);
-	if (!(opts->flags &
-	      (SEALMAIL_PROTECT_SIGN | SEALMAIL_PROTECT_ENCRYPT)))
+		                    "protect options version %u not supported",
+		                    opts->version);
+	if (!(opts->flags & (SEALMAIL_PROTECT_SIGN | SEALMAIL_PROTECT_ENCRYPT)))
 		return sm_error_set(err, SEALMAIL_EINVAL,
-				    "nothing to do: neither signing nor "
-				    "encryption was asked for");
+		                    "nothing to do: neither signing nor "
+		                    "encryption was asked for");
 	if ((opts->flags & SEALMAIL_PROTECT_CLEAR) &&
 	    (opts->flags & SEALMAIL_PROTECT_OPAQUE))
 		return sm_error_set(err, SEALMAIL_EINVAL,
-				    "clear and opaque signing exclude each "
-				    "other");
+		                    "clear and opaque signing exclude each "
+		                    "other");
 	rc = sm_mime_source_new(&src, in, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_entity_parse(&top, src, 0,
-					  sm_mime_source_size(src), true, err);
+		                          sm_mime_source_size(src), true, err);
 	if (rc != SEALMAIL_OK)
 		goto done;
 	(void)snprintf(addr, sizeof(addr), "%s",
-		       opts->from != NULL ? opts->from : top.from);
+	               opts->from != NULL ? opts->from : top.from);
 	sm_address_lower(addr);
 	if (addr[0] == '\0') {
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
-				  "%s: the message has no From address (give "
-				  "--from ADDR)",
-				  sealmail_input_name(in));
+		                  "%s: the message has no From address (give "
+		                  "--from ADDR)",
+		                  sealmail_input_name(in));
 		goto done;
 	}
 	if (opts->flags & SEALMAIL_PROTECT_SIGN)

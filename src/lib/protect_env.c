@@ -7,13 +7,13 @@
 
 int
 sm_protect_encrypt(sealmail_store *store,
-		   sm_mime_source *original,
-		   const sm_mime_entity *top,
-		   sm_mime_source *content,
-		   const char *sender,
-		   sealmail_output *out,
-		   const sealmail_protect_options *opts,
-		   sealmail_error *err)
+                   sm_mime_source *original,
+                   const sm_mime_entity *top,
+                   sm_mime_source *content,
+                   const char *sender,
+                   sealmail_output *out,
+                   const sealmail_protect_options *opts,
+                   sealmail_error *err)
 {
 	(void)store;
 	(void)original;
@@ -23,5 +23,5 @@ sm_protect_encrypt(sealmail_store *store,
 	(void)out;
 	(void)opts;
 	return sm_error_set(err, SEALMAIL_EUNSUPPORTED,
-			    "encryption is not available yet");
+	                    "encryption is not available yet");
 }

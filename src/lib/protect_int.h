@@ -20,12 +20,12 @@
  * a refusal (ERECIPIENTS, EDECLINED).
  */
 int sm_protect_encrypt(sealmail_store *store,
-		       sm_mime_source *original,
-		       const sm_mime_entity *top,
-		       sm_mime_source *content,
-		       const char *sender,
-		       sealmail_output *out,
-		       const sealmail_protect_options *opts,
-		       sealmail_error *err);
+                       sm_mime_source *original,
+                       const sm_mime_entity *top,
+                       sm_mime_source *content,
+                       const char *sender,
+                       sealmail_output *out,
+                       const sealmail_protect_options *opts,
+                       sealmail_error *err);
 
 #endif

@@ -52,11 +52,11 @@ grow(void *arrayp, size_t n, size_t elem, sealmail_error *err)
 
 int
 sm_report_add_finding(sealmail_report *r,
-		      sealmail_verdict severity,
-		      const char *code,
-		      sealmail_error *err,
-		      const char *fmt,
-		      ...)
+                      sealmail_verdict severity,
+                      const char *code,
+                      sealmail_error *err,
+                      const char *fmt,
+                      ...)
 {
 	sm_buf text;
 	va_list ap;
@@ -71,7 +71,8 @@ sm_report_add_finding(sealmail_report *r,
 	}
 	va_end(ap);
 	if (rc == SEALMAIL_OK)
-		rc = grow(&r->findings, r->nfindings, sizeof(*r->findings), err);
+		rc = grow(&r->findings, r->nfindings, sizeof(*r->findings),
+		          err);
 	if (rc != SEALMAIL_OK) {
 		sm_buf_free(&text);
 		return rc;
@@ -105,8 +106,8 @@ signature_free(struct sealmail_signature *s)
 
 int
 sm_report_add_signature(struct sealmail_signature **out,
-			sealmail_report *r,
-			sealmail_error *err)
+                        sealmail_report *r,
+                        sealmail_error *err)
 {
 	struct sealmail_signature *s = sm_calloc(1, sizeof(*s));
 	int rc;
@@ -152,18 +153,18 @@ add_string(char ***list, size_t *n, const char *s, sealmail_error *err)
 
 int
 sm_report_add_unsigned_part(sealmail_report *r,
-			    const char *desc,
-			    sealmail_error *err)
+                            const char *desc,
+                            sealmail_error *err)
 {
 	return add_string(&r->unsigned_parts, &r->nunsigned, desc, err);
 }
 
 int
 sm_report_set_encryption(sealmail_report *r,
-			 const char *algorithm,
-			 bool authenticated,
-			 const char *decrypted_by,
-			 sealmail_error *err)
+                         const char *algorithm,
+                         bool authenticated,
+                         const char *decrypted_by,
+                         sealmail_error *err)
 {
 	int rc = sm_report_set(&r->enc_algorithm, algorithm, err);
 
@@ -178,8 +179,8 @@ sm_report_set_encryption(sealmail_report *r,
 
 int
 sm_report_add_recipient(sealmail_report *r,
-			const char *desc,
-			sealmail_error *err)
+                        const char *desc,
+                        sealmail_error *err)
 {
 	return add_string(&r->enc_recipients, &r->nrecipients, desc, err);
 }
@@ -415,17 +416,17 @@ sealmail_report_free(sealmail_report *r)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static const char *const verdict_names[] = { "good", "warning", "danger",
-					     "cannot-decrypt" };
-static const char *const state_names[] = { "valid", "altered", "bad",
-					   "no-certificate", "unsupported" };
-static const char *const rewrite_names[] = { NULL,
-					     "line-endings",
-					     "trailing-space",
-					     "transfer-encoding",
-					     "header-folding",
-					     "footer" };
-static const char *const coverage_names[] = { "none", "full", "partial" };
+static const char *const verdict_names[] = {"good", "warning", "danger",
+                                            "cannot-decrypt"};
+static const char *const state_names[] = {"valid", "altered", "bad",
+                                          "no-certificate", "unsupported"};
+static const char *const rewrite_names[] = {NULL,
+                                            "line-endings",
+                                            "trailing-space",
+                                            "transfer-encoding",
+                                            "header-folding",
+                                            "footer"};
+static const char *const coverage_names[] = {"none", "full", "partial"};
 
 typedef struct jw {
 	sm_buf b;
@@ -587,11 +588,11 @@ json_encryption(jw *j, const sealmail_report *r)
 
 int
 sealmail_report_write_json(const sealmail_report *r,
-			   sealmail_output *out,
-			   sealmail_error *err)
+                           sealmail_output *out,
+                           sealmail_error *err)
 {
 	sealmail_verdict v = sealmail_report_verdict(r);
-	jw j = { .rc = SEALMAIL_OK };
+	jw j = {.rc = SEALMAIL_OK};
 	int rc;
 
 	sm_buf_init(&j.b, SM_BUF_MAX_DEFAULT);

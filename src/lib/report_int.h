@@ -12,8 +12,8 @@
 
 struct sealmail_signature {
 	sealmail_sig_state state;
-	const char *kind;   /* "clear", "opaque" (static) */
-	char *signer_name;  /* owned, "" when unknown */
+	const char *kind;  /* "clear", "opaque" (static) */
+	char *signer_name; /* owned, "" when unknown */
 	char *signer_address;
 	char fingerprint[SM_FINGERPRINT_SIZE];
 	char algorithm[64];
@@ -55,27 +55,27 @@ int sm_report_new(sealmail_report **out, sealmail_error *err);
 int sm_report_set(char **field, const char *s, sealmail_error *err);
 /* Add a finding with its one-line text (printf). */
 int sm_report_add_finding(sealmail_report *r,
-			  sealmail_verdict severity,
-			  const char *code,
-			  sealmail_error *err,
-			  const char *fmt,
-			  ...) SM_PRINTF(5, 6);
+                          sealmail_verdict severity,
+                          const char *code,
+                          sealmail_error *err,
+                          const char *fmt,
+                          ...) SM_PRINTF(5, 6);
 /* Add an empty signature record (strings "", state NO_CERT); borrowed. */
 int sm_report_add_signature(struct sealmail_signature **out,
-			    sealmail_report *r,
-			    sealmail_error *err);
+                            sealmail_report *r,
+                            sealmail_error *err);
 int sm_report_add_unsigned_part(sealmail_report *r,
-				const char *desc,
-				sealmail_error *err);
+                                const char *desc,
+                                sealmail_error *err);
 /* Set the encryption layer; recipients added one by one. */
 int sm_report_set_encryption(sealmail_report *r,
-			     const char *algorithm,
-			     bool authenticated,
-			     const char *decrypted_by,
-			     sealmail_error *err);
+                             const char *algorithm,
+                             bool authenticated,
+                             const char *decrypted_by,
+                             sealmail_error *err);
 int sm_report_add_recipient(sealmail_report *r,
-			    const char *desc,
-			    sealmail_error *err);
+                            const char *desc,
+                            sealmail_error *err);
 /* True if a finding with this code exists. */
 bool sm_report_has_finding(const sealmail_report *r, const char *code);
 

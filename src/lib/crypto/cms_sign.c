@@ -86,7 +86,7 @@ static BIO_METHOD *
 sink_method(void)
 {
 	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-				     "sealmail sink");
+	                             "sealmail sink");
 
 	if (m == NULL)
 		return NULL;
@@ -152,7 +152,7 @@ from_x509(sm_crypto *crypto, X509 *x, sealmail_error *err)
 
 	if (len <= 0) {
 		(void)sm_ossl_error(err, SEALMAIL_EBADDATA,
-				    "unreadable certificate in the signature");
+		                    "unreadable certificate in the signature");
 		return NULL;
 	}
 	if (sm_cert_from_der(&cert, crypto, der, (size_t)len, err) !=
@@ -182,8 +182,8 @@ static int
 add_capabilities(CMS_SignerInfo *si)
 {
 	/* What we can decrypt, strongest first (RFC 8551 2.5.2). */
-	static const int nids[] = { NID_aes_256_gcm, NID_aes_128_gcm,
-				    NID_aes_256_cbc, NID_aes_128_cbc };
+	static const int nids[] = {NID_aes_256_gcm, NID_aes_128_gcm,
+	                           NID_aes_256_cbc, NID_aes_128_cbc};
 	STACK_OF(X509_ALGOR) *algs = sk_X509_ALGOR_new_null();
 	int ok = algs != NULL;
 
@@ -206,7 +206,6 @@ add_key_preference(CMS_SignerInfo *si, X509 *enc)
 	int nlen = i2d_X509_NAME(X509_get_issuer_name(enc), &name);
 	int slen = i2d_ASN1_INTEGER(X509_get0_serialNumber(enc), &serial);
 	int total, ok = 0;
-	ASN1_STRING *value = NULL;
 	ASN1_OBJECT *oid = OBJ_txt2obj("1.2.840.113549.1.9.16.2.11", 1);
 
 	if (nlen <= 0 || slen <= 0 || oid == NULL)
@@ -219,13 +218,13 @@ add_key_preference(CMS_SignerInfo *si, X509 *enc)
 	ASN1_put_object(&p, 1, nlen + slen, 0, V_ASN1_CONTEXT_SPECIFIC);
 	memcpy(p, name, (size_t)nlen);
 	memcpy(p + nlen, serial, (size_t)slen);
-	value = ASN1_STRING_new();
-	if (value == NULL || !ASN1_STRING_set(value, der, total))
-		goto done;
-	/* V_ASN1_OTHER: the value is written as the encoding it holds. */
-	ok = CMS_signed_add1_attr_by_OBJ(si, oid, V_ASN1_OTHER, value, -1);
+	/*
+	 * A SEQUENCE-typed ASN1_TYPE is written as the encoding it holds, so
+	 * the [0] tag goes out as it is (V_ASN1_OTHER, being negative, would
+	 * be taken for a multibyte string type here).
+	 */
+	ok = CMS_signed_add1_attr_by_OBJ(si, oid, V_ASN1_SEQUENCE, der, total);
 done:
-	ASN1_STRING_free(value);
 	ASN1_OBJECT_free(oid);
 	OPENSSL_free(der);
 	OPENSSL_free(name);
@@ -241,8 +240,8 @@ sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 	unsigned int sflags = base | CMS_NOSMIMECAP;
 	CMS_SignerInfo *si;
 
-	s->cms = CMS_sign_ex(NULL, NULL, NULL, NULL, flags,
-			     s->crypto->libctx, NULL);
+	s->cms = CMS_sign_ex(NULL, NULL, NULL, NULL, flags, s->crypto->libctx,
+	                     NULL);
 	if (s->cms == NULL)
 		return sm_ossl_error(err, SEALMAIL_ERROR, "cannot sign");
 	if (!p->include_certs)
@@ -254,28 +253,27 @@ sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 		return sm_ossl_error(err, SEALMAIL_ERROR, "cannot sign");
 	if (p->pss) {
 		EVP_PKEY_CTX *pctx = CMS_SignerInfo_get0_pkey_ctx(si);
-		if (pctx == NULL || EVP_PKEY_get_base_id(s->pkey) !=
-					    EVP_PKEY_RSA)
+		if (pctx == NULL ||
+		    EVP_PKEY_get_base_id(s->pkey) != EVP_PKEY_RSA)
 			return sm_error_set(err, SEALMAIL_EINVAL,
-					    "RSA-PSS needs an RSA key");
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx,
-						 RSA_PKCS1_PSS_PADDING) <= 0 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-						     RSA_PSS_SALTLEN_DIGEST) <=
-			    0)
+			                    "RSA-PSS needs an RSA key");
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <=
+		            0 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(
+		            pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
 			return sm_ossl_error(err, SEALMAIL_ERROR,
-					     "cannot set up RSA-PSS");
+			                     "cannot set up RSA-PSS");
 	}
 	if (!add_capabilities(si))
 		return sm_ossl_error(err, SEALMAIL_ERROR,
-				     "cannot add SMIMECapabilities");
+		                     "cannot add SMIMECapabilities");
 	if (p->encryption_cert != NULL) {
 		X509 *enc = to_x509(s->crypto, p->encryption_cert);
 		int ok = enc != NULL && add_key_preference(si, enc);
 		X509_free(enc);
 		if (!ok)
 			return sm_ossl_error(err, SEALMAIL_ERROR,
-					     "cannot add the key preference");
+			                     "cannot add the key preference");
 	}
 	for (size_t i = 0; p->include_certs && i < p->nchain; i++) {
 		X509 *x;
@@ -287,18 +285,18 @@ sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 		X509_free(x);
 		if (!ok)
 			return sm_ossl_error(err, SEALMAIL_ERROR,
-					     "cannot add the chain");
+			                     "cannot add the chain");
 	}
 	return SEALMAIL_OK;
 }
 
 int
 sm_cms_sign_begin(sm_cms_sign **out,
-		  sm_crypto *crypto,
-		  const sm_cms_sign_params *p,
-		  sm_write_fn write,
-		  void *payload,
-		  sealmail_error *err)
+                  sm_crypto *crypto,
+                  const sm_cms_sign_params *p,
+                  sm_write_fn write,
+                  void *payload,
+                  sealmail_error *err)
 {
 	sm_cms_sign *s = sm_calloc(1, sizeof(*s));
 	int rc;
@@ -309,7 +307,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	ERR_clear_error();
 	s->crypto = crypto;
 	s->opaque = p->opaque;
-	s->ctx = (sink_ctx){ write, payload, true, SEALMAIL_OK };
+	s->ctx = (sink_ctx){write, payload, true, SEALMAIL_OK};
 	s->pkey = to_pkey(crypto, p->key, err);
 	if (s->pkey == NULL) {
 		rc = err != NULL && err->code != 0 ? err->code : SEALMAIL_ERROR;
@@ -334,7 +332,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	BIO_set_data(s->sink, &s->ctx);
 	(void)BIO_push(s->b64, s->sink);
 	s->data = s->opaque ? BIO_new_CMS(s->b64, s->cms)
-			    : CMS_dataInit(s->cms, NULL);
+	                    : CMS_dataInit(s->cms, NULL);
 	if (s->data == NULL) {
 		rc = sm_ossl_error(err, SEALMAIL_ERROR, "cannot sign");
 		goto fail;
@@ -352,16 +350,16 @@ sink_status(sm_cms_sign *s, sealmail_error *err, const char *what)
 	if (s->ctx.status != SEALMAIL_OK) {
 		ERR_clear_error();
 		return sm_error_set(err, s->ctx.status, "%s: write failed",
-				    what);
+		                    what);
 	}
 	return sm_ossl_error(err, SEALMAIL_ERROR, what);
 }
 
 int
 sm_cms_sign_update(sm_cms_sign *s,
-		   const void *data,
-		   size_t len,
-		   sealmail_error *err)
+                   const void *data,
+                   size_t len,
+                   sealmail_error *err)
 {
 	const unsigned char *p = data;
 
@@ -453,7 +451,7 @@ typedef struct vsigner {
 struct sm_cms_verify {
 	sm_crypto *crypto;
 	CMS_ContentInfo *cms;
-	STACK_OF(X509) *extra;
+	STACK_OF(X509) * extra;
 	BIO *chain; /* md BIOs -> null sink */
 	EVP_MD *mds[4];
 	size_t nmds;
@@ -471,8 +469,8 @@ attr_time(CMS_SignerInfo *si)
 	ASN1_TYPE *t = a != NULL ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 	struct tm tm;
 
-	if (t == NULL || (t->type != V_ASN1_UTCTIME &&
-			  t->type != V_ASN1_GENERALIZEDTIME))
+	if (t == NULL ||
+	    (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME))
 		return 0;
 	memset(&tm, 0, sizeof(tm));
 	if (ASN1_TIME_to_tm(t->value.utctime, &tm) != 1)
@@ -483,8 +481,7 @@ attr_time(CMS_SignerInfo *si)
 static int
 attr_caps(vsigner *vs, sealmail_error *err)
 {
-	int idx = CMS_signed_get_attr_by_NID(vs->si, NID_SMIMECapabilities,
-					     -1);
+	int idx = CMS_signed_get_attr_by_NID(vs->si, NID_SMIMECapabilities, -1);
 	X509_ATTRIBUTE *a = idx >= 0 ? CMS_signed_get_attr(vs->si, idx) : NULL;
 	ASN1_TYPE *t = a != NULL ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 	const ASN1_STRING *seq;
@@ -569,7 +566,7 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 		CMS_SignerInfo_get0_algs(vs->si, NULL, NULL, &dig, &sig);
 		X509_ALGOR_get0(&obj, NULL, NULL, sig);
 		(void)snprintf(vs->algorithm, sizeof(vs->algorithm), "%s",
-			       sig_words(OBJ_obj2nid(obj), &vs->unsupported));
+		               sig_words(OBJ_obj2nid(obj), &vs->unsupported));
 		X509_ALGOR_get0(&obj, NULL, NULL, dig);
 		if (!vs->unsupported) {
 			int dnid = OBJ_obj2nid(obj);
@@ -578,8 +575,8 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 				vs->unsupported = true;
 			else
 				(void)snprintf(vs->algorithm + l,
-					       sizeof(vs->algorithm) - l,
-					       " with %s", OBJ_nid2sn(dnid));
+				               sizeof(vs->algorithm) - l,
+				               " with %s", OBJ_nid2sn(dnid));
 		}
 		vs->signing_time = attr_time(vs->si);
 		rc = attr_caps(vs, err);
@@ -605,7 +602,7 @@ collect_certs(sm_cms_verify *v, sealmail_error *err)
 		sm_cert *c = from_x509(v->crypto, sk_X509_value(certs, i), err);
 		if (c == NULL)
 			rc = err != NULL && err->code ? err->code
-						      : SEALMAIL_EBADDATA;
+			                              : SEALMAIL_EBADDATA;
 		else
 			v->certs[v->ncerts++] = c;
 	}
@@ -629,7 +626,7 @@ sm_cms_verify_reset(sm_cms_verify *v, sealmail_error *err)
 			BIO_free(m);
 			BIO_free_all(top);
 			return sm_ossl_error(err, SEALMAIL_ENOMEM,
-					     "cannot hash the content");
+			                     "cannot hash the content");
 		}
 		top = BIO_push(m, top);
 	}
@@ -639,10 +636,10 @@ sm_cms_verify_reset(sm_cms_verify *v, sealmail_error *err)
 
 int
 sm_cms_verify_new(sm_cms_verify **out,
-		  sm_crypto *crypto,
-		  const unsigned char *der,
-		  size_t len,
-		  sealmail_error *err)
+                  sm_crypto *crypto,
+                  const unsigned char *der,
+                  size_t len,
+                  sealmail_error *err)
 {
 	sm_cms_verify *v = sm_calloc(1, sizeof(*v));
 	const unsigned char *p = der;
@@ -663,7 +660,7 @@ sm_cms_verify_new(sm_cms_verify **out,
 	    OBJ_obj2nid(CMS_get0_type(v->cms)) != NID_pkcs7_signed) {
 		sm_cms_verify_free(v);
 		return sm_ossl_error(err, SEALMAIL_EBADDATA,
-				     "the signature is not CMS signed-data");
+		                     "the signature is not CMS signed-data");
 	}
 	rc = collect_signers(v, err);
 	if (rc == SEALMAIL_OK)
@@ -680,9 +677,9 @@ sm_cms_verify_new(sm_cms_verify **out,
 
 int
 sm_cms_verify_add_certs(sm_cms_verify *v,
-			sm_cert *const *certs,
-			size_t n,
-			sealmail_error *err)
+                        sm_cert *const *certs,
+                        size_t n,
+                        sealmail_error *err)
 {
 	if (v->extra == NULL)
 		v->extra = sk_X509_new_null();
@@ -693,7 +690,7 @@ sm_cms_verify_add_certs(sm_cms_verify *v,
 		if (x == NULL || !sk_X509_push(v->extra, x)) {
 			X509_free(x);
 			return sm_ossl_error(err, SEALMAIL_ENOMEM,
-					     "cannot add a certificate");
+			                     "cannot add a certificate");
 		}
 	}
 	return SEALMAIL_OK;
@@ -707,9 +704,9 @@ sm_cms_verify_is_detached(const sm_cms_verify *v)
 
 int
 sm_cms_verify_update(sm_cms_verify *v,
-		     const void *data,
-		     size_t len,
-		     sealmail_error *err)
+                     const void *data,
+                     size_t len,
+                     sealmail_error *err)
 {
 	const unsigned char *p = data;
 
@@ -718,7 +715,7 @@ sm_cms_verify_update(sm_cms_verify *v,
 		int w = BIO_write(v->chain, p, n);
 		if (w <= 0)
 			return sm_ossl_error(err, SEALMAIL_ERROR,
-					     "cannot hash the content");
+			                     "cannot hash the content");
 		p += w;
 		len -= (size_t)w;
 	}
@@ -727,9 +724,9 @@ sm_cms_verify_update(sm_cms_verify *v,
 
 int
 sm_cms_verify_content(sm_cms_verify *v,
-		      sm_write_fn write,
-		      void *payload,
-		      sealmail_error *err)
+                      sm_write_fn write,
+                      void *payload,
+                      sealmail_error *err)
 {
 	ASN1_OCTET_STRING **pos = CMS_get0_content(v->cms);
 	const unsigned char *p;
@@ -737,7 +734,7 @@ sm_cms_verify_content(sm_cms_verify *v,
 
 	if (pos == NULL || *pos == NULL)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "the signed-data holds no content");
+		                    "the signed-data holds no content");
 	p = ASN1_STRING_get0_data(*pos);
 	left = (size_t)ASN1_STRING_length(*pos);
 	while (left > 0) {
@@ -746,7 +743,8 @@ sm_cms_verify_content(sm_cms_verify *v,
 		if (rc == SEALMAIL_OK && write != NULL)
 			rc = write(p, n, payload);
 		if (rc != SEALMAIL_OK)
-			return sm_error_set(err, rc, "cannot write the content");
+			return sm_error_set(err, rc,
+			                    "cannot write the content");
 		p += n;
 		left -= n;
 	}
@@ -811,7 +809,7 @@ sm_cms_verify_finish(sm_cms_verify *v, sealmail_error *err)
 		if (x != NULL && vs->cert == NULL &&
 		    signer_cert(v, vs, x, err) != SEALMAIL_OK)
 			return err != NULL && err->code ? err->code
-							: SEALMAIL_EBADDATA;
+			                                : SEALMAIL_EBADDATA;
 	}
 	return SEALMAIL_OK;
 }
@@ -917,7 +915,7 @@ int
 sm_hash_update(sm_hash *h, const void *data, size_t len)
 {
 	return EVP_DigestUpdate(h->ctx, data, len) == 1 ? SEALMAIL_OK
-							: SEALMAIL_ERROR;
+	                                                : SEALMAIL_ERROR;
 }
 
 int
