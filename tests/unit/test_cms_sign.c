@@ -322,6 +322,90 @@ test_key_preference(void)
 	sm_bundle_clear(&bob.b);
 }
 
+static sm_cms_verify *
+parse_file(const char *name)
+{
+	char path[512];
+	sm_buf der;
+	sm_cms_verify *v = NULL;
+	sealmail_error err = { 0 };
+
+	(void)snprintf(path, sizeof(path), "%s/cms/%s", SEALMAIL_TEST_DATA,
+		       name);
+	sm_buf_init(&der, 1 << 20);
+	test_assert_int(sm_read_file(&der, path, 1 << 20, &err), SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_new(&v, crypto, der.data, der.len, &err),
+			SEALMAIL_OK);
+	sm_buf_free(&der);
+	if (v != NULL)
+		test_assert_int(sm_cms_verify_content(v, NULL, NULL, &err),
+				SEALMAIL_OK);
+	return v;
+}
+
+/* RFC 9216 examples: Ed25519 is never valid, never altered. */
+static void
+test_rfc9216(void)
+{
+	sm_cms_verify *v;
+	sm_buf pem;
+	sm_cert **certs = NULL;
+	size_t n = 0;
+	char path[512];
+	sealmail_error err = { 0 };
+
+	if (crypto == NULL)
+		test_assert_int(sm_crypto_new(&crypto, &err), SEALMAIL_OK);
+	v = parse_file("signedByAliceRSA.p7m");
+	test_assert_int(sm_cms_verify_finish(v, &err), SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_status(v, 0), SM_SIG_VALID);
+	sm_cms_verify_free(v);
+
+	v = parse_file("signedByCarlosEd25519.p7m");
+	test_assert_int(sm_cms_verify_finish(v, &err), SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_signer_count(v), 1);
+	test_assert_int(sm_cms_verify_status(v, 0), SM_SIG_UNSUPPORTED);
+	test_assert_str(sm_cms_verify_algorithm(v, 0), "Ed25519");
+	sm_cms_verify_free(v);
+
+	/* Two signers, no certificates: neither can be checked ... */
+	v = parse_file("signedByAliceAndCarlosNoCerts.p7m");
+	test_assert_int(sm_cms_verify_finish(v, &err), SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_signer_count(v), 2);
+	for (size_t i = 0; i < 2; i++)
+		test_assert(sm_cms_verify_status(v, i) == SM_SIG_NO_CERT ||
+			    sm_cms_verify_status(v, i) == SM_SIG_UNSUPPORTED);
+	/* ... with them, Alice verifies and Carlos is still unsupported. */
+	(void)snprintf(path, sizeof(path), "%s/cms/alice+carlos.pem",
+		       SEALMAIL_TEST_DATA);
+	sm_buf_init(&pem, 1 << 20);
+	test_assert_int(sm_read_file(&pem, path, 1 << 20, &err), SEALMAIL_OK);
+	test_assert_int(sm_cert_list_parse(&certs, &n, crypto, pem.data,
+					   pem.len, &err),
+			SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_add_certs(v, certs, n, &err),
+			SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_reset(v, &err), SEALMAIL_OK);
+	sm_cms_verify_free(v);
+	v = parse_file("signedByAliceAndCarlosNoCerts.p7m");
+	test_assert_int(sm_cms_verify_add_certs(v, certs, n, &err),
+			SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_finish(v, &err), SEALMAIL_OK);
+	{
+		int valid = 0, unsupported = 0;
+		for (size_t i = 0; i < 2; i++) {
+			valid += sm_cms_verify_status(v, i) == SM_SIG_VALID;
+			unsupported += sm_cms_verify_status(v, i) ==
+				       SM_SIG_UNSUPPORTED;
+		}
+		test_assert_int(valid, 1);
+		test_assert_int(unsupported, 1);
+	}
+	sm_cms_verify_free(v);
+	sm_cert_list_free(certs, n);
+	sm_buf_free(&pem);
+}
+
 static void
 test_garbage(void)
 {
@@ -348,6 +432,7 @@ static const struct test_case tests[] = {
         {"opaque", test_opaque},
         {"certs", test_certs},
         {"key_preference", test_key_preference},
+        {"rfc9216", test_rfc9216},
         {"garbage", test_garbage},
         {"teardown", test_teardown},
 };
