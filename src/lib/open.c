@@ -274,7 +274,9 @@ findings(ctx *c,
 		        in_book ? "sealmail book trust "
 		                : "sealmail open "
 		                  "--add-cert ",
-		        in_book ? s->signer_address : c->input_name,
+		        in_book                           ? s->signer_address
+		        : strcmp(c->input_name, "-") == 0 ? "FILE"
+		                                          : c->input_name,
 		        in_book ? " trusted" : "");
 	}
 	if (rc == SEALMAIL_OK && !s->valid_at_signing)
@@ -515,6 +517,8 @@ try_rewrites(ctx *c,
 	             {RW_STRIP_WS, SEALMAIL_REWRITE_TRAILING_SPACE},
 	             {RW_UNFOLD, SEALMAIL_REWRITE_HEADER_FOLDING}};
 	size_t n = sm_cms_verify_signer_count(v);
+	size_t m = n < 16 ? n : 16;
+	sm_sig_status before[16];
 	int rc = SEALMAIL_OK;
 
 	*fixed_out = NULL;
@@ -524,14 +528,12 @@ try_rewrites(ctx *c,
 		        err,
 		        "the signed part is larger than 64 MiB: it was not "
 		        "checked for changes by mail servers");
+	for (size_t i = 0; i < m; i++)
+		before[i] = sm_cms_verify_status(v, i);
 	for (size_t t = 0; rc == SEALMAIL_OK && t < SM_ARRAY_SIZE(tries); t++) {
 		sm_mime_source *fixed = NULL;
-		sm_sig_status before[16];
-		size_t m = n < 16 ? n : 16;
 		bool helped = false;
 
-		for (size_t i = 0; i < m; i++)
-			before[i] = sm_cms_verify_status(v, i);
 		rc = rewrite(&fixed, src, start, end, tries[t].kind, err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_cms_verify_reset(v, err);
@@ -549,12 +551,13 @@ try_rewrites(ctx *c,
 			return SEALMAIL_OK;
 		}
 		sm_mime_source_free(fixed);
-		/* Back to the verdicts over the bytes as they are. */
-		if (rc == SEALMAIL_OK)
-			rc = sm_cms_verify_reset(v, err);
-		if (rc == SEALMAIL_OK)
-			rc = verify_range(v, src, start, end, err);
 	}
+	/* Nothing explains it: back to the verdicts over the bytes as they
+	 * are. */
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_reset(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = verify_range(v, src, start, end, err);
 	return rc;
 }
 

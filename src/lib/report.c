@@ -449,6 +449,22 @@ jw_sep(jw *j)
 	j->comma = true;
 }
 
+/* Length of the valid UTF-8 sequence at p, 0 when invalid. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80 ? 1
+		   : (p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2 ? 2
+		   : (p[0] & 0xf0) == 0xe0		  ? 3
+		   : (p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4 ? 4
+							    : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 static void
 jw_str(jw *j, const char *s)
 {
@@ -460,6 +476,17 @@ jw_str(jw *j, const char *s)
 	}
 	jw_raw(j, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t n = utf8_len(p);
+		if (n == 0) { /* not UTF-8: the replacement character */
+			jw_raw(j, "\\ufffd");
+			continue;
+		}
+		if (n > 1) {
+			if (j->rc == SEALMAIL_OK)
+				j->rc = sm_buf_append(&j->b, p, n, NULL);
+			p += n - 1;
+			continue;
+		}
 		if (*p == '"' || *p == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)*p;
