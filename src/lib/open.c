@@ -496,6 +496,70 @@ any_altered(const sm_cms_verify *v)
 }
 
 /*
+ * A mailing list appended a footer to the signed text: the signed bytes are
+ * a prefix of the part ending at a line start near its end.  Try the last
+ * FOOTER_LINES line starts within the last 8 KiB, for parts up to
+ * FOOTER_MAX (each try hashes the part again).
+ */
+enum { FOOTER_LINES = 16, FOOTER_MAX = 4 << 20, FOOTER_TAIL = 8192 };
+
+static int
+try_footer(sm_cms_verify *v,
+           sm_mime_source *src,
+           off_t start,
+           off_t end,
+           const sm_sig_status *before,
+           size_t m,
+           sealmail_rewrite *rewrites,
+           sm_mime_source **fixed_out,
+           sealmail_error *err)
+{
+	unsigned char tail[FOOTER_TAIL];
+	off_t from = end - start > FOOTER_TAIL ? end - FOOTER_TAIL : start;
+	long n;
+	int tries = 0, rc = SEALMAIL_OK;
+
+	if (end - start > FOOTER_MAX)
+		return SEALMAIL_OK;
+	n = sm_mime_source_read(src, from, tail, (size_t)(end - from), err);
+	if (n < 0)
+		return (int)n;
+	/* Line starts, latest first; the end itself is not a candidate. */
+	for (long i = n - 2;
+	     rc == SEALMAIL_OK && i >= 0 && tries < FOOTER_LINES; i--) {
+		sm_mime_source *fixed = NULL;
+		off_t cut = from + i + 1;
+		bool helped = false;
+
+		if (tail[i] != '\n')
+			continue;
+		tries++;
+		rc = sm_mime_source_new_empty(&fixed, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_mime_source_copy(src, start, cut,
+			                         sm_mime_source_append_cb,
+			                         fixed, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_cms_verify_reset(v, err);
+		if (rc == SEALMAIL_OK)
+			rc = verify_range(v, fixed, 0,
+			                  sm_mime_source_size(fixed), err);
+		for (size_t k = 0; rc == SEALMAIL_OK && k < m; k++)
+			if (before[k] == SM_SIG_ALTERED &&
+			    sm_cms_verify_status(v, k) == SM_SIG_VALID) {
+				rewrites[k] = SEALMAIL_REWRITE_FOOTER;
+				helped = true;
+			}
+		if (rc == SEALMAIL_OK && helped) {
+			*fixed_out = fixed;
+			return SEALMAIL_OK;
+		}
+		sm_mime_source_free(fixed);
+	}
+	return rc;
+}
+
+/*
  * The signature failed over the bytes as they are: try the known benign
  * rewrites, in order.  On a match `*fixed_out` holds the signed bytes and
  * `rewrites[i]` names the rewrite for each signer it explains.
@@ -552,6 +616,11 @@ try_rewrites(ctx *c,
 		}
 		sm_mime_source_free(fixed);
 	}
+	if (rc == SEALMAIL_OK)
+		rc = try_footer(v, src, start, end, before, m, rewrites,
+		                fixed_out, err);
+	if (rc == SEALMAIL_OK && *fixed_out != NULL)
+		return SEALMAIL_OK;
 	/* Nothing explains it: back to the verdicts over the bytes as they
 	 * are. */
 	if (rc == SEALMAIL_OK)

@@ -94,6 +94,15 @@ run sealmail --home "$B" --json open "$TMP/lf.eml"
 expect_json '.signatures[0].state' valid
 expect_json '.signatures[0].rewrite' line-endings
 
+begin_test "a mailing-list footer inside the signed part: named, signed text shown"
+awk '{ print } /^lunch at noon\?\r$/ { printf "-- \r\nlist footer\r\n" }' \
+	"$TMP/signed.eml" >"$TMP/footer.eml"
+run sealmail --home "$B" --json open -o "$TMP/footer-readable.eml" "$TMP/footer.eml"
+expect_exit 1
+expect_json '.signatures[0].state' valid
+expect_json '.signatures[0].rewrite' footer
+! grep -q 'list footer' "$TMP/footer-readable.eml" || fail "footer shown as signed"
+
 begin_test "a From the certificate does not name: exit 2"
 sed 's/^From: Alice <alice@example.org>/From: Alice <alice@evil.example>/' \
 	"$TMP/signed.eml" >"$TMP/from.eml"
