@@ -101,20 +101,13 @@ sink_method(void)
 
 /* ---- our types to OpenSSL's ------------------------------------------- */
 
+/* A new reference to the certificate's X509 (cert.c keeps its own). */
 static X509 *
-to_x509(sm_crypto *crypto, const sm_cert *cert)
+to_x509(const sm_cert *cert)
 {
-	size_t len;
-	const unsigned char *der = sm_cert_der(cert, &len);
-	X509 *x = X509_new_ex(crypto->libctx, NULL);
+	X509 *x = sm_cert_x509(cert);
 
-	if (x == NULL)
-		return NULL;
-	if (d2i_X509(&x, &der, (long)len) == NULL) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return x != NULL && X509_up_ref(x) == 1 ? x : NULL;
 }
 
 /*
@@ -146,20 +139,9 @@ to_pkey(sm_crypto *crypto, const sm_key *key, sealmail_error *err)
 static sm_cert *
 from_x509(sm_crypto *crypto, X509 *x, sealmail_error *err)
 {
-	unsigned char *der = NULL;
-	int len = i2d_X509(x, &der);
 	sm_cert *cert = NULL;
 
-	if (len <= 0) {
-		(void)sm_ossl_error(err, SEALMAIL_EBADDATA,
-		                    "unreadable certificate in the signature");
-		return NULL;
-	}
-	if (sm_cert_from_der(&cert, crypto, der, (size_t)len, err) !=
-	    SEALMAIL_OK)
-		cert = NULL;
-	OPENSSL_free(der);
-	return cert;
+	return sm_cert_wrap(&cert, crypto, x, err) == SEALMAIL_OK ? cert : NULL;
 }
 
 /* ---- signing ---------------------------------------------------------- */
@@ -268,7 +250,7 @@ sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 		return sm_ossl_error(err, SEALMAIL_ERROR,
 		                     "cannot add SMIMECapabilities");
 	if (p->encryption_cert != NULL) {
-		X509 *enc = to_x509(s->crypto, p->encryption_cert);
+		X509 *enc = to_x509(p->encryption_cert);
 		int ok = enc != NULL && add_key_preference(si, enc);
 		X509_free(enc);
 		if (!ok)
@@ -280,7 +262,7 @@ sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 		int ok;
 		if (sm_cert_is_self_signed(p->chain[i]))
 			continue; /* the root is the reader's to have */
-		x = to_x509(s->crypto, p->chain[i]);
+		x = to_x509(p->chain[i]);
 		ok = x != NULL && CMS_add1_cert(s->cms, x);
 		X509_free(x);
 		if (!ok)
@@ -313,7 +295,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 		rc = err != NULL && err->code != 0 ? err->code : SEALMAIL_ERROR;
 		goto fail;
 	}
-	s->x509 = to_x509(crypto, p->cert);
+	s->x509 = to_x509(p->cert);
 	s->md = EVP_MD_fetch(crypto->libctx, "SHA256", NULL);
 	s->meth = sink_method();
 	if (s->x509 == NULL || s->md == NULL || s->meth == NULL) {
@@ -686,7 +668,7 @@ sm_cms_verify_add_certs(sm_cms_verify *v,
 	if (v->extra == NULL)
 		return sm_error_nomem(err);
 	for (size_t i = 0; i < n; i++) {
-		X509 *x = to_x509(v->crypto, certs[i]);
+		X509 *x = to_x509(certs[i]);
 		if (x == NULL || !sk_X509_push(v->extra, x)) {
 			X509_free(x);
 			return sm_ossl_error(err, SEALMAIL_ENOMEM,
