@@ -522,6 +522,106 @@ sm_mime_entity_parse(sm_mime_entity *e,
 	return SEALMAIL_OK;
 }
 
+/* ---- recipients ------------------------------------------------------ */
+
+typedef struct rcpts {
+	sm_mime_rcpt *v;
+	size_t n;
+	int rc;
+} rcpts;
+
+static void
+rcpt_add(rcpts *r, const char *addr, sm_mime_field field)
+{
+	sm_mime_rcpt *p;
+	char *copy;
+
+	if (r->rc != SEALMAIL_OK || addr == NULL || *addr == '\0')
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (g_ascii_strcasecmp(r->v[i].address, addr) == 0)
+			return;
+	copy = sm_strdup(addr);
+	p = copy != NULL ? sm_realloc(r->v, (r->n + 1) * sizeof(*p)) : NULL;
+	if (p == NULL) {
+		sm_free(copy);
+		r->rc = SEALMAIL_ENOMEM;
+		return;
+	}
+	sm_address_lower(copy);
+	r->v = p;
+	r->v[r->n].address = copy;
+	r->v[r->n].field = field;
+	r->n++;
+}
+
+static void
+rcpt_list(rcpts *r, InternetAddressList *list, sm_mime_field field, int depth)
+{
+	for (int i = 0; list != NULL && i < internet_address_list_length(list);
+	     i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			rcpt_add(r,
+			         internet_address_mailbox_get_addr(
+			                 INTERNET_ADDRESS_MAILBOX(a)),
+			         field);
+		else if (INTERNET_ADDRESS_IS_GROUP(a) && depth < 4)
+			rcpt_list(r,
+			          internet_address_group_get_members(
+			                  INTERNET_ADDRESS_GROUP(a)),
+			          field, depth + 1);
+	}
+}
+
+int
+sm_mime_recipients(sm_mime_rcpt **out,
+                   size_t *count_out,
+                   sm_mime_source *src,
+                   const sm_mime_entity *ent,
+                   sealmail_error *err)
+{
+	static const struct {
+		GMimeAddressType type;
+		sm_mime_field field;
+	} fields[] = {{GMIME_ADDRESS_TYPE_TO, SM_MIME_TO},
+	              {GMIME_ADDRESS_TYPE_CC, SM_MIME_CC},
+	              {GMIME_ADDRESS_TYPE_BCC, SM_MIME_BCC}};
+	rcpts r = {NULL, 0, SEALMAIL_OK};
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+
+	mime_init();
+	*out = NULL;
+	*count_out = 0;
+	stream = source_gstream(src, ent->start, ent->body_start);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	for (size_t i = 0; msg != NULL && i < SM_ARRAY_SIZE(fields); i++)
+		rcpt_list(&r, g_mime_message_get_addresses(msg, fields[i].type),
+		          fields[i].field, 0);
+	if (msg != NULL)
+		g_object_unref(msg);
+	if (r.rc != SEALMAIL_OK) {
+		sm_mime_recipients_free(r.v, r.n);
+		return sm_error_nomem(err);
+	}
+	*out = r.v;
+	*count_out = r.n;
+	return SEALMAIL_OK;
+}
+
+void
+sm_mime_recipients_free(sm_mime_rcpt *list, size_t count)
+{
+	for (size_t i = 0; list != NULL && i < count; i++)
+		sm_free(list[i].address);
+	sm_free(list);
+}
+
 /* ---- multipart delimiters in the raw bytes ----------------------------- */
 
 /*

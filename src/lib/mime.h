@@ -121,6 +121,25 @@ int sm_mime_write_headers(sm_mime_source *src,
                           void *payload,
                           sealmail_error *err);
 
+/* A recipient named in a message's To, Cc or Bcc (groups flattened). */
+typedef enum { SM_MIME_TO, SM_MIME_CC, SM_MIME_BCC } sm_mime_field;
+typedef struct sm_mime_rcpt {
+	char *address; /* lower case */
+	sm_mime_field field;
+} sm_mime_rcpt;
+
+/*
+ * The recipients of the message entity `ent` (a message's header block),
+ * in header order, duplicates removed (the first field wins).  Free with
+ * sm_mime_recipients_free.
+ */
+int sm_mime_recipients(sm_mime_rcpt **out,
+                       size_t *count_out,
+                       sm_mime_source *src,
+                       const sm_mime_entity *ent,
+                       sealmail_error *err);
+void sm_mime_recipients_free(sm_mime_rcpt *list, size_t count);
+
 /* --- signing: the canonical form of a message's content ---------------- */
 
 /*

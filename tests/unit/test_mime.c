@@ -277,6 +277,39 @@ test_decode_base64(void)
 	sm_mime_source_free(s);
 }
 
+static void
+test_recipients(void)
+{
+	const char *m = "From: a@example.org\r\n"
+	                "To: Bob <Bob@Example.org>, list: carol@example.org, "
+	                "dave@example.org;\r\n"
+	                "Cc: bob@example.org, \"E\" <erin@example.org>\r\n"
+	                "Bcc: frank@example.org\r\n\r\nbody\r\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	sm_mime_rcpt *r = NULL;
+	size_t n = 0;
+	sealmail_error err = {0};
+
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), true, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_recipients(&r, &n, s, &e, &err), SEALMAIL_OK);
+	test_assert_int(n, 5);
+	if (n == 5) {
+		test_assert_str(r[0].address, "bob@example.org");
+		test_assert_int(r[0].field, SM_MIME_TO);
+		test_assert_str(r[1].address, "carol@example.org");
+		test_assert_str(r[2].address, "dave@example.org");
+		test_assert_str(r[3].address, "erin@example.org");
+		test_assert_int(r[3].field, SM_MIME_CC);
+		test_assert_str(r[4].address, "frank@example.org");
+		test_assert_int(r[4].field, SM_MIME_BCC);
+	}
+	sm_mime_recipients_free(r, n);
+	sm_mime_source_free(s);
+}
+
 static int
 buf_cb(const void *data, size_t len, void *payload)
 {
@@ -432,6 +465,7 @@ static const struct test_case tests[] = {
         {"large_across_chunks", test_large_across_chunks},
         {"decode_base64", test_decode_base64},
         {"write_headers", test_write_headers},
+        {"recipients", test_recipients},
         {"canonical", test_canonical},
 };
 
