@@ -675,9 +675,10 @@ ranges_push(ranges *r, off_t a, off_t b, sealmail_error *err)
 typedef struct mpscan {
 	const sm_mime_entity *ent;
 	size_t blen, max;
-	off_t child;   /* start of the current child, -1 before the first */
-	bool at_start; /* the next byte starts a line */
-	bool prev_cr;  /* the last line break was CRLF */
+	off_t child;     /* start of the current child, -1 before the first */
+	bool at_start;   /* the next byte starts a line */
+	bool prev_cr;    /* the last line break was CRLF */
+	bool pending_cr; /* the last piece of an over-long line ended in CR */
 	bool closed;
 	ranges r;
 } mpscan;
@@ -715,10 +716,13 @@ mp_line(mpscan *m,
 		m->child = off + (off_t)len + (nl ? 1 : 0);
 		m->closed = k == 2;
 	}
+	/* An empty piece ending a line continues an over-long one whose
+	 * last piece may have ended with the CR. */
 	if (nl)
-		m->prev_cr = len > 0 ? p[len - 1] == '\r' : m->prev_cr;
-	else if (len > 0)
-		m->prev_cr = p[len - 1] == '\r';
+		m->prev_cr = len > 0 ? p[len - 1] == '\r'
+		                     : !was_start && m->pending_cr;
+	else
+		m->pending_cr = len > 0 && p[len - 1] == '\r';
 	return rc;
 }
 
@@ -844,6 +848,82 @@ sm_mime_decode_body(sm_buf *out,
 	}
 	g_object_unref(sink);
 	return SEALMAIL_OK;
+}
+
+int
+sm_mime_write_decoded(sm_mime_source *src,
+                      const sm_mime_entity *ent,
+                      const char *encoding,
+                      sm_mime_write_fn write,
+                      void *payload,
+                      sealmail_error *err)
+{
+	sm_buf hdr;
+	size_t pos = 0;
+	bool skip = false;
+	int rc;
+
+	if (strcmp(ent->encoding, "quoted-printable") != 0 &&
+	    strcmp(ent->encoding, "base64") != 0)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "the part is not "
+		                    "encoded");
+	sm_buf_init(&hdr, HEADER_MAX + 16);
+	rc = sm_mime_source_copy(src, ent->start, ent->body_start, buf_write_cb,
+	                         &hdr, err);
+	/* Header lines as they are, the encoding's field replaced. */
+	while (rc == SEALMAIL_OK && pos < hdr.len) {
+		unsigned char *p = hdr.data + pos;
+		unsigned char *nl = memchr(p, '\n', hdr.len - pos);
+		size_t len = nl != NULL ? (size_t)(nl - p) + 1 : hdr.len - pos;
+		pos += len;
+		if (p[0] != ' ' && p[0] != '\t')
+			skip = len >= 26 &&
+			       g_ascii_strncasecmp(
+			               (const char *)p,
+			               "content-transfer-encoding:", 26) == 0;
+		if (skip && p[0] != ' ' && p[0] != '\t') {
+			rc = write("Content-Transfer-Encoding: ", 27, payload);
+			if (rc == SEALMAIL_OK)
+				rc = write(encoding, strlen(encoding), payload);
+			if (rc == SEALMAIL_OK)
+				rc = write("\r\n", 2, payload);
+			continue;
+		}
+		if (!skip)
+			rc = write(p, len, payload);
+	}
+	sm_buf_free(&hdr);
+	if (rc == SEALMAIL_OK) {
+		GMimeContentEncoding enc =
+		        g_mime_content_encoding_from_string(ent->encoding);
+		GMimeStream *in =
+		        source_gstream(src, ent->body_start, ent->end);
+		SmSink *sink = sink_new(write, payload);
+		GMimeStream *filtered =
+		        g_mime_stream_filter_new(GMIME_STREAM(sink));
+		GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
+		ssize_t n;
+
+		(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered),
+		                               f);
+		g_object_unref(f);
+		n = g_mime_stream_write_to_stream(in, filtered);
+		if (n >= 0)
+			n = g_mime_stream_flush(filtered);
+		g_object_unref(filtered);
+		g_object_unref(in);
+		if (sink->status != SEALMAIL_OK || n < 0)
+			rc = sm_error_set(err,
+			                  sink->status != SEALMAIL_OK
+			                          ? sink->status
+			                          : SEALMAIL_EIO,
+			                  "cannot decode a part");
+		g_object_unref(sink);
+	}
+	return rc != SEALMAIL_OK && err != NULL && err->code == 0
+	               ? sm_error_set(err, rc, "write failed")
+	               : rc;
 }
 
 /* ---- header writing --------------------------------------------------- */

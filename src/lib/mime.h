@@ -121,6 +121,19 @@ int sm_mime_write_headers(sm_mime_source *src,
                           void *payload,
                           sealmail_error *err);
 
+/*
+ * Write the entity with its transfer encoding undone: the header block with
+ * Content-Transfer-Encoding set to `encoding` ("8bit"), the body decoded
+ * from its quoted-printable or base64 (the reverse of a server that
+ * re-encoded an 8-bit part).  EINVAL when the entity is not encoded.
+ */
+int sm_mime_write_decoded(sm_mime_source *src,
+                          const sm_mime_entity *ent,
+                          const char *encoding,
+                          sm_mime_write_fn write,
+                          void *payload,
+                          sealmail_error *err);
+
 /* A recipient named in a message's To, Cc or Bcc (groups flattened). */
 typedef enum { SM_MIME_TO, SM_MIME_CC, SM_MIME_BCC } sm_mime_field;
 typedef struct sm_mime_rcpt {

@@ -560,6 +560,52 @@ try_footer(sm_cms_verify *v,
 }
 
 /*
+ * A server re-encoded an 8-bit part as quoted-printable or base64: decode it
+ * and name the encoding 8bit again (single-part signed content only).
+ */
+static int
+try_decoded(sm_cms_verify *v,
+            sm_mime_source *src,
+            off_t start,
+            off_t end,
+            const sm_sig_status *before,
+            size_t m,
+            sealmail_rewrite *rewrites,
+            sm_mime_source **fixed_out,
+            sealmail_error *err)
+{
+	sm_mime_entity e;
+	sm_mime_source *fixed = NULL;
+	bool helped = false;
+	int rc = sm_mime_entity_parse(&e, src, start, end, false, err);
+
+	if (rc != SEALMAIL_OK || strncmp(e.type, "multipart/", 10) == 0 ||
+	    (strcmp(e.encoding, "quoted-printable") != 0 &&
+	     strcmp(e.encoding, "base64") != 0))
+		return rc;
+	rc = sm_mime_source_new_empty(&fixed, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_write_decoded(
+		        src, &e, "8bit", sm_mime_source_append_cb, fixed, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_reset(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = verify_range(v, fixed, 0, sm_mime_source_size(fixed), err);
+	for (size_t k = 0; rc == SEALMAIL_OK && k < m; k++)
+		if (before[k] == SM_SIG_ALTERED &&
+		    sm_cms_verify_status(v, k) == SM_SIG_VALID) {
+			rewrites[k] = SEALMAIL_REWRITE_TRANSFER_ENCODING;
+			helped = true;
+		}
+	if (rc == SEALMAIL_OK && helped) {
+		*fixed_out = fixed;
+		return SEALMAIL_OK;
+	}
+	sm_mime_source_free(fixed);
+	return rc;
+}
+
+/*
  * The signature failed over the bytes as they are: try the known benign
  * rewrites, in order.  On a match `*fixed_out` holds the signed bytes and
  * `rewrites[i]` names the rewrite for each signer it explains.
@@ -617,6 +663,9 @@ try_rewrites(ctx *c,
 		sm_mime_source_free(fixed);
 	}
 	if (rc == SEALMAIL_OK)
+		rc = try_decoded(v, src, start, end, before, m, rewrites,
+		                 fixed_out, err);
+	if (rc == SEALMAIL_OK && *fixed_out == NULL)
 		rc = try_footer(v, src, start, end, before, m, rewrites,
 		                fixed_out, err);
 	if (rc == SEALMAIL_OK && *fixed_out != NULL)

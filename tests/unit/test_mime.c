@@ -146,6 +146,21 @@ test_boundaries_lf_and_empty(void)
 	sm_mime_source_free(s);
 }
 
+/* openssl cms writes CRLF content followed by an LF-only line break. */
+static void
+test_boundaries_mixed_eol(void)
+{
+	const char *m = "Content-Type: multipart/signed; boundary=\"-b\"\n\n"
+	                "---b\nContent-Type: text/plain\r\n\r\nhello\r\n\n"
+	                "---b\nx\r\n\r\n---b--\n";
+	static const char *const want[] = {
+	        "Content-Type: text/plain\r\n\r\nhello\r\n", "x\r\n"};
+	sm_mime_source *s = src_of(m);
+
+	check_children(s, m, 2, want);
+	sm_mime_source_free(s);
+}
+
 static void
 test_no_boundary(void)
 {
@@ -460,6 +475,7 @@ static const struct test_case tests[] = {
         {"message_facts", test_message_facts},
         {"boundaries_crlf", test_boundaries_crlf},
         {"boundaries_lf_and_empty", test_boundaries_lf_and_empty},
+        {"boundaries_mixed_eol", test_boundaries_mixed_eol},
         {"no_boundary", test_no_boundary},
         {"one_byte_input", test_one_byte_input},
         {"large_across_chunks", test_large_across_chunks},
