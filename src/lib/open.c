@@ -375,6 +375,15 @@ record(ctx *c,
 		}
 		if (rc == SEALMAIL_OK)
 			rc = findings(c, s, from, err);
+		if (rc == SEALMAIL_OK && s->state == SEALMAIL_SIG_VALID &&
+		    sm_cms_verify_weak_digest(v, i) != NULL)
+			rc = sm_report_add_finding(
+			        c->r, SEALMAIL_VERDICT_WARNING,
+			        "weak-algorithm", err,
+			        "the signature of %s uses %s, a weak "
+			        "algorithm: "
+			        "it could have been forged",
+			        s->part, sm_cms_verify_weak_digest(v, i));
 	}
 	return rc;
 }

@@ -425,6 +425,7 @@ typedef struct vsigner {
 	sm_cert *cert; /* owned reference */
 	int64_t signing_time;
 	char algorithm[64];
+	const char *weak; /* weak digest name, or NULL */
 	unsigned char *caps;
 	size_t caps_len;
 	bool unsupported;
@@ -553,6 +554,9 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 		if (!vs->unsupported) {
 			int dnid = OBJ_obj2nid(obj);
 			size_t l = strlen(vs->algorithm);
+			vs->weak = dnid == NID_sha1  ? "SHA-1"
+			           : dnid == NID_md5 ? "MD5"
+			                             : NULL;
 			if (!add_md(v, dnid))
 				vs->unsupported = true;
 			else
@@ -824,6 +828,12 @@ const char *
 sm_cms_verify_algorithm(const sm_cms_verify *v, size_t i)
 {
 	return v->signers[i].algorithm;
+}
+
+const char *
+sm_cms_verify_weak_digest(const sm_cms_verify *v, size_t i)
+{
+	return v->signers[i].weak;
 }
 
 const unsigned char *
