@@ -1114,6 +1114,10 @@ canon_object(GMimeObject *obj, int depth)
 {
 	if (depth > 32 || obj == NULL)
 		return;
+	/* A signature inside must keep its bytes: leave signed parts alone. */
+	if (GMIME_IS_MULTIPART_SIGNED(obj) ||
+	    GMIME_IS_APPLICATION_PKCS7_MIME(obj))
+		return;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
