@@ -159,18 +159,32 @@ add_cert(ctx *c,
 {
 	size_t caplen;
 	const unsigned char *caps = sm_cms_verify_capabilities(v, i, &caplen);
+	sm_cert *enc = sm_cms_verify_encryption_cert(v, i);
 	bool added = false;
 	int rc = sm_book_add_cert(&added, c->store, cert, s->signer_name, caps,
 	                          caplen, err);
 
-	if (rc != SEALMAIL_OK)
-		return rc;
-	return sm_report_add_finding(
-	        c->r, SEALMAIL_VERDICT_GOOD,
-	        added ? "cert-added" : "cert-known", err,
-	        "%s the certificate of %s (%s) %s your address book",
-	        added ? "added" : "already had", s->signer_address,
-	        s->fingerprint, added ? "to" : "in");
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_GOOD,
+		        added ? "cert-added" : "cert-known", err,
+		        "%s the certificate of %s (%s) %s your address book",
+		        added ? "added" : "already had", s->signer_address,
+		        s->fingerprint, added ? "to" : "in");
+	/* The encryption certificate the signer prefers, when separate. */
+	if (rc == SEALMAIL_OK && enc != NULL &&
+	    strcmp(sm_cert_fingerprint(enc), s->fingerprint) != 0) {
+		rc = sm_book_add_cert(&added, c->store, enc, s->signer_name,
+		                      caps, caplen, err);
+		if (rc == SEALMAIL_OK && added)
+			rc = sm_report_add_finding(
+			        c->r, SEALMAIL_VERDICT_GOOD, "cert-added", err,
+			        "added the encryption certificate of %s (%s) "
+			        "to "
+			        "your address book",
+			        s->signer_address, sm_cert_fingerprint(enc));
+	}
+	return rc;
 }
 
 static int

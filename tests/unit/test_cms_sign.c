@@ -316,6 +316,20 @@ test_key_preference(void)
 	test_assert_int(sign(&out, &alice, &params, msg_content), SEALMAIL_OK);
 	v = parse(&out);
 	test_assert_int(check(v, msg_content), SM_SIG_VALID);
+	/* The preference names Bob's certificate, which travels along. */
+	test_assert(sm_cms_verify_encryption_cert(v, 0) != NULL);
+	if (sm_cms_verify_encryption_cert(v, 0) != NULL)
+		test_assert_str(sm_cert_fingerprint(
+		                        sm_cms_verify_encryption_cert(v, 0)),
+		                sm_cert_fingerprint(bob.b.cert));
+	sm_cms_verify_free(v);
+
+	/* Without the preference: none. */
+	params.encryption_cert = NULL;
+	sm_buf_reset(&out);
+	test_assert_int(sign(&out, &alice, &params, msg_content), SEALMAIL_OK);
+	v = parse(&out);
+	test_assert(sm_cms_verify_encryption_cert(v, 0) == NULL);
 	sm_cms_verify_free(v);
 	sm_buf_free(&out);
 	sm_bundle_clear(&alice.b);
@@ -328,18 +342,18 @@ parse_file(const char *name)
 	char path[512];
 	sm_buf der;
 	sm_cms_verify *v = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 
 	(void)snprintf(path, sizeof(path), "%s/cms/%s", SEALMAIL_TEST_DATA,
-		       name);
+	               name);
 	sm_buf_init(&der, 1 << 20);
 	test_assert_int(sm_read_file(&der, path, 1 << 20, &err), SEALMAIL_OK);
 	test_assert_int(sm_cms_verify_new(&v, crypto, der.data, der.len, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	sm_buf_free(&der);
 	if (v != NULL)
 		test_assert_int(sm_cms_verify_content(v, NULL, NULL, &err),
-				SEALMAIL_OK);
+		                SEALMAIL_OK);
 	return v;
 }
 
@@ -352,7 +366,7 @@ test_rfc9216(void)
 	sm_cert **certs = NULL;
 	size_t n = 0;
 	char path[512];
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 
 	if (crypto == NULL)
 		test_assert_int(sm_crypto_new(&crypto, &err), SEALMAIL_OK);
@@ -374,29 +388,29 @@ test_rfc9216(void)
 	test_assert_int(sm_cms_verify_signer_count(v), 2);
 	for (size_t i = 0; i < 2; i++)
 		test_assert(sm_cms_verify_status(v, i) == SM_SIG_NO_CERT ||
-			    sm_cms_verify_status(v, i) == SM_SIG_UNSUPPORTED);
+		            sm_cms_verify_status(v, i) == SM_SIG_UNSUPPORTED);
 	/* ... with them, Alice verifies and Carlos is still unsupported. */
 	(void)snprintf(path, sizeof(path), "%s/cms/alice+carlos.pem",
-		       SEALMAIL_TEST_DATA);
+	               SEALMAIL_TEST_DATA);
 	sm_buf_init(&pem, 1 << 20);
 	test_assert_int(sm_read_file(&pem, path, 1 << 20, &err), SEALMAIL_OK);
-	test_assert_int(sm_cert_list_parse(&certs, &n, crypto, pem.data,
-					   pem.len, &err),
-			SEALMAIL_OK);
+	test_assert_int(
+	        sm_cert_list_parse(&certs, &n, crypto, pem.data, pem.len, &err),
+	        SEALMAIL_OK);
 	test_assert_int(sm_cms_verify_add_certs(v, certs, n, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert_int(sm_cms_verify_reset(v, &err), SEALMAIL_OK);
 	sm_cms_verify_free(v);
 	v = parse_file("signedByAliceAndCarlosNoCerts.p7m");
 	test_assert_int(sm_cms_verify_add_certs(v, certs, n, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert_int(sm_cms_verify_finish(v, &err), SEALMAIL_OK);
 	{
 		int valid = 0, unsupported = 0;
 		for (size_t i = 0; i < 2; i++) {
 			valid += sm_cms_verify_status(v, i) == SM_SIG_VALID;
 			unsupported += sm_cms_verify_status(v, i) ==
-				       SM_SIG_UNSUPPORTED;
+			               SM_SIG_UNSUPPORTED;
 		}
 		test_assert_int(valid, 1);
 		test_assert_int(unsupported, 1);

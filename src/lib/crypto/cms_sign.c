@@ -252,6 +252,9 @@ sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 	if (p->encryption_cert != NULL) {
 		X509 *enc = to_x509(p->encryption_cert);
 		int ok = enc != NULL && add_key_preference(si, enc);
+		/* The reader needs the certificate it names. */
+		if (ok && p->include_certs)
+			ok = CMS_add1_cert(s->cms, enc) == 1;
 		X509_free(enc);
 		if (!ok)
 			return sm_ossl_error(err, SEALMAIL_ERROR,
@@ -425,7 +428,10 @@ typedef struct vsigner {
 	sm_cert *cert; /* owned reference */
 	int64_t signing_time;
 	char algorithm[64];
-	const char *weak; /* weak digest name, or NULL */
+	const char *weak;       /* weak digest name, or NULL */
+	X509_NAME *pref_issuer; /* SMIMEEncryptionKeyPreference, or NULL */
+	ASN1_INTEGER *pref_serial;
+	sm_cert *pref_cert; /* the carried certificate it names */
 	unsigned char *caps;
 	size_t caps_len;
 	bool unsupported;
@@ -478,6 +484,38 @@ attr_caps(vsigner *vs, sealmail_error *err)
 	memcpy(vs->caps, seq->data, (size_t)seq->length);
 	vs->caps_len = (size_t)seq->length;
 	return SEALMAIL_OK;
+}
+
+/*
+ * SMIMEEncryptionKeyPreference, issuerAndSerialNumber choice:
+ * [0] IMPLICIT { issuer Name, serialNumber INTEGER }.  Other choices and
+ * malformed values are ignored (the attribute is advice).
+ */
+static void
+attr_key_preference(vsigner *vs)
+{
+	ASN1_OBJECT *oid = OBJ_txt2obj("1.2.840.113549.1.9.16.2.11", 1);
+	int idx =
+	        oid != NULL ? CMS_signed_get_attr_by_OBJ(vs->si, oid, -1) : -1;
+	X509_ATTRIBUTE *a = idx >= 0 ? CMS_signed_get_attr(vs->si, idx) : NULL;
+	ASN1_TYPE *t = a != NULL ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
+	const unsigned char *p, *end;
+	long len;
+	int tag, cls;
+
+	ASN1_OBJECT_free(oid);
+	if (t == NULL || t->type != V_ASN1_OTHER ||
+	    t->value.asn1_string == NULL)
+		return;
+	p = t->value.asn1_string->data;
+	end = p + t->value.asn1_string->length;
+	if ((ASN1_get_object(&p, &len, &tag, &cls, end - p) & 0x80) != 0 ||
+	    tag != 0 || cls != V_ASN1_CONTEXT_SPECIFIC || len > end - p)
+		return;
+	end = p + len;
+	vs->pref_issuer = d2i_X509_NAME(NULL, &p, end - p);
+	if (vs->pref_issuer != NULL)
+		vs->pref_serial = d2i_ASN1_INTEGER(NULL, &p, end - p);
 }
 
 static const char *
@@ -565,6 +603,7 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 				               " with %s", OBJ_nid2sn(dnid));
 		}
 		vs->signing_time = attr_time(vs->si);
+		attr_key_preference(vs);
 		rc = attr_caps(vs, err);
 		if (rc != SEALMAIL_OK)
 			return rc;
@@ -594,6 +633,25 @@ collect_certs(sm_cms_verify *v, sealmail_error *err)
 	}
 	sk_X509_pop_free(certs, X509_free);
 	return rc;
+}
+
+/* The carried certificate a signer names as its encryption certificate. */
+static void
+match_preference(sm_cms_verify *v, vsigner *vs)
+{
+	if (vs->pref_issuer == NULL || vs->pref_serial == NULL)
+		return;
+	for (size_t i = 0; i < v->ncerts; i++) {
+		X509 *x = sm_cert_x509(v->certs[i]);
+		if (x != NULL &&
+		    X509_NAME_cmp(X509_get_issuer_name(x), vs->pref_issuer) ==
+		            0 &&
+		    ASN1_INTEGER_cmp(X509_get0_serialNumber(x),
+		                     vs->pref_serial) == 0) {
+			vs->pref_cert = sm_cert_ref(v->certs[i]);
+			return;
+		}
+	}
 }
 
 int
@@ -651,6 +709,8 @@ sm_cms_verify_new(sm_cms_verify **out,
 	rc = collect_signers(v, err);
 	if (rc == SEALMAIL_OK)
 		rc = collect_certs(v, err);
+	for (size_t i = 0; rc == SEALMAIL_OK && i < v->nsigners; i++)
+		match_preference(v, &v->signers[i]);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_reset(v, err);
 	if (rc != SEALMAIL_OK) {
@@ -830,6 +890,12 @@ sm_cms_verify_algorithm(const sm_cms_verify *v, size_t i)
 	return v->signers[i].algorithm;
 }
 
+sm_cert *
+sm_cms_verify_encryption_cert(const sm_cms_verify *v, size_t i)
+{
+	return v->signers[i].pref_cert;
+}
+
 const char *
 sm_cms_verify_weak_digest(const sm_cms_verify *v, size_t i)
 {
@@ -862,6 +928,9 @@ sm_cms_verify_free(sm_cms_verify *v)
 		return;
 	for (size_t i = 0; i < v->nsigners; i++) {
 		sm_cert_free(v->signers[i].cert);
+		sm_cert_free(v->signers[i].pref_cert);
+		X509_NAME_free(v->signers[i].pref_issuer);
+		ASN1_INTEGER_free(v->signers[i].pref_serial);
 		sm_free(v->signers[i].caps);
 	}
 	sm_free(v->signers);

@@ -312,6 +312,12 @@ sm_cert *sm_cms_verify_signer_cert(const sm_cms_verify *v, size_t i);
 int64_t sm_cms_verify_signing_time(const sm_cms_verify *v, size_t i);
 /* "RSA PKCS#1 v1.5 with SHA-256", "ECDSA with SHA-256", "Ed25519", ... */
 const char *sm_cms_verify_algorithm(const sm_cms_verify *v, size_t i);
+/*
+ * The encryption certificate the signer prefers (SMIMEEncryptionKeyPreference,
+ * issuerAndSerialNumber), when it is carried in the structure; borrowed, or
+ * NULL.
+ */
+sm_cert *sm_cms_verify_encryption_cert(const sm_cms_verify *v, size_t i);
 /* The digest is weak (SHA-1, MD5): its name ("SHA-1"), else NULL. */
 const char *sm_cms_verify_weak_digest(const sm_cms_verify *v, size_t i);
 /* DER of the SMIMECapabilities attribute value, or NULL (len 0). */
