@@ -21,6 +21,7 @@
 #include "book.h"
 #include "message.h"
 #include "report.h"
+#include "transport.h"
 
 #ifdef __cplusplus
 extern "C" {
