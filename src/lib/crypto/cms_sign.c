@@ -107,29 +107,16 @@ to_x509(const sm_cert *cert)
 	return x != NULL && X509_up_ref(x) == 1 ? x : NULL;
 }
 
-/*
- * The key through its PKCS#8 form: this file then needs nothing of key.c's
- * internals (a wiped secret buffer holds the plain DER for a moment).
- */
+/* A new reference to the key's EVP_PKEY (key.c keeps its own). */
 static EVP_PKEY *
-to_pkey(sm_crypto *crypto, const sm_key *key, sealmail_error *err)
+to_pkey(const sm_key *key, sealmail_error *err)
 {
-	sm_buf der;
-	const unsigned char *p;
-	PKCS8_PRIV_KEY_INFO *p8;
-	EVP_PKEY *pkey = NULL;
+	EVP_PKEY *pkey = sm_key_pkey(key);
 
-	sm_buf_init_secret(&der, 1 << 20);
-	if (sm_key_to_pkcs8(key, NULL, &der, err) != SEALMAIL_OK)
+	if (pkey == NULL || EVP_PKEY_up_ref(pkey) != 1) {
+		(void)sm_error_set(err, SEALMAIL_ERROR, "cannot use the key");
 		return NULL;
-	p = der.data;
-	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)der.len);
-	if (p8 != NULL)
-		pkey = EVP_PKCS82PKEY_ex(p8, crypto->libctx, NULL);
-	PKCS8_PRIV_KEY_INFO_free(p8);
-	sm_buf_free(&der);
-	if (pkey == NULL)
-		(void)sm_ossl_error(err, SEALMAIL_ERROR, "cannot use the key");
+	}
 	return pkey;
 }
 
@@ -282,7 +269,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	s->crypto = crypto;
 	s->opaque = p->opaque;
 	s->ctx = (sink_ctx){write, payload, true, SEALMAIL_OK};
-	s->pkey = to_pkey(crypto, p->key, err);
+	s->pkey = to_pkey(p->key, err);
 	if (s->pkey == NULL) {
 		rc = err != NULL && err->code != 0 ? err->code : SEALMAIL_ERROR;
 		goto fail;
