@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Streaming base64: portable code and an AVX2 kernel (Muła and Lemire's
+ * method, as in aklomp/base64) chosen per stream, never through a global.
+ * The two give the same bytes and the same errors; test_b64.c checks both
+ * against a plain reference.  No allocation, no third-party code.
+ */
+#include "b64.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && \
+        (defined(__GNUC__) || defined(__clang__))
+#define SM_B64_X86 1
+#include <immintrin.h>
+#else
+#define SM_B64_X86 0
+#endif
+
+static const char alphabet[64] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* 0..63: the value; WS: skipped white space; PAD: '='; BAD: anything else. */
+#define D_WS 0x80
+#define D_PAD 0x81
+#define D_BAD 0xff
+static const unsigned char dec_tab[256] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80, 0x80, 0xff,
+        0xff, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3e, 0xff, 0xff, 0xff, 0x3f,
+        0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0xff, 0xff,
+        0xff, 0x81, 0xff, 0xff, 0xff, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+        0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+        0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24,
+        0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30,
+        0x31, 0x32, 0x33, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff,
+};
+
+bool
+sm_b64_have_avx2(void)
+{
+#if SM_B64_X86
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") != 0;
+#else
+	return false;
+#endif
+}
+
+static sm_b64_impl
+resolve_impl(sm_b64_impl impl)
+{
+	if (impl == SM_B64_PORTABLE)
+		return SM_B64_PORTABLE;
+	return sm_b64_have_avx2() ? SM_B64_AVX2 : SM_B64_PORTABLE;
+}
+
+/* --- encoder ------------------------------------------------------------ */
+
+static void
+enc_group(unsigned char *o, const unsigned char *in)
+{
+	uint32_t v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+
+	o[0] = (unsigned char)alphabet[v >> 18];
+	o[1] = (unsigned char)alphabet[(v >> 12) & 63];
+	o[2] = (unsigned char)alphabet[(v >> 6) & 63];
+	o[3] = (unsigned char)alphabet[v & 63];
+}
+
+#if SM_B64_X86
+/*
+ * Encode 24 bytes per step: each 128-bit lane takes 12 input bytes (loaded
+ * from in and in+12, so 28 bytes must be readable) and gives 16 characters.
+ */
+__attribute__((target("avx2"))) static size_t
+enc_avx2(unsigned char *o, const unsigned char *in, size_t n, size_t avail)
+{
+	const __m256i shuf = _mm256_setr_epi8(
+	        1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0, 2, 1,
+	        4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+	const __m256i lut = _mm256_setr_epi8(
+	        65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0,
+	        65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
+	size_t done = 0;
+
+	while (n - done >= 24 && avail - done >= 28) {
+		const unsigned char *p = in + done;
+		__m256i v = _mm256_set_m128i(
+		        _mm_loadu_si128(
+		                (const __m128i *)(const void *)(p + 12)),
+		        _mm_loadu_si128((const __m128i *)(const void *)p));
+		__m256i t0, t1, t2, t3, idx, r;
+
+		v = _mm256_shuffle_epi8(v, shuf);
+		t0 = _mm256_and_si256(v, _mm256_set1_epi32(0x0fc0fc00));
+		t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
+		t2 = _mm256_and_si256(v, _mm256_set1_epi32(0x003f03f0));
+		t3 = _mm256_mullo_epi16(t2, _mm256_set1_epi32(0x01000010));
+		v = _mm256_or_si256(t1, t3);
+		/* 6-bit values to ASCII: add an offset chosen by range. */
+		idx = _mm256_subs_epu8(v, _mm256_set1_epi8(51));
+		idx = _mm256_sub_epi8(
+		        idx, _mm256_cmpgt_epi8(v, _mm256_set1_epi8(25)));
+		r = _mm256_add_epi8(v, _mm256_shuffle_epi8(lut, idx));
+		_mm256_storeu_si256((__m256i *)(void *)o, r);
+		o += 32;
+		done += 24;
+	}
+	return done;
+}
+#endif
+
+/*
+ * Encode `n` bytes (a multiple of 3) without line breaks; `avail` >= n bytes
+ * are readable at `in`.  Returns the characters written (4n/3).
+ */
+static size_t
+enc_raw(sm_b64_impl impl,
+        unsigned char *o,
+        const unsigned char *in,
+        size_t n,
+        size_t avail)
+{
+	size_t i = 0;
+
+#if SM_B64_X86
+	if (impl == SM_B64_AVX2)
+		i = enc_avx2(o, in, n, avail);
+#else
+	(void)impl;
+	(void)avail;
+#endif
+	for (; i < n; i += 3)
+		enc_group(o + i / 3 * 4, in + i);
+	return n / 3 * 4;
+}
+
+void
+sm_b64_enc_init(sm_b64_enc *enc, unsigned int line_len, sm_b64_impl impl)
+{
+	memset(enc, 0, sizeof(*enc));
+	enc->line_len = line_len / 4 * 4;
+	enc->impl = resolve_impl(impl);
+}
+
+size_t
+sm_b64_enc_bound(const sm_b64_enc *enc, size_t len)
+{
+	size_t chars = (len / 3 + 1) * 4;
+
+	if (enc->line_len == 0)
+		return chars;
+	return chars + 2 * (chars / enc->line_len + 1);
+}
+
+static unsigned char *
+put_crlf(unsigned char *o)
+{
+	o[0] = '\r';
+	o[1] = '\n';
+	return o + 2;
+}
+
+/* Write one group, breaking the line when it is full. */
+static unsigned char *
+enc_one(sm_b64_enc *enc, unsigned char *o, const unsigned char *in)
+{
+	enc_group(o, in);
+	o += 4;
+	enc->col += 4;
+	if (enc->line_len != 0 && enc->col == enc->line_len) {
+		o = put_crlf(o);
+		enc->col = 0;
+	}
+	return o;
+}
+
+size_t
+sm_b64_enc_update(sm_b64_enc *enc,
+                  unsigned char *out,
+                  const unsigned char *in,
+                  size_t len)
+{
+	unsigned char *o = out;
+	size_t n;
+
+	if (enc->ntail > 0) {
+		while (enc->ntail < 3 && len > 0) {
+			enc->tail[enc->ntail++] = *in++;
+			len--;
+		}
+		if (enc->ntail < 3)
+			return 0;
+		o = enc_one(enc, o, enc->tail);
+		enc->ntail = 0;
+	}
+	if (enc->line_len == 0) {
+		n = len / 3 * 3;
+		o += enc_raw(enc->impl, o, in, n, len);
+		in += n;
+		len -= n;
+	} else {
+		const size_t per_line = enc->line_len / 4 * 3;
+
+		/* Finish the current line. */
+		if (enc->col > 0) {
+			n = (enc->line_len - enc->col) / 4 * 3;
+			if (n > len / 3 * 3)
+				n = len / 3 * 3;
+			o += enc_raw(enc->impl, o, in, n, len);
+			enc->col += (unsigned int)(n / 3 * 4);
+			in += n;
+			len -= n;
+			if (enc->col == enc->line_len) {
+				o = put_crlf(o);
+				enc->col = 0;
+			}
+		}
+		/*
+		 * MIME lines with AVX2: 456 bytes are 19 vector steps and 8
+		 * lines of 76 characters; encode them to a scratch block, then
+		 * place the lines.
+		 */
+		if (enc->impl == SM_B64_AVX2 && enc->line_len == 76 &&
+		    enc->col == 0) {
+			unsigned char scratch[608];
+
+			while (len >= 456 + 4) {
+				(void)enc_raw(enc->impl, scratch, in, 456, len);
+				for (int l = 0; l < 8; l++) {
+					memcpy(o, scratch + 76 * l, 76);
+					o = put_crlf(o + 76);
+				}
+				in += 456;
+				len -= 456;
+			}
+		}
+		while (enc->col == 0 && len >= per_line) {
+			o += enc_raw(enc->impl, o, in, per_line, len);
+			o = put_crlf(o);
+			in += per_line;
+			len -= per_line;
+		}
+		/* The start of a line (col stays below line_len). */
+		n = len / 3 * 3;
+		o += enc_raw(enc->impl, o, in, n, len);
+		enc->col += (unsigned int)(n / 3 * 4);
+		in += n;
+		len -= n;
+	}
+	memcpy(enc->tail, in, len);
+	enc->ntail = (unsigned int)len;
+	return (size_t)(o - out);
+}
+
+size_t
+sm_b64_enc_final(sm_b64_enc *enc, unsigned char *out)
+{
+	unsigned char *o = out;
+
+	if (enc->ntail > 0) {
+		unsigned char g[3] = {0, 0, 0};
+
+		memcpy(g, enc->tail, enc->ntail);
+		enc_group(o, g);
+		o[3] = '=';
+		if (enc->ntail == 1)
+			o[2] = '=';
+		o += 4;
+		enc->col += 4;
+		enc->ntail = 0;
+	}
+	if (enc->line_len != 0 && enc->col > 0)
+		o = put_crlf(o);
+	enc->col = 0;
+	return (size_t)(o - out);
+}
+
+/* --- decoder ------------------------------------------------------------ */
+
+void
+sm_b64_dec_init(sm_b64_dec *dec, sm_b64_mode mode, sm_b64_impl impl)
+{
+	memset(dec, 0, sizeof(*dec));
+	dec->mode = mode;
+	dec->impl = resolve_impl(impl);
+}
+
+size_t
+sm_b64_dec_bound(size_t len)
+{
+	return (len / 4 + 1) * 3;
+}
+
+#if SM_B64_X86
+/*
+ * Decode 32 characters per step into 24 bytes while all of them are in the
+ * alphabet.  Returns the characters consumed (a multiple of 32); when it
+ * stopped at a block holding other characters, `*bad` is the index of the
+ * first of them relative to the return value's position.
+ */
+__attribute__((target("avx2"))) static size_t
+dec_avx2(unsigned char *o, const unsigned char *in, size_t n, size_t *bad)
+{
+	const __m256i lut_lo = _mm256_setr_epi8(
+	        0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+	        0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A, 0x15, 0x11, 0x11, 0x11,
+	        0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B,
+	        0x1B, 0x1A);
+	const __m256i lut_hi = _mm256_setr_epi8(
+	        0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10,
+	        0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x01, 0x02,
+	        0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,
+	        0x10, 0x10);
+	const __m256i lut_roll = _mm256_setr_epi8(
+	        0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16,
+	        19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i m2f = _mm256_set1_epi8(0x2f);
+	const __m256i pack = _mm256_setr_epi8(
+	        2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0,
+	        6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+	const __m256i perm = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+	size_t done = 0;
+
+	*bad = 0;
+	while (n - done >= 32) {
+		__m256i s = _mm256_loadu_si256(
+		        (const __m256i *)(const void *)(in + done));
+		__m256i hi_n = _mm256_and_si256(_mm256_srli_epi32(s, 4), m2f);
+		__m256i lo_n = _mm256_and_si256(s, m2f);
+		__m256i hi = _mm256_shuffle_epi8(lut_hi, hi_n);
+		__m256i lo = _mm256_shuffle_epi8(lut_lo, lo_n);
+		__m256i roll, v;
+
+		if (!_mm256_testz_si256(lo, hi)) {
+			__m256i badv =
+			        _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi),
+			                          _mm256_setzero_si256());
+			unsigned int m =
+			        ~(unsigned int)_mm256_movemask_epi8(badv);
+
+			*bad = (size_t)__builtin_ctz(m);
+			break;
+		}
+		roll = _mm256_shuffle_epi8(
+		        lut_roll,
+		        _mm256_add_epi8(_mm256_cmpeq_epi8(s, m2f), hi_n));
+		s = _mm256_add_epi8(s, roll);
+		v = _mm256_maddubs_epi16(s, _mm256_set1_epi32(0x01400140));
+		v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+		v = _mm256_shuffle_epi8(v, pack);
+		v = _mm256_permutevar8x32_epi32(v, perm);
+		_mm_storeu_si128((__m128i *)(void *)o,
+		                 _mm256_castsi256_si128(v));
+		_mm_storel_epi64((__m128i *)(void *)(o + 16),
+		                 _mm256_extracti128_si256(v, 1));
+		o += 24;
+		done += 32;
+	}
+	return done;
+}
+#endif
+
+static int
+dec_fail(sealmail_error *err, const char *what, uint64_t offset)
+{
+	return sm_error_set(err, SEALMAIL_EBADDATA,
+	                    "base64 data %s at offset %llu", what,
+	                    (unsigned long long)offset);
+}
+
+int
+sm_b64_dec_update(sm_b64_dec *dec,
+                  unsigned char *out,
+                  size_t *out_len,
+                  const unsigned char *in,
+                  size_t len,
+                  sealmail_error *err)
+{
+	const unsigned char *p = in, *end = in + len;
+	const unsigned char *novec = in; /* no vector try before this */
+	const bool strict = dec->mode == SM_B64_STRICT;
+	unsigned char *o = out;
+	int rc = SEALMAIL_OK;
+
+	while (p < end) {
+		unsigned int v;
+
+		if (dec->done) {
+			if (!strict) {
+				p = end;
+				break;
+			}
+			v = dec_tab[*p++];
+			if (v != D_WS) {
+				rc = dec_fail(
+				        err, "continues after its padding",
+				        dec->offset + (uint64_t)(p - in) - 1);
+				break;
+			}
+			continue;
+		}
+		if (dec->nacc == 0 && dec->npad == 0) {
+#if SM_B64_X86
+			if (dec->impl == SM_B64_AVX2 && p >= novec &&
+			    end - p >= 32) {
+				size_t bad, n;
+
+				n = dec_avx2(o, p, (size_t)(end - p), &bad);
+				o += n / 32 * 24;
+				p += n;
+				if (end - p >= 32)
+					novec = p + bad + 1;
+			}
+#endif
+			/* Four alphabet characters at once. */
+			while (end - p >= 4) {
+				unsigned int a = dec_tab[p[0]],
+				             b = dec_tab[p[1]],
+				             c = dec_tab[p[2]],
+				             d = dec_tab[p[3]];
+				uint32_t w;
+
+				if (((a | b | c | d) & 0xc0) != 0)
+					break;
+				w = a << 18 | b << 12 | c << 6 | d;
+				o[0] = (unsigned char)(w >> 16);
+				o[1] = (unsigned char)(w >> 8);
+				o[2] = (unsigned char)w;
+				o += 3;
+				p += 4;
+			}
+			if (p == end)
+				break;
+		}
+		v = dec_tab[*p++];
+		if (v < 64) {
+			if (dec->npad > 0) {
+				rc = dec_fail(err, "has '=' inside a group",
+				              dec->offset + (uint64_t)(p - in) -
+				                      1);
+				break;
+			}
+			dec->acc = dec->acc << 6 | v;
+			if (++dec->nacc == 4) {
+				o[0] = (unsigned char)(dec->acc >> 16);
+				o[1] = (unsigned char)(dec->acc >> 8);
+				o[2] = (unsigned char)dec->acc;
+				o += 3;
+				dec->nacc = 0;
+				dec->acc = 0;
+			}
+		} else if (v == D_WS) {
+			continue;
+		} else if (v == D_PAD) {
+			if (dec->nacc < 2) {
+				if (!strict && dec->nacc == 0) {
+					/* RFC 2045: '=' means the end. */
+					dec->done = true;
+					continue;
+				}
+				rc = dec_fail(err, "has a misplaced '='",
+				              dec->offset + (uint64_t)(p - in) -
+				                      1);
+				break;
+			}
+			if (dec->nacc + ++dec->npad == 4) {
+				if (dec->nacc == 2) {
+					o[0] = (unsigned char)(dec->acc >> 4);
+					o += 1;
+				} else {
+					o[0] = (unsigned char)(dec->acc >> 10);
+					o[1] = (unsigned char)(dec->acc >> 2);
+					o += 2;
+				}
+				dec->nacc = 0;
+				dec->npad = 0;
+				dec->acc = 0;
+				dec->done = true;
+			}
+		} else if (strict) {
+			char what[48];
+
+			(void)snprintf(what, sizeof(what),
+			               "has an invalid character 0x%02x",
+			               *(p - 1));
+			rc = dec_fail(err, what,
+			              dec->offset + (uint64_t)(p - in) - 1);
+			break;
+		}
+	}
+	dec->offset += (uint64_t)(p - in);
+	*out_len = (size_t)(o - out);
+	return rc;
+}
+
+int
+sm_b64_dec_final(sm_b64_dec *dec,
+                 unsigned char *out,
+                 size_t *out_len,
+                 sealmail_error *err)
+{
+	*out_len = 0;
+	if (dec->done || (dec->nacc == 0 && dec->npad == 0))
+		return SEALMAIL_OK;
+	if (dec->nacc == 1)
+		return dec_fail(err, "ends with a truncated group",
+		                dec->offset);
+	if (dec->mode == SM_B64_STRICT)
+		return dec_fail(err,
+		                dec->npad > 0
+		                        ? "ends with an incomplete padding"
+		                        : "ends without its padding",
+		                dec->offset);
+	if (dec->nacc == 2) {
+		out[0] = (unsigned char)(dec->acc >> 4);
+		*out_len = 1;
+	} else {
+		out[0] = (unsigned char)(dec->acc >> 10);
+		out[1] = (unsigned char)(dec->acc >> 2);
+		*out_len = 2;
+	}
+	dec->done = true;
+	return SEALMAIL_OK;
+}

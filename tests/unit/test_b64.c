@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for b64.c: both implementations (portable and AVX2, forced in
+ * turn) against a plain reference encoder and decoder, for every length
+ * 0..300, every two-way split, one byte at a time, random splits, several
+ * line lengths, every garbage byte and the padding errors.
+ */
+#include "b64.h"
+
+#include "harness.h"
+
+static const char ref_alpha[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+static void
+fill_random(unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)rng();
+}
+
+/* Reference encoder: one character at a time, CRLF after each full line. */
+static size_t
+ref_encode(char *out, const unsigned char *in, size_t len, unsigned int line)
+{
+	size_t o = 0, col = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned int b0 = in[i];
+		unsigned int b1 = i + 1 < len ? in[i + 1] : 0;
+		unsigned int b2 = i + 2 < len ? in[i + 2] : 0;
+		char g[4];
+
+		g[0] = ref_alpha[b0 >> 2];
+		g[1] = ref_alpha[((b0 & 3) << 4) | (b1 >> 4)];
+		g[2] = i + 1 < len ? ref_alpha[((b1 & 15) << 2) | (b2 >> 6)]
+		                   : '=';
+		g[3] = i + 2 < len ? ref_alpha[b2 & 63] : '=';
+		for (int k = 0; k < 4; k++) {
+			out[o++] = g[k];
+			if (line != 0 && ++col == line) {
+				out[o++] = '\r';
+				out[o++] = '\n';
+				col = 0;
+			}
+		}
+	}
+	if (line != 0 && col != 0) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	return o;
+}
+
+static int
+ref_value(int c)
+{
+	const char *p = c != 0 ? strchr(ref_alpha, c) : NULL;
+	return p != NULL ? (int)(p - ref_alpha) : -1;
+}
+
+/*
+ * Reference decoder with the documented rules.  Returns 0 or -1 with
+ * `*bad_at` the offset the error names.
+ */
+static int
+ref_decode(unsigned char *out,
+           size_t *out_len,
+           const char *in,
+           size_t len,
+           bool strict,
+           size_t *bad_at)
+{
+	int vals[4];
+	int n = 0, pad = 0;
+	bool done = false;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)in[i];
+		bool ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+		int v = ref_value(c);
+
+		if (done) {
+			if (!strict)
+				break;
+			if (!ws) {
+				*bad_at = i;
+				return -1;
+			}
+			continue;
+		}
+		if (ws)
+			continue;
+		if (c == '=') {
+			if (n < 2) {
+				if (!strict && n == 0) {
+					done = true;
+					continue;
+				}
+				*bad_at = i;
+				return -1;
+			}
+			pad++;
+			if (n + pad == 4) {
+				out[o++] = (unsigned char)(vals[0] << 2 |
+				                           vals[1] >> 4);
+				if (n == 3)
+					out[o++] =
+					        (unsigned char)(vals[1] << 4 |
+					                        vals[2] >> 2);
+				done = true;
+			}
+			continue;
+		}
+		if (v < 0) {
+			if (strict) {
+				*bad_at = i;
+				return -1;
+			}
+			continue;
+		}
+		if (pad > 0) {
+			*bad_at = i;
+			return -1;
+		}
+		vals[n++] = v;
+		if (n == 4) {
+			out[o++] = (unsigned char)(vals[0] << 2 | vals[1] >> 4);
+			out[o++] = (unsigned char)(vals[1] << 4 | vals[2] >> 2);
+			out[o++] = (unsigned char)(vals[2] << 6 | vals[3]);
+			n = 0;
+		}
+	}
+	if (!done && (n > 0 || pad > 0)) {
+		if (n == 1 || strict) {
+			*bad_at = len;
+			return -1;
+		}
+		out[o++] = (unsigned char)(vals[0] << 2 | vals[1] >> 4);
+		if (n == 3)
+			out[o++] = (unsigned char)(vals[1] << 4 | vals[2] >> 2);
+	}
+	*out_len = o;
+	return 0;
+}
+
+static const sm_b64_impl impls[] = {SM_B64_PORTABLE, SM_B64_AVX2};
+#define N_IMPLS (sm_b64_have_avx2() ? 2 : 1)
+
+/* Encode `in` through the stream in pieces given by `cuts` (sorted). */
+static size_t
+enc_pieces(unsigned char *out,
+           const unsigned char *in,
+           size_t len,
+           unsigned int line,
+           sm_b64_impl impl,
+           const size_t *cuts,
+           size_t ncuts)
+{
+	sm_b64_enc e;
+	size_t o = 0, prev = 0;
+
+	sm_b64_enc_init(&e, line, impl);
+	for (size_t k = 0; k <= ncuts; k++) {
+		size_t at = k < ncuts ? cuts[k] : len;
+		size_t n = sm_b64_enc_update(&e, out + o, in + prev, at - prev);
+
+		test_assert(n <= sm_b64_enc_bound(&e, at - prev) + 0);
+		o += n;
+		prev = at;
+	}
+	o += sm_b64_enc_final(&e, out + o);
+	return o;
+}
+
+static void
+test_encode_lengths(void)
+{
+	static const unsigned int lines[] = {76, 0, 4, 64, 72, 8};
+	unsigned char in[300], got[1200];
+	char want[1200];
+
+	fill_random(in, sizeof(in));
+	for (int ii = 0; ii < N_IMPLS; ii++)
+		for (size_t li = 0; li < SM_ARRAY_SIZE(lines); li++)
+			for (size_t len = 0; len <= 300; len++) {
+				size_t wl =
+				        ref_encode(want, in, len, lines[li]);
+				size_t gl = enc_pieces(got, in, len, lines[li],
+				                       impls[ii], NULL, 0);
+
+				test_assert_int(gl, wl);
+				test_assert(memcmp(got, want, wl) == 0);
+			}
+}
+
+static void
+test_encode_splits(void)
+{
+	unsigned char in[300], got[1200];
+	char want[1200];
+
+	fill_random(in, sizeof(in));
+	for (int ii = 0; ii < N_IMPLS; ii++)
+		for (size_t len = 0; len <= 300; len += 1) {
+			size_t wl = ref_encode(want, in, len, 76);
+			size_t cuts[300];
+
+			/* every two-way split */
+			for (size_t at = 0; at <= len; at++) {
+				size_t gl = enc_pieces(got, in, len, 76,
+				                       impls[ii], &at, 1);
+				test_assert_int(gl, wl);
+				test_assert(memcmp(got, want, wl) == 0);
+			}
+			/* one byte at a time */
+			for (size_t k = 0; k + 1 < len; k++)
+				cuts[k] = k + 1;
+			{
+				size_t gl =
+				        enc_pieces(got, in, len, 76, impls[ii],
+				                   cuts, len > 0 ? len - 1 : 0);
+				test_assert_int(gl, wl);
+				test_assert(memcmp(got, want, wl) == 0);
+			}
+		}
+}
+
+static void
+test_encode_random_large(void)
+{
+	const size_t len = 200000;
+	unsigned char *in = malloc(len), *got = malloc(len * 2);
+	char *want = malloc(len * 2);
+
+	fill_random(in, len);
+	for (int round = 0; round < 20; round++) {
+		size_t cuts[64], n = 0, at = 0;
+		unsigned int line = round % 4 == 3 ? 0 : 76;
+		size_t wl = ref_encode(want, in, len, line);
+
+		while (n < 64) {
+			at += rng() % (round < 10 ? 100 : 20000);
+			if (at >= len)
+				break;
+			cuts[n++] = at;
+		}
+		for (int ii = 0; ii < N_IMPLS; ii++) {
+			size_t gl = enc_pieces(got, in, len, line, impls[ii],
+			                       cuts, n);
+			test_assert_int(gl, wl);
+			test_assert(memcmp(got, want, wl) == 0);
+		}
+	}
+	free(in);
+	free(got);
+	free(want);
+}
+
+/*
+ * Decode `in` in pieces; returns the status, output in `out`/`*out_len`,
+ * the error in `err`.
+ */
+static int
+dec_pieces(unsigned char *out,
+           size_t *out_len,
+           const char *in,
+           size_t len,
+           sm_b64_mode mode,
+           sm_b64_impl impl,
+           const size_t *cuts,
+           size_t ncuts,
+           sealmail_error *err)
+{
+	sm_b64_dec d;
+	size_t o = 0, prev = 0, n = 0;
+	int rc;
+
+	sm_b64_dec_init(&d, mode, impl);
+	for (size_t k = 0; k <= ncuts; k++) {
+		size_t at = k < ncuts ? cuts[k] : len;
+
+		rc = sm_b64_dec_update(&d, out + o, &n,
+		                       (const unsigned char *)in + prev,
+		                       at - prev, err);
+		test_assert(n <= sm_b64_dec_bound(at - prev));
+		o += n;
+		prev = at;
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	rc = sm_b64_dec_final(&d, out + o, &n, err);
+	*out_len = o + n;
+	return rc;
+}
+
+/* Decode with every implementation and mode; compare with the reference. */
+static void
+check_decode(const char *in, size_t len, const size_t *cuts, size_t ncuts)
+{
+	static unsigned char want[4096], got[4096];
+
+	for (int strict = 0; strict < 2; strict++) {
+		size_t wl = 0, bad = 0, gl = 0;
+		int wrc = ref_decode(want, &wl, in, len, strict, &bad);
+
+		for (int ii = 0; ii < N_IMPLS; ii++) {
+			sealmail_error err = {0};
+			int rc = dec_pieces(got, &gl, in, len,
+			                    strict ? SM_B64_STRICT
+			                           : SM_B64_LENIENT,
+			                    impls[ii], cuts, ncuts, &err);
+			if (wrc == 0) {
+				test_assert_int(rc, SEALMAIL_OK);
+				test_assert_int(gl, wl);
+				test_assert(rc != 0 ||
+				            memcmp(got, want, wl) == 0);
+				if (rc != 0)
+					(void)printf("#   %s (%.*s)\n",
+					             err.message, (int)len, in);
+			} else {
+				char at[64];
+
+				(void)snprintf(at, sizeof(at), "at offset %zu",
+				               bad);
+				test_assert_int(rc, SEALMAIL_EBADDATA);
+				test_assert_int(err.code, SEALMAIL_EBADDATA);
+				test_assert(strstr(err.message, at) != NULL);
+				if (strstr(err.message, at) == NULL)
+					(void)printf("#   %s, want %s (%.*s)\n",
+					             err.message, at, (int)len,
+					             in);
+			}
+		}
+	}
+}
+
+static void
+test_decode_lengths_and_splits(void)
+{
+	unsigned char in[300];
+	char text[1200];
+
+	fill_random(in, sizeof(in));
+	for (size_t len = 0; len <= 300; len++) {
+		size_t tl = ref_encode(text, in, len, 76);
+		size_t cuts[1200];
+
+		check_decode(text, tl, NULL, 0);
+		for (size_t at = 0; at <= tl; at += (len > 100 ? 7 : 1))
+			check_decode(text, tl, &at, 1);
+		for (size_t k = 0; k + 1 < tl; k++)
+			cuts[k] = k + 1;
+		check_decode(text, tl, cuts, tl > 0 ? tl - 1 : 0);
+		/* no line breaks, and LF-only line breaks */
+		tl = ref_encode(text, in, len, 0);
+		check_decode(text, tl, NULL, 0);
+	}
+}
+
+/* Every byte value at several places of a valid text. */
+static void
+test_decode_garbage(void)
+{
+	unsigned char in[120];
+	char text[400], bad[401];
+	size_t tl;
+
+	fill_random(in, sizeof(in));
+	tl = ref_encode(text, in, sizeof(in), 76);
+	for (int c = 0; c < 256; c++) {
+		static const size_t places[] = {0,  1,  2,  3,  31, 32, 33,
+		                                63, 64, 76, 77, 78, 100};
+		for (size_t k = 0; k < SM_ARRAY_SIZE(places); k++) {
+			size_t at = places[k];
+
+			memcpy(bad, text, at);
+			bad[at] = (char)c;
+			memcpy(bad + at + 1, text + at, tl - at);
+			check_decode(bad, tl + 1, NULL, 0);
+			/* replacing a character instead of inserting one */
+			memcpy(bad, text, tl);
+			bad[at] = (char)c;
+			check_decode(bad, tl, NULL, 0);
+		}
+	}
+}
+
+struct dec_case {
+	const char *in;
+	int strict_rc;   /* 0 or EBADDATA */
+	const char *out; /* strict result, when 0 */
+	int lenient_rc;
+	const char *lenient_out;
+};
+
+static void
+test_decode_padding(void)
+{
+	static const struct dec_case cases[] = {
+	        {"", 0, "", 0, ""},
+	        {"QQ==", 0, "A", 0, "A"},
+	        {"QUI=", 0, "AB", 0, "AB"},
+	        {"QUJD", 0, "ABC", 0, "ABC"},
+	        {"QQ", SEALMAIL_EBADDATA, NULL, 0, "A"},
+	        {"QUI", SEALMAIL_EBADDATA, NULL, 0, "AB"},
+	        {"Q", SEALMAIL_EBADDATA, NULL, SEALMAIL_EBADDATA, NULL},
+	        {"QQ=", SEALMAIL_EBADDATA, NULL, 0, "A"},
+	        {"=", SEALMAIL_EBADDATA, NULL, 0, ""},
+	        {"Q=", SEALMAIL_EBADDATA, NULL, SEALMAIL_EBADDATA, NULL},
+	        {"QQ=Q", SEALMAIL_EBADDATA, NULL, SEALMAIL_EBADDATA, NULL},
+	        {"QQ==QUJD", SEALMAIL_EBADDATA, NULL, 0, "A"},
+	        {"QQ==\r\n \t", 0, "A", 0, "A"},
+	        {"QQ===", SEALMAIL_EBADDATA, NULL, 0, "A"},
+	        {"QU JD\r\n", 0, "ABC", 0, "ABC"},
+	        {"QU*JD", SEALMAIL_EBADDATA, NULL, 0, "ABC"},
+	        {"QUJD=", SEALMAIL_EBADDATA, NULL, 0, "ABC"},
+	        {"QR==", 0, "A", 0, "A"}, /* non-zero unused bits */
+	};
+	for (size_t i = 0; i < SM_ARRAY_SIZE(cases); i++)
+		for (int ii = 0; ii < N_IMPLS; ii++)
+			for (int strict = 0; strict < 2; strict++) {
+				const struct dec_case *c = &cases[i];
+				unsigned char got[16];
+				size_t gl = 0;
+				sealmail_error err = {0};
+				int want =
+				        strict ? c->strict_rc : c->lenient_rc;
+				const char *wout =
+				        strict ? c->out : c->lenient_out;
+				int rc = dec_pieces(
+				        got, &gl, c->in, strlen(c->in),
+				        strict ? SM_B64_STRICT : SM_B64_LENIENT,
+				        impls[ii], NULL, 0, &err);
+
+				test_assert_int(rc, want);
+				if (rc != want)
+					(void)printf(
+					        "#   case \"%s\" strict=%d\n",
+					        c->in, strict);
+				if (want == 0 && rc == 0) {
+					test_assert_int(gl, strlen(wout));
+					test_assert(memcmp(got, wout, gl) == 0);
+				}
+			}
+}
+
+static void
+test_decode_messages(void)
+{
+	unsigned char out[16];
+	size_t n;
+	sealmail_error err = {0};
+
+	test_assert_int(dec_pieces(out, &n, "QUJD\r\nQ!JD", 10, SM_B64_STRICT,
+	                           SM_B64_PORTABLE, NULL, 0, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(
+	        err.message,
+	        "base64 data has an invalid character 0x21 at offset 7");
+	test_assert_int(dec_pieces(out, &n, "QUJDQQ", 6, SM_B64_STRICT,
+	                           SM_B64_PORTABLE, NULL, 0, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message,
+	                "base64 data ends without its padding at offset 6");
+}
+
+/* Large random text, CRLF and LF lines, random splits, both impls. */
+static void
+test_decode_random_large(void)
+{
+	const size_t len = 150000;
+	unsigned char *in = malloc(len), *got = malloc(len + 16);
+	char *text = malloc(len * 2), *lf = malloc(len * 2);
+	size_t tl, ll = 0;
+
+	fill_random(in, len);
+	tl = ref_encode(text, in, len, 76);
+	for (size_t i = 0; i < tl; i++)
+		if (text[i] != '\r')
+			lf[ll++] = text[i];
+	for (int round = 0; round < 20; round++) {
+		const char *t = round % 2 ? lf : text;
+		size_t tlen = round % 2 ? ll : tl;
+		size_t cuts[64], n = 0, at = 0;
+
+		while (n < 64) {
+			at += rng() % (round < 10 ? 97 : 30011);
+			if (at >= tlen)
+				break;
+			cuts[n++] = at;
+		}
+		for (int ii = 0; ii < N_IMPLS; ii++) {
+			size_t gl = 0;
+			sealmail_error err = {0};
+
+			test_assert_int(dec_pieces(got, &gl, t, tlen,
+			                           SM_B64_STRICT, impls[ii],
+			                           cuts, n, &err),
+			                SEALMAIL_OK);
+			test_assert_int(gl, len);
+			test_assert(memcmp(got, in, len) == 0);
+		}
+	}
+	free(in);
+	free(got);
+	free(text);
+	free(lf);
+}
+
+static void
+test_have_avx2(void)
+{
+	sm_b64_enc e;
+
+	/* The choice is stored in the stream; PORTABLE is always honoured. */
+	sm_b64_enc_init(&e, 76, SM_B64_PORTABLE);
+	test_assert_int(e.impl, SM_B64_PORTABLE);
+	sm_b64_enc_init(&e, 76, SM_B64_AUTO);
+	test_assert_int(e.impl,
+	                sm_b64_have_avx2() ? SM_B64_AVX2 : SM_B64_PORTABLE);
+	if (!sm_b64_have_avx2())
+		(void)printf("# no AVX2 on this CPU: portable code only\n");
+}
+
+static const struct test_case tests[] = {
+        {"have_avx2", test_have_avx2},
+        {"encode_lengths", test_encode_lengths},
+        {"encode_splits", test_encode_splits},
+        {"encode_random_large", test_encode_random_large},
+        {"decode_lengths_and_splits", test_decode_lengths_and_splits},
+        {"decode_garbage", test_decode_garbage},
+        {"decode_padding", test_decode_padding},
+        {"decode_messages", test_decode_messages},
+        {"decode_random_large", test_decode_random_large},
+};
+
+TEST_MAIN(tests)
