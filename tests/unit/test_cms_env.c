@@ -19,6 +19,8 @@ static const char message[] =
 
 static sm_crypto *crypto;
 
+static void setup(void);
+
 static sm_cert *
 load_cert(const char *who)
 {
@@ -233,6 +235,7 @@ test_cipher_names(void)
 {
 	sm_cipher c;
 
+	setup();
 	test_assert_int(sm_cipher_parse(&c, "aes-128-gcm", NULL), SEALMAIL_OK);
 	test_assert_int(c, SM_CIPHER_AES128_GCM);
 	test_assert(sm_cipher_is_aead(c));
@@ -276,6 +279,7 @@ test_encrypt_matrix(void)
 	};
 	const char *dir = test_tmpdir();
 
+	setup();
 	for (size_t i = 0; i < SM_ARRAY_SIZE(cases); i++) {
 		char name[32], path[600];
 		sm_envelope *env;
@@ -318,12 +322,36 @@ test_multi_and_base64(void)
 	sm_envelope *env;
 	sm_cert *bob, *dave;
 
+	setup();
 	test_assert_int(encrypt_to(dir, who, 3, SM_CIPHER_AES256_GCM, false,
 	                           true, "m.b64"),
 	                SEALMAIL_OK);
-	test_assert_int(
-	        sh("openssl base64 -d -in %s/m.b64 -out %s/m.der", dir, dir),
-	        0);
+	{
+		/* CRLF line ends, at most 64 columns */
+		char p[600];
+		sm_buf b;
+		size_t col = 0, bad = 0;
+
+		(void)snprintf(p, sizeof(p), "%s/m.b64", dir);
+		sm_buf_init(&b, 1 << 20);
+		test_assert_int(sm_read_file(&b, p, 1 << 20, NULL),
+		                SEALMAIL_OK);
+		for (size_t k = 0; k < b.len; k++) {
+			if (b.data[k] == '\n') {
+				bad += k == 0 || b.data[k - 1] != '\r';
+				col = 0;
+			} else if (b.data[k] != '\r' && ++col > 64) {
+				bad++;
+			}
+		}
+		test_assert(b.len > 0 && b.data[b.len - 1] == '\n');
+		test_assert_int(bad, 0);
+		sm_buf_free(&b);
+	}
+	test_assert_int(sh("tr -d '\\r' < %s/m.b64 | openssl base64 -d "
+	                   "-out %s/m.der",
+	                   dir, dir),
+	                0);
 	for (size_t i = 0; i < 3; i++)
 		test_assert(openssl_decrypts(dir, "m.der", who[i]));
 	(void)snprintf(path, sizeof(path), "%s/m.der", dir);
@@ -360,6 +388,7 @@ test_no_recipient(void)
 	sealmail_input *in = NULL;
 	sealmail_output *out = NULL;
 
+	setup();
 	test_assert_int(sealmail_input_new_memory(&in, "x", 1, NULL),
 	                SEALMAIL_OK);
 	test_assert_int(sealmail_output_new_fd(&out, 1, NULL), SEALMAIL_OK);
@@ -404,6 +433,7 @@ test_openssl_encrypted(void)
 	};
 	const char *dir = test_tmpdir();
 
+	setup();
 	{
 		char p[600];
 		(void)snprintf(p, sizeof(p), "%s/msg", dir);
@@ -459,6 +489,7 @@ test_gcm_flip(void)
 	char path[600];
 	sm_buf b;
 
+	setup();
 	test_assert_int(encrypt_to(dir, who, 1, SM_CIPHER_AES256_GCM, false,
 	                           false, "g.der"),
 	                SEALMAIL_OK);
@@ -487,6 +518,7 @@ test_not_enveloped(void)
 	sealmail_error err;
 	static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x00};
 
+	setup();
 	test_assert_int(
 	        sm_envelope_parse(&env, crypto, junk, sizeof(junk), &err),
 	        SEALMAIL_EBADDATA);
@@ -506,6 +538,7 @@ test_caps(void)
 	        0x07, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
 	        0x65, 0x03, 0x04, 0x01, 0x02};
 
+	setup();
 	test_assert_int(sm_smime_caps_bits(caps, sizeof(caps)),
 	                SM_CAP_AES256_GCM | SM_CAP_RSA_OAEP |
 	                        SM_CAP_AES128_CBC);
@@ -516,6 +549,8 @@ test_caps(void)
 static void
 setup(void)
 {
+	if (crypto != NULL)
+		return;
 	if (sm_crypto_new(&crypto, NULL) != SEALMAIL_OK) {
 		(void)printf("Bail out! no crypto\n");
 		exit(1);

@@ -164,6 +164,7 @@ typedef struct stream_ctx {
 	sealmail_input *in;
 	sealmail_output *out;
 	sealmail_error *err;
+	bool crlf;  /* output: LF -> CRLF (base64 lines) */
 	int status; /* first failure of the stream, kept for the caller */
 } stream_ctx;
 
@@ -175,7 +176,28 @@ sink_write(BIO *b, const char *data, size_t len, size_t *written)
 
 	if (s->status != SEALMAIL_OK)
 		return 0;
-	rc = sealmail_output_write(s->out, data, len, s->err);
+	if (s->crlf) {
+		/* BIO_f_base64 ends lines with LF; mail wants CRLF */
+		const char *p = data, *end = data + len, *nl;
+
+		rc = SEALMAIL_OK;
+		while (rc == SEALMAIL_OK && p < end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL) {
+				rc = sealmail_output_write(
+				        s->out, p, (size_t)(end - p), s->err);
+				break;
+			}
+			rc = sealmail_output_write(s->out, p, (size_t)(nl - p),
+			                           s->err);
+			if (rc == SEALMAIL_OK)
+				rc = sealmail_output_write(s->out, "\r\n", 2,
+				                           s->err);
+			p = nl + 1;
+		}
+	} else {
+		rc = sealmail_output_write(s->out, data, len, s->err);
+	}
 	if (rc != SEALMAIL_OK) {
 		s->status = rc;
 		return 0;
@@ -306,7 +328,7 @@ sm_cms_encrypt(sm_crypto *crypto,
 	CMS_ContentInfo *cms = NULL;
 	BIO_METHOD *src_m = NULL, *sink_m = NULL;
 	BIO *src = NULL, *sink = NULL, *b64 = NULL, *top;
-	stream_ctx ctx = {in, out, err, SEALMAIL_OK};
+	stream_ctx ctx = {in, out, err, base64, SEALMAIL_OK};
 	const char *ossl = NULL;
 	int rc = SEALMAIL_OK;
 

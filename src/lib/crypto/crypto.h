@@ -254,7 +254,7 @@ typedef struct sm_env_recipient {
 /*
  * Encrypt everything read from `in` to the `n` recipients, streaming in
  * bounded memory (CMS_STREAM: indefinite-length BER), writing the CMS
- * ContentInfo to `out` as DER, or as base64 lines (64 columns, LF) when
+ * ContentInfo to `out` as DER, or as base64 lines (64 columns, CRLF) when
  * `base64` is set.  The caller commits or discards `out`.  EINVAL when there
  * is no recipient, EUNSUPPORTED for a key type CMS cannot encrypt to.
  */
