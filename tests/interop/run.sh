@@ -54,6 +54,29 @@ sm_home() {
 	done
 }
 
+# sm_trust_ca FILE: adds a CA certificate to the current home and trusts it
+sm_trust_ca() {
+	_fp=$(openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+	eng_run "$SEALMAIL" ca add "$1" >/dev/null &&
+		eng_run "$SEALMAIL" ca trust "$_fp" trusted >/dev/null
+}
+
+# sm_protect IN OUT ARGS...: sealmail protect ARGS -o OUT IN, in the current home
+sm_protect() {
+	_in=$1 _out=$2
+	shift 2
+	eng_run "$SEALMAIL" protect "$@" -o "$_out" "$_in"
+}
+
+# sm_trust NAME...: adds NAME's certificate to the current home's address
+# book and trusts it
+sm_trust() {
+	for _n in "$@"; do
+		eng_run "$SEALMAIL" book add "$(eng_crt "$_n")" >/dev/null &&
+			eng_run "$SEALMAIL" book trust "$_n" trusted >/dev/null || return 1
+	done
+}
+
 # sm CMD...: runs sealmail
 sm() {
 	"$SEALMAIL" "$@"

@@ -359,4 +359,140 @@ int sm_envelope_decrypt(sm_envelope *env,
 			sm_plain **plain_out,
 			sealmail_error *err);
 
+/* --- incremental CMS/BER reader (ber.c; no OpenSSL inside) ----------- */
+
+/*
+ * Reads ContentInfo -> SignedData / EnvelopedData / AuthEnvelopedData from a
+ * stream in bounded memory (a 64 KiB buffer plus the header fields, at most
+ * SM_BER_FIELDS_MAX together): definite and indefinite lengths, the content
+ * as one string or as chunks of a constructed OCTET STRING (nested up to 8).
+ * Every length is checked against its enclosing element; nesting inside a
+ * header field is limited to 32; a length past the end of the input is a
+ * clean EBADDATA "truncated", never an allocation.
+ *
+ * Use: sm_cms_reader_new() parses up to the first content octet and captures
+ * the fields before it; sm_cms_reader_read() returns the content octets
+ * (the eContent of SignedData, the encrypted content of (Auth)EnvelopedData);
+ * sm_cms_reader_finish() drains what is left of the content and captures
+ * the fields after it (certificates, crls, signerInfos; authAttrs, mac,
+ * unprotected attributes), then checks that the input ends there.
+ */
+typedef struct sm_cms_reader sm_cms_reader;
+
+typedef enum sm_cms_type {
+	SM_CMS_SIGNED = 1,        /* 1.2.840.113549.1.7.2 */
+	SM_CMS_ENVELOPED = 2,     /* 1.2.840.113549.1.7.3 */
+	SM_CMS_AUTH_ENVELOPED = 3 /* 1.2.840.113549.1.9.16.1.23 (RFC 5083) */
+} sm_cms_type;
+
+/*
+ * Header fields, each handed over as its complete encoding (tag, length,
+ * contents) exactly as received: BER when the sender used BER.  Implicitly
+ * tagged fields keep their context tag (A0, A1, A2).
+ */
+typedef enum sm_cms_field {
+	SM_CMS_F_VERSION,         /* INTEGER (all three types) */
+	SM_CMS_F_DIGEST_ALGS,     /* SignedData: SET OF AlgorithmIdentifier */
+	SM_CMS_F_CONTENT_TYPE,    /* OID: eContentType, or the contentType of
+	                           * (Auth)EncryptedContentInfo */
+	SM_CMS_F_CERTIFICATES,    /* SignedData [0] IMPLICIT CertificateSet */
+	SM_CMS_F_CRLS,            /* SignedData [1] IMPLICIT */
+	SM_CMS_F_SIGNER_INFOS,    /* SignedData SET OF SignerInfo */
+	SM_CMS_F_ORIGINATOR_INFO, /* (Auth)EnvelopedData [0] IMPLICIT */
+	SM_CMS_F_RECIPIENT_INFOS, /* (Auth)EnvelopedData SET OF RecipientInfo */
+	SM_CMS_F_CONTENT_ENC_ALG, /* AlgorithmIdentifier with its IV or GCM
+	                           * parameters */
+	SM_CMS_F_AUTH_ATTRS,      /* AuthEnvelopedData [1] IMPLICIT */
+	SM_CMS_F_MAC,             /* AuthEnvelopedData OCTET STRING (the tag) */
+	SM_CMS_F_UNPROT_ATTRS,    /* EnvelopedData [1] unprotectedAttrs or
+	                           * AuthEnvelopedData [2] unauthAttrs */
+	SM_CMS_F_COUNT
+} sm_cms_field;
+
+#define SM_BER_FIELDS_MAX ((size_t)16 << 20)
+
+/*
+ * Start reading CMS from `read` (sealmail_read_cb, called with `payload`).
+ * EBADDATA: not CMS, malformed or truncated; EUNSUPPORTED: a ContentInfo of
+ * another type (named in the message); the read callback's status on I/O
+ * failure.  Free with sm_cms_reader_free.
+ */
+int sm_cms_reader_new(sm_cms_reader **out,
+                      sealmail_read_cb read,
+                      void *payload,
+                      sealmail_error *err);
+void sm_cms_reader_free(sm_cms_reader *reader);
+
+sm_cms_type sm_cms_reader_type(const sm_cms_reader *reader);
+
+/* False for a detached signature (no eContent) or absent encrypted content. */
+bool sm_cms_reader_has_content(const sm_cms_reader *reader);
+
+/*
+ * Up to `len` content octets into `buf`: the count, 0 at the end of the
+ * content, or a negative status (EBADDATA for malformed or truncated data).
+ */
+long sm_cms_reader_read(sm_cms_reader *reader,
+                        void *buf,
+                        size_t len,
+                        sealmail_error *err);
+
+/* Content octets returned so far. */
+uint64_t sm_cms_reader_content_len(const sm_cms_reader *reader);
+
+/*
+ * Skip the rest of the content, read the fields after it and check that the
+ * structure is closed and the input ends.  EBADDATA otherwise.
+ */
+int sm_cms_reader_finish(sm_cms_reader *reader, sealmail_error *err);
+
+/*
+ * A captured field, borrowed until the reader is freed; NULL (and *len_out
+ * 0) when the message has no such field or it is not read yet.
+ */
+const unsigned char *sm_cms_reader_field(const sm_cms_reader *reader,
+                                         sm_cms_field field,
+                                         size_t *len_out);
+
+/*
+ * The ContentInfo rebuilt from the captured fields without the content
+ * octets (eContent or encryptedContent omitted), DER outside, the fields as
+ * received inside, appended to `out`: d2i_CMS_ContentInfo reads it.  Before
+ * sm_cms_reader_finish, the fields after the content are not known yet: an
+ * empty signerInfos SET and, for AuthEnvelopedData, a 16-byte zero mac stand
+ * in for them.
+ */
+int sm_cms_reader_detached_der(const sm_cms_reader *reader,
+                               sm_buf *out,
+                               sealmail_error *err);
+
+/*
+ * Walk the elements inside one constructed BER element held in memory (a
+ * captured field): sm_ber_iter_init enters `tlv`; each sm_ber_iter_next
+ * returns 1 with the next element's whole encoding, 0 after the last one, or
+ * EBADDATA.  Lengths are checked; nesting is limited to 32.
+ */
+typedef struct sm_ber_iter {
+	const unsigned char *p;
+	size_t left;
+	bool indefinite;
+	bool done;
+} sm_ber_iter;
+
+int sm_ber_iter_init(sm_ber_iter *iter,
+                     const unsigned char *tlv,
+                     size_t len,
+                     sealmail_error *err);
+int sm_ber_iter_next(sm_ber_iter *iter,
+                     const unsigned char **elem_out,
+                     size_t *elem_len_out,
+                     sealmail_error *err);
+
+/* The contents of one primitive element (INTEGER, OID, OCTET STRING). */
+int sm_ber_primitive(const unsigned char *tlv,
+                     size_t len,
+                     const unsigned char **value_out,
+                     size_t *value_len_out,
+                     sealmail_error *err);
+
 #endif

@@ -22,4 +22,10 @@ struct sm_crypto {
  */
 int sm_ossl_error(sealmail_error *err, int code, const char *what);
 
+/* cert.c: wrap `x` (takes a new reference; the caller keeps its own). */
+int
+sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err);
+/* cert.c: the certificate's X509, borrowed. */
+X509 *sm_cert_x509(const sm_cert *cert);
+
 #endif
