@@ -119,20 +119,15 @@ sm_smime_caps_bits(const unsigned char *der, size_t len)
 
 /* --- conversions from sealmail types ------------------------------------ */
 
+/* A new reference to the certificate's X509 (free with X509_free). */
 static X509 *
 cert_x509(sm_crypto *crypto, const sm_cert *cert)
 {
-	size_t len;
-	const unsigned char *der = sm_cert_der(cert, &len);
-	const unsigned char *p = der;
-	X509 *x = X509_new_ex(crypto->libctx, NULL);
+	X509 *x = sm_cert_x509(cert);
 
-	if (x == NULL)
+	(void)crypto;
+	if (x == NULL || X509_up_ref(x) != 1)
 		return NULL;
-	if (d2i_X509(&x, &p, (long)len) == NULL) {
-		X509_free(x);
-		return NULL;
-	}
 	return x;
 }
 
