@@ -3,6 +3,7 @@
 #   make        build build/sealmail (and libsealmail)
 #   make test   ASan + UBSan build, every test; ends with CTest's summary
 #   make demo   two people exchange mail on a throwaway store
+#   make bench  speed and memory against the other engines (docs/performance.md)
 #   make fmt    clang-format the sources;  make lint: format check + tidy
 #   make fuzz   run every libFuzzer target for FUZZ_SECONDS (600) each
 
@@ -37,6 +38,12 @@ test: deps
 
 demo: build
 	@sh scripts/demo.sh $(BUILD)/sealmail
+
+# Speed and memory against openssl cms, gpgsm and NSS cmsutil; results in
+# $(BUILD)/bench/ (docs/performance.md).  Never part of `make test`.
+bench: build
+	@$(CMAKE) --build $(BUILD) --target bench_speed
+	@sh bench/run.sh $(BUILD)
 
 # Long fuzz runs: every target for FUZZ_SECONDS (default 10 minutes) each.
 fuzz: deps

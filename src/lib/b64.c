@@ -309,13 +309,11 @@ sm_b64_dec_bound(size_t len)
 
 #if SM_B64_X86
 /*
- * Decode 32 characters per step into 24 bytes while all of them are in the
- * alphabet.  Returns the characters consumed (a multiple of 32); when it
- * stopped at a block holding other characters, `*bad` is the index of the
- * first of them relative to the return value's position.
+ * Validate and decode 32 characters; returns a mask of the characters
+ * outside the alphabet (0 when `*out` holds the 24 bytes).
  */
-__attribute__((target("avx2"))) static size_t
-dec_avx2(unsigned char *o, const unsigned char *in, size_t n, size_t *bad)
+__attribute__((target("avx2"))) static inline unsigned int
+dec_block(const unsigned char *in, __m256i *out)
 {
 	const __m256i lut_lo = _mm256_setr_epi8(
 	        0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
@@ -335,44 +333,81 @@ dec_avx2(unsigned char *o, const unsigned char *in, size_t n, size_t *bad)
 	        2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0,
 	        6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
 	const __m256i perm = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
-	size_t done = 0;
+	__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)in);
+	__m256i hi_n = _mm256_and_si256(_mm256_srli_epi32(s, 4), m2f);
+	__m256i lo_n = _mm256_and_si256(s, m2f);
+	__m256i hi = _mm256_shuffle_epi8(lut_hi, hi_n);
+	__m256i lo = _mm256_shuffle_epi8(lut_lo, lo_n);
+	__m256i roll, v;
+
+	if (!_mm256_testz_si256(lo, hi))
+		return ~(unsigned int)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		        _mm256_and_si256(lo, hi), _mm256_setzero_si256()));
+	roll = _mm256_shuffle_epi8(
+	        lut_roll, _mm256_add_epi8(_mm256_cmpeq_epi8(s, m2f), hi_n));
+	s = _mm256_add_epi8(s, roll);
+	v = _mm256_maddubs_epi16(s, _mm256_set1_epi32(0x01400140));
+	v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+	v = _mm256_shuffle_epi8(v, pack);
+	*out = _mm256_permutevar8x32_epi32(v, perm);
+	return 0;
+}
+
+__attribute__((target("avx2"))) static inline void
+dec_store(unsigned char *o, __m256i v)
+{
+	_mm_storeu_si128((__m128i *)(void *)o, _mm256_castsi256_si128(v));
+	_mm_storel_epi64((__m128i *)(void *)(o + 16),
+	                 _mm256_extracti128_si256(v, 1));
+}
+
+/*
+ * Decode whole groups 32 characters at a time, MIME lines included: when a
+ * block meets a line end at a group boundary, the line's last characters
+ * are decoded by a block ending there (it overlaps bytes already written
+ * with the same values), and CRLF or LF is skipped.  Stops at anything else
+ * outside the alphabet, with `*bad` its index from the returned position.
+ * Returns the characters consumed; `*op` advances by the bytes written.
+ */
+__attribute__((target("avx2"))) static size_t
+dec_avx2(unsigned char **op, const unsigned char *in, size_t n, size_t *bad)
+{
+	const unsigned char *q = in, *end = in + n, *run = in;
+	unsigned char *o = *op;
+	__m256i v = _mm256_setzero_si256();
 
 	*bad = 0;
-	while (n - done >= 32) {
-		__m256i s = _mm256_loadu_si256(
-		        (const __m256i *)(const void *)(in + done));
-		__m256i hi_n = _mm256_and_si256(_mm256_srli_epi32(s, 4), m2f);
-		__m256i lo_n = _mm256_and_si256(s, m2f);
-		__m256i hi = _mm256_shuffle_epi8(lut_hi, hi_n);
-		__m256i lo = _mm256_shuffle_epi8(lut_lo, lo_n);
-		__m256i roll, v;
+	while (end - q >= 32) {
+		unsigned int m = dec_block(q, &v);
+		size_t k;
 
-		if (!_mm256_testz_si256(lo, hi)) {
-			__m256i badv =
-			        _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi),
-			                          _mm256_setzero_si256());
-			unsigned int m =
-			        ~(unsigned int)_mm256_movemask_epi8(badv);
-
-			*bad = (size_t)__builtin_ctz(m);
-			break;
+		if (m == 0) {
+			dec_store(o, v);
+			q += 32;
+			o += 24;
+			continue;
 		}
-		roll = _mm256_shuffle_epi8(
-		        lut_roll,
-		        _mm256_add_epi8(_mm256_cmpeq_epi8(s, m2f), hi_n));
-		s = _mm256_add_epi8(s, roll);
-		v = _mm256_maddubs_epi16(s, _mm256_set1_epi32(0x01400140));
-		v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
-		v = _mm256_shuffle_epi8(v, pack);
-		v = _mm256_permutevar8x32_epi32(v, perm);
-		_mm_storeu_si128((__m128i *)(void *)o,
-		                 _mm256_castsi256_si128(v));
-		_mm_storel_epi64((__m128i *)(void *)(o + 16),
-		                 _mm256_extracti128_si256(v, 1));
-		o += 24;
-		done += 32;
+		k = (size_t)__builtin_ctz(m);
+		if (k > 0) {
+			if (k % 4 != 0 || (size_t)(q - run) < 32 - k ||
+			    dec_block(q - (32 - k), &v) != 0) {
+				*bad = k;
+				break;
+			}
+			dec_store(o - (32 - k) / 4 * 3, v);
+			q += k;
+			o += k / 4 * 3;
+		}
+		if (q[0] == '\r' && q[1] == '\n')
+			q += 2;
+		else if (q[0] == '\n')
+			q += 1;
+		else
+			break;
+		run = q;
 	}
-	return done;
+	*op = o;
+	return (size_t)(q - in);
 }
 #endif
 
@@ -421,8 +456,7 @@ sm_b64_dec_update(sm_b64_dec *dec,
 			    end - p >= 32) {
 				size_t bad, n;
 
-				n = dec_avx2(o, p, (size_t)(end - p), &bad);
-				o += n / 32 * 24;
+				n = dec_avx2(&o, p, (size_t)(end - p), &bad);
 				p += n;
 				if (end - p >= 32)
 					novec = p + bad + 1;

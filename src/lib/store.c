@@ -226,6 +226,11 @@ migrate(sealmail_store *store, sealmail_error *err)
 		return sm_error_set(err, SEALMAIL_ECORRUPT,
 				    "%s does not hold a sealmail store",
 				    store->home);
+	if (version < 0)
+		return sm_error_set(err, SEALMAIL_ECORRUPT,
+				    "the store in %s has an invalid schema "
+				    "version %d",
+				    store->home, version);
 	if (version > SCHEMA_VERSION)
 		return sm_error_set(err, SEALMAIL_ECORRUPT,
 				    "the store in %s was made by a newer "

@@ -28,9 +28,11 @@ setup() {
 		ca=*)
 			f=$here/${s#ca=}
 			fp=$(openssl x509 -in "$f" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
-			"$SEALMAIL" --home "$h" ca add "$f" >>"$tmp/setup.log" 2>&1 &&
-				"$SEALMAIL" --home "$h" ca trust "$fp" trusted >>"$tmp/setup.log" 2>&1 ||
-				{ echo "setup: ca $f failed" >&2 && return 1; }
+			if ! "$SEALMAIL" --home "$h" ca add "$f" >>"$tmp/setup.log" 2>&1 ||
+				! "$SEALMAIL" --home "$h" ca trust "$fp" trusted >>"$tmp/setup.log" 2>&1; then
+				echo "setup: ca $f failed" >&2
+				return 1
+			fi
 			;;
 		id=*)
 			f=$here/${s#id=}

@@ -364,9 +364,20 @@ test_decode_lengths_and_splits(void)
 		for (size_t k = 0; k + 1 < tl; k++)
 			cuts[k] = k + 1;
 		check_decode(text, tl, cuts, tl > 0 ? tl - 1 : 0);
-		/* no line breaks, and LF-only line breaks */
+		/* no line breaks, other line lengths, LF-only line ends */
 		tl = ref_encode(text, in, len, 0);
 		check_decode(text, tl, NULL, 0);
+		for (unsigned int line = 4; line <= 100; line += 4) {
+			size_t ll = 0;
+			char lf[1200];
+
+			tl = ref_encode(text, in, len, line);
+			check_decode(text, tl, NULL, 0);
+			for (size_t i = 0; i < tl; i++)
+				if (text[i] != '\r')
+					lf[ll++] = text[i];
+			check_decode(lf, ll, NULL, 0);
+		}
 	}
 }
 

@@ -252,6 +252,87 @@ test_samples(void)
 	free(msg);
 }
 
+struct sink {
+	unsigned char *p;
+	size_t len, cap;
+	int fail_at; /* calls before failing; -1: never */
+};
+
+static int
+sink_write(const void *buf, size_t len, void *payload)
+{
+	struct sink *s = payload;
+
+	if (s->fail_at == 0)
+		return SEALMAIL_EIO;
+	if (s->fail_at > 0)
+		s->fail_at--;
+	if (s->len + len > s->cap)
+		return SEALMAIL_ENOMEM;
+	memcpy(s->p + s->len, buf, len);
+	s->len += len;
+	return 0;
+}
+
+/* The push form gives the same octets as the pull form, and stops on error. */
+static void
+test_foreach(void)
+{
+	static const size_t steps[] = {1, 4096, 1 << 20};
+
+	for (size_t i = 0; i < SM_ARRAY_SIZE(samples); i++)
+		for (size_t k = 0; k < SM_ARRAY_SIZE(steps); k++) {
+			size_t len, clen = 0;
+			unsigned char *in = slurp(samples[i].file, &len);
+			static unsigned char want[70000], got[70000];
+			struct src src = {in, len, 0, steps[k]};
+			struct sink sink = {got, 0, sizeof(got), -1};
+			sm_cms_reader *r = NULL;
+			sealmail_error err = {0};
+
+			test_assert_int(read_all(in, len, 1 << 20, 65536, &r,
+			                         want, sizeof(want), &clen,
+			                         &err),
+			                SEALMAIL_OK);
+			sm_cms_reader_free(r);
+			test_assert_int(
+			        sm_cms_reader_new(&r, src_read, &src, &err),
+			        SEALMAIL_OK);
+			test_assert_int(sm_cms_reader_content_foreach(
+			                        r, sink_write, &sink, &err),
+			                SEALMAIL_OK);
+			test_assert_int(sink.len, clen);
+			test_assert(memcmp(got, want, clen) == 0);
+			test_assert_int(sm_cms_reader_finish(r, &err),
+			                SEALMAIL_OK);
+			sm_cms_reader_free(r);
+
+			/* a failing sink stops the reader */
+			if (clen > 0) {
+				src.pos = 0;
+				sink.len = 0;
+				sink.fail_at = 1;
+				test_assert_int(sm_cms_reader_new(&r, src_read,
+				                                  &src, &err),
+				                SEALMAIL_OK);
+				test_assert_int(
+				        sm_cms_reader_content_foreach(
+				                r, sink_write, &sink, &err),
+				        clen > 1 && steps[k] == 1
+				                ? SEALMAIL_EIO
+				                : (sink.len == clen
+				                           ? SEALMAIL_OK
+				                           : SEALMAIL_EIO));
+				test_assert_int(sm_cms_reader_read(r, got, 10,
+				                                   &err) < 0 ||
+				                        sink.len == clen,
+				                1);
+				sm_cms_reader_free(r);
+			}
+			free(in);
+		}
+}
+
 /* Every proper prefix fails cleanly with EBADDATA. */
 static void
 test_truncations(void)
@@ -763,6 +844,7 @@ test_openssl_verify(void)
 
 static const struct test_case tests[] = {
         {"samples", test_samples},
+        {"foreach", test_foreach},
         {"truncations", test_truncations},
         {"corruption", test_corruption},
         {"hostile", test_hostile},

@@ -698,6 +698,45 @@ sm_cms_reader_read(sm_cms_reader *reader,
 }
 
 int
+sm_cms_reader_content_foreach(sm_cms_reader *reader,
+                              sealmail_write_cb write,
+                              void *payload,
+                              sealmail_error *err)
+{
+	sm_cms_reader *r = reader;
+
+	if (r->failed)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "CMS data unusable after an error");
+	for (;;) {
+		size_t take;
+		int rc = next_chunk(r, err);
+
+		if (rc != SEALMAIL_OK)
+			return rc;
+		if (r->content_done)
+			return SEALMAIL_OK;
+		rc = fill(r, 1, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		if (r->pos == r->len)
+			return truncated(r, err);
+		take = r->len - r->pos;
+		if (take > r->chunk_left)
+			take = (size_t)r->chunk_left;
+		rc = write(r->buf + r->pos, take, payload);
+		if (rc < 0) {
+			r->failed = true;
+			return sm_error_set(err, rc,
+			                    "cannot write the CMS content");
+		}
+		consume(r, take);
+		r->chunk_left -= take;
+		r->content_len += take;
+	}
+}
+
+int
 sm_cms_reader_finish(sm_cms_reader *reader, sealmail_error *err)
 {
 	sm_cms_reader *r = reader;

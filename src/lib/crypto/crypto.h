@@ -437,6 +437,17 @@ long sm_cms_reader_read(sm_cms_reader *reader,
                         size_t len,
                         sealmail_error *err);
 
+/*
+ * Push form of sm_cms_reader_read: hands every remaining content octet to
+ * `write` (sealmail_write_cb, with `payload`) in chunks of up to 64 KiB,
+ * straight from the reader's buffer (no copy).  A negative status from
+ * `write` stops the reading and is returned.
+ */
+int sm_cms_reader_content_foreach(sm_cms_reader *reader,
+				  sealmail_write_cb write,
+				  void *payload,
+				  sealmail_error *err);
+
 /* Content octets returned so far. */
 uint64_t sm_cms_reader_content_len(const sm_cms_reader *reader);
 
