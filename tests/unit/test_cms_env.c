@@ -46,26 +46,33 @@ load_cert(const char *who)
 	return c;
 }
 
+static int sh(const char *fmt, ...) SM_PRINTF(1, 2);
+
+/* The PKCS#8 PEM key of the test PKI, through `openssl pkey` to DER. */
 static sm_key *
 load_key(const char *who)
 {
 	char path[512];
 	sm_buf b;
-	sm_bundle bundle = {0};
 	sm_key *k = NULL;
+	static const char *dir;
 
-	(void)snprintf(path, sizeof(path), PKI "%s.key", who);
-	sm_buf_init(&b, 1 << 20);
-	if (sm_read_file(&b, path, 1 << 20, NULL) == SEALMAIL_OK &&
-	    sm_pem_bundle_parse(&bundle, crypto, b.data, b.len, NULL, NULL) ==
-	            SEALMAIL_OK) {
-		k = bundle.key;
-		bundle.key = NULL;
+	if (dir == NULL)
+		dir = test_tmpdir();
+
+	(void)snprintf(path, sizeof(path), "%s/key.der", dir);
+	if (sh("openssl pkey -in " PKI "%s.key -outform DER -out %s", who,
+	       path) != 0) {
+		(void)printf("Bail out! cannot convert the key of %s\n", who);
+		exit(1);
 	}
-	sm_bundle_clear(&bundle);
+	sm_buf_init_secret(&b, 1 << 20);
+	if (sm_read_file(&b, path, 1 << 20, NULL) == SEALMAIL_OK)
+		(void)sm_key_from_pkcs8(&k, crypto, b.data, b.len, NULL, NULL);
 	sm_buf_free(&b);
+	(void)unlink(path);
 	if (k == NULL) {
-		(void)printf("Bail out! cannot load %s\n", path);
+		(void)printf("Bail out! cannot load the key of %s\n", who);
 		exit(1);
 	}
 	return k;
@@ -94,8 +101,6 @@ file_equals(const char *path, const void *data, size_t len)
 	sm_buf_free(&b);
 	return r;
 }
-
-static int sh(const char *fmt, ...) SM_PRINTF(1, 2);
 
 static int
 sh(const char *fmt, ...)
