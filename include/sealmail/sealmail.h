@@ -19,6 +19,7 @@
 #include "id.h"
 #include "account.h"
 #include "book.h"
+#include "transport.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -27,5 +27,33 @@ int
 sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err);
 /* cert.c: the certificate's X509, borrowed. */
 X509 *sm_cert_x509(const sm_cert *cert);
+/*
+ * cert.c: sm_cert_list_parse, but PEM text without certificates is not an
+ * error when `allow_none` (a PEM bundle that holds only a key).
+ */
+int sm_cert_list_parse_ex(sm_cert ***list_out,
+                          size_t *count_out,
+                          sm_crypto *crypto,
+                          const unsigned char *data,
+                          size_t len,
+                          bool allow_none,
+                          sealmail_error *err);
+
+/* key.c: wrap `pkey` (takes it, also on failure). */
+int sm_key_wrap(sm_key **out,
+                sm_crypto *crypto,
+                EVP_PKEY *pkey,
+                sealmail_error *err);
+/* key.c: the key's EVP_PKEY, borrowed. */
+EVP_PKEY *sm_key_pkey(const sm_key *key);
+
+/* Most PBKDF iterations accepted in a file before running the KDF. */
+#define SM_PBE_ITER_MAX 10000000L
+/*
+ * pkcs12.c: EBADDATA when a password-based encryption algorithm (PBES2 with
+ * PBKDF2, or a PKCS#12 PBE) asks for more than SM_PBE_ITER_MAX iterations
+ * or another KDF; `what` names the object in the message.
+ */
+int sm_pbe_check(const X509_ALGOR *alg, const char *what, sealmail_error *err);
 
 #endif
