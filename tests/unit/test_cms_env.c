@@ -61,8 +61,9 @@ load_key(const char *who)
 		dir = test_tmpdir();
 
 	(void)snprintf(path, sizeof(path), "%s/key.der", dir);
-	if (sh("openssl pkey -in " PKI "%s.key -outform DER -out %s", who,
-	       path) != 0) {
+	if (sh("openssl pkcs8 -topk8 -nocrypt -in " PKI
+	       "%s.key -outform DER -out %s",
+	       who, path) != 0) {
 		(void)printf("Bail out! cannot convert the key of %s\n", who);
 		exit(1);
 	}

@@ -131,25 +131,18 @@ cert_x509(sm_crypto *crypto, const sm_cert *cert)
 	return x;
 }
 
+/* A new reference to the key's EVP_PKEY (free with EVP_PKEY_free). */
 static EVP_PKEY *
 key_pkey(sm_crypto *crypto, const sm_key *key, sealmail_error *err)
 {
-	sm_buf der;
-	const unsigned char *p;
-	EVP_PKEY *pk;
+	EVP_PKEY *pk = sm_key_pkey(key);
 
-	sm_buf_init_secret(&der, (size_t)1 << 20);
-	if (sm_key_to_pkcs8(key, NULL, &der, err) != SEALMAIL_OK) {
-		sm_buf_free(&der);
+	(void)crypto;
+	if (pk == NULL || EVP_PKEY_up_ref(pk) != 1) {
+		(void)sm_error_set(err, SEALMAIL_EBADDATA,
+		                   "cannot use the private key");
 		return NULL;
 	}
-	p = der.data;
-	pk = d2i_AutoPrivateKey_ex(NULL, &p, (long)der.len, crypto->libctx,
-	                           NULL);
-	sm_buf_free(&der);
-	if (pk == NULL)
-		(void)sm_ossl_error(err, SEALMAIL_EBADDATA,
-		                    "cannot load the private key");
 	return pk;
 }
 
