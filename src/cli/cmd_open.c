@@ -81,7 +81,20 @@ print_report(const sealmail_report *r)
 	line("From:    ", sealmail_report_from(r));
 	line("Subject: ", sealmail_report_subject(r));
 	if (sealmail_report_encrypted(r)) {
-		line("encrypted: ", sealmail_report_encryption_algorithm(r));
+		const char *by = sealmail_report_encryption_decrypted_by(r);
+		(void)printf("encrypted: ");
+		out_text(stdout, sealmail_report_encryption_algorithm(r));
+		(void)printf(" (%s)\n",
+		             sealmail_report_encryption_authenticated(r)
+		                     ? "AES-GCM: tampering is detected"
+		                     : "no protection against tampering by "
+		                       "the cipher");
+		if (by[0] != '\0')
+			line("  decrypted with your digital ID ", by);
+		for (size_t i = 0;
+		     i < sealmail_report_encryption_recipient_count(r); i++)
+			line("  encrypted for: ",
+			     sealmail_report_encryption_recipient_at(r, i));
 	}
 	if (n == 0 && sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
 		(void)printf("this message is not signed\n");
