@@ -72,6 +72,21 @@ print_signature(const sealmail_signature *s)
 	                       "certificate");
 }
 
+/* Was an encrypted layer left closed (not for me, tag or key failure)? */
+static bool
+undecrypted(const sealmail_report *r)
+{
+	static const char *const codes[] = {"not-for-you", "tag-mismatch",
+	                                    "decrypt-failed", "key-failed"};
+
+	for (size_t i = 0; i < sealmail_report_finding_count(r); i++)
+		for (size_t j = 0; j < sizeof(codes) / sizeof(*codes); j++)
+			if (strcmp(sealmail_report_finding_code(r, i),
+			           codes[j]) == 0)
+				return true;
+	return false;
+}
+
 static void
 print_report(const sealmail_report *r)
 {
@@ -206,7 +221,8 @@ cmd_open(struct cli *cli, int argc, char **argv)
 		rc = sealmail_message_open(&report, cli->store, in, out, &opts,
 		                           &cli->err);
 	sealmail_input_free(in);
-	if (rc == SEALMAIL_OK && out != NULL)
+	/* Nothing readable came out of an encrypted layer: write nothing. */
+	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report))
 		rc = sealmail_output_commit(out, &cli->err);
 	sealmail_output_free(out);
 	if (rc == SEALMAIL_OK && cli->json)

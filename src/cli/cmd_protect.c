@@ -113,6 +113,11 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 	        {"opaque", no_argument, NULL, OPT_OPAQUE},
 	        {"pss", no_argument, NULL, OPT_PSS},
 	        {"from", required_argument, NULL, OPT_FROM},
+	        {"yes", no_argument, NULL, OPT_YES},
+	        {"no-sign", no_argument, NULL, OPT_NO_SIGN},
+	        {"no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT},
+	        {"oaep", no_argument, NULL, OPT_OAEP},
+	        {"cipher", required_argument, NULL, OPT_CIPHER},
 	        {"output", required_argument, NULL, 'o'},
 	        CLI_GLOBAL_LONGOPTS,
 	        {NULL, 0, NULL, 0}};

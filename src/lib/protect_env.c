@@ -14,6 +14,7 @@
 
 #include "account_int.h"
 #include "crypto/crypto.h"
+#include "db.h"
 #include "id_int.h"
 #include "policy.h"
 
