@@ -77,7 +77,8 @@ static bool
 undecrypted(const sealmail_report *r)
 {
 	static const char *const codes[] = {"not-for-you", "tag-mismatch",
-	                                    "decrypt-failed", "key-failed"};
+	                                    "decrypt-failed", "key-failed",
+	                                    "encryption-damaged"};
 
 	for (size_t i = 0; i < sealmail_report_finding_count(r); i++)
 		for (size_t j = 0; j < sizeof(codes) / sizeof(*codes); j++)

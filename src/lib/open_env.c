@@ -173,12 +173,29 @@ sm_open_enveloped(sm_mime_source **content_out,
 	*content_out = NULL;
 	*authenticated_out = false;
 	sm_buf_init(&der, ENVELOPE_MAX);
-	rc = sm_mime_decode_body(&der, src, ent, err);
+	rc = sm_store_crypto(&crypto, store, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_store_crypto(&crypto, store, err);
+		rc = sm_mime_decode_body(&der, src, ent, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_envelope_parse(&env, crypto, der.data, der.len, err);
 	sm_buf_free(&der);
+	if (rc == SEALMAIL_EBADDATA) {
+		/* A damaged encrypted part is a verdict, like a bad signature
+		 */
+		char why[SEALMAIL_ERROR_SIZE];
+		(void)snprintf(why, sizeof(why), "%s",
+		               err != NULL ? err->message : "malformed");
+		rc = sm_report_set_encryption(report, "unknown", false, NULL,
+		                              err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_report_add_finding(
+			        report, SEALMAIL_VERDICT_DANGER,
+			        "encryption-damaged", err,
+			        "the encrypted part is damaged and cannot be "
+			        "decrypted (%s)",
+			        why);
+		goto done;
+	}
 	if (rc == SEALMAIL_OK)
 		rc = sm_id_own_certs(&own, &nown, store, err);
 	if (rc == SEALMAIL_OK)
