@@ -275,7 +275,35 @@ small() {
 	done
 	t1=$(now_ns)
 	awk -v op="$op" -v e="$e" -v n="$n" -v ns="$((t1 - t0))" \
-		'BEGIN { printf "small_%s\t4k x %d\t%s\t%.4f\t%.0f msg/s\t-\tok\n", op, n, e, ns / 1e9 / n, n / (ns / 1e9) }' >>"$RES"
+		'BEGIN { printf "small_%s\t4k\t%s\t%.4f\t%.0f msg/s (%d)\t-\tok\n", op, e, ns / 1e9 / n, n / (ns / 1e9), n }' >>"$RES"
+}
+
+# maildir_list: `sealmail list` over a Maildir of BENCH_MAILDIR_N (10 000)
+# messages clear-signed by openssl (copies of 10), both cores; only once
+# sealmail has a list command (issue 7 names it; SPEC.md does not yet).
+maildir_list() {
+	"$SM" --help 2>&1 | grep -q '^  list' || {
+		echo "# sealmail list: no such command yet, skipped" | tee -a "$RES"
+		return 0
+	}
+	n=${BENCH_MAILDIR_N:-10000}
+	md=$W/Maildir
+	mkdir -p "$md/cur" "$md/new" "$md/tmp"
+	for k in 0 1 2 3 4 5 6 7 8 9; do
+		openssl cms -sign -in "$(msg 4k)" -signer "$W/cert.pem" \
+			-inkey "$W/key.pem" -out "$W/signed$k.eml" 2>>"$LOG" || return 0
+	done
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		cp "$W/signed$((i % 10)).eml" "$md/cur/$i.bench:2,S"
+		i=$((i + 1))
+	done
+	t0=$(now_ns)
+	$TIME -f %M -o "$W/t" "$SM" list "$md" >/dev/null 2>>"$LOG" || log "list failed"
+	t1=$(now_ns)
+	awk -v n="$n" -v ns="$((t1 - t0))" -v k="$(tail -1 "$W/t")" \
+		'BEGIN { printf "list_maildir\t%d msgs\tsealmail\t%.4f\t%.0f msg/s\t%.1f\tok\n", n, ns / 1e9, n / (ns / 1e9), k / 1024 }' >>"$RES"
+	rm -rf "$md"
 }
 
 # --- main ----------------------------------------------------------------
@@ -335,6 +363,9 @@ if [ "$SMALL_N" -gt 0 ]; then
 		done
 	done
 fi
+case " $active " in
+*" sealmail "*) maildir_list ;;
+esac
 
 # The table, with sealmail's time over each peer's (< 1: sealmail faster).
 echo

@@ -55,5 +55,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout subject-email.key \
 	-subj "/CN=$(printf 'J\303\266rg') Subject/emailAddress=Mixed.Case@Example.ORG" \
 	-out subject-email.crt 2>/dev/null
 rm -f req.cnf
+# PKCS#12 files asking for absurd KDF work (10 000 001 iterations, one over
+# the limit): in the MAC (no encryption); in the shrouded key bag and in the
+# encrypted certificates (MAC with 1 iteration: -nomaciter must come after
+# -iter).  Making them runs that KDF once each (seconds).
+openssl pkcs12 -export -in "$pki/bob@example.org.crt" \
+	-inkey "$pki/bob@example.org.key" -keypbe NONE -certpbe NONE \
+	-iter 10000001 -passout pass:test -out absurd-mac.p12
+openssl pkcs12 -export -in "$pki/bob@example.org.crt" \
+	-inkey "$pki/bob@example.org.key" -certpbe NONE \
+	-iter 10000001 -nomaciter -passout pass:test -out absurd-key.p12
+openssl pkcs12 -export -in "$pki/bob@example.org.crt" \
+	-inkey "$pki/bob@example.org.key" -keypbe NONE \
+	-iter 10000001 -nomaciter -passout pass:test -out absurd-certs.p12
 chmod 644 ./*
 echo "made $(ls | wc -l) files in $out"

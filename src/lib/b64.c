@@ -572,3 +572,73 @@ sm_b64_dec_final(sm_b64_dec *dec,
 	dec->done = true;
 	return SEALMAIL_OK;
 }
+
+/* --- pull adapter ------------------------------------------------------- */
+
+void
+sm_b64_reader_init(sm_b64_reader *reader,
+                   sealmail_read_cb read,
+                   void *payload,
+                   sm_b64_mode mode,
+                   sm_b64_impl impl)
+{
+	reader->read = read;
+	reader->payload = payload;
+	sm_b64_dec_init(&reader->dec, mode, impl);
+	reader->done = false;
+	reader->out_pos = 0;
+	reader->out_len = 0;
+	memset(&reader->err, 0, sizeof(reader->err));
+}
+
+long
+sm_b64_reader_read(void *buf, size_t len, void *payload)
+{
+	sm_b64_reader *r = payload;
+
+	for (;;) {
+		size_t n;
+		long got;
+		int rc;
+
+		if (r->out_pos < r->out_len) {
+			n = r->out_len - r->out_pos;
+			if (n > len)
+				n = len;
+			memcpy(buf, r->out + r->out_pos, n);
+			r->out_pos += n;
+			return (long)n;
+		}
+		if (r->done || len == 0)
+			return 0;
+		got = r->read(r->in, sizeof(r->in), r->payload);
+		if (got < 0)
+			return sm_error_set(&r->err, (int)got,
+			                    "cannot read the base64 data");
+		r->out_pos = 0;
+		r->out_len = 0;
+		if (got == 0) {
+			rc = sm_b64_dec_final(&r->dec, r->out, &r->out_len,
+			                      &r->err);
+			if (rc != SEALMAIL_OK)
+				return rc;
+			r->done = true;
+			continue;
+		}
+		/* Decode straight into the caller's buffer when it is big
+		 * enough. */
+		if (len >= sm_b64_dec_bound((size_t)got)) {
+			rc = sm_b64_dec_update(&r->dec, buf, &n, r->in,
+			                       (size_t)got, &r->err);
+			if (rc != SEALMAIL_OK)
+				return rc;
+			if (n > 0)
+				return (long)n;
+			continue;
+		}
+		rc = sm_b64_dec_update(&r->dec, r->out, &r->out_len, r->in,
+		                       (size_t)got, &r->err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+}

@@ -71,6 +71,8 @@ size_t sm_b64_enc_final(sm_b64_enc *enc, unsigned char *out);
  */
 typedef enum sm_b64_mode { SM_B64_STRICT = 0, SM_B64_LENIENT = 1 } sm_b64_mode;
 
+#define SM_B64_READER_IN ((size_t)64 << 10)
+
 typedef struct sm_b64_dec {
 	uint32_t acc;      /* bits of the current group */
 	unsigned int nacc; /* characters in the current group */
@@ -106,5 +108,32 @@ int sm_b64_dec_final(sm_b64_dec *dec,
                      unsigned char *out,
                      size_t *out_len,
                      sealmail_error *err);
+
+/*
+ * A pull adapter: sm_b64_reader_read is a sealmail_read_cb that returns the
+ * bytes decoded from the base64 text another read callback gives, so a MIME
+ * part's body can feed sm_cms_reader_new without a whole-message buffer.
+ * About 100 KiB: allocate it, do not put it on the stack.  On a decoding
+ * error the read returns EBADDATA and `err` holds the message.
+ */
+typedef struct sm_b64_reader {
+	sealmail_read_cb read;
+	void *payload;
+	sm_b64_dec dec;
+	bool done;
+	size_t out_pos, out_len;
+	sealmail_error err;
+	unsigned char in[SM_B64_READER_IN];
+	unsigned char out[SM_B64_READER_IN / 4 * 3 + 3];
+} sm_b64_reader;
+
+void sm_b64_reader_init(sm_b64_reader *reader,
+                        sealmail_read_cb read,
+                        void *payload,
+                        sm_b64_mode mode,
+                        sm_b64_impl impl);
+
+/* sealmail_read_cb: `payload` is the sm_b64_reader. */
+long sm_b64_reader_read(void *buf, size_t len, void *payload);
 
 #endif

@@ -531,6 +531,100 @@ test_decode_random_large(void)
 	free(lf);
 }
 
+struct text_src {
+	const char *p;
+	size_t len, pos, max;
+};
+
+static long
+text_read(void *buf, size_t len, void *payload)
+{
+	struct text_src *s = payload;
+	size_t n = s->len - s->pos;
+
+	if (n > len)
+		n = len;
+	if (s->max > 0) {
+		size_t cap = 1 + rng() % s->max;
+
+		if (n > cap)
+			n = cap;
+	}
+	memcpy(buf, s->p + s->pos, n);
+	s->pos += n;
+	return (long)n;
+}
+
+/* The pull adapter, with random source and read sizes, and its errors. */
+static void
+test_reader(void)
+{
+	const size_t len = 200000;
+	unsigned char *in = malloc(len), *got = malloc(len + 16);
+	char *text = malloc(len * 2);
+	sm_b64_reader *r = malloc(sizeof(*r));
+	size_t tl;
+
+	fill_random(in, len);
+	tl = ref_encode(text, in, len, 76);
+	for (int round = 0; round < 12; round++) {
+		struct text_src src = {text, tl, 0, round % 3 == 0 ? 0 : 500};
+		size_t g = 0;
+		long n;
+
+		sm_b64_reader_init(r, text_read, &src, SM_B64_STRICT,
+		                   impls[round % N_IMPLS]);
+		do {
+			size_t want = round % 2 ? 1 + rng() % 3000 : 100000;
+
+			if (want > len + 16 - g)
+				want = len + 16 - g;
+			n = sm_b64_reader_read(got + g, want, r);
+			if (n > 0)
+				g += (size_t)n;
+		} while (n > 0);
+		test_assert_int(n, 0);
+		if (n != 0)
+			(void)printf("#   round %d: %s\n", round,
+			             r->err.message);
+		test_assert_int(g, len);
+		test_assert(memcmp(got, in, len) == 0);
+		test_assert_int(sm_b64_reader_read(got, 10, r), 0);
+	}
+	/* a bad character: EBADDATA with its offset; a truncated text */
+	{
+		struct text_src src = {"QUJD\r\nQU*D\r\n", 12, 0, 0};
+		long n;
+
+		sm_b64_reader_init(r, text_read, &src, SM_B64_STRICT,
+		                   SM_B64_AUTO);
+		n = sm_b64_reader_read(got, 100, r);
+		test_assert_int(n, SEALMAIL_EBADDATA);
+		test_assert_str(r->err.message, "base64 data has an invalid "
+		                                "character 0x2a at offset 8");
+		src.p = "QUJDQQ";
+		src.len = 6;
+		src.pos = 0;
+		sm_b64_reader_init(r, text_read, &src, SM_B64_STRICT,
+		                   SM_B64_AUTO);
+		test_assert_int(sm_b64_reader_read(got, 100, r), 3);
+		test_assert_int(sm_b64_reader_read(got, 100, r),
+		                SEALMAIL_EBADDATA);
+		/* lenient: the unpadded tail is given */
+		src.pos = 0;
+		sm_b64_reader_init(r, text_read, &src, SM_B64_LENIENT,
+		                   SM_B64_AUTO);
+		test_assert_int(sm_b64_reader_read(got, 100, r), 3);
+		test_assert_int(sm_b64_reader_read(got, 100, r), 1);
+		test_assert_int(got[0], 'A');
+		test_assert_int(sm_b64_reader_read(got, 100, r), 0);
+	}
+	free(r);
+	free(in);
+	free(got);
+	free(text);
+}
+
 static void
 test_have_avx2(void)
 {
@@ -556,6 +650,7 @@ static const struct test_case tests[] = {
         {"decode_padding", test_decode_padding},
         {"decode_messages", test_decode_messages},
         {"decode_random_large", test_decode_random_large},
+        {"reader", test_reader},
 };
 
 TEST_MAIN(tests)

@@ -8,6 +8,8 @@
  */
 #include "crypto/crypto.h"
 
+#include "b64.h"
+
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -331,6 +333,97 @@ test_foreach(void)
 			}
 			free(in);
 		}
+}
+
+/*
+ * The S/MIME shape: base64 text with CRLF lines (as in an application/
+ * pkcs7-mime part) through sm_b64_reader into the CMS reader, one byte of
+ * text at a time.
+ */
+static void
+test_base64_chain(void)
+{
+	size_t len, msg_len, tl = 0;
+	unsigned char *in = slurp("signed-stream.der", &len);
+	unsigned char *msg = slurp("msg.txt", &msg_len);
+	unsigned char *text = malloc(len * 2);
+	static unsigned char content[70000];
+	sm_b64_enc enc;
+	sm_b64_reader *b = malloc(sizeof(*b));
+	struct src s;
+	sm_cms_reader *r = NULL;
+	sealmail_error err = {0};
+	size_t got = 0;
+	long n;
+
+	sm_b64_enc_init(&enc, SM_B64_MIME_LINE, SM_B64_AUTO);
+	tl = sm_b64_enc_update(&enc, text, in, len);
+	tl += sm_b64_enc_final(&enc, text + tl);
+	s = (struct src){text, tl, 0, 1};
+	sm_b64_reader_init(b, src_read, &s, SM_B64_STRICT, SM_B64_AUTO);
+	test_assert_int(sm_cms_reader_new(&r, sm_b64_reader_read, b, &err),
+	                SEALMAIL_OK);
+	while ((n = sm_cms_reader_read(r, content + got, sizeof(content) - got,
+	                               &err)) > 0)
+		got += (size_t)n;
+	test_assert_int(n, 0);
+	test_assert_int(got, msg_len);
+	test_assert(memcmp(content, msg, msg_len) == 0);
+	test_assert_int(sm_cms_reader_finish(r, &err), SEALMAIL_OK);
+	sm_cms_reader_free(r);
+
+	/* a damaged character in the text: the decoder's error comes out */
+	text[100] = '*';
+	s = (struct src){text, tl, 0, 1 << 20};
+	sm_b64_reader_init(b, src_read, &s, SM_B64_STRICT, SM_B64_AUTO);
+	test_assert_int(sm_cms_reader_new(&r, sm_b64_reader_read, b, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(b->err.message,
+	                "base64 data has an invalid character 0x2a at offset "
+	                "100");
+	free(b);
+	free(text);
+	free(msg);
+	free(in);
+}
+
+/* Each allocation failing in turn: ENOMEM, nothing leaked (ASan). */
+static void
+test_alloc_failures(void)
+{
+	static const char *const files[] = {"signed-stream.der",
+	                                    "auth-gcm.der"};
+
+	for (size_t i = 0; i < SM_ARRAY_SIZE(files); i++) {
+		size_t len;
+		unsigned char *in = slurp(files[i], &len);
+		int rc = SEALMAIL_ENOMEM;
+		long n;
+
+		for (n = 0; n < 200 && rc != SEALMAIL_OK; n++) {
+			sm_cms_reader *r = NULL;
+			sealmail_error err = {0};
+			size_t clen;
+			sm_buf der;
+
+			sm_alloc_fail_after(n);
+			rc = read_all(in, len, 1 << 20, 65536, &r, NULL, 0,
+			              &clen, &err);
+			if (rc == SEALMAIL_OK) {
+				sm_buf_init(&der, 1 << 20);
+				rc = sm_cms_reader_detached_der(r, &der, &err);
+				sm_buf_free(&der);
+			}
+			sm_alloc_fail_after(-1);
+			test_assert(rc == SEALMAIL_OK || rc == SEALMAIL_ENOMEM);
+			if (rc != SEALMAIL_OK)
+				test_assert_int(err.code, SEALMAIL_ENOMEM);
+			sm_cms_reader_free(r);
+		}
+		test_assert_int(rc, SEALMAIL_OK);
+		test_assert(n > 5); /* reader, buffer, fields, DER pieces */
+		free(in);
+	}
 }
 
 /* Every proper prefix fails cleanly with EBADDATA. */
@@ -845,6 +938,8 @@ test_openssl_verify(void)
 static const struct test_case tests[] = {
         {"samples", test_samples},
         {"foreach", test_foreach},
+        {"base64_chain", test_base64_chain},
+        {"alloc_failures", test_alloc_failures},
         {"truncations", test_truncations},
         {"corruption", test_corruption},
         {"hostile", test_hostile},

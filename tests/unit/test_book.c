@@ -690,6 +690,162 @@ test_remove_export(void)
 	sealmail_store_free(store);
 }
 
+/* Two certificates for one address: lookups, ambiguity, the best one. */
+static void
+test_several_per_address(void)
+{
+	sealmail_store *store = open_store();
+	sealmail_cert_list *l = NULL;
+	sealmail_error err = {0};
+	sm_cert *second = NULL, *got = NULL;
+	sm_cert_problem why;
+	sm_buf buf;
+
+	sealmail_cert_list_free(add(store, "bob@example.org.crt", NULL));
+	sm_buf_init(&buf, 1 << 20);
+	test_assert_int(sm_read_file(&buf,
+	                             SEALMAIL_TEST_DATA "/book/bob-second.crt",
+	                             1 << 20, &err),
+	                SEALMAIL_OK);
+	test_assert_int(
+	        sealmail_book_add(&l, store, buf.data, buf.len, NULL, &err),
+	        SEALMAIL_OK);
+	test_assert(sealmail_cert_added(sealmail_cert_list_at(l, 0)));
+	/* Filed under bob's existing contact. */
+	test_assert_str(sealmail_cert_contact_name(sealmail_cert_list_at(l, 0)),
+	                "bob");
+	sealmail_cert_list_free(l);
+	test_assert_int(count(store, "SELECT count(*) FROM contacts"), 1);
+	{
+		sm_crypto *crypto;
+		sm_cert **list = NULL;
+		size_t n = 0;
+		test_assert_int(sm_store_crypto(&crypto, store, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_cert_list_parse(&list, &n, crypto, buf.data,
+		                                   buf.len, &err),
+		                SEALMAIL_OK);
+		if (n == 1)
+			second = sm_cert_ref(list[0]);
+		sm_cert_list_free(list, n);
+	}
+	sm_buf_free(&buf);
+
+	test_assert_int(
+	        sealmail_book_lookup(&l, store, "bob@example.org", &err),
+	        SEALMAIL_OK);
+	test_assert_int(sealmail_cert_list_count(l), 2);
+	sealmail_cert_list_free(l);
+	test_assert_int(sealmail_book_set_trust(store, "bob@example.org",
+	                                        SEALMAIL_TRUST_TRUSTED, &err),
+	                SEALMAIL_EAMBIGUOUS);
+	test_assert(strstr(err.message, "bob@example.org has 2 certificates,"
+	                                " name one by fingerprint: ") != NULL);
+	test_assert(second != NULL &&
+	            strstr(err.message, sm_cert_fingerprint(second)) != NULL);
+	test_assert_int(sealmail_book_remove(store, "bob@example.org", &err),
+	                SEALMAIL_EAMBIGUOUS);
+	test_assert_int(count(store, "SELECT count(*) FROM certificates"), 2);
+
+	/* Only the first trusted: that one. */
+	test_assert_int(count(store, "SELECT count(*) FROM certificates"
+	                             " WHERE trust = 'untrusted'"),
+	                2);
+	expect_enc(store, "bob@example.org", SM_CERT_NOT_TRUSTED);
+	if (second == NULL)
+		goto out;
+	test_assert_int(sealmail_book_set_trust(store,
+	                                        sm_cert_fingerprint(second),
+	                                        SEALMAIL_TRUST_TRUSTED, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_book_encryption_cert(&got, &why, store,
+	                                        "bob@example.org", 0, &err),
+	                SEALMAIL_OK);
+	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
+	                                  sm_cert_fingerprint(second)) == 0);
+	sm_cert_free(got);
+	got = NULL;
+	/* Both trusted: the one valid longest (the second, to 2056). */
+	test_assert_int(sm_db_exec(store,
+	                           "UPDATE certificates SET trust = 'trusted'",
+	                           &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_book_encryption_cert(&got, &why, store,
+	                                        "bob@example.org", 0, &err),
+	                SEALMAIL_OK);
+	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
+	                                  sm_cert_fingerprint(second)) == 0);
+	sm_cert_free(got);
+	/* The second distrusted: the first is used. */
+	test_assert_int(
+	        sealmail_book_set_trust(store, sm_cert_fingerprint(second),
+	                                SEALMAIL_TRUST_DISTRUSTED, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_book_encryption_cert(&got, &why, store,
+	                                        "bob@example.org", 0, &err),
+	                SEALMAIL_OK);
+	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
+	                                  sm_cert_fingerprint(second)) != 0);
+	sm_cert_free(got);
+	/* Remove by fingerprint: the contact stays for the other one. */
+	test_assert_int(
+	        sealmail_book_remove(store, sm_cert_fingerprint(second), &err),
+	        SEALMAIL_OK);
+	test_assert_int(count(store, "SELECT count(*) FROM contacts"), 1);
+	test_assert_int(count(store, "SELECT count(*) FROM certificates"), 1);
+out:
+	sm_cert_free(second);
+	sealmail_store_free(store);
+}
+
+/* Fingerprint prefixes shared by several rows (made up in the tables). */
+static void
+test_ambiguous_prefix(void)
+{
+	sealmail_store *store = open_store();
+	sealmail_cert_list *l = NULL;
+	sealmail_error err = {0};
+
+	test_assert_int(
+	        sm_db_exec(
+	                store,
+	                "INSERT INTO certificates (fingerprint, der, subject,"
+	                " issuer, serial, not_before, not_after, added)"
+	                " VALUES ('abcd1111', x'00', 's', 'i', '1', 0, 0, 0),"
+	                " ('abcd2222', x'00', 's', 'i', '2', 0, 0, 0);"
+	                "INSERT INTO cas (fingerprint, der, subject, added)"
+	                " VALUES ('abcd1111', x'00', 's', 0),"
+	                " ('abcd2222', x'00', 's', 0);",
+	                &err),
+	        SEALMAIL_OK);
+	test_assert_int(sealmail_book_lookup(&l, store, "ABCD", &err),
+	                SEALMAIL_EAMBIGUOUS);
+	test_assert_str(err.message, "fingerprint prefix abcd matches 2 "
+	                             "certificates: abcd1111, abcd2222");
+	test_assert_int(sealmail_book_set_trust(store, "abcd",
+	                                        SEALMAIL_TRUST_TRUSTED, &err),
+	                SEALMAIL_EAMBIGUOUS);
+	test_assert_int(sealmail_ca_set_trust(store, "ab:cd",
+	                                      SEALMAIL_TRUST_TRUSTED, &err),
+	                SEALMAIL_EAMBIGUOUS);
+	test_assert_str(err.message, "fingerprint prefix abcd matches 2 CA "
+	                             "certificates: abcd1111, abcd2222");
+	test_assert_int(count(store, "SELECT count(*) FROM cas"
+	                             " WHERE trust = 'trusted'"),
+	                0);
+	test_assert_int(sealmail_ca_set_trust(store, "abcd2",
+	                                      SEALMAIL_TRUST_TRUSTED, &err),
+	                SEALMAIL_OK);
+	test_assert_int(count(store, "SELECT count(*) FROM cas"
+	                             " WHERE trust = 'trusted'"
+	                             " AND fingerprint = 'abcd2222'"),
+	                1);
+	/* A stored CA that does not parse is reported, not ignored. */
+	test_assert_int(sealmail_book_list(&l, store, &err) < 0, 1);
+	test_assert(l == NULL);
+	sealmail_store_free(store);
+}
+
 static const struct test_case tests[] = {
         {"add_pem", test_add_pem},
         {"add_formats", test_add_formats},
@@ -702,6 +858,8 @@ static const struct test_case tests[] = {
         {"encryption_cert", test_encryption_cert},
         {"capabilities", test_capabilities},
         {"remove_export", test_remove_export},
+        {"several_per_address", test_several_per_address},
+        {"ambiguous_prefix", test_ambiguous_prefix},
 };
 
 TEST_MAIN(tests)

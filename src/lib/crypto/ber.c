@@ -973,6 +973,7 @@ mem_size(const unsigned char *p,
 	size_t at;
 	int rc = parse_hdr(p, n, &h, &why);
 
+	*size = 0;
 	if (rc <= 0)
 		return mem_bad(err, why);
 	if (depth > BER_MAX_DEPTH)

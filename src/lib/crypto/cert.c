@@ -616,6 +616,19 @@ sm_cert_list_parse(sm_cert ***list_out,
                    size_t len,
                    sealmail_error *err)
 {
+	return sm_cert_list_parse_ex(list_out, count_out, crypto, data, len,
+	                             false, err);
+}
+
+int
+sm_cert_list_parse_ex(sm_cert ***list_out,
+                      size_t *count_out,
+                      sm_crypto *crypto,
+                      const unsigned char *data,
+                      size_t len,
+                      bool allow_none,
+                      sealmail_error *err)
+{
 	struct cert_list l = {NULL, 0};
 	int rc;
 
@@ -641,7 +654,7 @@ sm_cert_list_parse(sm_cert ***list_out,
 			*err = e1;
 		}
 	}
-	if (rc == SEALMAIL_OK && l.n == 0)
+	if (rc == SEALMAIL_OK && l.n == 0 && !allow_none)
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
 		                  "no certificate found");
 	if (rc != SEALMAIL_OK) {

@@ -211,6 +211,132 @@ int sm_pkcs12_write(const sm_bundle *bundle,
 		    sm_buf *out,
 		    sealmail_error *err);
 
+
+/* --- CMS signed-data (cms_sign.c) ------------------------------------- */
+
+/*
+ * Streams in the crypto module's own words: a sink for produced bytes
+ * (0 or a negative status) and a source (count, 0 at the end, or negative).
+ */
+typedef int (*sm_write_fn)(const void *buf, size_t len, void *payload);
+typedef long (*sm_read_fn)(void *buf, size_t len, void *payload);
+
+typedef struct sm_cms_sign_params {
+	const sm_cert *cert;    /* signer certificate */
+	sm_cert *const *chain;  /* its chain; self-signed roots are left out */
+	size_t nchain;
+	const sm_key *key;      /* the unlocked key matching cert */
+	bool include_certs;     /* put cert and chain in the signature */
+	bool pss;               /* RSA-PSS instead of PKCS#1 v1.5 (RSA keys) */
+	bool opaque;            /* content inside (signed-data), else detached */
+	/* the encryption certificate, when it differs from cert, named in
+	 * the SMIMEEncryptionKeyPreference attribute; NULL otherwise */
+	const sm_cert *encryption_cert;
+} sm_cms_sign_params;
+
+/*
+ * A signing operation over content pushed in pieces (bounded memory).
+ * Detached: update() only hashes; finish() writes the signature as base64
+ * with CRLF lines.  Opaque: the signed-data (BER, indefinite lengths) is
+ * written as base64 while the content streams; finish() completes it.
+ * The digest is SHA-256 (micalg "sha-256").  Signed attributes: content
+ * type, message digest, signing time, SMIMECapabilities (AES-256-GCM,
+ * AES-128-GCM, AES-256-CBC, AES-128-CBC) and, with encryption_cert, the
+ * encryption key preference.
+ */
+typedef struct sm_cms_sign sm_cms_sign;
+
+int sm_cms_sign_begin(sm_cms_sign **out,
+		      sm_crypto *crypto,
+		      const sm_cms_sign_params *params,
+		      sm_write_fn write,
+		      void *payload,
+		      sealmail_error *err);
+int sm_cms_sign_update(sm_cms_sign *s,
+		       const void *data,
+		       size_t len,
+		       sealmail_error *err);
+int sm_cms_sign_finish(sm_cms_sign *s, sealmail_error *err);
+/* The MIME micalg parameter for the digest: "sha-256". */
+const char *sm_cms_sign_micalg(const sm_cms_sign *s);
+void sm_cms_sign_free(sm_cms_sign *s);
+
+/* The verdict on one SignerInfo, as far as cryptography can tell. */
+typedef enum sm_sig_status {
+	SM_SIG_VALID,       /* signature and content digest verify */
+	SM_SIG_ALTERED,     /* signature verifies, content digest does not */
+	SM_SIG_BAD,         /* the signature itself does not verify */
+	SM_SIG_NO_CERT,     /* the signer certificate is not available */
+	SM_SIG_UNSUPPORTED  /* algorithm not supported (e.g. Ed25519) */
+} sm_sig_status;
+
+/*
+ * Verification of a signed-data structure (clear: the detached
+ * application/pkcs7-signature; opaque: content inside).  The structure is
+ * held in memory (d2i; an incremental parser replaces this for opaque data,
+ * issue 7); detached content streams through update().  finish() can be
+ * followed by reset() and another round of update()/finish() over other
+ * bytes (the benign-rewrite retries).
+ */
+typedef struct sm_cms_verify sm_cms_verify;
+
+/* Parse DER or BER signed-data.  EBADDATA when it is not one. */
+int sm_cms_verify_new(sm_cms_verify **out,
+		      sm_crypto *crypto,
+		      const unsigned char *der,
+		      size_t len,
+		      sealmail_error *err);
+/* Also look up signer certificates among these (e.g. the address book). */
+int sm_cms_verify_add_certs(sm_cms_verify *v,
+			    sm_cert *const *certs,
+			    size_t n,
+			    sealmail_error *err);
+bool sm_cms_verify_is_detached(const sm_cms_verify *v);
+int sm_cms_verify_update(sm_cms_verify *v,
+			 const void *data,
+			 size_t len,
+			 sealmail_error *err);
+/* Opaque: push the content inside through the digests and into `write`. */
+int sm_cms_verify_content(sm_cms_verify *v,
+			  sm_write_fn write,
+			  void *payload,
+			  sealmail_error *err);
+int sm_cms_verify_finish(sm_cms_verify *v, sealmail_error *err);
+int sm_cms_verify_reset(sm_cms_verify *v, sealmail_error *err);
+
+size_t sm_cms_verify_signer_count(const sm_cms_verify *v);
+sm_sig_status sm_cms_verify_status(const sm_cms_verify *v, size_t i);
+/* Borrowed; NULL when the certificate is not available. */
+sm_cert *sm_cms_verify_signer_cert(const sm_cms_verify *v, size_t i);
+/* Unix time of the signingTime attribute, or 0 when absent. */
+int64_t sm_cms_verify_signing_time(const sm_cms_verify *v, size_t i);
+/* "RSA PKCS#1 v1.5 with SHA-256", "ECDSA with SHA-256", "Ed25519", ... */
+const char *sm_cms_verify_algorithm(const sm_cms_verify *v, size_t i);
+/*
+ * The encryption certificate the signer prefers (SMIMEEncryptionKeyPreference,
+ * issuerAndSerialNumber), when it is carried in the structure; borrowed, or
+ * NULL.
+ */
+sm_cert *sm_cms_verify_encryption_cert(const sm_cms_verify *v, size_t i);
+/* The digest is weak (SHA-1, MD5): its name ("SHA-1"), else NULL. */
+const char *sm_cms_verify_weak_digest(const sm_cms_verify *v, size_t i);
+/* DER of the SMIMECapabilities attribute value, or NULL (len 0). */
+const unsigned char *sm_cms_verify_capabilities(const sm_cms_verify *v,
+						size_t i,
+						size_t *len_out);
+/* The certificates carried in the structure (borrowed). */
+size_t sm_cms_verify_cert_count(const sm_cms_verify *v);
+sm_cert *sm_cms_verify_cert_at(const sm_cms_verify *v, size_t i);
+void sm_cms_verify_free(sm_cms_verify *v);
+
+
+/* SHA-256 over pieces, as 64 hex digits (e.g. a message's identity). */
+typedef struct sm_hash sm_hash;
+int sm_sha256_new(sm_hash **out, sm_crypto *crypto, sealmail_error *err);
+int sm_hash_update(sm_hash *h, const void *data, size_t len);
+/* Finish into `hex` (SM_FINGERPRINT_SIZE bytes). */
+int sm_hash_hex(sm_hash *h, char *hex, sealmail_error *err);
+void sm_hash_free(sm_hash *h);
 /* --- incremental CMS/BER reader (ber.c; no OpenSSL inside) ----------- */
 
 /*

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mail transport and mailboxes: submit a message over SMTP, append it to a
+ * mailbox, read the messages of a mailbox.  A mailbox is an imap:// or
+ * imaps:// URL, a Maildir folder or an mbox file.  Credentials are given by
+ * the caller for each call and are never stored, logged or put in an error.
+ */
+#ifndef SEALMAIL_TRANSPORT_H
+#define SEALMAIL_TRANSPORT_H
+
+#include <stdbool.h>
+
+#include "common.h"
+#include "io.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEALMAIL_TRANSPORT_OPTIONS_VERSION 1
+
+/** Flags of sealmail_transport_options. */
+typedef enum sealmail_transport_flags {
+	SEALMAIL_TRANSPORT_NONE = 0,
+	/**
+	 * Do not use STARTTLS on smtp:// or imap://.  Without this flag,
+	 * STARTTLS is required unless the server is on loopback, where it is
+	 * used when offered.  smtps:// and imaps:// always use TLS.
+	 */
+	SEALMAIL_TRANSPORT_NO_STARTTLS = 1u << 0
+} sealmail_transport_flags;
+
+/** Server login and TLS settings.  NULL means no login, system CAs. */
+typedef struct sealmail_transport_options {
+	unsigned int version;
+	unsigned int flags;   /**< sealmail_transport_flags */
+	const char *user;     /**< login name; NULL for none */
+	const char *password; /**< secret; borrowed for the call only */
+	/** PEM file of CA certificates to trust instead of the system's. */
+	const char *ca_file;
+	long timeout_sec; /**< whole transfer; 0 means 300 s */
+} sealmail_transport_options;
+
+#define SEALMAIL_TRANSPORT_OPTIONS_INIT                                    \
+	{                                                                  \
+		SEALMAIL_TRANSPORT_OPTIONS_VERSION, 0, NULL, NULL, NULL, 0 \
+	}
+
+/** Initialise `opts` with defaults for `version`.  EINVAL: unknown version. */
+SEALMAIL_EXTERN(int)
+sealmail_transport_options_init(sealmail_transport_options *opts,
+                                unsigned int version) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Submit the message read from `msg` to the SMTP server at `url`
+ * (smtp://HOST[:PORT] or smtps://...), envelope sender `from`, one RCPT TO
+ * per address of `rcpt` (`nrcpt` of them).  Line ends go out as CRLF; any
+ * refused recipient aborts the whole submission.
+ *
+ * @return SEALMAIL_OK; SEALMAIL_EIO (connection, TLS, the server refused:
+ *         its answer is in `err`); SEALMAIL_EPASSPHRASE (login refused);
+ *         SEALMAIL_EINVAL (bad URL or address)
+ */
+SEALMAIL_EXTERN(int)
+sealmail_smtp_send(const char *url,
+                   const sealmail_transport_options *opts,
+                   const char *from,
+                   const char *const *rcpt,
+                   size_t nrcpt,
+                   sealmail_input *msg,
+                   sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Append the message read from `msg` to `mailbox`: an imap:// or imaps://
+ * mailbox URL (IMAP APPEND), or a Maildir folder (created when missing;
+ * the message goes to tmp/, then new/).
+ *
+ * @param where      when not NULL, receives where the message went (the
+ *                   Maildir file, or the mailbox URL), cut to `where_len`
+ *                   bytes including the NUL
+ * @return SEALMAIL_OK; SEALMAIL_ENOTFOUND (no such IMAP mailbox);
+ *         SEALMAIL_EIO; SEALMAIL_EPERM; SEALMAIL_EPASSPHRASE; SEALMAIL_EINVAL
+ */
+SEALMAIL_EXTERN(int)
+sealmail_mailbox_append(const char *mailbox,
+                        const sealmail_transport_options *opts,
+                        sealmail_input *msg,
+                        char *where,
+                        size_t where_len,
+                        sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Called once per message of a mailbox.  `name` names the message so that
+ * sealmail_mailbox_fetch() finds it again (see there); `msg` is valid only
+ * during the call and need not be read to the end.  Return SEALMAIL_OK to
+ * go on; any other status stops the iteration and is returned by it (set
+ * `err` to say why).
+ */
+typedef int (*sealmail_mailbox_cb)(const char *name,
+                                   sealmail_input *msg,
+                                   void *payload,
+                                   sealmail_error *err);
+
+/**
+ * Every message of `mailbox` (imap:// or imaps:// URL, Maildir folder, mbox
+ * file), in mailbox order, each streamed to `cb`.  IMAP messages are
+ * fetched one at a time through a temporary file; memory stays bounded.
+ *
+ * @return SEALMAIL_OK; the callback's status; SEALMAIL_ENOTFOUND;
+ *         SEALMAIL_EBADDATA (not a mailbox); SEALMAIL_EIO; SEALMAIL_EPERM;
+ *         SEALMAIL_EPASSPHRASE; SEALMAIL_EINVAL
+ */
+SEALMAIL_EXTERN(int)
+sealmail_mailbox_foreach(const char *mailbox,
+                         const sealmail_transport_options *opts,
+                         sealmail_mailbox_cb cb,
+                         void *payload,
+                         sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Copy one message to `out` (committed on success).  `name` is what
+ * sealmail_mailbox_foreach() gives: "imaps://HOST/MAILBOX/;UID=N" (or
+ * imap://), the path of a file in a Maildir, or "MBOX-PATH#N" for the N-th
+ * message (from 1) of an mbox file.
+ *
+ * @return SEALMAIL_OK; SEALMAIL_ENOTFOUND (no such message or mailbox);
+ *         SEALMAIL_EIO; SEALMAIL_EPERM; SEALMAIL_EPASSPHRASE; SEALMAIL_EINVAL
+ */
+SEALMAIL_EXTERN(int)
+sealmail_mailbox_fetch(const char *name,
+                       const sealmail_transport_options *opts,
+                       sealmail_output *out,
+                       sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/** The folder, inside the store, that keeps sent messages that could not
+ * be stored in the Sent mailbox (a Maildir). */
+#define SEALMAIL_UNSAVED_SENT_FOLDER "unsaved-sent"
+
+/** What happened to the Sent copy in sealmail_mail_submit(). */
+typedef struct sealmail_submit_result {
+	/** True when the Sent copy was stored in the `sent` mailbox. */
+	bool stored_in_sent;
+	/**
+	 * True when storing it in `sent` failed and the copy was kept in the
+	 * store's SEALMAIL_UNSAVED_SENT_FOLDER instead; `sent_error` says why.
+	 */
+	bool kept_locally;
+	/** The Sent mailbox URL or Maildir file, or the local file. */
+	char where[1024];
+	/** Why the append to `sent` failed (when kept_locally). */
+	sealmail_error sent_error;
+} sealmail_submit_result;
+
+/**
+ * Submit the (already protected) message from `msg` over SMTP like
+ * sealmail_smtp_send(), then append the same bytes to the `sent` mailbox
+ * (NULL: no Sent copy).  The message is spooled once to an unlinked file in
+ * the store's folder so that it can be read twice.
+ *
+ * When the submission fails nothing is stored anywhere and the status is
+ * the submission's.  When it succeeds but the Sent append fails, the copy
+ * goes to the store's SEALMAIL_UNSAVED_SENT_FOLDER Maildir, `result` says
+ * so and where, and the status is still SEALMAIL_OK: the message was sent,
+ * and it is never lost.
+ *
+ * @param result  filled in on SEALMAIL_OK
+ * @return SEALMAIL_OK; the submission's status; SEALMAIL_EIO when neither
+ *         the Sent mailbox nor the local folder could keep the copy (the
+ *         message was sent; `err` says so)
+ */
+SEALMAIL_EXTERN(int)
+sealmail_mail_submit(sealmail_store *store,
+                     const char *smtp_url,
+                     const char *sent,
+                     const sealmail_transport_options *opts,
+                     const char *from,
+                     const char *const *rcpt,
+                     size_t nrcpt,
+                     sealmail_input *msg,
+                     sealmail_submit_result *result,
+                     sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
