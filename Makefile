@@ -41,8 +41,9 @@ demo: build
 
 # Speed and memory against openssl cms, gpgsm and NSS cmsutil; results in
 # $(BUILD)/bench/ (docs/performance.md).  Never part of `make test`.
-bench: build
-	@$(CMAKE) --build $(BUILD) --target bench_speed
+bench: deps
+	@$(CMAKE) -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target sealmail_cli bench_speed
 	@sh bench/run.sh $(BUILD)
 
 # Long fuzz runs: every target for FUZZ_SECONDS (default 10 minutes) each.

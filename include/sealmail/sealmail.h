@@ -19,6 +19,8 @@
 #include "id.h"
 #include "account.h"
 #include "book.h"
+#include "message.h"
+#include "report.h"
 #include "transport.h"
 
 #ifdef __cplusplus

@@ -92,5 +92,7 @@ int cmd_id(struct cli *cli, int argc, char **argv);
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_book(struct cli *cli, int argc, char **argv);
 int cmd_ca(struct cli *cli, int argc, char **argv);
+int cmd_protect(struct cli *cli, int argc, char **argv);
+int cmd_open(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -677,46 +677,97 @@ net_fetch_write(char *data, size_t size, size_t nmemb, void *ud)
 	return len;
 }
 
+struct sm_net_imap {
+	xfer x;
+	fetch_sink sink;
+};
+
+int
+sm_net_imap_open(sm_net_imap **out,
+                 const sm_net_options *opts,
+                 sealmail_error *err)
+{
+	sm_net_imap *s;
+	int rc;
+
+	assert(out != NULL && opts != NULL);
+	*out = NULL;
+	s = sm_calloc(1, sizeof(*s));
+	if (s == NULL)
+		return sm_error_nomem(err);
+	rc = xfer_begin(&s->x, opts, "imap", opts->url ? opts->url : "", err);
+	if (rc == SEALMAIL_OK &&
+	    (curl_easy_setopt(s->x.curl, CURLOPT_WRITEFUNCTION,
+	                      net_fetch_write) != CURLE_OK ||
+	     curl_easy_setopt(s->x.curl, CURLOPT_WRITEDATA, &s->sink) !=
+	             CURLE_OK))
+		rc = sm_error_nomem(err);
+	if (rc != SEALMAIL_OK) {
+		sm_net_imap_free(s);
+		return rc;
+	}
+	s->sink.x = &s->x;
+	*out = s;
+	return SEALMAIL_OK;
+}
+
+void
+sm_net_imap_free(sm_net_imap *s)
+{
+	if (s == NULL)
+		return;
+	xfer_end(&s->x);
+	sm_free(s);
+}
+
+int
+sm_net_imap_get(sm_net_imap *s,
+                const char *box,
+                uint32_t uid,
+                sealmail_output *out,
+                sealmail_error *err)
+{
+	char suffix[32];
+	char *url;
+	int rc;
+
+	assert(s != NULL && box != NULL && out != NULL);
+	if (uid == 0)
+		return sm_error_set(err, SEALMAIL_EINVAL, "UID 0 is not valid");
+	(void)snprintf(suffix, sizeof(suffix), "/;UID=%u", (unsigned int)uid);
+	url = mailbox_url(box, suffix);
+	if (url == NULL)
+		return sm_error_nomem(err);
+	s->sink.out = out;
+	s->x.errbuf[0] = s->x.reply[0] = s->x.failure[0] = '\0';
+	s->x.cb_failed = false;
+	if (curl_easy_setopt(s->x.curl, CURLOPT_URL, url) != CURLE_OK)
+		rc = sm_error_nomem(err);
+	else
+		rc = xfer_perform(&s->x, "fetching from", err);
+	if (rc == SEALMAIL_ENOTFOUND)
+		rc = sm_error_set(err, SEALMAIL_ENOTFOUND,
+		                  "no message with UID %u in %s",
+		                  (unsigned int)uid, s->x.where);
+	sm_free(url);
+	return rc;
+}
+
 int
 sm_net_imap_fetch(const sm_net_options *opts,
                   uint32_t uid,
                   sealmail_output *out,
                   sealmail_error *err)
 {
-	fetch_sink sink;
-	char suffix[32];
-	char *url;
-	xfer x;
+	sm_net_imap *s = NULL;
 	int rc;
 
-	memset(&x, 0, sizeof(x));
 	assert(opts != NULL && out != NULL);
 	if (opts->url == NULL)
 		return sm_error_set(err, SEALMAIL_EINVAL, "no imap URL given");
-	if (uid == 0)
-		return sm_error_set(err, SEALMAIL_EINVAL, "UID 0 is not valid");
-	(void)snprintf(suffix, sizeof(suffix), "/;UID=%u", (unsigned int)uid);
-	url = mailbox_url(opts->url, suffix);
-	if (url == NULL)
-		return sm_error_nomem(err);
-	rc = xfer_begin(&x, opts, "imap", url, err);
-	if (rc != SEALMAIL_OK)
-		goto out;
-	sink.x = &x;
-	sink.out = out;
-	if (curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, net_fetch_write) !=
-	            CURLE_OK ||
-	    curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &sink) != CURLE_OK) {
-		rc = sm_error_nomem(err);
-		goto out;
-	}
-	rc = xfer_perform(&x, "fetching from", err);
-	if (rc == SEALMAIL_ENOTFOUND)
-		rc = sm_error_set(err, SEALMAIL_ENOTFOUND,
-		                  "no message with UID %u in %s",
-		                  (unsigned int)uid, x.where);
-out:
-	xfer_end(&x);
-	sm_free(url);
+	rc = sm_net_imap_open(&s, opts, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_net_imap_get(s, opts->url, uid, out, err);
+	sm_net_imap_free(s);
 	return rc;
 }

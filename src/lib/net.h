@@ -87,6 +87,23 @@ int sm_net_imap_fetch(const sm_net_options *opts,
                       sealmail_output *out,
                       sealmail_error *err);
 
+/*
+ * One IMAP connection for many fetches (libcurl keeps it open and selects
+ * the mailbox once).  `opts->url` names the server (and first mailbox).
+ * EINVAL; nothing connects before the first sm_net_imap_get().
+ */
+typedef struct sm_net_imap sm_net_imap;
+int sm_net_imap_open(sm_net_imap **out,
+                     const sm_net_options *opts,
+                     sealmail_error *err);
+/* Like sm_net_imap_fetch() for the mailbox URL `box` on that server. */
+int sm_net_imap_get(sm_net_imap *s,
+                    const char *box,
+                    uint32_t uid,
+                    sealmail_output *out,
+                    sealmail_error *err);
+void sm_net_imap_free(sm_net_imap *s);
+
 /* True when `url`'s host is loopback (localhost, 127.0.0.0/8, [::1]). */
 bool sm_net_url_is_loopback(const char *url);
 

@@ -130,9 +130,10 @@ add_uid(uint32_t uid, void *payload)
 	return 0;
 }
 
-/* Fetch `uid` of `o` into an unlinked temporary file, read from the start. */
+/* Fetch `uid` into an unlinked temporary file, read from the start. */
 static int
-fetch_to_temp(const sm_net_options *o,
+fetch_to_temp(sm_net_imap *session,
+              const char *mailbox,
               uint32_t uid,
               FILE **file_out,
               sealmail_error *err)
@@ -148,7 +149,7 @@ fetch_to_temp(const sm_net_options *o,
 		                    strerror(errno));
 	rc = sealmail_output_new_fd(&out, fileno(f), err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_net_imap_fetch(o, uid, out, err);
+		rc = sm_net_imap_get(session, mailbox, uid, out, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_commit(out, err);
 	sealmail_output_free(out);
@@ -173,6 +174,7 @@ imap_foreach(const char *mailbox,
 	sm_net_options o = net_opts(opts, mailbox);
 	size_t base = strlen(mailbox);
 	uid_list l = {NULL, 0, 0};
+	sm_net_imap *session = NULL;
 	char *name = NULL;
 	int rc;
 
@@ -181,6 +183,8 @@ imap_foreach(const char *mailbox,
 	rc = sm_net_imap_uids(&o, add_uid, &l, err);
 	if (rc == SEALMAIL_ENOMEM)
 		rc = sm_error_nomem(err);
+	if (rc == SEALMAIL_OK && l.n > 0)
+		rc = sm_net_imap_open(&session, &o, err);
 	if (rc == SEALMAIL_OK) {
 		name = sm_malloc(base + sizeof(UID_MARK) + 12);
 		if (name == NULL)
@@ -190,7 +194,7 @@ imap_foreach(const char *mailbox,
 		sealmail_input *in = NULL;
 		FILE *f = NULL;
 
-		rc = fetch_to_temp(&o, l.v[i], &f, err);
+		rc = fetch_to_temp(session, mailbox, l.v[i], &f, err);
 		if (rc == SEALMAIL_ENOTFOUND) {
 			rc = SEALMAIL_OK; /* expunged meanwhile */
 			continue;
@@ -206,6 +210,7 @@ imap_foreach(const char *mailbox,
 		sealmail_input_free(in);
 		(void)fclose(f);
 	}
+	sm_net_imap_free(session);
 	sm_free(name);
 	sm_free(l.v);
 	return rc;

@@ -211,6 +211,281 @@ int sm_pkcs12_write(const sm_bundle *bundle,
 		    sm_buf *out,
 		    sealmail_error *err);
 
+/* --- CMS enveloped-data (cms_env.c) ------------------------------------ */
+
+/*
+ * Content encryption algorithms sealmail writes.  GCM makes an
+ * AuthEnvelopedData (RFC 5083/5084), CBC an EnvelopedData.  3DES, RC2 and
+ * DES are never written (only read, with a warning).
+ */
+typedef enum sm_cipher {
+	SM_CIPHER_AES256_GCM,
+	SM_CIPHER_AES128_GCM,
+	SM_CIPHER_AES256_CBC,
+	SM_CIPHER_AES128_CBC
+} sm_cipher;
+
+/* "aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc".  EINVAL if not. */
+int sm_cipher_parse(sm_cipher *out, const char *name, sealmail_error *err);
+const char *sm_cipher_name(sm_cipher cipher);
+bool sm_cipher_is_aead(sm_cipher cipher);
+
+/* What an SMIMECapabilities attribute (RFC 8551 2.5.2) says a peer can do. */
+enum {
+	SM_CAP_AES128_CBC = 1u << 0,
+	SM_CAP_AES256_CBC = 1u << 1,
+	SM_CAP_AES128_GCM = 1u << 2,
+	SM_CAP_AES256_GCM = 1u << 3,
+	SM_CAP_RSA_OAEP = 1u << 4
+};
+
+/*
+ * SM_CAP_* bits of a DER SMIMECapabilities value (SEQUENCE OF
+ * SMIMECapability); 0 when it cannot be parsed or names none of them.
+ */
+unsigned int sm_smime_caps_bits(const unsigned char *der, size_t len);
+
+/* One recipient of an encrypted message. */
+typedef struct sm_env_recipient {
+	const sm_cert *cert; /* RSA: key transport; EC: ECDH ephemeral-static */
+	bool oaep;           /* RSA: RSA-OAEP instead of PKCS#1 v1.5 */
+} sm_env_recipient;
+
+/*
+ * Encrypt everything read from `in` to the `n` recipients, streaming in
+ * bounded memory (CMS_STREAM: indefinite-length BER), writing the CMS
+ * ContentInfo to `out` as DER, or as base64 lines (64 columns, CRLF) when
+ * `base64` is set.  The caller commits or discards `out`.  EINVAL when there
+ * is no recipient, EUNSUPPORTED for a key type CMS cannot encrypt to.
+ */
+int sm_cms_encrypt(sm_crypto *crypto,
+		   const sm_env_recipient *recipients,
+		   size_t n,
+		   sm_cipher cipher,
+		   sealmail_input *in,
+		   sealmail_output *out,
+		   bool base64,
+		   sealmail_error *err);
+
+/*
+ * A received enveloped-data or authEnveloped-data structure.  Parsing holds
+ * the whole structure in memory (OpenSSL's d2i_CMS_bio); issue 7 replaces
+ * this with an incremental parser behind the same interface.
+ */
+typedef struct sm_envelope sm_envelope;
+
+/* How a RecipientInfo names its recipient. */
+typedef enum sm_rid_kind {
+	SM_RID_ISSUER_SERIAL,
+	SM_RID_SKI,
+	SM_RID_OTHER /* KEK, password, other: cannot be matched to a cert */
+} sm_rid_kind;
+
+typedef struct sm_env_rid {
+	sm_rid_kind kind;
+	const char *issuer;  /* RFC 2253, or NULL */
+	const char *serial;  /* upper-case hex (BN_bn2hex), or NULL */
+	const char *ski;     /* lower-case hex, or NULL */
+	const char *key_alg; /* "rsa", "rsa-oaep", "ecdh", "kek", "password", "other" */
+} sm_env_rid;
+
+/*
+ * Read one CMS ContentInfo (DER or BER, at most `max` bytes) from `in`.
+ * EBADDATA when it is not enveloped-data or authEnveloped-data, or is
+ * malformed; EUNSUPPORTED never (unknown algorithms are reported by name).
+ */
+int sm_envelope_read(sm_envelope **out,
+		     sm_crypto *crypto,
+		     sealmail_input *in,
+		     size_t max,
+		     sealmail_error *err);
+/* The same from memory (copied). */
+int sm_envelope_parse(sm_envelope **out,
+		      sm_crypto *crypto,
+		      const unsigned char *data,
+		      size_t len,
+		      sealmail_error *err);
+void sm_envelope_free(sm_envelope *env);
+
+/* True for AuthEnvelopedData (AES-GCM: tampering is detected). */
+bool sm_envelope_authenticated(const sm_envelope *env);
+/*
+ * Content encryption algorithm: "aes-128-cbc", "aes-256-gcm", ...,
+ * "3des", "rc2-40", "rc2-64", "rc2-128", "des", else OpenSSL's short name
+ * or the dotted OID.
+ */
+const char *sm_envelope_algorithm(const sm_envelope *env);
+/* 3DES, RC2 or DES: decryptable, but reported as weak. */
+bool sm_envelope_weak(const sm_envelope *env);
+
+/* The recipients the message names (one per KTRI, one per KARI key). */
+size_t sm_envelope_recipient_count(const sm_envelope *env);
+const sm_env_rid *sm_envelope_recipient_at(const sm_envelope *env, size_t i);
+/* Does recipient `i` name `cert` (issuer+serial or SKI)? */
+bool sm_envelope_recipient_is(const sm_envelope *env,
+			      size_t i,
+			      const sm_cert *cert);
+/* Does any RecipientInfo name `cert`? */
+bool sm_envelope_names(const sm_envelope *env, const sm_cert *cert);
+
+/* Outcome of a decryption attempt: verdicts, not errors. */
+typedef enum sm_env_outcome {
+	SM_ENV_DECRYPTED,      /* content written and published */
+	SM_ENV_NOT_FOR_KEY,    /* no RecipientInfo for this cert/key, or the
+				  key did not unwrap the content key */
+	SM_ENV_TAG_FAILED,     /* AES-GCM tag check failed: no content */
+	SM_ENV_CONTENT_FAILED  /* CBC padding/decryption failed: no content */
+} sm_env_outcome;
+
+/* Decrypted content in a private temporary file (0600 in a 0700 folder). */
+typedef struct sm_plain sm_plain;
+const char *sm_plain_path(const sm_plain *plain);
+uint64_t sm_plain_size(const sm_plain *plain);
+/* Removes the file and its folder; accepts NULL. */
+void sm_plain_free(sm_plain *plain);
+
+/*
+ * Decrypt with `key` (whose certificate is `cert`).  The plaintext goes to
+ * a private temporary under `tmp_parent` (NULL: $TMPDIR or /tmp) and is
+ * published in `*plain_out` only when the whole content decrypted and,
+ * for GCM, the tag verified; otherwise the file is removed and
+ * `*outcome` says why.  Negative status only for I/O and memory errors.
+ */
+int sm_envelope_decrypt(sm_envelope *env,
+			const sm_cert *cert,
+			const sm_key *key,
+			const char *tmp_parent,
+			sm_env_outcome *outcome,
+			sm_plain **plain_out,
+			sealmail_error *err);
+
+
+/* --- CMS signed-data (cms_sign.c) ------------------------------------- */
+
+/*
+ * Streams in the crypto module's own words: a sink for produced bytes
+ * (0 or a negative status) and a source (count, 0 at the end, or negative).
+ */
+typedef int (*sm_write_fn)(const void *buf, size_t len, void *payload);
+typedef long (*sm_read_fn)(void *buf, size_t len, void *payload);
+
+typedef struct sm_cms_sign_params {
+	const sm_cert *cert;    /* signer certificate */
+	sm_cert *const *chain;  /* its chain; self-signed roots are left out */
+	size_t nchain;
+	const sm_key *key;      /* the unlocked key matching cert */
+	bool include_certs;     /* put cert and chain in the signature */
+	bool pss;               /* RSA-PSS instead of PKCS#1 v1.5 (RSA keys) */
+	bool opaque;            /* content inside (signed-data), else detached */
+	/* the encryption certificate, when it differs from cert, named in
+	 * the SMIMEEncryptionKeyPreference attribute; NULL otherwise */
+	const sm_cert *encryption_cert;
+} sm_cms_sign_params;
+
+/*
+ * A signing operation over content pushed in pieces (bounded memory).
+ * Detached: update() only hashes; finish() writes the signature as base64
+ * with CRLF lines.  Opaque: the signed-data (BER, indefinite lengths) is
+ * written as base64 while the content streams; finish() completes it.
+ * The digest is SHA-256 (micalg "sha-256").  Signed attributes: content
+ * type, message digest, signing time, SMIMECapabilities (AES-256-GCM,
+ * AES-128-GCM, AES-256-CBC, AES-128-CBC) and, with encryption_cert, the
+ * encryption key preference.
+ */
+typedef struct sm_cms_sign sm_cms_sign;
+
+int sm_cms_sign_begin(sm_cms_sign **out,
+		      sm_crypto *crypto,
+		      const sm_cms_sign_params *params,
+		      sm_write_fn write,
+		      void *payload,
+		      sealmail_error *err);
+int sm_cms_sign_update(sm_cms_sign *s,
+		       const void *data,
+		       size_t len,
+		       sealmail_error *err);
+int sm_cms_sign_finish(sm_cms_sign *s, sealmail_error *err);
+/* The MIME micalg parameter for the digest: "sha-256". */
+const char *sm_cms_sign_micalg(const sm_cms_sign *s);
+void sm_cms_sign_free(sm_cms_sign *s);
+
+/* The verdict on one SignerInfo, as far as cryptography can tell. */
+typedef enum sm_sig_status {
+	SM_SIG_VALID,       /* signature and content digest verify */
+	SM_SIG_ALTERED,     /* signature verifies, content digest does not */
+	SM_SIG_BAD,         /* the signature itself does not verify */
+	SM_SIG_NO_CERT,     /* the signer certificate is not available */
+	SM_SIG_UNSUPPORTED  /* algorithm not supported (e.g. Ed25519) */
+} sm_sig_status;
+
+/*
+ * Verification of a signed-data structure (clear: the detached
+ * application/pkcs7-signature; opaque: content inside).  The structure is
+ * held in memory (d2i; an incremental parser replaces this for opaque data,
+ * issue 7); detached content streams through update().  finish() can be
+ * followed by reset() and another round of update()/finish() over other
+ * bytes (the benign-rewrite retries).
+ */
+typedef struct sm_cms_verify sm_cms_verify;
+
+/* Parse DER or BER signed-data.  EBADDATA when it is not one. */
+int sm_cms_verify_new(sm_cms_verify **out,
+		      sm_crypto *crypto,
+		      const unsigned char *der,
+		      size_t len,
+		      sealmail_error *err);
+/* Also look up signer certificates among these (e.g. the address book). */
+int sm_cms_verify_add_certs(sm_cms_verify *v,
+			    sm_cert *const *certs,
+			    size_t n,
+			    sealmail_error *err);
+bool sm_cms_verify_is_detached(const sm_cms_verify *v);
+int sm_cms_verify_update(sm_cms_verify *v,
+			 const void *data,
+			 size_t len,
+			 sealmail_error *err);
+/* Opaque: push the content inside through the digests and into `write`. */
+int sm_cms_verify_content(sm_cms_verify *v,
+			  sm_write_fn write,
+			  void *payload,
+			  sealmail_error *err);
+int sm_cms_verify_finish(sm_cms_verify *v, sealmail_error *err);
+int sm_cms_verify_reset(sm_cms_verify *v, sealmail_error *err);
+
+size_t sm_cms_verify_signer_count(const sm_cms_verify *v);
+sm_sig_status sm_cms_verify_status(const sm_cms_verify *v, size_t i);
+/* Borrowed; NULL when the certificate is not available. */
+sm_cert *sm_cms_verify_signer_cert(const sm_cms_verify *v, size_t i);
+/* Unix time of the signingTime attribute, or 0 when absent. */
+int64_t sm_cms_verify_signing_time(const sm_cms_verify *v, size_t i);
+/* "RSA PKCS#1 v1.5 with SHA-256", "ECDSA with SHA-256", "Ed25519", ... */
+const char *sm_cms_verify_algorithm(const sm_cms_verify *v, size_t i);
+/*
+ * The encryption certificate the signer prefers (SMIMEEncryptionKeyPreference,
+ * issuerAndSerialNumber), when it is carried in the structure; borrowed, or
+ * NULL.
+ */
+sm_cert *sm_cms_verify_encryption_cert(const sm_cms_verify *v, size_t i);
+/* The digest is weak (SHA-1, MD5): its name ("SHA-1"), else NULL. */
+const char *sm_cms_verify_weak_digest(const sm_cms_verify *v, size_t i);
+/* DER of the SMIMECapabilities attribute value, or NULL (len 0). */
+const unsigned char *sm_cms_verify_capabilities(const sm_cms_verify *v,
+						size_t i,
+						size_t *len_out);
+/* The certificates carried in the structure (borrowed). */
+size_t sm_cms_verify_cert_count(const sm_cms_verify *v);
+sm_cert *sm_cms_verify_cert_at(const sm_cms_verify *v, size_t i);
+void sm_cms_verify_free(sm_cms_verify *v);
+
+
+/* SHA-256 over pieces, as 64 hex digits (e.g. a message's identity). */
+typedef struct sm_hash sm_hash;
+int sm_sha256_new(sm_hash **out, sm_crypto *crypto, sealmail_error *err);
+int sm_hash_update(sm_hash *h, const void *data, size_t len);
+/* Finish into `hex` (SM_FINGERPRINT_SIZE bytes). */
+int sm_hash_hex(sm_hash *h, char *hex, sealmail_error *err);
+void sm_hash_free(sm_hash *h);
+
 /* --- incremental CMS/BER reader (ber.c; no OpenSSL inside) ----------- */
 
 /*

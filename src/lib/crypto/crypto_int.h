@@ -56,4 +56,28 @@ EVP_PKEY *sm_key_pkey(const sm_key *key);
  */
 int sm_pbe_check(const X509_ALGOR *alg, const char *what, sealmail_error *err);
 
+/*
+ * bio_stream.c: OpenSSL BIOs over sealmail's streaming pieces, so CMS code
+ * can stream through them in one pass.
+ *
+ * sm_bio_b64_encoder_new: a filter BIO (push it before the sink) that
+ * base64-encodes what is written to it with sm_b64 (`line_len` characters a
+ * line, CRLF; SM_B64_MIME_LINE for MIME; AVX2 when present).  BIO_flush ends
+ * the data (pads the last group, ends the last line) and flushes the next
+ * BIO; write nothing after it.  NULL when out of memory.
+ *
+ * sm_bio_cms_content_new: a source BIO whose reads return the content
+ * octets of `reader` (borrowed; it must outlive the BIO), for
+ * CMS_dataInit(cms, bio).  At the end of the content it calls
+ * sm_cms_reader_finish and, when a cipher BIO was given with
+ * sm_bio_cms_content_set_cipher, sets the AuthEnvelopedData mac as that
+ * cipher's GCM tag before reporting EOF, so the cipher BIO's final check
+ * uses it.  sm_bio_cms_content_status: SEALMAIL_OK once the structure was
+ * read to its end, else the reader's status (with its message in `err`).
+ */
+BIO *sm_bio_b64_encoder_new(unsigned int line_len);
+BIO *sm_bio_cms_content_new(sm_cms_reader *reader);
+void sm_bio_cms_content_set_cipher(BIO *src, BIO *cipher);
+int sm_bio_cms_content_status(BIO *src, sealmail_error *err);
+
 #endif

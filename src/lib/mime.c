@@ -1,0 +1,1203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MIME module, the only user of GMime: spooled sources with original
+ * byte ranges, header facts through GMime's parser, multipart delimiters
+ * located in the raw bytes, transfer decoding, and the canonical form of a
+ * message's content for signing (GMime encodes and writes it).
+ */
+#include "mime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+
+enum {
+	MEM_MAX = 1 << 20,    /* sources this small stay in memory */
+	HEADER_MAX = 1 << 20, /* a header block larger is refused */
+	CHUNK = 64 * 1024
+};
+
+static gpointer
+init_once(gpointer unused)
+{
+	(void)unused;
+	g_mime_init();
+	return NULL;
+}
+
+static void
+mime_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	(void)g_once(&once, init_once, NULL);
+}
+
+/* ---- sources ---------------------------------------------------------- */
+
+struct sm_mime_source {
+	unsigned char *mem; /* while small */
+	size_t len, cap;
+	int fd; /* once large: an unlinked private temporary */
+	off_t size;
+};
+
+static int
+tmp_fd(sealmail_error *err)
+{
+	/* No environment is read by the library: P_tmpdir, private 0600. */
+	int fd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		char path[] = P_tmpdir "/sealmail-XXXXXX";
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			(void)unlink(path);
+	}
+	if (fd < 0)
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot make a temporary file: %s",
+		                    strerror(errno));
+	return fd;
+}
+
+static int
+write_all(int fd, const void *data, size_t len, sealmail_error *err)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sm_error_set(err, SEALMAIL_EIO,
+			                    "cannot write a temporary file: %s",
+			                    strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return SEALMAIL_OK;
+}
+
+int
+sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err)
+{
+	sm_mime_source *s = sm_calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (s == NULL)
+		return sm_error_nomem(err);
+	s->fd = -1;
+	*out = s;
+	return SEALMAIL_OK;
+}
+
+int
+sm_mime_source_append(sm_mime_source *s,
+                      const void *data,
+                      size_t len,
+                      sealmail_error *err)
+{
+	int rc;
+
+	if (s->fd < 0 && s->len + len > MEM_MAX) {
+		s->fd = tmp_fd(err);
+		if (s->fd < 0)
+			return s->fd;
+		rc = write_all(s->fd, s->mem, s->len, err);
+		sm_free(s->mem);
+		s->mem = NULL;
+		s->len = s->cap = 0;
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	if (s->fd >= 0) {
+		rc = write_all(s->fd, data, len, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	} else {
+		if (s->len + len > s->cap) {
+			size_t cap = s->cap == 0 ? 65536 : s->cap;
+			unsigned char *p;
+			while (cap < s->len + len)
+				cap *= 2;
+			p = sm_realloc(s->mem, cap);
+			if (p == NULL)
+				return sm_error_nomem(err);
+			s->mem = p;
+			s->cap = cap;
+		}
+		memcpy(s->mem + s->len, data, len);
+		s->len += len;
+	}
+	s->size += (off_t)len;
+	return SEALMAIL_OK;
+}
+
+int
+sm_mime_source_append_cb(const void *buf, size_t len, void *payload)
+{
+	return sm_mime_source_append(payload, buf, len, NULL);
+}
+
+int
+sm_mime_source_new(sm_mime_source **out,
+                   sealmail_input *in,
+                   sealmail_error *err)
+{
+	unsigned char *buf = sm_malloc(CHUNK);
+	int rc = buf == NULL ? sm_error_nomem(err)
+	                     : sm_mime_source_new_empty(out, err);
+
+	while (rc == SEALMAIL_OK) {
+		long n = sealmail_input_read(in, buf, CHUNK, err);
+		if (n < 0)
+			rc = (int)n;
+		else if (n == 0)
+			break;
+		else
+			rc = sm_mime_source_append(*out, buf, (size_t)n, err);
+	}
+	sm_free(buf);
+	if (rc != SEALMAIL_OK && buf != NULL) {
+		sm_mime_source_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int
+sm_mime_source_new_memory(sm_mime_source **out,
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err)
+{
+	int rc = sm_mime_source_new_empty(out, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_append(*out, data, len, err);
+	if (rc != SEALMAIL_OK) {
+		sm_mime_source_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+off_t
+sm_mime_source_size(const sm_mime_source *s)
+{
+	return s->size;
+}
+
+long
+sm_mime_source_read(sm_mime_source *s,
+                    off_t off,
+                    void *buf,
+                    size_t len,
+                    sealmail_error *err)
+{
+	ssize_t n;
+
+	if (off >= s->size || len == 0)
+		return 0;
+	if ((off_t)len > s->size - off)
+		len = (size_t)(s->size - off);
+	if (s->fd < 0) {
+		memcpy(buf, s->mem + off, len);
+		return (long)len;
+	}
+	do
+		n = pread(s->fd, buf, len, off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot read a temporary file: %s",
+		                    strerror(errno));
+	return (long)n;
+}
+
+int
+sm_mime_source_copy(sm_mime_source *s,
+                    off_t start,
+                    off_t end,
+                    sm_mime_write_fn write,
+                    void *payload,
+                    sealmail_error *err)
+{
+	unsigned char *buf;
+	int rc = SEALMAIL_OK;
+
+	if (s->fd < 0) {
+		if (end <= start)
+			return SEALMAIL_OK;
+		rc = write(s->mem + start, (size_t)(end - start), payload);
+		return rc == SEALMAIL_OK
+		               ? rc
+		               : sm_error_set(err, rc, "write failed");
+	}
+	buf = sm_malloc(CHUNK);
+	if (buf == NULL)
+		return sm_error_nomem(err);
+	while (rc == SEALMAIL_OK && start < end) {
+		size_t want =
+		        end - start > CHUNK ? CHUNK : (size_t)(end - start);
+		long n = sm_mime_source_read(s, start, buf, want, err);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n
+			           : sm_error_set(err, SEALMAIL_EIO,
+			                          "source ended early");
+			break;
+		}
+		rc = write(buf, (size_t)n, payload);
+		if (rc != SEALMAIL_OK)
+			rc = sm_error_set(err, rc, "write failed");
+		start += n;
+	}
+	sm_free(buf);
+	return rc;
+}
+
+void
+sm_mime_source_free(sm_mime_source *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fd >= 0)
+		(void)close(s->fd);
+	sm_free(s->mem);
+	sm_free(s);
+}
+
+/* A GMime stream over [start, end) of a source. */
+static GMimeStream *
+source_gstream(sm_mime_source *s, off_t start, off_t end)
+{
+	GMimeStream *base, *sub;
+
+	if (s->fd < 0) {
+		base = g_mime_stream_mem_new_with_buffer(
+		        (const char *)s->mem + start, (size_t)(end - start));
+		return base;
+	}
+	base = g_mime_stream_fs_new(dup(s->fd));
+	sub = g_mime_stream_substream(base, start, end);
+	g_object_unref(base);
+	return sub;
+}
+
+/* ---- a GMime stream that pushes to an sm_mime_write_fn ----------------- */
+
+typedef struct SmSink {
+	GMimeStream parent;
+	sm_mime_write_fn write;
+	void *payload;
+	int status;
+} SmSink;
+
+typedef struct SmSinkClass {
+	GMimeStreamClass parent_class;
+} SmSinkClass;
+
+static GType sm_sink_get_type(void);
+G_DEFINE_TYPE(SmSink, sm_sink, GMIME_TYPE_STREAM)
+
+static ssize_t
+sm_sink_write(GMimeStream *stream, const char *buf, size_t len)
+{
+	SmSink *s = (SmSink *)stream;
+
+	if (s->status != SEALMAIL_OK)
+		return -1;
+	if (len > 0)
+		s->status = s->write(buf, len, s->payload);
+	if (s->status != SEALMAIL_OK)
+		return -1;
+	stream->position += (gint64)len;
+	return (ssize_t)len;
+}
+
+static int
+sm_sink_flush(GMimeStream *stream)
+{
+	(void)stream;
+	return 0;
+}
+
+static void
+sm_sink_class_init(SmSinkClass *klass)
+{
+	GMimeStreamClass *sc = GMIME_STREAM_CLASS(klass);
+
+	sc->write = sm_sink_write;
+	sc->flush = sm_sink_flush;
+}
+
+static void
+sm_sink_init(SmSink *s)
+{
+	s->status = SEALMAIL_OK;
+}
+
+static SmSink *
+sink_new(sm_mime_write_fn write, void *payload)
+{
+	SmSink *s = g_object_new(sm_sink_get_type(), NULL);
+
+	g_mime_stream_construct(GMIME_STREAM(s), 0, -1);
+	s->write = write;
+	s->payload = payload;
+	return s;
+}
+
+/* ---- header blocks ---------------------------------------------------- */
+
+/*
+ * Find the end of the header block starting at `start`: the offset of the
+ * first body byte (after the blank line), or `end` when there is no blank
+ * line.  Reads at most HEADER_MAX bytes.
+ */
+static int
+header_end(off_t *out,
+           sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_error *err)
+{
+	unsigned char buf[4096];
+	off_t pos = start;
+	bool at_line_start = true;
+	int cr = 0; /* CR pending right after a line start */
+
+	while (pos < end) {
+		long n;
+		size_t want = end - pos > (off_t)sizeof(buf)
+		                      ? sizeof(buf)
+		                      : (size_t)(end - pos);
+		if (pos - start > HEADER_MAX)
+			return sm_error_set(err, SEALMAIL_EBADDATA,
+			                    "a header block is larger than "
+			                    "1 MiB");
+		n = sm_mime_source_read(src, pos, buf, want, err);
+		if (n <= 0)
+			return n < 0 ? (int)n : SEALMAIL_EIO;
+		for (long i = 0; i < n; i++) {
+			unsigned char c = buf[i];
+			if (at_line_start && c == '\n') {
+				*out = pos + i + 1;
+				return SEALMAIL_OK;
+			}
+			if (at_line_start && c == '\r' && !cr) {
+				cr = 1;
+				continue;
+			}
+			at_line_start = c == '\n';
+			cr = 0;
+		}
+		pos += n;
+	}
+	*out = end;
+	return SEALMAIL_OK;
+}
+
+static void
+copy_lower(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	if (src != NULL)
+		for (; src[i] != '\0' && i + 1 < size; i++)
+			dst[i] = (char)g_ascii_tolower(src[i]);
+	dst[i] = '\0';
+}
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	(void)snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+static void
+entity_facts(sm_mime_entity *e, GMimeObject *obj)
+{
+	GMimeContentType *ct =
+	        obj != NULL ? g_mime_object_get_content_type(obj) : NULL;
+	const char *enc;
+
+	if (ct == NULL) {
+		copy_str(e->type, sizeof(e->type), "text/plain");
+		return;
+	}
+	{
+		char *mt = g_mime_content_type_get_mime_type(ct);
+		copy_lower(e->type, sizeof(e->type), mt);
+		g_free(mt);
+	}
+	copy_str(e->boundary, sizeof(e->boundary),
+	         g_mime_content_type_get_parameter(ct, "boundary"));
+	copy_lower(e->protocol, sizeof(e->protocol),
+	           g_mime_content_type_get_parameter(ct, "protocol"));
+	copy_lower(e->smime_type, sizeof(e->smime_type),
+	           g_mime_content_type_get_parameter(ct, "smime-type"));
+	if (GMIME_IS_PART(obj))
+		copy_str(e->filename, sizeof(e->filename),
+		         g_mime_part_get_filename(GMIME_PART(obj)));
+	enc = g_mime_object_get_header(obj, "Content-Transfer-Encoding");
+	if (enc != NULL) {
+		while (*enc == ' ' || *enc == '\t')
+			enc++;
+		copy_lower(e->encoding, sizeof(e->encoding), enc);
+		g_strchomp(e->encoding);
+	}
+}
+
+static void
+message_facts(sm_mime_entity *e, GMimeMessage *msg)
+{
+	InternetAddressList *from = g_mime_message_get_from(msg);
+
+	for (int i = 0; from != NULL && i < internet_address_list_length(from);
+	     i++) {
+		InternetAddress *a = internet_address_list_get_address(from, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			copy_lower(e->from, sizeof(e->from),
+			           internet_address_mailbox_get_addr(
+			                   INTERNET_ADDRESS_MAILBOX(a)));
+			break;
+		}
+	}
+	copy_str(e->subject, sizeof(e->subject),
+	         g_mime_message_get_subject(msg));
+	entity_facts(e, g_mime_message_get_mime_part(msg));
+}
+
+int
+sm_mime_entity_parse(sm_mime_entity *e,
+                     sm_mime_source *src,
+                     off_t start,
+                     off_t end,
+                     bool message,
+                     sealmail_error *err)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	off_t hend;
+	int rc;
+
+	mime_init();
+	memset(e, 0, sizeof(*e));
+	e->start = start;
+	e->end = end;
+	rc = header_end(&hend, src, start, end, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	e->body_start = hend;
+	e->has_headers = hend > start + 2;
+	/* GMime parses the header block alone: no body is read here. */
+	stream = source_gstream(src, start, hend);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	if (message) {
+		GMimeMessage *msg =
+		        g_mime_parser_construct_message(parser, NULL);
+		if (msg != NULL) {
+			message_facts(e, msg);
+			g_object_unref(msg);
+		} else {
+			copy_str(e->type, sizeof(e->type), "text/plain");
+		}
+	} else {
+		GMimeObject *obj = g_mime_parser_construct_part(parser, NULL);
+		entity_facts(e, obj);
+		if (obj != NULL)
+			g_object_unref(obj);
+	}
+	g_object_unref(parser);
+	if (e->type[0] == '\0')
+		copy_str(e->type, sizeof(e->type), "text/plain");
+	return SEALMAIL_OK;
+}
+
+/* ---- recipients ------------------------------------------------------ */
+
+typedef struct rcpts {
+	sm_mime_rcpt *v;
+	size_t n;
+	int rc;
+} rcpts;
+
+static void
+rcpt_add(rcpts *r, const char *addr, sm_mime_field field)
+{
+	sm_mime_rcpt *p;
+	char *copy;
+
+	if (r->rc != SEALMAIL_OK || addr == NULL || *addr == '\0')
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (g_ascii_strcasecmp(r->v[i].address, addr) == 0)
+			return;
+	copy = sm_strdup(addr);
+	p = copy != NULL ? sm_realloc(r->v, (r->n + 1) * sizeof(*p)) : NULL;
+	if (p == NULL) {
+		sm_free(copy);
+		r->rc = SEALMAIL_ENOMEM;
+		return;
+	}
+	sm_address_lower(copy);
+	r->v = p;
+	r->v[r->n].address = copy;
+	r->v[r->n].field = field;
+	r->n++;
+}
+
+static void
+rcpt_list(rcpts *r, InternetAddressList *list, sm_mime_field field, int depth)
+{
+	for (int i = 0; list != NULL && i < internet_address_list_length(list);
+	     i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			rcpt_add(r,
+			         internet_address_mailbox_get_addr(
+			                 INTERNET_ADDRESS_MAILBOX(a)),
+			         field);
+		else if (INTERNET_ADDRESS_IS_GROUP(a) && depth < 4)
+			rcpt_list(r,
+			          internet_address_group_get_members(
+			                  INTERNET_ADDRESS_GROUP(a)),
+			          field, depth + 1);
+	}
+}
+
+int
+sm_mime_recipients(sm_mime_rcpt **out,
+                   size_t *count_out,
+                   sm_mime_source *src,
+                   const sm_mime_entity *ent,
+                   sealmail_error *err)
+{
+	static const struct {
+		GMimeAddressType type;
+		sm_mime_field field;
+	} fields[] = {{GMIME_ADDRESS_TYPE_TO, SM_MIME_TO},
+	              {GMIME_ADDRESS_TYPE_CC, SM_MIME_CC},
+	              {GMIME_ADDRESS_TYPE_BCC, SM_MIME_BCC}};
+	rcpts r = {NULL, 0, SEALMAIL_OK};
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+
+	mime_init();
+	*out = NULL;
+	*count_out = 0;
+	stream = source_gstream(src, ent->start, ent->body_start);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	for (size_t i = 0; msg != NULL && i < SM_ARRAY_SIZE(fields); i++)
+		rcpt_list(&r, g_mime_message_get_addresses(msg, fields[i].type),
+		          fields[i].field, 0);
+	if (msg != NULL)
+		g_object_unref(msg);
+	if (r.rc != SEALMAIL_OK) {
+		sm_mime_recipients_free(r.v, r.n);
+		return sm_error_nomem(err);
+	}
+	*out = r.v;
+	*count_out = r.n;
+	return SEALMAIL_OK;
+}
+
+void
+sm_mime_recipients_free(sm_mime_rcpt *list, size_t count)
+{
+	for (size_t i = 0; list != NULL && i < count; i++)
+		sm_free(list[i].address);
+	sm_free(list);
+}
+
+/* ---- multipart delimiters in the raw bytes ----------------------------- */
+
+/*
+ * Is the line at `p` (len bytes, without its line break) a delimiter for
+ * `b`?  1 = delimiter, 2 = close delimiter, 0 = no.  Transport padding
+ * (white space) after the boundary is allowed (RFC 2046).
+ */
+static int
+delimiter(const unsigned char *p, size_t len, const char *b, size_t blen)
+{
+	size_t i;
+	int kind = 1;
+
+	if (len < blen + 2 || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, b, blen) != 0)
+		return 0;
+	i = blen + 2;
+	if (len >= i + 2 && p[i] == '-' && p[i + 1] == '-') {
+		kind = 2;
+		i += 2;
+	}
+	for (; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t')
+			return 0;
+	return kind;
+}
+
+typedef struct ranges {
+	off_t *v;
+	size_t n, cap;
+} ranges;
+
+static int
+ranges_push(ranges *r, off_t a, off_t b, sealmail_error *err)
+{
+	if (r->n * 2 + 2 > r->cap) {
+		size_t cap = r->cap == 0 ? 8 : r->cap * 2;
+		off_t *p = sm_realloc(r->v, cap * sizeof(*p));
+		if (p == NULL)
+			return sm_error_nomem(err);
+		r->v = p;
+		r->cap = cap;
+	}
+	r->v[r->n * 2] = a;
+	r->v[r->n * 2 + 1] = b;
+	r->n++;
+	return SEALMAIL_OK;
+}
+
+/* Scanning state for sm_mime_multipart_children. */
+typedef struct mpscan {
+	const sm_mime_entity *ent;
+	size_t blen, max;
+	off_t child;     /* start of the current child, -1 before the first */
+	bool at_start;   /* the next byte starts a line */
+	bool prev_cr;    /* the last line break was CRLF */
+	bool pending_cr; /* the last piece of an over-long line ended in CR */
+	bool closed;
+	ranges r;
+} mpscan;
+
+/* One line (or a piece of an over-long one) at offset `off`. */
+static int
+mp_line(mpscan *m,
+        off_t off,
+        const unsigned char *p,
+        size_t len,
+        bool nl,
+        sealmail_error *err)
+{
+	bool was_start = m->at_start;
+	size_t body = len;
+	int k, rc = SEALMAIL_OK;
+
+	m->at_start = nl;
+	if (body > 0 && p[body - 1] == '\r')
+		body--;
+	k = was_start ? delimiter(p, body, m->ent->boundary, m->blen) : 0;
+	if (k != 0) {
+		if (m->child >= 0) {
+			/* The line break before belongs to the delimiter. */
+			off_t cend = off - (m->prev_cr ? 2 : 1);
+			if (cend < m->child)
+				cend = m->child;
+			rc = ranges_push(&m->r, m->child, cend, err);
+			if (rc == SEALMAIL_OK && m->r.n > m->max)
+				rc = sm_error_set(err, SEALMAIL_EBADDATA,
+				                  "a multipart has more than "
+				                  "%zu parts",
+				                  m->max);
+		}
+		m->child = off + (off_t)len + (nl ? 1 : 0);
+		m->closed = k == 2;
+	}
+	/* An empty piece ending a line continues an over-long one whose
+	 * last piece may have ended with the CR. */
+	if (nl)
+		m->prev_cr = len > 0 ? p[len - 1] == '\r'
+		                     : !was_start && m->pending_cr;
+	else
+		m->pending_cr = len > 0 && p[len - 1] == '\r';
+	return rc;
+}
+
+int
+sm_mime_multipart_children(off_t **ranges_out,
+                           size_t *count_out,
+                           sm_mime_source *src,
+                           const sm_mime_entity *ent,
+                           size_t max,
+                           sealmail_error *err)
+{
+	mpscan m = {.ent = ent, .max = max, .child = -1, .at_start = true};
+	unsigned char *buf;
+	size_t have = 0;
+	off_t buf_off = ent->body_start;
+	int rc = SEALMAIL_OK;
+
+	*ranges_out = NULL;
+	*count_out = 0;
+	m.blen = strlen(ent->boundary);
+	if (m.blen == 0 || m.blen > 70)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "a multipart has no valid boundary");
+	buf = sm_malloc(CHUNK);
+	if (buf == NULL)
+		return sm_error_nomem(err);
+	while (rc == SEALMAIL_OK && !m.closed) {
+		off_t next = buf_off + (off_t)have;
+		size_t pos = 0, want = CHUNK - have;
+		bool last;
+		if ((off_t)want > ent->end - next)
+			want = (size_t)(ent->end - next);
+		if (want > 0) {
+			long n = sm_mime_source_read(src, next, buf + have,
+			                             want, err);
+			if (n <= 0) {
+				rc = n < 0 ? (int)n : SEALMAIL_EIO;
+				break;
+			}
+			have += (size_t)n;
+		}
+		last = buf_off + (off_t)have >= ent->end;
+		while (rc == SEALMAIL_OK && !m.closed && pos < have) {
+			unsigned char *nl = memchr(buf + pos, '\n', have - pos);
+			size_t len = nl != NULL ? (size_t)(nl - (buf + pos))
+			                        : have - pos;
+			if (nl == NULL && !last && pos > 0)
+				break; /* complete it with the next read */
+			rc = mp_line(&m, buf_off + (off_t)pos, buf + pos, len,
+			             nl != NULL, err);
+			pos += len + (nl != NULL ? 1 : 0);
+		}
+		memmove(buf, buf + pos, have - pos);
+		buf_off += (off_t)pos;
+		have -= pos;
+		if (last && have == 0)
+			break;
+	}
+	/* No close delimiter: the last part runs to the end (lenient). */
+	if (rc == SEALMAIL_OK && !m.closed && m.child >= 0 &&
+	    m.child <= ent->end)
+		rc = ranges_push(&m.r, m.child, ent->end, err);
+	sm_free(buf);
+	if (rc == SEALMAIL_OK && m.r.n == 0)
+		rc = sm_error_set(err, SEALMAIL_EBADDATA,
+		                  "a multipart has no part (boundary not "
+		                  "found)");
+	if (rc != SEALMAIL_OK) {
+		sm_free(m.r.v);
+		return rc;
+	}
+	*ranges_out = m.r.v;
+	*count_out = m.r.n;
+	return SEALMAIL_OK;
+}
+
+/* ---- decoding --------------------------------------------------------- */
+
+static int
+buf_write_cb(const void *data, size_t len, void *payload)
+{
+	return sm_buf_append(payload, data, len, NULL);
+}
+
+int
+sm_mime_decode_body(sm_buf *out,
+                    sm_mime_source *src,
+                    const sm_mime_entity *ent,
+                    sealmail_error *err)
+{
+	GMimeContentEncoding enc;
+	GMimeStream *in, *filtered;
+	SmSink *sink;
+	ssize_t n;
+
+	mime_init();
+	enc = g_mime_content_encoding_from_string(ent->encoding);
+	in = source_gstream(src, ent->body_start, ent->end);
+	sink = sink_new(buf_write_cb, out);
+	filtered = g_mime_stream_filter_new(GMIME_STREAM(sink));
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
+		(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered),
+		                               f);
+		g_object_unref(f);
+	}
+	n = g_mime_stream_write_to_stream(in, filtered);
+	if (n >= 0)
+		n = g_mime_stream_flush(filtered);
+	g_object_unref(filtered);
+	g_object_unref(in);
+	if (sink->status != SEALMAIL_OK || n < 0) {
+		int st = sink->status;
+		g_object_unref(sink);
+		if (st == SEALMAIL_ENOMEM)
+			return sm_error_set(err, SEALMAIL_EBADDATA,
+			                    "a part is larger than %zu bytes",
+			                    out->max);
+		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
+		                    "cannot decode a part");
+	}
+	g_object_unref(sink);
+	return SEALMAIL_OK;
+}
+
+int
+sm_mime_write_decoded(sm_mime_source *src,
+                      const sm_mime_entity *ent,
+                      const char *encoding,
+                      sm_mime_write_fn write,
+                      void *payload,
+                      sealmail_error *err)
+{
+	sm_buf hdr;
+	size_t pos = 0;
+	bool skip = false;
+	int rc;
+
+	if (strcmp(ent->encoding, "quoted-printable") != 0 &&
+	    strcmp(ent->encoding, "base64") != 0)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "the part is not "
+		                    "encoded");
+	sm_buf_init(&hdr, HEADER_MAX + 16);
+	rc = sm_mime_source_copy(src, ent->start, ent->body_start, buf_write_cb,
+	                         &hdr, err);
+	/* Header lines as they are, the encoding's field replaced. */
+	while (rc == SEALMAIL_OK && pos < hdr.len) {
+		unsigned char *p = hdr.data + pos;
+		unsigned char *nl = memchr(p, '\n', hdr.len - pos);
+		size_t len = nl != NULL ? (size_t)(nl - p) + 1 : hdr.len - pos;
+		pos += len;
+		if (p[0] != ' ' && p[0] != '\t')
+			skip = len >= 26 &&
+			       g_ascii_strncasecmp(
+			               (const char *)p,
+			               "content-transfer-encoding:", 26) == 0;
+		if (skip && p[0] != ' ' && p[0] != '\t') {
+			rc = write("Content-Transfer-Encoding: ", 27, payload);
+			if (rc == SEALMAIL_OK)
+				rc = write(encoding, strlen(encoding), payload);
+			if (rc == SEALMAIL_OK)
+				rc = write("\r\n", 2, payload);
+			continue;
+		}
+		if (!skip)
+			rc = write(p, len, payload);
+	}
+	sm_buf_free(&hdr);
+	if (rc == SEALMAIL_OK) {
+		GMimeContentEncoding enc =
+		        g_mime_content_encoding_from_string(ent->encoding);
+		GMimeStream *in =
+		        source_gstream(src, ent->body_start, ent->end);
+		SmSink *sink = sink_new(write, payload);
+		GMimeStream *filtered =
+		        g_mime_stream_filter_new(GMIME_STREAM(sink));
+		GMimeFilter *f = g_mime_filter_basic_new(enc, FALSE);
+		ssize_t n;
+
+		(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered),
+		                               f);
+		g_object_unref(f);
+		n = g_mime_stream_write_to_stream(in, filtered);
+		if (n >= 0)
+			n = g_mime_stream_flush(filtered);
+		g_object_unref(filtered);
+		g_object_unref(in);
+		if (sink->status != SEALMAIL_OK || n < 0)
+			rc = sm_error_set(err,
+			                  sink->status != SEALMAIL_OK
+			                          ? sink->status
+			                          : SEALMAIL_EIO,
+			                  "cannot decode a part");
+		g_object_unref(sink);
+	}
+	return rc != SEALMAIL_OK && err != NULL && err->code == 0
+	               ? sm_error_set(err, rc, "write failed")
+	               : rc;
+}
+
+/* ---- header writing --------------------------------------------------- */
+
+static bool
+is_content_field(const unsigned char *p, size_t len)
+{
+	return (len >= 8 &&
+	        g_ascii_strncasecmp((const char *)p, "content-", 8) == 0) ||
+	       (len >= 13 && g_ascii_strncasecmp((const char *)p,
+	                                         "mime-version:", 13) == 0) ||
+	       (len >= 4 &&
+	        g_ascii_strncasecmp((const char *)p, "bcc:", 4) == 0);
+}
+
+int
+sm_mime_write_headers(sm_mime_source *src,
+                      const sm_mime_entity *ent,
+                      bool keep_content,
+                      sm_mime_write_fn write,
+                      void *payload,
+                      sealmail_error *err)
+{
+	sm_buf hdr;
+	size_t pos = 0;
+	bool keep = true;
+	int rc;
+
+	sm_buf_init(&hdr, HEADER_MAX + 16);
+	rc = sm_mime_source_copy(src, ent->start, ent->body_start, buf_write_cb,
+	                         &hdr, err);
+	while (rc == SEALMAIL_OK && pos < hdr.len) {
+		unsigned char *p = hdr.data + pos;
+		unsigned char *nl = memchr(p, '\n', hdr.len - pos);
+		size_t len = nl != NULL ? (size_t)(nl - p) : hdr.len - pos;
+		size_t body = len;
+		pos += len + (nl != NULL ? 1 : 0);
+		if (body > 0 && p[body - 1] == '\r')
+			body--;
+		if (body == 0)
+			break; /* the blank line */
+		if (p[0] != ' ' && p[0] != '\t')
+			keep = keep_content || !is_content_field(p, body);
+		if (!keep)
+			continue;
+		rc = write(p, body, payload);
+		if (rc == SEALMAIL_OK)
+			rc = write("\r\n", 2, payload);
+		if (rc != SEALMAIL_OK)
+			rc = sm_error_set(err, rc, "write failed");
+	}
+	sm_buf_free(&hdr);
+	return rc;
+}
+
+/* ---- canonical content for signing ------------------------------------ */
+
+typedef struct scan {
+	bool eightbit, nul, longline, trailing_ws, from, bare_cr;
+	size_t linelen;
+	unsigned char prev, prev2;
+	char start[5];
+	size_t nstart;
+} scan;
+
+static bool
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+scan_write(const void *data, size_t len, void *payload)
+{
+	scan *s = payload;
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+		if (c == '\n') {
+			if (is_ws(s->prev) ||
+			    (s->prev == '\r' && is_ws(s->prev2)))
+				s->trailing_ws = true;
+			s->linelen = 0;
+			s->nstart = 0;
+		} else {
+			if (s->prev == '\r')
+				s->bare_cr = true;
+			if (c == 0)
+				s->nul = true;
+			if (c >= 0x80)
+				s->eightbit = true;
+			if (++s->linelen > 998)
+				s->longline = true;
+			if (s->nstart < 5) {
+				s->start[s->nstart++] = (char)c;
+				if (s->nstart == 5 &&
+				    memcmp(s->start, "From ", 5) == 0)
+					s->from = true;
+			}
+		}
+		s->prev2 = s->prev;
+		s->prev = c;
+	}
+	return SEALMAIL_OK;
+}
+
+/*
+ * GMime's quoted-printable encoder leaves "From " at a line start as it is
+ * (mbox writers turn it into ">From "); encode the part ourselves through a
+ * private temporary with the From armour ("=46rom ").  false on failure.
+ */
+static bool
+armor_from(GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *tmp, *filtered;
+	GMimeDataWrapper *w;
+	GMimeFilter *f;
+	int fd = tmp_fd(NULL);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	tmp = g_mime_stream_fs_new(fd);
+	filtered = g_mime_stream_filter_new(tmp);
+	f = g_mime_filter_basic_new(GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE,
+	                            TRUE);
+	(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+	g_object_unref(f);
+	f = g_mime_filter_from_new(GMIME_FILTER_FROM_MODE_ARMOR);
+	(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), f);
+	g_object_unref(f);
+	n = g_mime_data_wrapper_write_to_stream(content, filtered);
+	if (n >= 0)
+		n = g_mime_stream_flush(filtered);
+	g_object_unref(filtered);
+	if (n < 0 || g_mime_stream_reset(tmp) != 0) {
+		g_object_unref(tmp);
+		return false;
+	}
+	w = g_mime_data_wrapper_new_with_stream(
+	        tmp, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_object_unref(tmp);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_mime_part_set_content_encoding(
+	        part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	return true;
+}
+
+/* Choose a 7-bit-safe transfer encoding for one leaf part, if needed. */
+static void
+canon_part(GMimePart *part)
+{
+	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeContentType *ct;
+	SmSink *sink;
+	scan s = {0};
+
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE || content == NULL)
+		return;
+	sink = sink_new(scan_write, &s);
+	(void)g_mime_data_wrapper_write_to_stream(content, GMIME_STREAM(sink));
+	g_object_unref(sink);
+	/* The CR of a CRLF before the LF is not trailing white space. */
+	if (!(s.eightbit || s.nul || s.longline || s.trailing_ws || s.from ||
+	      s.bare_cr))
+		return;
+	ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*") &&
+	    !s.nul && s.from && armor_from(part))
+		return;
+	if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*") &&
+	    !s.nul)
+		g_mime_part_set_content_encoding(
+		        part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	else
+		g_mime_part_set_content_encoding(part,
+		                                 GMIME_CONTENT_ENCODING_BASE64);
+}
+
+static void
+canon_object(GMimeObject *obj, int depth)
+{
+	if (depth > 32 || obj == NULL)
+		return;
+	/* A signature inside must keep its bytes: leave signed parts alone. */
+	if (GMIME_IS_MULTIPART_SIGNED(obj) ||
+	    GMIME_IS_APPLICATION_PKCS7_MIME(obj))
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
+			canon_object(g_mime_multipart_get_part(mp, i),
+			             depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+		        GMIME_MESSAGE_PART(obj));
+		if (m != NULL)
+			canon_object(g_mime_message_get_mime_part(m),
+			             depth + 1);
+	} else if (GMIME_IS_PART(obj)) {
+		canon_part(GMIME_PART(obj));
+	}
+}
+
+int
+sm_mime_write_canonical(sm_mime_source *src,
+                        sm_mime_write_fn write,
+                        void *payload,
+                        sealmail_error *err)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *body;
+	GMimeFormatOptions *fmt;
+	SmSink *sink;
+	ssize_t n;
+	int st;
+
+	mime_init();
+	stream = source_gstream(src, 0, sm_mime_source_size(src));
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg == NULL)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "the input is not a mail message");
+	body = g_mime_message_get_mime_part(msg);
+	if (body == NULL) {
+		g_object_unref(msg);
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "the message has no content to sign");
+	}
+	/*
+	 * A message without a Content-Type is text/plain by default; say so
+	 * inside the signature, where no one can change it (and engines that
+	 * split the part by lines do not trip over an empty header block).
+	 */
+	if (g_mime_object_get_header(body, "Content-Type") == NULL)
+		g_mime_object_set_header(body, "Content-Type",
+		                         "text/plain; charset=utf-8", NULL);
+	canon_object(body, 0);
+	fmt = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
+	sink = sink_new(write, payload);
+	n = g_mime_object_write_to_stream(body, fmt, GMIME_STREAM(sink));
+	st = sink->status;
+	g_object_unref(sink);
+	g_mime_format_options_free(fmt);
+	g_object_unref(msg);
+	if (st != SEALMAIL_OK || n < 0)
+		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
+		                    "cannot write the signed content");
+	return SEALMAIL_OK;
+}
+
+int
+sm_mime_boundary(char *buf, size_t size, sealmail_error *err)
+{
+	unsigned char rnd[12];
+	char hex[25];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return sm_error_set(err, SEALMAIL_ERROR,
+		                    "no random bytes for a MIME boundary");
+	sm_hex(hex, rnd, sizeof(rnd));
+	(void)snprintf(buf, size, "sealmail-%s", hex);
+	return SEALMAIL_OK;
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MIME module's interface, in sealmail's own types: the only door to
+ * GMime.  A message is first spooled into an sm_mime_source (memory when
+ * small, an unlinked private temporary file beyond), so that every entity can
+ * be named by its ORIGINAL byte range: what is verified is always the bytes
+ * that arrived, never a re-serialisation (docs/design.md, "Pipeline").
+ */
+#ifndef SM_MIME_H
+#define SM_MIME_H
+
+#include "internal.h"
+
+#include <sys/types.h>
+
+/* Streams in the module's own words (same shapes as crypto.h's). */
+typedef int (*sm_mime_write_fn)(const void *buf, size_t len, void *payload);
+
+/* --- sources: the original bytes, random access ------------------------ */
+
+typedef struct sm_mime_source sm_mime_source;
+
+/* Spool `in` to the end (memory up to 1 MiB, then a private temporary). */
+int sm_mime_source_new(sm_mime_source **out,
+                       sealmail_input *in,
+                       sealmail_error *err);
+/* A source over `len` bytes at `data` (copied). */
+int sm_mime_source_new_memory(sm_mime_source **out,
+                              const void *data,
+                              size_t len,
+                              sealmail_error *err);
+/*
+ * A growing source, filled with sm_mime_source_append and then read (used
+ * for content that comes out of a CMS structure).
+ */
+int sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err);
+int sm_mime_source_append(sm_mime_source *src,
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err);
+/* sm_mime_write_fn shape, payload = the source. */
+int sm_mime_source_append_cb(const void *buf, size_t len, void *payload);
+off_t sm_mime_source_size(const sm_mime_source *src);
+/* Read up to len bytes at off; returns the count (0 at the end) or < 0. */
+long sm_mime_source_read(sm_mime_source *src,
+                         off_t off,
+                         void *buf,
+                         size_t len,
+                         sealmail_error *err);
+/* Push bytes [start, end) to `write` in bounded pieces. */
+int sm_mime_source_copy(sm_mime_source *src,
+                        off_t start,
+                        off_t end,
+                        sm_mime_write_fn write,
+                        void *payload,
+                        sealmail_error *err);
+void sm_mime_source_free(sm_mime_source *src);
+
+/* --- entities: header facts and original byte ranges ------------------- */
+
+typedef struct sm_mime_entity {
+	off_t start;      /* first header byte */
+	off_t body_start; /* first byte after the blank line */
+	off_t end;        /* one past the last body byte */
+	char type[128]; /* "multipart/signed", lower case; "text/plain" if none
+	                 */
+	char boundary[128];
+	char protocol[128];  /* multipart/signed protocol, lower case */
+	char smime_type[32]; /* application/pkcs7-mime smime-type */
+	char filename[128];  /* Content-Disposition filename or name= */
+	char encoding[32];   /* Content-Transfer-Encoding, lower case */
+	char from[256];      /* message entities: first From address, lower */
+	char subject[256];   /* message entities: decoded Subject */
+	bool has_headers;
+} sm_mime_entity;
+
+/*
+ * Parse the header block of the entity starting at `start` and ending at
+ * `end`.  `message`: the block is a message's (From, Subject wanted).
+ * EBADDATA on a header block over 1 MiB.
+ */
+int sm_mime_entity_parse(sm_mime_entity *out,
+                         sm_mime_source *src,
+                         off_t start,
+                         off_t end,
+                         bool message,
+                         sealmail_error *err);
+
+/*
+ * The children of a multipart entity, as original byte ranges: each child
+ * runs from the byte after its delimiter line to the line break before the
+ * next delimiter (RFC 2046 5.1.1; that line break belongs to the delimiter).
+ * `*ranges_out` holds 2*count offsets (start, end), freed with sm_free.
+ * At most `max` children.  EBADDATA when no delimiter is found.
+ */
+int sm_mime_multipart_children(off_t **ranges_out,
+                               size_t *count_out,
+                               sm_mime_source *src,
+                               const sm_mime_entity *ent,
+                               size_t max,
+                               sealmail_error *err);
+
+/*
+ * Decode the entity's body (base64, quoted-printable, or as it is) into
+ * `out`, at most out->max bytes (EBADDATA beyond).
+ */
+int sm_mime_decode_body(sm_buf *out,
+                        sm_mime_source *src,
+                        const sm_mime_entity *ent,
+                        sealmail_error *err);
+
+/*
+ * Write the header block [start, body_start) without the fields a
+ * filter rejects (names compared case-insensitively), with CRLF line ends.
+ * `keep_content`: keep Content-* and MIME-Version, else drop them (and Bcc).
+ */
+int sm_mime_write_headers(sm_mime_source *src,
+                          const sm_mime_entity *ent,
+                          bool keep_content,
+                          sm_mime_write_fn write,
+                          void *payload,
+                          sealmail_error *err);
+
+/*
+ * Write the entity with its transfer encoding undone: the header block with
+ * Content-Transfer-Encoding set to `encoding` ("8bit"), the body decoded
+ * from its quoted-printable or base64 (the reverse of a server that
+ * re-encoded an 8-bit part).  EINVAL when the entity is not encoded.
+ */
+int sm_mime_write_decoded(sm_mime_source *src,
+                          const sm_mime_entity *ent,
+                          const char *encoding,
+                          sm_mime_write_fn write,
+                          void *payload,
+                          sealmail_error *err);
+
+/* A recipient named in a message's To, Cc or Bcc (groups flattened). */
+typedef enum { SM_MIME_TO, SM_MIME_CC, SM_MIME_BCC } sm_mime_field;
+typedef struct sm_mime_rcpt {
+	char *address; /* lower case */
+	sm_mime_field field;
+} sm_mime_rcpt;
+
+/*
+ * The recipients of the message entity `ent` (a message's header block),
+ * in header order, duplicates removed (the first field wins).  Free with
+ * sm_mime_recipients_free.
+ */
+int sm_mime_recipients(sm_mime_rcpt **out,
+                       size_t *count_out,
+                       sm_mime_source *src,
+                       const sm_mime_entity *ent,
+                       sealmail_error *err);
+void sm_mime_recipients_free(sm_mime_rcpt *list, size_t count);
+
+/* --- signing: the canonical form of a message's content ---------------- */
+
+/*
+ * Write the content of the message in `src` (its Content-* headers and
+ * body, the entity that gets signed) in canonical form: CRLF line ends,
+ * every leaf part in a 7-bit-safe transfer encoding -- quoted-printable for
+ * text, base64 otherwise -- when it holds 8-bit data, NUL, lines over 998
+ * bytes, trailing white space or a line starting with "From ".
+ */
+int sm_mime_write_canonical(sm_mime_source *src,
+                            sm_mime_write_fn write,
+                            void *payload,
+                            sealmail_error *err);
+
+/* A fresh random MIME boundary (7-bit, no quoting needed). */
+int sm_mime_boundary(char *buf, size_t size, sealmail_error *err);
+
+#endif

@@ -1,0 +1,1184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Receiving: sealmail_message_open.  Walks the MIME tree over the original
+ * bytes (depth limit 32), verifies every clear and opaque signature at any
+ * depth, hands encrypted entities to open_env.c, judges signers (trust,
+ * validity, From) and coverage, and writes the readable message.  Verdicts
+ * go into the report; a negative status means the message could not be
+ * examined at all.
+ */
+#include "open_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "book_int.h"
+#include "crypto/crypto.h"
+#include "db.h"
+#include "report_int.h"
+
+enum {
+	MAX_DEPTH = 32,
+	MAX_PARTS = 10000,
+	SIG_MAX = 16 << 20,     /* a detached signature part */
+	OPAQUE_MAX = 256 << 20, /* signed-data held in memory (issue 7) */
+	REWRITE_MAX = 64 << 20  /* parts checked for benign rewrites */
+};
+
+int
+sealmail_open_options_init(sealmail_open_options *opts, unsigned int version)
+{
+	if (version != SEALMAIL_OPEN_OPTIONS_VERSION)
+		return SEALMAIL_EINVAL;
+	*opts = (sealmail_open_options)SEALMAIL_OPEN_OPTIONS_INIT;
+	return SEALMAIL_OK;
+}
+
+typedef struct ctx {
+	sealmail_store *store;
+	sm_crypto *crypto;
+	sealmail_report *r;
+	unsigned int flags;
+	const char *input_name;
+	size_t nparts;
+	size_t nleaves_signed;
+	/* the readable message: outer headers + this entity */
+	sm_mime_source *read_src;
+	off_t read_start, read_end;
+	/* sources made while walking (decrypted, opaque content, rewrites) */
+	sm_mime_source **owned;
+	size_t nowned;
+} ctx;
+
+static int
+own(ctx *c, sm_mime_source *s, sealmail_error *err)
+{
+	sm_mime_source **p = sm_realloc(c->owned, (c->nowned + 1) * sizeof(*p));
+
+	if (p == NULL) {
+		sm_mime_source_free(s);
+		return sm_error_nomem(err);
+	}
+	c->owned = p;
+	c->owned[c->nowned++] = s;
+	return SEALMAIL_OK;
+}
+
+static int walk(ctx *c,
+                sm_mime_source *src,
+                const sm_mime_entity *ent,
+                const char *path,
+                int depth,
+                bool in_signed,
+                bool top,
+                const char *from,
+                sealmail_error *err);
+
+static void
+child_path(char *out, size_t size, const char *path, size_t i)
+{
+	(void)snprintf(out, size, "%s.%zu", path, i + 1);
+}
+
+/* A part in words for the report: "text/plain" or "text/plain (a.txt)". */
+static void
+part_words(char *out, size_t size, const sm_mime_entity *e, const char *path)
+{
+	if (e->filename[0] != '\0')
+		(void)snprintf(out, size, "part %s: %s (%s)", path, e->type,
+		               e->filename);
+	else
+		(void)snprintf(out, size, "part %s: %s", path, e->type);
+}
+
+/* ---- judging one signer ----------------------------------------------- */
+
+static const char *
+trust_token(sealmail_effective_trust t)
+{
+	switch (t) {
+	case SEALMAIL_EFFECTIVE_TRUSTED_BY_YOU:
+		return "trusted";
+	case SEALMAIL_EFFECTIVE_TRUSTED_VIA_CA:
+		return "trusted-via-ca";
+	case SEALMAIL_EFFECTIVE_NOT_TRUSTED:
+		return "not-trusted";
+	case SEALMAIL_EFFECTIVE_DISTRUSTED:
+		return "distrusted";
+	case SEALMAIL_EFFECTIVE_OWN_ID:
+		return "own-id";
+	case SEALMAIL_EFFECTIVE_NOT_IN_BOOK:
+	default:
+		return "not-in-book";
+	}
+}
+
+static const char *
+trust_words(sealmail_effective_trust t)
+{
+	switch (t) {
+	case SEALMAIL_EFFECTIVE_TRUSTED_BY_YOU:
+		return "trusted by you";
+	case SEALMAIL_EFFECTIVE_TRUSTED_VIA_CA:
+		return "trusted through CA";
+	case SEALMAIL_EFFECTIVE_NOT_TRUSTED:
+		return "not trusted";
+	case SEALMAIL_EFFECTIVE_DISTRUSTED:
+		return "distrusted";
+	case SEALMAIL_EFFECTIVE_OWN_ID:
+		return "your own digital ID";
+	case SEALMAIL_EFFECTIVE_NOT_IN_BOOK:
+	default:
+		return "not in your address book";
+	}
+}
+
+static bool
+valid_at(const sm_cert *cert, int64_t t)
+{
+	return t >= sm_cert_not_before(cert) && t <= sm_cert_not_after(cert);
+}
+
+static const char *const rewrite_words[] = {
+        "",
+        "a mail server changed the line endings",
+        "a mail server changed white space at the ends of lines",
+        "a mail server changed the transfer encoding",
+        "a mail server re-folded the headers of the signed part",
+        "a mailing list appended a footer after the signed text",
+};
+
+static int
+add_cert(ctx *c,
+         struct sealmail_signature *s,
+         const sm_cms_verify *v,
+         size_t i,
+         sm_cert *cert,
+         sealmail_error *err)
+{
+	size_t caplen;
+	const unsigned char *caps = sm_cms_verify_capabilities(v, i, &caplen);
+	sm_cert *enc = sm_cms_verify_encryption_cert(v, i);
+	bool added = false;
+	int rc = sm_book_add_cert(&added, c->store, cert, s->signer_name, caps,
+	                          caplen, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_GOOD,
+		        added ? "cert-added" : "cert-known", err,
+		        "%s the certificate of %s (%s) %s your address book",
+		        added ? "added" : "already had", s->signer_address,
+		        s->fingerprint, added ? "to" : "in");
+	/* The encryption certificate the signer prefers, when separate. */
+	if (rc == SEALMAIL_OK && enc != NULL &&
+	    strcmp(sm_cert_fingerprint(enc), s->fingerprint) != 0) {
+		rc = sm_book_add_cert(&added, c->store, enc, s->signer_name,
+		                      caps, caplen, err);
+		if (rc == SEALMAIL_OK && added)
+			rc = sm_report_add_finding(
+			        c->r, SEALMAIL_VERDICT_GOOD, "cert-added", err,
+			        "added the encryption certificate of %s (%s) "
+			        "to "
+			        "your address book",
+			        s->signer_address, sm_cert_fingerprint(enc));
+	}
+	return rc;
+}
+
+static int
+judge_trust(ctx *c,
+            struct sealmail_signature *s,
+            const sm_cms_verify *v,
+            sm_cert *cert,
+            sealmail_error *err)
+{
+	sealmail_effective_trust t = SEALMAIL_EFFECTIVE_NOT_IN_BOOK;
+	sm_cert *carried[64];
+	size_t n = sm_cms_verify_cert_count(v);
+	char via[256] = "";
+	int rc;
+
+	if (n > SM_ARRAY_SIZE(carried))
+		n = SM_ARRAY_SIZE(carried);
+	for (size_t i = 0; i < n; i++)
+		carried[i] = sm_cms_verify_cert_at(v, i);
+	rc = sm_book_effective_trust(&t, via, sizeof(via), c->store, cert,
+	                             carried, n, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	s->trust = trust_token(t);
+	if (t == SEALMAIL_EFFECTIVE_TRUSTED_VIA_CA && via[0] != '\0') {
+		char words[320];
+		(void)snprintf(words, sizeof(words), "trusted through CA %s",
+		               via);
+		return sm_report_set(&s->trust_words, words, err);
+	}
+	return sm_report_set(&s->trust_words, trust_words(t), err);
+}
+
+/* The findings for one signature, in the seed's words. */
+static int
+findings(ctx *c,
+         const struct sealmail_signature *s,
+         const char *from,
+         sealmail_error *err)
+{
+	sealmail_report *r = c->r;
+	int rc = SEALMAIL_OK;
+
+	switch (s->state) {
+	case SEALMAIL_SIG_ALTERED:
+		return sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_DANGER, "altered", err,
+		        "this message was changed after it was signed: the "
+		        "content itself changed (%s)",
+		        s->part);
+	case SEALMAIL_SIG_BAD:
+		return sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signature of %s is not valid: this message was "
+		        "changed after it was signed or the signature is "
+		        "forged",
+		        s->part);
+	case SEALMAIL_SIG_NO_CERT:
+		return sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_WARNING, "no-certificate", err,
+		        "the signature of %s cannot be checked: the signer's "
+		        "certificate is neither in the message nor in your "
+		        "address book",
+		        s->part);
+	case SEALMAIL_SIG_UNSUPPORTED:
+		return sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_WARNING, "algorithm-not-supported",
+		        err,
+		        "the signature of %s uses an algorithm not supported "
+		        "(%s); it was not checked",
+		        s->part, s->algorithm);
+	case SEALMAIL_SIG_VALID:
+		break;
+	}
+	if (s->rewrite != SEALMAIL_REWRITE_NONE)
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_WARNING, "benign-rewrite", err,
+		        "%s; the text you see is what was signed (%s)",
+		        rewrite_words[s->rewrite], s->part);
+	if (rc == SEALMAIL_OK && !s->from_matches)
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_DANGER, "from-mismatch", err,
+		        "the sender address %s is not one the signer's "
+		        "certificate names (%s)",
+		        from[0] != '\0' ? from : "(none)", s->signer_address);
+	if (rc == SEALMAIL_OK && strcmp(s->trust, "distrusted") == 0)
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_DANGER, "signer-distrusted", err,
+		        "you do not trust the certificate used to sign this "
+		        "message (%s, %s)",
+		        s->signer_address, s->fingerprint);
+	else if (rc == SEALMAIL_OK && (strcmp(s->trust, "not-trusted") == 0 ||
+	                               strcmp(s->trust, "not-in-book") == 0)) {
+		bool in_book = strcmp(s->trust, "not-trusted") == 0;
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_WARNING, "signer-not-trusted", err,
+		        "the certificate used to sign this message is not in "
+		        "your address book or not trusted by you (%s, %s); to "
+		        "trust it: %s%s%s",
+		        s->signer_address, s->fingerprint,
+		        in_book ? "sealmail book trust "
+		                : "sealmail open "
+		                  "--add-cert ",
+		        in_book                           ? s->signer_address
+		        : strcmp(c->input_name, "-") == 0 ? "FILE"
+		                                          : c->input_name,
+		        in_book ? " trusted" : "");
+	}
+	if (rc == SEALMAIL_OK && !s->valid_at_signing)
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_WARNING, "certificate-not-valid",
+		        err,
+		        "the signer's certificate was not valid when the "
+		        "message was signed (%s)",
+		        s->signer_address);
+	else if (rc == SEALMAIL_OK && !s->valid_now)
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_GOOD, "certificate-expired-since",
+		        err,
+		        "the signer's certificate is no longer valid (it was "
+		        "when the message was signed)");
+	return rc;
+}
+
+/* Record every SignerInfo of `v` in the report. */
+static int
+record(ctx *c,
+       const sm_cms_verify *v,
+       const char *kind,
+       const char *path,
+       const char *from,
+       const sealmail_rewrite *rewrites,
+       sealmail_error *err)
+{
+	size_t n = sm_cms_verify_signer_count(v);
+	int64_t now = (int64_t)time(NULL);
+	int rc = SEALMAIL_OK;
+
+	if (n == 0)
+		return sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_WARNING, "no-signer", err,
+		        "part %s claims to be signed but holds no signature",
+		        path);
+	for (size_t i = 0; rc == SEALMAIL_OK && i < n; i++) {
+		struct sealmail_signature *s;
+		sm_cert *cert = sm_cms_verify_signer_cert(v, i);
+		int64_t t;
+
+		rc = sm_report_add_signature(&s, c->r, err);
+		if (rc != SEALMAIL_OK)
+			break;
+		s->kind = kind;
+		(void)snprintf(s->part, sizeof(s->part), "%s", path);
+		(void)snprintf(s->algorithm, sizeof(s->algorithm), "%s",
+		               sm_cms_verify_algorithm(v, i));
+		s->signing_time = sm_cms_verify_signing_time(v, i);
+		s->rewrite =
+		        rewrites != NULL ? rewrites[i] : SEALMAIL_REWRITE_NONE;
+		switch (sm_cms_verify_status(v, i)) {
+		case SM_SIG_VALID:
+			s->state = SEALMAIL_SIG_VALID;
+			break;
+		case SM_SIG_ALTERED:
+			s->state = SEALMAIL_SIG_ALTERED;
+			break;
+		case SM_SIG_BAD:
+			s->state = SEALMAIL_SIG_BAD;
+			break;
+		case SM_SIG_UNSUPPORTED:
+			s->state = SEALMAIL_SIG_UNSUPPORTED;
+			break;
+		case SM_SIG_NO_CERT:
+		default:
+			s->state = SEALMAIL_SIG_NO_CERT;
+			break;
+		}
+		if (cert != NULL && s->state != SEALMAIL_SIG_NO_CERT) {
+			const char *addr =
+			        from[0] != '\0' &&
+			                        sm_cert_has_address(cert, from)
+			                ? from
+			        : sm_cert_address_count(cert) > 0
+			                ? sm_cert_address_at(cert, 0)
+			                : "";
+			rc = sm_report_set(&s->signer_name,
+			                   sm_cert_common_name(cert), err);
+			if (rc == SEALMAIL_OK)
+				rc = sm_report_set(&s->signer_address, addr,
+				                   err);
+			(void)snprintf(s->fingerprint, sizeof(s->fingerprint),
+			               "%s", sm_cert_fingerprint(cert));
+			t = s->signing_time != 0 ? s->signing_time : now;
+			s->valid_at_signing = valid_at(cert, t);
+			s->valid_now = valid_at(cert, now);
+			s->from_matches = from[0] != '\0' &&
+			                  sm_cert_has_address(cert, from);
+			if (rc == SEALMAIL_OK &&
+			    (c->flags & SEALMAIL_OPEN_ADD_CERT))
+				rc = add_cert(c, s, v, i, cert, err);
+			if (rc == SEALMAIL_OK)
+				rc = judge_trust(c, s, v, cert, err);
+		}
+		if (rc == SEALMAIL_OK)
+			rc = findings(c, s, from, err);
+		if (rc == SEALMAIL_OK && s->state == SEALMAIL_SIG_VALID &&
+		    sm_cms_verify_weak_digest(v, i) != NULL)
+			rc = sm_report_add_finding(
+			        c->r, SEALMAIL_VERDICT_WARNING,
+			        "weak-algorithm", err,
+			        "the signature of %s uses %s, a weak "
+			        "algorithm: "
+			        "it could have been forged",
+			        s->part, sm_cms_verify_weak_digest(v, i));
+	}
+	return rc;
+}
+
+/* ---- benign rewrites --------------------------------------------------- */
+
+typedef enum { RW_CRLF, RW_STRIP_WS, RW_UNFOLD } rw_kind;
+
+/*
+ * The bytes [start, end) of `src` with one rewrite undone, into a new
+ * source: line ends to CRLF (always), plus trailing white space stripped
+ * or the entity's header block unfolded.
+ */
+static int
+rewrite(sm_mime_source **out,
+        sm_mime_source *src,
+        off_t start,
+        off_t end,
+        rw_kind kind,
+        sealmail_error *err)
+{
+	sm_buf line;
+	unsigned char buf[65536];
+	bool in_headers = true;
+	off_t pos = start;
+	int rc = sm_mime_source_new_empty(out, err);
+
+	sm_buf_init(&line, REWRITE_MAX);
+	while (rc == SEALMAIL_OK && pos < end) {
+		long n = sm_mime_source_read(src, pos, buf,
+		                             end - pos > (off_t)sizeof(buf)
+		                                     ? sizeof(buf)
+		                                     : (size_t)(end - pos),
+		                             err);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : SEALMAIL_EIO;
+			break;
+		}
+		for (long i = 0; rc == SEALMAIL_OK && i < n; i++) {
+			size_t len;
+			if (buf[i] != '\n') {
+				rc = sm_buf_append(&line, &buf[i], 1, err);
+				continue;
+			}
+			len = line.len;
+			if (len > 0 && line.data[len - 1] == '\r')
+				len--;
+			if (kind == RW_STRIP_WS)
+				while (len > 0 && (line.data[len - 1] == ' ' ||
+				                   line.data[len - 1] == '\t'))
+					len--;
+			if (kind == RW_UNFOLD && in_headers && len == 0)
+				in_headers = false;
+			/* Unfolding: a continuation joins the line before. */
+			if (kind == RW_UNFOLD && in_headers) {
+				if (pos + i + 1 < end) {
+					unsigned char next;
+					long m = sm_mime_source_read(
+					        src, pos + i + 1, &next, 1,
+					        err);
+					if (m == 1 &&
+					    (next == ' ' || next == '\t')) {
+						line.len = len;
+						continue;
+					}
+				}
+			}
+			rc = sm_mime_source_append(*out, line.data, len, err);
+			if (rc == SEALMAIL_OK)
+				rc = sm_mime_source_append(*out, "\r\n", 2,
+				                           err);
+			sm_buf_reset(&line);
+		}
+		pos += n;
+	}
+	if (rc == SEALMAIL_OK && line.len > 0)
+		rc = sm_mime_source_append(*out, line.data, line.len, err);
+	sm_buf_free(&line);
+	if (rc != SEALMAIL_OK) {
+		sm_mime_source_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int
+verify_range(sm_cms_verify *v,
+             sm_mime_source *src,
+             off_t start,
+             off_t end,
+             sealmail_error *err)
+{
+	unsigned char buf[65536];
+	int rc = SEALMAIL_OK;
+
+	while (rc == SEALMAIL_OK && start < end) {
+		long n = sm_mime_source_read(src, start, buf,
+		                             end - start > (off_t)sizeof(buf)
+		                                     ? sizeof(buf)
+		                                     : (size_t)(end - start),
+		                             err);
+		if (n <= 0)
+			return n < 0 ? (int)n : SEALMAIL_EIO;
+		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
+		start += n;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_finish(v, err);
+	return rc;
+}
+
+static bool
+any_altered(const sm_cms_verify *v)
+{
+	for (size_t i = 0; i < sm_cms_verify_signer_count(v); i++)
+		if (sm_cms_verify_status(v, i) == SM_SIG_ALTERED)
+			return true;
+	return false;
+}
+
+/*
+ * A mailing list appended a footer to the signed text: the signed bytes are
+ * a prefix of the part ending at a line start near its end.  Try the last
+ * FOOTER_LINES line starts within the last 8 KiB, for parts up to
+ * FOOTER_MAX (each try hashes the part again).
+ */
+enum { FOOTER_LINES = 16, FOOTER_MAX = 4 << 20, FOOTER_TAIL = 8192 };
+
+static int
+try_footer(sm_cms_verify *v,
+           sm_mime_source *src,
+           off_t start,
+           off_t end,
+           const sm_sig_status *before,
+           size_t m,
+           sealmail_rewrite *rewrites,
+           sm_mime_source **fixed_out,
+           sealmail_error *err)
+{
+	unsigned char tail[FOOTER_TAIL];
+	off_t from = end - start > FOOTER_TAIL ? end - FOOTER_TAIL : start;
+	long n;
+	int tries = 0, rc = SEALMAIL_OK;
+
+	if (end - start > FOOTER_MAX)
+		return SEALMAIL_OK;
+	n = sm_mime_source_read(src, from, tail, (size_t)(end - from), err);
+	if (n < 0)
+		return (int)n;
+	/* Line starts, latest first; the end itself is not a candidate. */
+	for (long i = n - 2;
+	     rc == SEALMAIL_OK && i >= 0 && tries < FOOTER_LINES; i--) {
+		sm_mime_source *fixed = NULL;
+		off_t cut = from + i + 1;
+		bool helped = false;
+
+		if (tail[i] != '\n')
+			continue;
+		tries++;
+		rc = sm_mime_source_new_empty(&fixed, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_mime_source_copy(src, start, cut,
+			                         sm_mime_source_append_cb,
+			                         fixed, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_cms_verify_reset(v, err);
+		if (rc == SEALMAIL_OK)
+			rc = verify_range(v, fixed, 0,
+			                  sm_mime_source_size(fixed), err);
+		for (size_t k = 0; rc == SEALMAIL_OK && k < m; k++)
+			if (before[k] == SM_SIG_ALTERED &&
+			    sm_cms_verify_status(v, k) == SM_SIG_VALID) {
+				rewrites[k] = SEALMAIL_REWRITE_FOOTER;
+				helped = true;
+			}
+		if (rc == SEALMAIL_OK && helped) {
+			*fixed_out = fixed;
+			return SEALMAIL_OK;
+		}
+		sm_mime_source_free(fixed);
+	}
+	return rc;
+}
+
+/*
+ * A server re-encoded an 8-bit part as quoted-printable or base64: decode it
+ * and name the encoding 8bit again (single-part signed content only).
+ */
+static int
+try_decoded(sm_cms_verify *v,
+            sm_mime_source *src,
+            off_t start,
+            off_t end,
+            const sm_sig_status *before,
+            size_t m,
+            sealmail_rewrite *rewrites,
+            sm_mime_source **fixed_out,
+            sealmail_error *err)
+{
+	sm_mime_entity e;
+	sm_mime_source *fixed = NULL;
+	bool helped = false;
+	int rc = sm_mime_entity_parse(&e, src, start, end, false, err);
+
+	if (rc != SEALMAIL_OK || strncmp(e.type, "multipart/", 10) == 0 ||
+	    (strcmp(e.encoding, "quoted-printable") != 0 &&
+	     strcmp(e.encoding, "base64") != 0))
+		return rc;
+	rc = sm_mime_source_new_empty(&fixed, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_write_decoded(
+		        src, &e, "8bit", sm_mime_source_append_cb, fixed, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_reset(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = verify_range(v, fixed, 0, sm_mime_source_size(fixed), err);
+	for (size_t k = 0; rc == SEALMAIL_OK && k < m; k++)
+		if (before[k] == SM_SIG_ALTERED &&
+		    sm_cms_verify_status(v, k) == SM_SIG_VALID) {
+			rewrites[k] = SEALMAIL_REWRITE_TRANSFER_ENCODING;
+			helped = true;
+		}
+	if (rc == SEALMAIL_OK && helped) {
+		*fixed_out = fixed;
+		return SEALMAIL_OK;
+	}
+	sm_mime_source_free(fixed);
+	return rc;
+}
+
+/*
+ * The signature failed over the bytes as they are: try the known benign
+ * rewrites, in order.  On a match `*fixed_out` holds the signed bytes and
+ * `rewrites[i]` names the rewrite for each signer it explains.
+ */
+static int
+try_rewrites(ctx *c,
+             sm_cms_verify *v,
+             sm_mime_source *src,
+             off_t start,
+             off_t end,
+             sealmail_rewrite *rewrites,
+             sm_mime_source **fixed_out,
+             sealmail_error *err)
+{
+	static const struct {
+		rw_kind kind;
+		sealmail_rewrite name;
+	} tries[] = {{RW_CRLF, SEALMAIL_REWRITE_LINE_ENDINGS},
+	             {RW_STRIP_WS, SEALMAIL_REWRITE_TRAILING_SPACE},
+	             {RW_UNFOLD, SEALMAIL_REWRITE_HEADER_FOLDING}};
+	size_t n = sm_cms_verify_signer_count(v);
+	size_t m = n < 16 ? n : 16;
+	sm_sig_status before[16];
+	int rc = SEALMAIL_OK;
+
+	*fixed_out = NULL;
+	if (end - start > REWRITE_MAX)
+		return sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_GOOD, "rewrites-not-checked",
+		        err,
+		        "the signed part is larger than 64 MiB: it was not "
+		        "checked for changes by mail servers");
+	for (size_t i = 0; i < m; i++)
+		before[i] = sm_cms_verify_status(v, i);
+	for (size_t t = 0; rc == SEALMAIL_OK && t < SM_ARRAY_SIZE(tries); t++) {
+		sm_mime_source *fixed = NULL;
+		bool helped = false;
+
+		rc = rewrite(&fixed, src, start, end, tries[t].kind, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_cms_verify_reset(v, err);
+		if (rc == SEALMAIL_OK)
+			rc = verify_range(v, fixed, 0,
+			                  sm_mime_source_size(fixed), err);
+		for (size_t i = 0; rc == SEALMAIL_OK && i < m; i++)
+			if (before[i] == SM_SIG_ALTERED &&
+			    sm_cms_verify_status(v, i) == SM_SIG_VALID) {
+				rewrites[i] = tries[t].name;
+				helped = true;
+			}
+		if (rc == SEALMAIL_OK && helped) {
+			*fixed_out = fixed;
+			return SEALMAIL_OK;
+		}
+		sm_mime_source_free(fixed);
+	}
+	if (rc == SEALMAIL_OK)
+		rc = try_decoded(v, src, start, end, before, m, rewrites,
+		                 fixed_out, err);
+	if (rc == SEALMAIL_OK && *fixed_out == NULL)
+		rc = try_footer(v, src, start, end, before, m, rewrites,
+		                fixed_out, err);
+	if (rc == SEALMAIL_OK && *fixed_out != NULL)
+		return SEALMAIL_OK;
+	/* Nothing explains it: back to the verdicts over the bytes as they
+	 * are. */
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_reset(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = verify_range(v, src, start, end, err);
+	return rc;
+}
+
+/* ---- the layers ------------------------------------------------------- */
+
+static int
+walk_content(ctx *c,
+             sm_mime_source *src,
+             off_t start,
+             off_t end,
+             const char *path,
+             int depth,
+             bool top,
+             const char *from,
+             sealmail_error *err)
+{
+	sm_mime_entity inner;
+	int rc = sm_mime_entity_parse(&inner, src, start, end, false, err);
+
+	if (rc != SEALMAIL_OK)
+		return rc;
+	if (top) {
+		c->read_src = src;
+		c->read_start = start;
+		c->read_end = end;
+	}
+	return walk(c, src, &inner, path, depth + 1, true, top, from, err);
+}
+
+static int
+open_clear(ctx *c,
+           sm_mime_source *src,
+           const sm_mime_entity *ent,
+           const char *path,
+           int depth,
+           bool top,
+           const char *from,
+           sealmail_error *err)
+{
+	off_t *rg = NULL;
+	size_t n = 0;
+	sm_mime_entity sig;
+	sm_buf der;
+	sm_cms_verify *v = NULL;
+	sm_mime_source *fixed = NULL;
+	sealmail_rewrite rewrites[16] = {0};
+	char cpath[64];
+	int rc;
+
+	rc = sm_mime_multipart_children(&rg, &n, src, ent, MAX_PARTS, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	child_path(cpath, sizeof(cpath), path, 0);
+	if (n < 2) {
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signed part %s has no signature", path);
+		sm_free(rg);
+		return rc;
+	}
+	sm_buf_init(&der, SIG_MAX);
+	rc = sm_mime_entity_parse(&sig, src, rg[2], rg[3], false, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_decode_body(&der, src, &sig, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_new(&v, c->crypto, der.data, der.len, err);
+	sm_buf_free(&der);
+	if (rc == SEALMAIL_EBADDATA) {
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signature of part %s is "
+		        "damaged: %s",
+		        path, err != NULL ? err->message : "");
+		/* What it claims to sign is then unsigned content. */
+		if (rc == SEALMAIL_OK)
+			rc = walk_content(c, src, rg[0], rg[1], cpath, depth,
+			                  false, from, err);
+		sm_free(rg);
+		return rc;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = verify_range(v, src, rg[0], rg[1], err);
+	if (rc == SEALMAIL_OK && any_altered(v))
+		rc = try_rewrites(c, v, src, rg[0], rg[1], rewrites, &fixed,
+		                  err);
+	if (rc == SEALMAIL_OK)
+		rc = record(c, v, "clear", cpath, from, rewrites, err);
+	sm_cms_verify_free(v);
+	if (rc == SEALMAIL_OK && fixed != NULL) {
+		/* Show and walk the signed bytes, not the rewritten ones. */
+		rc = own(c, fixed, err);
+		if (rc == SEALMAIL_OK)
+			rc = walk_content(c, fixed, 0,
+			                  sm_mime_source_size(fixed), cpath,
+			                  depth, top, from, err);
+	} else if (rc == SEALMAIL_OK) {
+		rc = walk_content(c, src, rg[0], rg[1], cpath, depth, top, from,
+		                  err);
+	}
+	sm_free(rg);
+	return rc;
+}
+
+static int
+open_signed_data(ctx *c,
+                 const sm_buf *der,
+                 const char *path,
+                 int depth,
+                 bool top,
+                 const char *from,
+                 sealmail_error *err)
+{
+	sm_cms_verify *v = NULL;
+	sm_mime_source *content = NULL;
+	int rc = sm_cms_verify_new(&v, c->crypto, der->data, der->len, err);
+
+	if (rc == SEALMAIL_EBADDATA)
+		return sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signed part %s is damaged: %s", path,
+		        err != NULL ? err->message : "");
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_new_empty(&content, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_content(v, sm_mime_source_append_cb, content,
+		                           err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_finish(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = record(c, v, "opaque", path, from, NULL, err);
+	sm_cms_verify_free(v);
+	if (rc != SEALMAIL_OK) {
+		sm_mime_source_free(content);
+		return rc;
+	}
+	rc = own(c, content, err);
+	if (rc == SEALMAIL_OK)
+		rc = walk_content(c, content, 0, sm_mime_source_size(content),
+		                  path, depth, top, from, err);
+	return rc;
+}
+
+static bool
+is_enveloped(const char *smime_type)
+{
+	return strcmp(smime_type, "enveloped-data") == 0 ||
+	       strcmp(smime_type, "authenveloped-data") == 0;
+}
+
+static int
+leaf(ctx *c,
+     const sm_mime_entity *ent,
+     const char *path,
+     bool in_signed,
+     sealmail_error *err)
+{
+	char words[320];
+
+	if (in_signed) {
+		c->nleaves_signed++;
+		return SEALMAIL_OK;
+	}
+	part_words(words, sizeof(words), ent, path);
+	return sm_report_add_unsigned_part(c->r, words, err);
+}
+
+static int
+open_pkcs7_mime(ctx *c,
+                sm_mime_source *src,
+                const sm_mime_entity *ent,
+                const char *path,
+                int depth,
+                bool top,
+                const char *from,
+                sealmail_error *err)
+{
+	sm_buf der;
+	int rc;
+
+	if (is_enveloped(ent->smime_type)) {
+		sm_mime_source *content = NULL;
+		bool authenticated = false;
+		rc = sm_open_enveloped(&content, &authenticated, c->store, c->r,
+		                       src, ent, err);
+		if (rc != SEALMAIL_OK || content == NULL)
+			return rc;
+		rc = own(c, content, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		/* Decrypted content is not signed by being encrypted. */
+		{
+			sm_mime_entity inner;
+			rc = sm_mime_entity_parse(&inner, content, 0,
+			                          sm_mime_source_size(content),
+			                          false, err);
+			if (rc == SEALMAIL_OK && top) {
+				c->read_src = content;
+				c->read_start = 0;
+				c->read_end = sm_mime_source_size(content);
+			}
+			if (rc == SEALMAIL_OK)
+				rc = walk(c, content, &inner, path, depth + 1,
+				          false, top, from, err);
+		}
+		return rc;
+	}
+	if (strcmp(ent->smime_type, "certs-only") == 0)
+		return leaf(c, ent, path, false, err);
+	sm_buf_init(&der, OPAQUE_MAX);
+	rc = sm_mime_decode_body(&der, src, ent, err);
+	if (rc == SEALMAIL_OK)
+		rc = open_signed_data(c, &der, path, depth, top, from, err);
+	sm_buf_free(&der);
+	return rc;
+}
+
+static bool
+is_type(const sm_mime_entity *e, const char *a, const char *b)
+{
+	return strcmp(e->type, a) == 0 ||
+	       (b != NULL && strcmp(e->type, b) == 0);
+}
+
+static int
+walk(ctx *c,
+     sm_mime_source *src,
+     const sm_mime_entity *ent,
+     const char *path,
+     int depth,
+     bool in_signed,
+     bool top,
+     const char *from,
+     sealmail_error *err)
+{
+	if (depth > MAX_DEPTH)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "%s: the message is nested deeper than %d "
+		                    "levels",
+		                    c->input_name, MAX_DEPTH);
+	if (++c->nparts > MAX_PARTS)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "%s: the message has more than %d parts",
+		                    c->input_name, MAX_PARTS);
+	if (is_type(ent, "multipart/signed", NULL)) {
+		if (strcmp(ent->protocol, "application/pkcs7-signature") == 0 ||
+		    strcmp(ent->protocol, "application/x-pkcs7-signature") == 0)
+			return open_clear(c, src, ent, path, depth, top, from,
+			                  err);
+		/* PGP/MIME and the like: not ours to check. */
+		return sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_WARNING, "unsupported-signature",
+		        err,
+		        "part %s is signed with an unsupported kind of "
+		        "signature (%s); it was not checked",
+		        path, ent->protocol);
+	}
+	if (is_type(ent, "application/pkcs7-mime", "application/x-pkcs7-mime"))
+		return open_pkcs7_mime(c, src, ent, path, depth, top, from,
+		                       err);
+	if (strncmp(ent->type, "multipart/", 10) == 0) {
+		off_t *rg = NULL;
+		size_t n = 0;
+		int rc = sm_mime_multipart_children(&rg, &n, src, ent,
+		                                    MAX_PARTS, err);
+		for (size_t i = 0; rc == SEALMAIL_OK && i < n; i++) {
+			sm_mime_entity child;
+			char cpath[64];
+			child_path(cpath, sizeof(cpath), path, i);
+			rc = sm_mime_entity_parse(&child, src, rg[2 * i],
+			                          rg[2 * i + 1], false, err);
+			if (rc == SEALMAIL_OK)
+				rc = walk(c, src, &child, cpath, depth + 1,
+				          in_signed, false, from, err);
+		}
+		sm_free(rg);
+		return rc;
+	}
+	if (is_type(ent, "message/rfc822", NULL)) {
+		sm_mime_entity msg;
+		int rc = sm_mime_entity_parse(&msg, src, ent->body_start,
+		                              ent->end, true, err);
+		/* A forwarded message is judged against its own From. */
+		if (rc == SEALMAIL_OK)
+			rc = walk(c, src, &msg, path, depth + 1, in_signed,
+			          false, msg.from, err);
+		return rc;
+	}
+	return leaf(c, ent, path, in_signed, err);
+}
+
+/* ---- acknowledgements (--ack) ----------------------------------------- */
+
+static int
+message_hash(char *hex, ctx *c, sm_mime_source *src, sealmail_error *err)
+{
+	sm_hash *h = NULL;
+	int rc = sm_sha256_new(&h, c->crypto, err);
+	unsigned char buf[65536];
+	off_t pos = 0, size = sm_mime_source_size(src);
+
+	while (rc == SEALMAIL_OK && pos < size) {
+		long n = sm_mime_source_read(src, pos, buf, sizeof(buf), err);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : SEALMAIL_EIO;
+			break;
+		}
+		rc = sm_hash_update(h, buf, (size_t)n);
+		pos += n;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = sm_hash_hex(h, hex, err);
+	sm_hash_free(h);
+	return rc;
+}
+
+static int
+acks(ctx *c, sm_mime_source *src, sealmail_error *err)
+{
+	char hex[SM_FINGERPRINT_SIZE];
+	sm_stmt *st = NULL;
+	bool altered = sm_report_has_finding(c->r, "altered") ||
+	               sm_report_has_finding(c->r, "bad-signature");
+	int rc;
+
+	if (!altered && !(c->flags & SEALMAIL_OPEN_ACK))
+		return SEALMAIL_OK;
+	rc = message_hash(hex, c, src, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	if (c->flags & SEALMAIL_OPEN_ACK) {
+		rc = sm_stmt_prepare(&st, c->store,
+		                     "INSERT OR IGNORE INTO acks(hash, created)"
+		                     " VALUES (?1, ?2)",
+		                     err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_stmt_bind_text(st, 1, hex, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_stmt_bind_int64(st, 2, (int64_t)time(NULL),
+			                        err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_stmt_step(st, err) < 0 ? SEALMAIL_EIO
+			                               : SEALMAIL_OK;
+		sm_stmt_free(st);
+		if (rc == SEALMAIL_OK)
+			c->r->acknowledged = altered;
+		return rc;
+	}
+	rc = sm_stmt_prepare(&st, c->store,
+	                     "SELECT 1 FROM acks WHERE hash = ?1", err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_bind_text(st, 1, hex, err);
+	if (rc == SEALMAIL_OK) {
+		int s = sm_stmt_step(st, err);
+		if (s < 0)
+			rc = s;
+		else
+			c->r->acknowledged = s == SM_STEP_ROW;
+	}
+	sm_stmt_free(st);
+	return rc;
+}
+
+/* ---- the readable message ---------------------------------------------- */
+
+static int
+out_write(const void *buf, size_t len, void *payload)
+{
+	return sealmail_output_write(payload, buf, len, NULL);
+}
+
+static int
+write_readable(ctx *c,
+               sm_mime_source *src,
+               const sm_mime_entity *top,
+               sealmail_output *out,
+               sealmail_error *err)
+{
+	int rc;
+
+	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
+		return sm_mime_source_copy(src, 0, sm_mime_source_size(src),
+		                           out_write, out, err);
+	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
+		                           err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_copy(c->read_src, c->read_start,
+		                         c->read_end, out_write, out, err);
+	return rc;
+}
+
+static void
+coverage(ctx *c)
+{
+	if (c->r->nsigs == 0 && !sm_report_has_finding(c->r, "no-signer") &&
+	    !sm_report_has_finding(c->r, "bad-signature"))
+		c->r->coverage = SEALMAIL_COVERAGE_NONE;
+	else if (c->r->nunsigned > 0)
+		c->r->coverage = SEALMAIL_COVERAGE_PARTIAL;
+	else
+		c->r->coverage = SEALMAIL_COVERAGE_FULL;
+}
+
+static int
+partly_signed(ctx *c, sealmail_error *err)
+{
+	sm_buf list;
+	int rc = SEALMAIL_OK;
+
+	if (c->r->coverage != SEALMAIL_COVERAGE_PARTIAL)
+		return SEALMAIL_OK;
+	sm_buf_init(&list, 600);
+	for (size_t i = 0; rc == SEALMAIL_OK && i < c->r->nunsigned; i++)
+		rc = sm_buf_printf(&list, err, "%s%s", i > 0 ? "; " : "",
+		                   c->r->unsigned_parts[i]);
+	if (rc == SEALMAIL_ENOMEM || rc == SEALMAIL_EINVAL)
+		rc = SEALMAIL_OK; /* a long list is cut, not an error */
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_WARNING, "partly-signed", err,
+		        "only part of this message is signed; not signed: %s",
+		        list.data != NULL ? (const char *)list.data : "");
+	sm_buf_free(&list);
+	return rc;
+}
+
+int
+sealmail_message_open(sealmail_report **report_out,
+                      sealmail_store *store,
+                      sealmail_input *in,
+                      sealmail_output *readable,
+                      const sealmail_open_options *opts,
+                      sealmail_error *err)
+{
+	sealmail_open_options defaults = SEALMAIL_OPEN_OPTIONS_INIT;
+	ctx c = {.store = store, .input_name = sealmail_input_name(in)};
+	sm_mime_source *src = NULL;
+	sm_mime_entity top;
+	int rc;
+
+	*report_out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version != SEALMAIL_OPEN_OPTIONS_VERSION)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "open options version %u not supported",
+		                    opts->version);
+	c.flags = opts->flags;
+	rc = sm_store_crypto(&c.crypto, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_new(&c.r, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_new(&src, in, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_entity_parse(&top, src, 0,
+		                          sm_mime_source_size(src), true, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_set(&c.r->from, top.from, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_set(&c.r->subject, top.subject, err);
+	if (rc == SEALMAIL_OK)
+		rc = walk(&c, src, &top, "1", 0, false, true, top.from, err);
+	if (rc == SEALMAIL_OK) {
+		coverage(&c);
+		rc = partly_signed(&c, err);
+	}
+	if (rc == SEALMAIL_OK)
+		rc = acks(&c, src, err);
+	if (rc == SEALMAIL_OK && readable != NULL &&
+	    !sm_report_has_finding(c.r, "decryption-failed"))
+		rc = write_readable(&c, src, &top, readable, err);
+	for (size_t i = 0; i < c.nowned; i++)
+		sm_mime_source_free(c.owned[i]);
+	sm_free(c.owned);
+	sm_mime_source_free(src);
+	if (rc != SEALMAIL_OK) {
+		sealmail_report_free(c.r);
+		return rc;
+	}
+	*report_out = c.r;
+	return SEALMAIL_OK;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Between open.c (the walk over the MIME tree, signatures, coverage) and
+ * open_env.c (decryption, issue 4).  open.c calls sm_open_enveloped for an
+ * application/pkcs7-mime entity holding enveloped-data or
+ * authEnveloped-data; what it decrypts is walked like any other entity.
+ */
+#ifndef SM_OPEN_INT_H
+#define SM_OPEN_INT_H
+
+#include "internal.h"
+#include "mime.h"
+
+/*
+ * Decrypt the entity `ent` of `src` (its body: base64 CMS).  Fill the
+ * report's encryption layer (sm_report_set_encryption, recipients) and its
+ * findings (e.g. "not for any of your digital IDs": CANNOT_DECRYPT; a GCM
+ * tag failure: DANGER).  On success with content, `*content_out` is a new
+ * source holding the decrypted MIME entity (owned by the caller; open.c
+ * walks it as the entity's content); NULL when nothing was decrypted.
+ * `*authenticated_out`: the content is integrity-protected by the cipher
+ * (GCM).  A negative status only when the message cannot be examined.
+ */
+int sm_open_enveloped(sm_mime_source **content_out,
+                      bool *authenticated_out,
+                      sealmail_store *store,
+                      sealmail_report *report,
+                      sm_mime_source *src,
+                      const sm_mime_entity *ent,
+                      sealmail_error *err);
+
+#endif

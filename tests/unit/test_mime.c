@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for mime.c: header facts, multipart child ranges byte-exact
+ * (CRLF, LF, padding, nesting, across read chunks, one-byte input),
+ * transfer decoding, header filtering and the canonical form for signing.
+ */
+#include "mime.h"
+
+#include "harness.h"
+
+static sm_mime_source *
+src_of(const char *text)
+{
+	sm_mime_source *s = NULL;
+	sealmail_error err = {0};
+
+	test_assert_int(sm_mime_source_new_memory(&s, text, strlen(text), &err),
+	                SEALMAIL_OK);
+	return s;
+}
+
+/* The bytes [a, b) of the text as a string, for comparisons. */
+static char *
+slice(const char *text, off_t a, off_t b)
+{
+	return strndup(text + a, (size_t)(b - a));
+}
+
+static void
+test_message_facts(void)
+{
+	const char *m = "From: \"Alice\" <Alice@Example.ORG>\r\n"
+	                "To: bob@example.org\r\n"
+	                "Subject: =?utf-8?q?caf=C3=A9?=\r\n"
+	                "Content-Type: text/plain; charset=utf-8\r\n"
+	                "Content-Transfer-Encoding: Quoted-Printable\r\n"
+	                "\r\n"
+	                "body\r\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	sealmail_error err = {0};
+
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), true, &err),
+	        SEALMAIL_OK);
+	test_assert_str(e.from, "alice@example.org");
+	test_assert_str(e.subject, "caf\xc3\xa9");
+	test_assert_str(e.type, "text/plain");
+	test_assert_str(e.encoding, "quoted-printable");
+	test_assert_int(e.body_start, (off_t)(strstr(m, "body") - m));
+	test_assert_int(e.end, (off_t)strlen(m));
+	sm_mime_source_free(s);
+
+	/* No header at all: text/plain, the body starts after the blank. */
+	s = src_of("\nhello\n");
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, 7, false, &err),
+	                SEALMAIL_OK);
+	test_assert_str(e.type, "text/plain");
+	test_assert_int(e.body_start, 1);
+	sm_mime_source_free(s);
+}
+
+/* Check the children of the multipart at the start of `m`. */
+static void
+check_children(sm_mime_source *s,
+               const char *m,
+               size_t n_expected,
+               const char *const *expected)
+{
+	sm_mime_entity e;
+	off_t *rg = NULL;
+	size_t n = 0;
+	sealmail_error err = {0};
+
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_mime_multipart_children(&rg, &n, s, &e, 100, &err),
+	                SEALMAIL_OK);
+	test_assert_int(n, n_expected);
+	for (size_t i = 0; i < n && i < n_expected; i++) {
+		size_t len = (size_t)(rg[2 * i + 1] - rg[2 * i]);
+		test_assert_int(len, strlen(expected[i]));
+		test_assert(len == strlen(expected[i]) &&
+		            memcmp(m + rg[2 * i], expected[i], len) == 0);
+	}
+	sm_free(rg);
+}
+
+static const char signed_crlf[] =
+        "Content-Type: multipart/signed; boundary=\"b1\";\r\n"
+        "\tprotocol=\"application/pkcs7-signature\"; micalg=sha-256\r\n"
+        "\r\n"
+        "preamble\r\n"
+        "--b1\r\n"
+        "Content-Type: text/plain\r\n"
+        "\r\n"
+        "line one\r\n"
+        "--b1 is not a delimiter here\r\n"
+        "\r\n"
+        "--b1  \r\n"
+        "Content-Type: application/pkcs7-signature\r\n"
+        "\r\n"
+        "AAAA\r\n"
+        "--b1--\r\n"
+        "epilogue\r\n";
+
+static void
+test_boundaries_crlf(void)
+{
+	static const char *const want[] = {
+	        "Content-Type: text/plain\r\n\r\nline one\r\n"
+	        "--b1 is not a delimiter here\r\n",
+	        "Content-Type: application/pkcs7-signature\r\n\r\nAAAA"};
+	sm_mime_source *s = src_of(signed_crlf);
+	sm_mime_entity e;
+	sealmail_error err = {0};
+
+	check_children(s, signed_crlf, 2, want);
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	test_assert_str(e.type, "multipart/signed");
+	test_assert_str(e.protocol, "application/pkcs7-signature");
+	test_assert_str(e.boundary, "b1");
+	sm_mime_source_free(s);
+}
+
+static void
+test_boundaries_lf_and_empty(void)
+{
+	const char *m = "Content-Type: multipart/mixed; boundary=x\n"
+	                "\n"
+	                "--x\n"
+	                "\n"
+	                "a\n"
+	                "--x\n"
+	                "--x\n"
+	                "\n"
+	                "b\n"
+	                "--x--";
+	static const char *const want[] = {"\na", "", "\nb"};
+	sm_mime_source *s = src_of(m);
+
+	check_children(s, m, 3, want);
+	sm_mime_source_free(s);
+}
+
+/* openssl cms writes CRLF content followed by an LF-only line break. */
+static void
+test_boundaries_mixed_eol(void)
+{
+	const char *m = "Content-Type: multipart/signed; boundary=\"-b\"\n\n"
+	                "---b\nContent-Type: text/plain\r\n\r\nhello\r\n\n"
+	                "---b\nx\r\n\r\n---b--\n";
+	static const char *const want[] = {
+	        "Content-Type: text/plain\r\n\r\nhello\r\n", "x\r\n"};
+	sm_mime_source *s = src_of(m);
+
+	check_children(s, m, 2, want);
+	sm_mime_source_free(s);
+}
+
+static void
+test_no_boundary(void)
+{
+	const char *m = "Content-Type: multipart/mixed; boundary=zz\r\n\r\n"
+	                "no delimiter at all\r\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	off_t *rg = NULL;
+	size_t n = 0;
+	sealmail_error err = {0};
+
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), true, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_multipart_children(&rg, &n, s, &e, 100, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert(strstr(err.message, "boundary not found") != NULL);
+	sm_mime_source_free(s);
+}
+
+/* One byte per read: the spooled source must not care. */
+static long
+one_byte(void *buf, size_t len, void *payload)
+{
+	const char **p = payload;
+
+	if (**p == '\0' || len == 0)
+		return 0;
+	*(char *)buf = **p;
+	(*p)++;
+	return 1;
+}
+
+static void
+test_one_byte_input(void)
+{
+	static const char *const want[] = {
+	        "Content-Type: text/plain\r\n\r\nline one\r\n"
+	        "--b1 is not a delimiter here\r\n",
+	        "Content-Type: application/pkcs7-signature\r\n\r\nAAAA"};
+	const char *cursor = signed_crlf;
+	sealmail_input *in = NULL;
+	sm_mime_source *s = NULL;
+	sealmail_error err = {0};
+
+	test_assert_int(
+	        sealmail_input_new_callback(&in, one_byte, &cursor, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_source_new(&s, in, &err), SEALMAIL_OK);
+	test_assert_int(sm_mime_source_size(s), (off_t)strlen(signed_crlf));
+	check_children(s, signed_crlf, 2, want);
+	sm_mime_source_free(s);
+	sealmail_input_free(in);
+}
+
+/*
+ * A source over 1 MiB (a temporary file) with delimiters placed across the
+ * 64 KiB read chunks at every offset around the edge.
+ */
+static void
+test_large_across_chunks(void)
+{
+	const char *head = "Content-Type: multipart/mixed; boundary=q\r\n\r\n";
+	size_t hl = strlen(head);
+
+	for (size_t shift = 0; shift < 12; shift++) {
+		size_t total = (1u << 20) + 200000;
+		char *m = malloc(total + 1);
+		size_t pos, d1, d2;
+		const char *want[2];
+		sm_mime_source *s = NULL;
+		sealmail_error err = {0};
+		char *p0, *p1;
+
+		memcpy(m, head, hl);
+		pos = hl;
+		memcpy(m + pos, "--q\r\n\r\n", 7);
+		pos += 7;
+		/* The second delimiter straddles offset 65536 + 6 - shift. */
+		d1 = 65536 + 6 - shift - 2;
+		memset(m + pos, 'a', d1 - pos);
+		pos = d1;
+		memcpy(m + pos, "\r\n--q\r\n\r\n", 9);
+		pos += 9;
+		d2 = total - 9;
+		memset(m + pos, 'b', d2 - pos);
+		pos = d2;
+		memcpy(m + pos, "\r\n--q--\r\n", 9);
+		m[total] = '\0';
+		p0 = slice(m, (off_t)hl + 5, (off_t)d1);
+		p1 = slice(m, (off_t)d1 + 7, (off_t)d2);
+		want[0] = p0;
+		want[1] = p1;
+		test_assert_int(sm_mime_source_new_memory(&s, m, total, &err),
+		                SEALMAIL_OK);
+		check_children(s, m, 2, want);
+		sm_mime_source_free(s);
+		free(p0);
+		free(p1);
+		free(m);
+	}
+}
+
+static void
+test_decode_base64(void)
+{
+	const char *m = "Content-Type: application/octet-stream\r\n"
+	                "Content-Transfer-Encoding: base64\r\n\r\n"
+	                "aGVsbG8g\r\nd29ybGQ=\r\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	sm_buf out;
+	sealmail_error err = {0};
+
+	sm_buf_init(&out, 1024);
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), false, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_decode_body(&out, s, &e, &err), SEALMAIL_OK);
+	test_assert_int(out.len, 11);
+	test_assert(memcmp(out.data, "hello world", 11) == 0);
+	sm_buf_free(&out);
+
+	/* Over the buffer's maximum: a clean error. */
+	sm_buf_init(&out, 4);
+	test_assert_int(sm_mime_decode_body(&out, s, &e, &err),
+	                SEALMAIL_EBADDATA);
+	sm_buf_free(&out);
+	sm_mime_source_free(s);
+}
+
+static void
+test_recipients(void)
+{
+	const char *m = "From: a@example.org\r\n"
+	                "To: Bob <Bob@Example.org>, list: carol@example.org, "
+	                "dave@example.org;\r\n"
+	                "Cc: bob@example.org, \"E\" <erin@example.org>\r\n"
+	                "Bcc: frank@example.org\r\n\r\nbody\r\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	sm_mime_rcpt *r = NULL;
+	size_t n = 0;
+	sealmail_error err = {0};
+
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), true, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_recipients(&r, &n, s, &e, &err), SEALMAIL_OK);
+	test_assert_int(n, 5);
+	if (n == 5) {
+		test_assert_str(r[0].address, "bob@example.org");
+		test_assert_int(r[0].field, SM_MIME_TO);
+		test_assert_str(r[1].address, "carol@example.org");
+		test_assert_str(r[2].address, "dave@example.org");
+		test_assert_str(r[3].address, "erin@example.org");
+		test_assert_int(r[3].field, SM_MIME_CC);
+		test_assert_str(r[4].address, "frank@example.org");
+		test_assert_int(r[4].field, SM_MIME_BCC);
+	}
+	sm_mime_recipients_free(r, n);
+	sm_mime_source_free(s);
+}
+
+static int
+buf_cb(const void *data, size_t len, void *payload)
+{
+	return sm_buf_append(payload, data, len, NULL);
+}
+
+static void
+test_write_headers(void)
+{
+	const char *m = "From: alice@example.org\n"
+	                "Subject: a long\n"
+	                " folded subject\n"
+	                "MIME-Version: 1.0\n"
+	                "Content-Type: text/plain;\n"
+	                "\tcharset=us-ascii\n"
+	                "Bcc: secret@example.org\n"
+	                "To: bob@example.org\n"
+	                "\n"
+	                "body\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	sm_buf out;
+	sealmail_error err = {0};
+
+	sm_buf_init(&out, 4096);
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), true, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_write_headers(s, &e, false, buf_cb, &out, &err),
+	                SEALMAIL_OK);
+	test_assert_str((const char *)out.data, "From: alice@example.org\r\n"
+	                                        "Subject: a long\r\n"
+	                                        " folded subject\r\n"
+	                                        "To: bob@example.org\r\n");
+	sm_buf_free(&out);
+	sm_mime_source_free(s);
+}
+
+/* The canonical content of `m`, as a string. */
+static char *
+canonical(const char *m)
+{
+	sm_mime_source *s = src_of(m);
+	sm_buf out;
+	sealmail_error err = {0};
+
+	sm_buf_init(&out, 1 << 20);
+	test_assert_int(sm_mime_write_canonical(s, buf_cb, &out, &err),
+	                SEALMAIL_OK);
+	sm_mime_source_free(s);
+	return (char *)sm_buf_detach(&out, NULL);
+}
+
+static bool
+all_crlf(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p == '\n' && (p == s || p[-1] != '\r'))
+			return false;
+	return true;
+}
+
+static bool
+seven_bit(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80)
+			return false;
+	return true;
+}
+
+static void
+test_canonical(void)
+{
+	char longline[1200];
+	char msg[1400];
+	char *c;
+
+	/* Plain 7-bit text: only line ends change; outer headers stay out. */
+	c = canonical("From: a@example.org\nSubject: s\n"
+	              "Content-Type: text/plain\n\nhello\nworld\n");
+	test_assert(all_crlf(c));
+	test_assert(strstr(c, "Content-Type: text/plain\r\n") != NULL);
+	test_assert(strstr(c, "\r\n\r\nhello\r\nworld\r\n") != NULL);
+	test_assert(strstr(c, "Subject") == NULL);
+	test_assert(strstr(c, "From: a@") == NULL);
+	test_assert(strstr(c, "Content-Transfer-Encoding") == NULL);
+	free(c);
+
+	/* 8-bit text -> quoted-printable. */
+	c = canonical("From: a@example.org\nContent-Type: text/plain; "
+	              "charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+	              "caf\xc3\xa9\n");
+	test_assert(strstr(c, "quoted-printable") != NULL);
+	test_assert(strstr(c, "caf=C3=A9") != NULL);
+	test_assert(seven_bit(c) && all_crlf(c));
+	free(c);
+
+	/* Trailing white space and "From " at a line start -> QP. */
+	c = canonical("From: a@example.org\n\nline with space \nok\n");
+	test_assert(strstr(c, "quoted-printable") != NULL);
+	test_assert(strstr(c, "space \r\n") == NULL);
+	free(c);
+	c = canonical("From: a@example.org\n\nhello\nFrom here on\n");
+	test_assert(strstr(c, "quoted-printable") != NULL);
+	test_assert(strstr(c, "\r\nFrom here") == NULL);
+	test_assert(strstr(c, "\r\n=46rom here on\r\n") != NULL);
+	test_assert(all_crlf(c));
+	free(c);
+	/* CRLF input with 8-bit text: no stray =0D, CRLF kept. */
+	c = canonical("From: a@example.org\r\nContent-Type: text/plain; "
+	              "charset=utf-8\r\n\r\n\xc3\xa9t\xc3\xa9\r\nok\r\n");
+	test_assert(strstr(c, "=C3=A9t=C3=A9\r\nok\r\n") != NULL);
+	test_assert(strstr(c, "=0D") == NULL);
+	test_assert(all_crlf(c));
+	free(c);
+
+	/* A line over 998 bytes -> QP, no line over 76 after. */
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	(void)snprintf(msg, sizeof(msg), "From: a@example.org\n\n%s\n",
+	               longline);
+	c = canonical(msg);
+	test_assert(strstr(c, "quoted-printable") != NULL);
+	test_assert(strstr(c, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
+	free(c);
+
+	/* Binary data with NUL in a non-text part -> base64. */
+	{
+		static const char bin[] =
+		        "From: a@example.org\nContent-Type: multipart/mixed; "
+		        "boundary=zz\n\n--zz\nContent-Type: text/plain\n\n"
+		        "hi\n--zz\nContent-Type: application/octet-stream\n"
+		        "Content-Transfer-Encoding: binary\n\n\x01\x02\xff"
+		        "\n--zz--\n";
+		c = canonical(bin);
+		test_assert(strstr(c, "Content-Transfer-Encoding: base64") !=
+		            NULL);
+		test_assert(strstr(c, "AQL/") != NULL);
+		test_assert(seven_bit(c) && all_crlf(c));
+		test_assert(strstr(c, "--zz--") != NULL);
+		free(c);
+	}
+}
+
+static const struct test_case tests[] = {
+        {"message_facts", test_message_facts},
+        {"boundaries_crlf", test_boundaries_crlf},
+        {"boundaries_lf_and_empty", test_boundaries_lf_and_empty},
+        {"boundaries_mixed_eol", test_boundaries_mixed_eol},
+        {"no_boundary", test_no_boundary},
+        {"one_byte_input", test_one_byte_input},
+        {"large_across_chunks", test_large_across_chunks},
+        {"decode_base64", test_decode_base64},
+        {"write_headers", test_write_headers},
+        {"recipients", test_recipients},
+        {"canonical", test_canonical},
+};
+
+TEST_MAIN(tests)
