@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target: the public address-book path: certificate import into the
- * book (PEM, DER, several
- * PEMs, PKCS#7 bundles), then a CA import of the same bytes.
+ * book (PEM, DER, several PEMs, PKCS#7 bundles), then a CA import of the
+ * same bytes.
  */
 #include "fuzz_common.h"
 
