@@ -96,7 +96,7 @@ fuzz_store(void)
 static inline void
 fuzz_check_error(const sealmail_error *err)
 {
-	if (memchr(err->message, '\n', sizeof(err->message)) != NULL)
+	if (strchr(err->message, '\n') != NULL)
 		abort();
 }
 

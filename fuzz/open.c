@@ -12,7 +12,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	sealmail_input *in = NULL;
 	sealmail_output *out = NULL;
 	sealmail_report *report = NULL;
-	sealmail_error err;
+	sealmail_error err = { 0 };
 
 	if (sealmail_input_new_memory(&in, data, size, &err) != SEALMAIL_OK ||
 	    sealmail_output_new_callback(&out, fuzz_discard, NULL, &err) !=

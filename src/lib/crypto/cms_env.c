@@ -755,6 +755,9 @@ sm_envelope_parse(sm_envelope **out,
 	int rc, nid;
 
 	*out = NULL;
+	if (data == NULL || len == 0)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "the encrypted part is empty");
 	if (len > (size_t)INT_MAX)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "encrypted message too large");
@@ -762,7 +765,7 @@ sm_envelope_parse(sm_envelope **out,
 	if (env == NULL)
 		return sm_error_nomem(err);
 	env->crypto = crypto;
-	env->der = sm_malloc(len ? len : 1);
+	env->der = sm_malloc(len);
 	if (env->der == NULL) {
 		sm_free(env);
 		return sm_error_nomem(err);
