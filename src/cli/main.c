@@ -26,6 +26,7 @@ static const struct command {
 	{ "book", cmd_book, "the address book: certificates and trust" },
 	{ "ca", cmd_ca, "certificate authorities you trust" },
 	{ "open", cmd_open, "check a received message's signatures" },
+	{ "list", cmd_list, "list a mailbox with each message's security state" },
 };
 
 /* Library status -> sysexits code.  The only such table. */
