@@ -211,6 +211,154 @@ int sm_pkcs12_write(const sm_bundle *bundle,
 		    sm_buf *out,
 		    sealmail_error *err);
 
+/* --- CMS enveloped-data (cms_env.c) ------------------------------------ */
+
+/*
+ * Content encryption algorithms sealmail writes.  GCM makes an
+ * AuthEnvelopedData (RFC 5083/5084), CBC an EnvelopedData.  3DES, RC2 and
+ * DES are never written (only read, with a warning).
+ */
+typedef enum sm_cipher {
+	SM_CIPHER_AES256_GCM,
+	SM_CIPHER_AES128_GCM,
+	SM_CIPHER_AES256_CBC,
+	SM_CIPHER_AES128_CBC
+} sm_cipher;
+
+/* "aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc".  EINVAL if not. */
+int sm_cipher_parse(sm_cipher *out, const char *name, sealmail_error *err);
+const char *sm_cipher_name(sm_cipher cipher);
+bool sm_cipher_is_aead(sm_cipher cipher);
+
+/* What an SMIMECapabilities attribute (RFC 8551 2.5.2) says a peer can do. */
+enum {
+	SM_CAP_AES128_CBC = 1u << 0,
+	SM_CAP_AES256_CBC = 1u << 1,
+	SM_CAP_AES128_GCM = 1u << 2,
+	SM_CAP_AES256_GCM = 1u << 3,
+	SM_CAP_RSA_OAEP = 1u << 4
+};
+
+/*
+ * SM_CAP_* bits of a DER SMIMECapabilities value (SEQUENCE OF
+ * SMIMECapability); 0 when it cannot be parsed or names none of them.
+ */
+unsigned int sm_smime_caps_bits(const unsigned char *der, size_t len);
+
+/* One recipient of an encrypted message. */
+typedef struct sm_env_recipient {
+	const sm_cert *cert; /* RSA: key transport; EC: ECDH ephemeral-static */
+	bool oaep;           /* RSA: RSA-OAEP instead of PKCS#1 v1.5 */
+} sm_env_recipient;
+
+/*
+ * Encrypt everything read from `in` to the `n` recipients, streaming in
+ * bounded memory (CMS_STREAM: indefinite-length BER), writing the CMS
+ * ContentInfo to `out` as DER, or as base64 lines (64 columns, CRLF) when
+ * `base64` is set.  The caller commits or discards `out`.  EINVAL when there
+ * is no recipient, EUNSUPPORTED for a key type CMS cannot encrypt to.
+ */
+int sm_cms_encrypt(sm_crypto *crypto,
+		   const sm_env_recipient *recipients,
+		   size_t n,
+		   sm_cipher cipher,
+		   sealmail_input *in,
+		   sealmail_output *out,
+		   bool base64,
+		   sealmail_error *err);
+
+/*
+ * A received enveloped-data or authEnveloped-data structure.  Parsing holds
+ * the whole structure in memory (OpenSSL's d2i_CMS_bio); issue 7 replaces
+ * this with an incremental parser behind the same interface.
+ */
+typedef struct sm_envelope sm_envelope;
+
+/* How a RecipientInfo names its recipient. */
+typedef enum sm_rid_kind {
+	SM_RID_ISSUER_SERIAL,
+	SM_RID_SKI,
+	SM_RID_OTHER /* KEK, password, other: cannot be matched to a cert */
+} sm_rid_kind;
+
+typedef struct sm_env_rid {
+	sm_rid_kind kind;
+	const char *issuer;  /* RFC 2253, or NULL */
+	const char *serial;  /* upper-case hex (BN_bn2hex), or NULL */
+	const char *ski;     /* lower-case hex, or NULL */
+	const char *key_alg; /* "rsa", "rsa-oaep", "ecdh", "kek", "password", "other" */
+} sm_env_rid;
+
+/*
+ * Read one CMS ContentInfo (DER or BER, at most `max` bytes) from `in`.
+ * EBADDATA when it is not enveloped-data or authEnveloped-data, or is
+ * malformed; EUNSUPPORTED never (unknown algorithms are reported by name).
+ */
+int sm_envelope_read(sm_envelope **out,
+		     sm_crypto *crypto,
+		     sealmail_input *in,
+		     size_t max,
+		     sealmail_error *err);
+/* The same from memory (copied). */
+int sm_envelope_parse(sm_envelope **out,
+		      sm_crypto *crypto,
+		      const unsigned char *data,
+		      size_t len,
+		      sealmail_error *err);
+void sm_envelope_free(sm_envelope *env);
+
+/* True for AuthEnvelopedData (AES-GCM: tampering is detected). */
+bool sm_envelope_authenticated(const sm_envelope *env);
+/*
+ * Content encryption algorithm: "aes-128-cbc", "aes-256-gcm", ...,
+ * "3des", "rc2-40", "rc2-64", "rc2-128", "des", else OpenSSL's short name
+ * or the dotted OID.
+ */
+const char *sm_envelope_algorithm(const sm_envelope *env);
+/* 3DES, RC2 or DES: decryptable, but reported as weak. */
+bool sm_envelope_weak(const sm_envelope *env);
+
+/* The recipients the message names (one per KTRI, one per KARI key). */
+size_t sm_envelope_recipient_count(const sm_envelope *env);
+const sm_env_rid *sm_envelope_recipient_at(const sm_envelope *env, size_t i);
+/* Does recipient `i` name `cert` (issuer+serial or SKI)? */
+bool sm_envelope_recipient_is(const sm_envelope *env,
+			      size_t i,
+			      const sm_cert *cert);
+/* Does any RecipientInfo name `cert`? */
+bool sm_envelope_names(const sm_envelope *env, const sm_cert *cert);
+
+/* Outcome of a decryption attempt: verdicts, not errors. */
+typedef enum sm_env_outcome {
+	SM_ENV_DECRYPTED,      /* content written and published */
+	SM_ENV_NOT_FOR_KEY,    /* no RecipientInfo for this cert/key, or the
+				  key did not unwrap the content key */
+	SM_ENV_TAG_FAILED,     /* AES-GCM tag check failed: no content */
+	SM_ENV_CONTENT_FAILED  /* CBC padding/decryption failed: no content */
+} sm_env_outcome;
+
+/* Decrypted content in a private temporary file (0600 in a 0700 folder). */
+typedef struct sm_plain sm_plain;
+const char *sm_plain_path(const sm_plain *plain);
+uint64_t sm_plain_size(const sm_plain *plain);
+/* Removes the file and its folder; accepts NULL. */
+void sm_plain_free(sm_plain *plain);
+
+/*
+ * Decrypt with `key` (whose certificate is `cert`).  The plaintext goes to
+ * a private temporary under `tmp_parent` (NULL: $TMPDIR or /tmp) and is
+ * published in `*plain_out` only when the whole content decrypted and,
+ * for GCM, the tag verified; otherwise the file is removed and
+ * `*outcome` says why.  Negative status only for I/O and memory errors.
+ */
+int sm_envelope_decrypt(sm_envelope *env,
+			const sm_cert *cert,
+			const sm_key *key,
+			const char *tmp_parent,
+			sm_env_outcome *outcome,
+			sm_plain **plain_out,
+			sealmail_error *err);
+
 
 /* --- CMS signed-data (cms_sign.c) ------------------------------------- */
 
@@ -337,6 +485,7 @@ int sm_hash_update(sm_hash *h, const void *data, size_t len);
 /* Finish into `hex` (SM_FINGERPRINT_SIZE bytes). */
 int sm_hash_hex(sm_hash *h, char *hex, sealmail_error *err);
 void sm_hash_free(sm_hash *h);
+
 /* --- incremental CMS/BER reader (ber.c; no OpenSSL inside) ----------- */
 
 /*

@@ -1,0 +1,1126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CMS enveloped-data and authEnveloped-data (RFC 5652, 5083/5084): encrypt
+ * to a list of certificates, streaming; read a received envelope, list its
+ * recipients and content algorithm, and decrypt into a private temporary
+ * that is published only once the whole content (and the GCM tag) checked.
+ */
+#include "crypto_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+enum { CHUNK = 64 * 1024, MAX_RIDS = 1000, MAX_DEPTH = 32 };
+
+/* --- ciphers ----------------------------------------------------------- */
+
+static const struct {
+	sm_cipher cipher;
+	const char *name; /* ours */
+	const char *ossl; /* OpenSSL fetch name */
+	bool aead;
+} ciphers[] = {
+        {SM_CIPHER_AES256_GCM, "aes-256-gcm", "AES-256-GCM", true},
+        {SM_CIPHER_AES128_GCM, "aes-128-gcm", "AES-128-GCM", true},
+        {SM_CIPHER_AES256_CBC, "aes-256-cbc", "AES-256-CBC", false},
+        {SM_CIPHER_AES128_CBC, "aes-128-cbc", "AES-128-CBC", false},
+};
+
+int
+sm_cipher_parse(sm_cipher *out, const char *name, sealmail_error *err)
+{
+	for (size_t i = 0; i < SM_ARRAY_SIZE(ciphers); i++) {
+		if (strcmp(name, ciphers[i].name) == 0) {
+			*out = ciphers[i].cipher;
+			return SEALMAIL_OK;
+		}
+	}
+	return sm_error_set(err, SEALMAIL_EINVAL,
+	                    "unknown cipher %s (use aes-256-gcm, aes-128-gcm, "
+	                    "aes-256-cbc or aes-128-cbc)",
+	                    name);
+}
+
+const char *
+sm_cipher_name(sm_cipher cipher)
+{
+	for (size_t i = 0; i < SM_ARRAY_SIZE(ciphers); i++)
+		if (ciphers[i].cipher == cipher)
+			return ciphers[i].name;
+	return "unknown";
+}
+
+bool
+sm_cipher_is_aead(sm_cipher cipher)
+{
+	for (size_t i = 0; i < SM_ARRAY_SIZE(ciphers); i++)
+		if (ciphers[i].cipher == cipher)
+			return ciphers[i].aead;
+	return false;
+}
+
+unsigned int
+sm_smime_caps_bits(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509_ALGORS *algs;
+	unsigned int bits = 0;
+
+	if (der == NULL || len == 0 || len > (size_t)INT_MAX)
+		return 0;
+	algs = d2i_X509_ALGORS(NULL, &p, (long)len);
+	if (algs == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	for (int i = 0; i < sk_X509_ALGOR_num(algs); i++) {
+		const ASN1_OBJECT *obj = NULL;
+
+		X509_ALGOR_get0(&obj, NULL, NULL, sk_X509_ALGOR_value(algs, i));
+		switch (OBJ_obj2nid(obj)) {
+		case NID_aes_128_cbc:
+			bits |= SM_CAP_AES128_CBC;
+			break;
+		case NID_aes_256_cbc:
+			bits |= SM_CAP_AES256_CBC;
+			break;
+		case NID_aes_128_gcm:
+			bits |= SM_CAP_AES128_GCM;
+			break;
+		case NID_aes_256_gcm:
+			bits |= SM_CAP_AES256_GCM;
+			break;
+		case NID_rsaesOaep:
+			bits |= SM_CAP_RSA_OAEP;
+			break;
+		default:
+			break;
+		}
+	}
+	sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
+	return bits;
+}
+
+/* --- conversions from sealmail types ------------------------------------ */
+
+/* A new reference to the certificate's X509 (free with X509_free). */
+static X509 *
+cert_x509(sm_crypto *crypto, const sm_cert *cert)
+{
+	X509 *x = sm_cert_x509(cert);
+
+	(void)crypto;
+	if (x == NULL || X509_up_ref(x) != 1)
+		return NULL;
+	return x;
+}
+
+/* A new reference to the key's EVP_PKEY (free with EVP_PKEY_free). */
+static EVP_PKEY *
+key_pkey(sm_crypto *crypto, const sm_key *key, sealmail_error *err)
+{
+	EVP_PKEY *pk = sm_key_pkey(key);
+
+	(void)crypto;
+	if (pk == NULL || EVP_PKEY_up_ref(pk) != 1) {
+		(void)sm_error_set(err, SEALMAIL_EBADDATA,
+		                   "cannot use the private key");
+		return NULL;
+	}
+	return pk;
+}
+
+/* --- BIOs over sealmail streams ----------------------------------------- */
+
+typedef struct stream_ctx {
+	sealmail_input *in;
+	sealmail_output *out;
+	sealmail_error *err;
+	bool crlf;  /* output: LF -> CRLF (base64 lines) */
+	int status; /* first failure of the stream, kept for the caller */
+} stream_ctx;
+
+static int
+sink_write(BIO *b, const char *data, size_t len, size_t *written)
+{
+	stream_ctx *s = BIO_get_data(b);
+	int rc;
+
+	if (s->status != SEALMAIL_OK)
+		return 0;
+	if (s->crlf) {
+		/* BIO_f_base64 ends lines with LF; mail wants CRLF */
+		const char *p = data, *end = data + len, *nl;
+
+		rc = SEALMAIL_OK;
+		while (rc == SEALMAIL_OK && p < end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL) {
+				rc = sealmail_output_write(
+				        s->out, p, (size_t)(end - p), s->err);
+				break;
+			}
+			rc = sealmail_output_write(s->out, p, (size_t)(nl - p),
+			                           s->err);
+			if (rc == SEALMAIL_OK)
+				rc = sealmail_output_write(s->out, "\r\n", 2,
+				                           s->err);
+			p = nl + 1;
+		}
+	} else {
+		rc = sealmail_output_write(s->out, data, len, s->err);
+	}
+	if (rc != SEALMAIL_OK) {
+		s->status = rc;
+		return 0;
+	}
+	*written = len;
+	return 1;
+}
+
+static int
+source_read(BIO *b, char *data, size_t len, size_t *readbytes)
+{
+	stream_ctx *s = BIO_get_data(b);
+	long n;
+
+	if (s->status != SEALMAIL_OK)
+		return 0;
+	n = sealmail_input_read(s->in, data, len, s->err);
+	if (n < 0) {
+		s->status = (int)n;
+		return 0;
+	}
+	*readbytes = (size_t)n;
+	return n > 0;
+}
+
+static long
+stream_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	stream_ctx *s = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		return 1;
+	case BIO_CTRL_EOF:
+		return s == NULL || s->in == NULL ? 1 : 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+stream_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+/* A BIO method, one per call (no global state); freed by the caller. */
+static BIO_METHOD *
+stream_method(bool source)
+{
+	BIO_METHOD *m =
+	        BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	                     source ? "sealmail input" : "sealmail output");
+
+	if (m == NULL)
+		return NULL;
+	if ((source ? BIO_meth_set_read_ex(m, source_read)
+	            : BIO_meth_set_write_ex(m, sink_write)) != 1 ||
+	    BIO_meth_set_ctrl(m, stream_ctrl) != 1 ||
+	    BIO_meth_set_create(m, stream_create) != 1) {
+		BIO_meth_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* --- encryption --------------------------------------------------------- */
+
+static int
+add_recipient(CMS_ContentInfo *cms,
+              sm_crypto *crypto,
+              const sm_env_recipient *r,
+              sealmail_error *err)
+{
+	X509 *x = cert_x509(crypto, r->cert);
+	EVP_PKEY *pub;
+	CMS_RecipientInfo *ri;
+	int type;
+
+	if (x == NULL)
+		return sm_ossl_error(err, SEALMAIL_EBADDATA,
+		                     "cannot read a recipient certificate");
+	pub = X509_get0_pubkey(x);
+	type = pub == NULL ? 0 : EVP_PKEY_get_base_id(pub);
+	if (r->oaep && type != EVP_PKEY_RSA) {
+		X509_free(x);
+		return sm_error_set(
+		        err, SEALMAIL_EINVAL,
+		        "RSA-OAEP asked for %s, whose key is not RSA",
+		        sm_cert_subject(r->cert));
+	}
+	ri = CMS_add1_recipient_cert(cms, x, r->oaep ? CMS_KEY_PARAM : 0);
+	if (ri == NULL) {
+		X509_free(x);
+		return sm_ossl_error(
+		        err, SEALMAIL_EUNSUPPORTED,
+		        "cannot encrypt to this certificate's key");
+	}
+	if (r->oaep) {
+		EVP_PKEY_CTX *pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+		if (pctx == NULL ||
+		    EVP_PKEY_CTX_set_rsa_padding(pctx,
+		                                 RSA_PKCS1_OAEP_PADDING) <= 0) {
+			X509_free(x);
+			return sm_ossl_error(err, SEALMAIL_ERROR,
+			                     "cannot set up RSA-OAEP");
+		}
+	}
+	X509_free(x);
+	return SEALMAIL_OK;
+}
+
+int
+sm_cms_encrypt(sm_crypto *crypto,
+               const sm_env_recipient *recipients,
+               size_t n,
+               sm_cipher cipher,
+               sealmail_input *in,
+               sealmail_output *out,
+               bool base64,
+               sealmail_error *err)
+{
+	const unsigned int flags = CMS_STREAM | CMS_PARTIAL | CMS_BINARY;
+	EVP_CIPHER *evp = NULL;
+	CMS_ContentInfo *cms = NULL;
+	BIO_METHOD *src_m = NULL, *sink_m = NULL;
+	BIO *src = NULL, *sink = NULL, *b64 = NULL, *top;
+	stream_ctx ctx = {in, out, err, base64, SEALMAIL_OK};
+	const char *ossl = NULL;
+	int rc = SEALMAIL_OK;
+
+	if (n == 0)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "encryption needs at least one recipient");
+	for (size_t i = 0; i < SM_ARRAY_SIZE(ciphers); i++)
+		if (ciphers[i].cipher == cipher)
+			ossl = ciphers[i].ossl;
+	if (ossl == NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL, "unknown cipher");
+	ERR_clear_error();
+	evp = EVP_CIPHER_fetch(crypto->libctx, ossl, NULL);
+	if (evp == NULL) {
+		rc = sm_ossl_error(err, SEALMAIL_EUNSUPPORTED, ossl);
+		goto done;
+	}
+	cms = CMS_encrypt_ex(NULL, NULL, evp, flags, crypto->libctx, NULL);
+	if (cms == NULL) {
+		rc = sm_ossl_error(err, SEALMAIL_ERROR,
+		                   "cannot start the encrypted message");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc = add_recipient(cms, crypto, &recipients[i], err);
+		if (rc != SEALMAIL_OK)
+			goto done;
+	}
+	src_m = stream_method(true);
+	sink_m = stream_method(false);
+	if (src_m == NULL || sink_m == NULL)
+		goto nomem;
+	src = BIO_new(src_m);
+	sink = BIO_new(sink_m);
+	if (src == NULL || sink == NULL)
+		goto nomem;
+	BIO_set_data(src, &ctx);
+	BIO_set_data(sink, &ctx);
+	top = sink;
+	if (base64) {
+		b64 = BIO_new(BIO_f_base64());
+		if (b64 == NULL)
+			goto nomem;
+		top = BIO_push(b64, sink);
+	}
+	if (i2d_CMS_bio_stream(top, cms, src, flags) != 1 ||
+	    BIO_flush(top) != 1) {
+		if (ctx.status != SEALMAIL_OK)
+			rc = ctx.status; /* err already says what */
+		else
+			rc = sm_ossl_error(err, SEALMAIL_ERROR,
+			                   "encryption failed");
+		goto done;
+	}
+	if (ctx.status != SEALMAIL_OK)
+		rc = ctx.status;
+	goto done;
+nomem:
+	rc = sm_error_nomem(err);
+done:
+	if (b64 != NULL)
+		(void)BIO_pop(b64);
+	BIO_free(b64);
+	BIO_free(sink);
+	BIO_free(src);
+	BIO_meth_free(src_m);
+	BIO_meth_free(sink_m);
+	CMS_ContentInfo_free(cms);
+	EVP_CIPHER_free(evp);
+	ERR_clear_error();
+	return rc;
+}
+
+/* --- reading an envelope ------------------------------------------------ */
+
+typedef struct rid_entry {
+	sm_env_rid pub;
+	char *issuer, *serial, *ski;
+	CMS_RecipientInfo *ri;          /* borrowed from cms */
+	CMS_RecipientEncryptedKey *rek; /* KARI only */
+} rid_entry;
+
+struct sm_envelope {
+	sm_crypto *crypto;
+	CMS_ContentInfo *cms;
+	unsigned char *der; /* the bytes read (the algorithm is found there) */
+	size_t der_len;
+	bool authenticated;
+	bool weak;
+	char algorithm[64];
+	rid_entry *rids;
+	size_t nrids;
+};
+
+struct sm_plain {
+	char *dir;
+	char *path;
+	uint64_t size;
+};
+
+static char *
+name_rfc2253(const X509_NAME *name)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *s = NULL;
+	long len;
+
+	if (b == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+		len = BIO_get_mem_data(b, &data);
+		if (len >= 0)
+			s = sm_strndup(data, (size_t)len);
+	}
+	BIO_free(b);
+	return s;
+}
+
+static char *
+serial_hex(const ASN1_INTEGER *sno)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(sno, NULL);
+	char *hex, *s = NULL;
+
+	if (bn == NULL)
+		return NULL;
+	hex = BN_bn2hex(bn);
+	if (hex != NULL)
+		s = sm_strdup(hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return s;
+}
+
+static char *
+octets_hex(const ASN1_OCTET_STRING *os)
+{
+	size_t len = (size_t)ASN1_STRING_length(os);
+	char *s = sm_malloc(2 * len + 1);
+
+	if (s != NULL)
+		sm_hex(s, ASN1_STRING_get0_data(os), len);
+	return s;
+}
+
+static int
+rid_fill(rid_entry *e,
+         const ASN1_OCTET_STRING *keyid,
+         const X509_NAME *issuer,
+         const ASN1_INTEGER *sno)
+{
+	if (keyid != NULL) {
+		e->pub.kind = SM_RID_SKI;
+		e->ski = octets_hex(keyid);
+		if (e->ski == NULL)
+			return SEALMAIL_ENOMEM;
+	} else if (issuer != NULL && sno != NULL) {
+		e->pub.kind = SM_RID_ISSUER_SERIAL;
+		e->issuer = name_rfc2253(issuer);
+		e->serial = serial_hex(sno);
+		if (e->issuer == NULL || e->serial == NULL)
+			return SEALMAIL_ENOMEM;
+	} else {
+		e->pub.kind = SM_RID_OTHER;
+	}
+	e->pub.issuer = e->issuer;
+	e->pub.serial = e->serial;
+	e->pub.ski = e->ski;
+	return SEALMAIL_OK;
+}
+
+static int
+rid_add(sm_envelope *env, rid_entry **slot, sealmail_error *err)
+{
+	rid_entry *n;
+
+	if (env->nrids >= MAX_RIDS)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "encrypted message: too many recipients");
+	n = sm_realloc(env->rids, (env->nrids + 1) * sizeof(*n));
+	if (n == NULL)
+		return sm_error_nomem(err);
+	env->rids = n;
+	*slot = &n[env->nrids++];
+	memset(*slot, 0, sizeof(**slot));
+	return SEALMAIL_OK;
+}
+
+static int
+list_recipients(sm_envelope *env, sealmail_error *err)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(env->cms);
+	rid_entry *e;
+	int rc;
+
+	if (ris == NULL)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "encrypted message without recipients");
+	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+		int type = CMS_RecipientInfo_type(ri);
+
+		if (type == CMS_RECIPINFO_TRANS) {
+			ASN1_OCTET_STRING *keyid = NULL;
+			X509_NAME *issuer = NULL;
+			ASN1_INTEGER *sno = NULL;
+			X509_ALGOR *alg = NULL;
+			const ASN1_OBJECT *obj = NULL;
+
+			rc = rid_add(env, &e, err);
+			if (rc != SEALMAIL_OK)
+				return rc;
+			e->ri = ri;
+			if (CMS_RecipientInfo_ktri_get0_signer_id(
+			            ri, &keyid, &issuer, &sno) != 1)
+				keyid = NULL, issuer = NULL, sno = NULL;
+			if (rid_fill(e, keyid, issuer, sno) != SEALMAIL_OK)
+				return sm_error_nomem(err);
+			e->pub.key_alg = "rsa";
+			if (CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL,
+			                                     &alg) == 1 &&
+			    alg != NULL) {
+				X509_ALGOR_get0(&obj, NULL, NULL, alg);
+				if (OBJ_obj2nid(obj) == NID_rsaesOaep)
+					e->pub.key_alg = "rsa-oaep";
+				else if (OBJ_obj2nid(obj) != NID_rsaEncryption)
+					e->pub.key_alg = "other";
+			}
+		} else if (type == CMS_RECIPINFO_AGREE) {
+			STACK_OF(CMS_RecipientEncryptedKey) *reks =
+			        CMS_RecipientInfo_kari_get0_reks(ri);
+			for (int j = 0;
+			     j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
+				CMS_RecipientEncryptedKey *rek =
+				        sk_CMS_RecipientEncryptedKey_value(reks,
+				                                           j);
+				ASN1_OCTET_STRING *keyid = NULL;
+				X509_NAME *issuer = NULL;
+				ASN1_INTEGER *sno = NULL;
+
+				rc = rid_add(env, &e, err);
+				if (rc != SEALMAIL_OK)
+					return rc;
+				e->ri = ri;
+				e->rek = rek;
+				if (CMS_RecipientEncryptedKey_get0_id(
+				            rek, &keyid, NULL, NULL, &issuer,
+				            &sno) != 1)
+					keyid = NULL, issuer = NULL, sno = NULL;
+				if (rid_fill(e, keyid, issuer, sno) !=
+				    SEALMAIL_OK)
+					return sm_error_nomem(err);
+				e->pub.key_alg = "ecdh";
+			}
+		} else {
+			rc = rid_add(env, &e, err);
+			if (rc != SEALMAIL_OK)
+				return rc;
+			e->ri = ri;
+			e->pub.kind = SM_RID_OTHER;
+			e->pub.key_alg = type == CMS_RECIPINFO_KEK ? "kek"
+			                 : type == CMS_RECIPINFO_PASS
+			                         ? "password"
+			                         : "other";
+		}
+	}
+	return SEALMAIL_OK;
+}
+
+/*
+ * The content encryption algorithm, found by walking the BER with
+ * OpenSSL's TLV reader (ASN1_get_object): OpenSSL 3.0 has no accessor for
+ * it before decryption, and the report needs it also when no key of ours
+ * can decrypt.  ContentInfo { oid, [0] { EnvelopedData { version,
+ * [0] originatorInfo OPTIONAL, recipientInfos, { contentType,
+ * contentEncryptionAlgorithm { oid, params } ... } } } }.
+ */
+typedef struct tlv {
+	const unsigned char *start; /* first byte of the tag */
+	const unsigned char *body;  /* first content byte */
+	long len;                   /* content length (definite) */
+	int tag, cls;
+	bool cons, inf;
+} tlv;
+
+static bool
+tlv_read(tlv *t, const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+	int r;
+
+	if (p >= end)
+		return false;
+	r = ASN1_get_object(&q, &t->len, &t->tag, &t->cls, end - p);
+	if (r & 0x80)
+		return false;
+	t->start = p;
+	t->body = q;
+	t->cons = (r & V_ASN1_CONSTRUCTED) != 0;
+	t->inf = (r & 1) != 0;
+	return true;
+}
+
+/* Past the element at p; NULL when malformed or nested too deep. */
+static const unsigned char *
+tlv_skip(const unsigned char *p, const unsigned char *end, int depth)
+{
+	tlv t;
+
+	if (depth > MAX_DEPTH || !tlv_read(&t, p, end))
+		return NULL;
+	if (!t.inf)
+		return t.body + t.len;
+	p = t.body;
+	while (p != NULL) {
+		if (end - p >= 2 && p[0] == 0 && p[1] == 0)
+			return p + 2;
+		p = tlv_skip(p, end, depth + 1);
+	}
+	return NULL;
+}
+
+/* Enter a constructed element: its body's start and end. */
+static bool
+tlv_enter(const unsigned char **p, const unsigned char **end, int tag, int cls)
+{
+	tlv t;
+
+	if (!tlv_read(&t, *p, *end) || !t.cons || t.tag != tag || t.cls != cls)
+		return false;
+	*p = t.body;
+	if (!t.inf)
+		*end = t.body + t.len;
+	return true;
+}
+
+static void
+find_algorithm(sm_envelope *env)
+{
+	const unsigned char *p = env->der, *end = env->der + env->der_len;
+	const unsigned char *q;
+	ASN1_OBJECT *obj = NULL;
+	tlv t;
+	int nid;
+	long rc2_version = -1;
+
+	(void)snprintf(env->algorithm, sizeof(env->algorithm), "unknown");
+	if (!tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) ||
+	    (p = tlv_skip(p, end, 0)) == NULL || /* contentType */
+	    !tlv_enter(&p, &end, 0, V_ASN1_CONTEXT_SPECIFIC) ||
+	    !tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) ||
+	    (p = tlv_skip(p, end, 0)) == NULL) /* version */
+		return;
+	if (tlv_read(&t, p, end) && t.cls == V_ASN1_CONTEXT_SPECIFIC &&
+	    t.tag == 0 && (p = tlv_skip(p, end, 0)) == NULL)
+		return;                          /* originatorInfo */
+	if ((p = tlv_skip(p, end, 0)) == NULL || /* recipientInfos */
+	    !tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) ||
+	    (p = tlv_skip(p, end, 0)) == NULL || /* contentType */
+	    !tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) ||
+	    !tlv_read(&t, p, end) || t.tag != V_ASN1_OBJECT || t.inf)
+		return;
+	q = p;
+	if (d2i_ASN1_OBJECT(&obj, &q, (t.body - t.start) + t.len) == NULL)
+		return;
+	nid = OBJ_obj2nid(obj);
+	p = q;
+	/* RC2-CBC parameters: SEQUENCE { version INTEGER OPTIONAL, iv } */
+	if (nid == NID_rc2_cbc &&
+	    tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) &&
+	    tlv_read(&t, p, end) && t.tag == V_ASN1_INTEGER && !t.inf &&
+	    t.len > 0 && t.len <= 2) {
+		rc2_version = 0;
+		for (long i = 0; i < t.len; i++)
+			rc2_version = rc2_version * 256 + t.body[i];
+	}
+	switch (nid) {
+	case NID_aes_128_cbc:
+	case NID_aes_192_cbc:
+	case NID_aes_256_cbc:
+	case NID_aes_128_gcm:
+	case NID_aes_192_gcm:
+	case NID_aes_256_gcm: {
+		/* "id-aes256-GCM" / "AES-256-CBC" -> "aes-256-gcm" */
+		int bits = nid == NID_aes_128_cbc || nid == NID_aes_128_gcm
+		                   ? 128
+		           : nid == NID_aes_192_cbc || nid == NID_aes_192_gcm
+		                   ? 192
+		                   : 256;
+		bool gcm = nid == NID_aes_128_gcm || nid == NID_aes_192_gcm ||
+		           nid == NID_aes_256_gcm;
+		(void)snprintf(env->algorithm, sizeof(env->algorithm),
+		               "aes-%d-%s", bits, gcm ? "gcm" : "cbc");
+		break;
+	}
+	case NID_des_ede3_cbc:
+		(void)snprintf(env->algorithm, sizeof(env->algorithm), "3des");
+		env->weak = true;
+		break;
+	case NID_des_cbc:
+		(void)snprintf(env->algorithm, sizeof(env->algorithm), "des");
+		env->weak = true;
+		break;
+	case NID_rc2_cbc:
+		/* RFC 8018 B.2.3: version 160 = 40 bits, 120 = 64, 58 = 128 */
+		(void)snprintf(env->algorithm, sizeof(env->algorithm), "%s",
+		               rc2_version == 160   ? "rc2-40"
+		               : rc2_version == 120 ? "rc2-64"
+		               : rc2_version == 58  ? "rc2-128"
+		                                    : "rc2");
+		env->weak = true;
+		break;
+	default:
+		if (nid != NID_undef)
+			(void)snprintf(env->algorithm, sizeof(env->algorithm),
+			               "%s", OBJ_nid2sn(nid));
+		else
+			(void)OBJ_obj2txt(env->algorithm,
+			                  (int)sizeof(env->algorithm), obj, 1);
+		break;
+	}
+	ASN1_OBJECT_free(obj);
+}
+
+int
+sm_envelope_parse(sm_envelope **out,
+                  sm_crypto *crypto,
+                  const unsigned char *data,
+                  size_t len,
+                  sealmail_error *err)
+{
+	sm_envelope *env;
+	BIO *mem = NULL;
+	int rc, nid;
+
+	*out = NULL;
+	if (len > (size_t)INT_MAX)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "encrypted message too large");
+	env = sm_calloc(1, sizeof(*env));
+	if (env == NULL)
+		return sm_error_nomem(err);
+	env->crypto = crypto;
+	env->der = sm_malloc(len ? len : 1);
+	if (env->der == NULL) {
+		sm_free(env);
+		return sm_error_nomem(err);
+	}
+	memcpy(env->der, data, len);
+	env->der_len = len;
+	ERR_clear_error();
+	mem = BIO_new_mem_buf(env->der, (int)len);
+	env->cms = CMS_ContentInfo_new_ex(crypto->libctx, NULL);
+	if (mem == NULL || env->cms == NULL) {
+		rc = sm_error_nomem(err);
+		goto fail;
+	}
+	if (d2i_CMS_bio(mem, &env->cms) == NULL) {
+		rc = sm_ossl_error(err, SEALMAIL_EBADDATA,
+		                   "not a CMS structure");
+		goto fail;
+	}
+	nid = OBJ_obj2nid(CMS_get0_type(env->cms));
+	if (nid == NID_id_smime_ct_authEnvelopedData)
+		env->authenticated = true;
+	else if (nid != NID_pkcs7_enveloped) {
+		rc = sm_error_set(err, SEALMAIL_EBADDATA,
+		                  "not an encrypted message (CMS type %s)",
+		                  OBJ_nid2sn(nid));
+		goto fail;
+	}
+	rc = list_recipients(env, err);
+	if (rc != SEALMAIL_OK)
+		goto fail;
+	find_algorithm(env);
+	BIO_free(mem);
+	*out = env;
+	return SEALMAIL_OK;
+fail:
+	BIO_free(mem);
+	sm_envelope_free(env);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+sm_envelope_read(sm_envelope **out,
+                 sm_crypto *crypto,
+                 sealmail_input *in,
+                 size_t max,
+                 sealmail_error *err)
+{
+	sm_buf buf;
+	long n;
+	int rc;
+
+	*out = NULL;
+	sm_buf_init(&buf, max);
+	for (;;) {
+		rc = sm_buf_reserve(&buf, CHUNK, err);
+		if (rc != SEALMAIL_OK) {
+			if (rc != SEALMAIL_ENOMEM)
+				rc = sm_error_set(err, SEALMAIL_EBADDATA,
+				                  "encrypted message larger "
+				                  "than %zu bytes",
+				                  max);
+			goto done;
+		}
+		n = sealmail_input_read(in, buf.data + buf.len, CHUNK, err);
+		if (n < 0) {
+			rc = (int)n;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		buf.len += (size_t)n;
+	}
+	rc = sm_envelope_parse(out, crypto, buf.data, buf.len, err);
+done:
+	sm_buf_free(&buf);
+	return rc;
+}
+
+void
+sm_envelope_free(sm_envelope *env)
+{
+	if (env == NULL)
+		return;
+	for (size_t i = 0; i < env->nrids; i++) {
+		sm_free(env->rids[i].issuer);
+		sm_free(env->rids[i].serial);
+		sm_free(env->rids[i].ski);
+	}
+	sm_free(env->rids);
+	CMS_ContentInfo_free(env->cms);
+	sm_free(env->der);
+	sm_free(env);
+}
+
+bool
+sm_envelope_authenticated(const sm_envelope *env)
+{
+	return env->authenticated;
+}
+
+const char *
+sm_envelope_algorithm(const sm_envelope *env)
+{
+	return env->algorithm;
+}
+
+bool
+sm_envelope_weak(const sm_envelope *env)
+{
+	return env->weak;
+}
+
+size_t
+sm_envelope_recipient_count(const sm_envelope *env)
+{
+	return env->nrids;
+}
+
+const sm_env_rid *
+sm_envelope_recipient_at(const sm_envelope *env, size_t i)
+{
+	return i < env->nrids ? &env->rids[i].pub : NULL;
+}
+
+static bool
+rid_is(const rid_entry *e, X509 *x)
+{
+	if (e->pub.kind == SM_RID_OTHER)
+		return false;
+	if (e->rek != NULL)
+		return CMS_RecipientEncryptedKey_cert_cmp(e->rek, x) == 0;
+	return CMS_RecipientInfo_ktri_cert_cmp(e->ri, x) == 0;
+}
+
+bool
+sm_envelope_recipient_is(const sm_envelope *env, size_t i, const sm_cert *cert)
+{
+	X509 *x;
+	bool r;
+
+	if (i >= env->nrids)
+		return false;
+	x = cert_x509(env->crypto, cert);
+	if (x == NULL) {
+		ERR_clear_error();
+		return false;
+	}
+	r = rid_is(&env->rids[i], x);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}
+
+bool
+sm_envelope_names(const sm_envelope *env, const sm_cert *cert)
+{
+	X509 *x = cert_x509(env->crypto, cert);
+	bool r = false;
+
+	if (x == NULL) {
+		ERR_clear_error();
+		return false;
+	}
+	for (size_t i = 0; i < env->nrids && !r; i++)
+		r = rid_is(&env->rids[i], x);
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}
+
+/* --- decryption --------------------------------------------------------- */
+
+const char *
+sm_plain_path(const sm_plain *plain)
+{
+	return plain->path;
+}
+
+uint64_t
+sm_plain_size(const sm_plain *plain)
+{
+	return plain->size;
+}
+
+void
+sm_plain_free(sm_plain *plain)
+{
+	if (plain == NULL)
+		return;
+	if (plain->path != NULL)
+		(void)unlink(plain->path);
+	if (plain->dir != NULL)
+		(void)rmdir(plain->dir);
+	sm_free(plain->path);
+	sm_free(plain->dir);
+	sm_free(plain);
+}
+
+/* A 0700 folder with a 0600 file "content" in it, opened for writing. */
+static int
+plain_create(sm_plain **out,
+             int *fd_out,
+             const char *parent,
+             sealmail_error *err)
+{
+	sm_plain *p;
+	sm_buf b;
+	int fd;
+
+	*out = NULL;
+	*fd_out = -1;
+	if (parent == NULL || parent[0] == '\0')
+		parent = getenv("TMPDIR");
+	if (parent == NULL || parent[0] == '\0')
+		parent = "/tmp";
+	p = sm_calloc(1, sizeof(*p));
+	if (p == NULL)
+		return sm_error_nomem(err);
+	sm_buf_init(&b, 8192);
+	if (sm_buf_printf(&b, err, "%s/sealmail-XXXXXX", parent) !=
+	    SEALMAIL_OK) {
+		sm_free(p);
+		return sm_error_nomem(err);
+	}
+	p->dir = (char *)sm_buf_detach(&b, NULL);
+	if (p->dir == NULL || mkdtemp(p->dir) == NULL) {
+		int e = errno;
+		sm_free(p->dir);
+		sm_free(p);
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot create a private folder in %s: %s",
+		                    parent, strerror(e));
+	}
+	sm_buf_init(&b, 8192);
+	if (sm_buf_printf(&b, err, "%s/content", p->dir) != SEALMAIL_OK) {
+		sm_plain_free(p);
+		return sm_error_nomem(err);
+	}
+	p->path = (char *)sm_buf_detach(&b, NULL);
+	fd = open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0600);
+	if (fd < 0) {
+		int e = errno;
+		sm_free(p->path);
+		p->path = NULL;
+		sm_plain_free(p);
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot create a private temporary: %s",
+		                    strerror(e));
+	}
+	*out = p;
+	*fd_out = fd;
+	return SEALMAIL_OK;
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t len, sealmail_error *err)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sm_error_set(
+			        err, SEALMAIL_EIO,
+			        "cannot write decrypted content: %s",
+			        strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return SEALMAIL_OK;
+}
+
+int
+sm_envelope_decrypt(sm_envelope *env,
+                    const sm_cert *cert,
+                    const sm_key *key,
+                    const char *tmp_parent,
+                    sm_env_outcome *outcome,
+                    sm_plain **plain_out,
+                    sealmail_error *err)
+{
+	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
+	BIO *cont = NULL, *cbio;
+	sm_plain *plain = NULL;
+	unsigned char *buf = NULL;
+	int fd = -1, rc = SEALMAIL_OK;
+	bool ok = false;
+
+	*plain_out = NULL;
+	*outcome = SM_ENV_NOT_FOR_KEY;
+	ERR_clear_error();
+	x = cert_x509(env->crypto, cert);
+	if (x == NULL) {
+		rc = sm_ossl_error(err, SEALMAIL_EBADDATA,
+		                   "cannot read the certificate");
+		goto done;
+	}
+	if (!sm_envelope_names(env, cert))
+		goto done; /* SM_ENV_NOT_FOR_KEY */
+	pk = key_pkey(env->crypto, key, err);
+	if (pk == NULL) {
+		rc = SEALMAIL_EBADDATA;
+		goto done;
+	}
+	if (CMS_decrypt_set1_pkey_and_peer(env->cms, pk, x, NULL) != 1)
+		goto done; /* the key did not unwrap the content key */
+	cont = CMS_dataInit(env->cms, NULL);
+	if (cont == NULL) {
+		*outcome = SM_ENV_CONTENT_FAILED;
+		goto done;
+	}
+	rc = plain_create(&plain, &fd, tmp_parent, err);
+	if (rc != SEALMAIL_OK)
+		goto done;
+	buf = sm_malloc(CHUNK);
+	if (buf == NULL) {
+		rc = sm_error_nomem(err);
+		goto done;
+	}
+	cbio = BIO_find_type(cont, BIO_TYPE_CIPHER);
+	for (;;) {
+		int n = BIO_read(cont, buf, CHUNK);
+		if (n <= 0) {
+			/* the cipher BIO checks padding / the GCM tag last */
+			ok = n == 0 &&
+			     (cbio == NULL || BIO_get_cipher_status(cbio) == 1);
+			break;
+		}
+		rc = write_all(fd, buf, (size_t)n, err);
+		if (rc != SEALMAIL_OK)
+			goto done;
+		plain->size += (uint64_t)n;
+	}
+	if (!ok) {
+		*outcome = env->authenticated ? SM_ENV_TAG_FAILED
+		                              : SM_ENV_CONTENT_FAILED;
+		goto done;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = sm_error_set(err, SEALMAIL_EIO,
+		                  "cannot write decrypted content: %s",
+		                  strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	*outcome = SM_ENV_DECRYPTED;
+	*plain_out = plain;
+	plain = NULL;
+done:
+	if (fd >= 0)
+		(void)close(fd);
+	sm_plain_free(plain); /* unpublished: removed */
+	sm_free(buf);
+	BIO_free_all(cont);
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
+}

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CMS enveloped-data (cms_env.c) against `openssl cms` / `openssl smime`
+ * both ways: RSA, RSA-OAEP, EC P-256/P-384, CBC and GCM, SKI recipients,
+ * legacy 3DES/RC2-40 reported weak, and a GCM byte flip that yields nothing.
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "crypto/crypto.h"
+
+#define PKI SEALMAIL_TEST_DATA "/pki/"
+
+static const char message[] =
+        "From: alice@example.org\r\nTo: bob@example.org\r\n"
+        "Subject: secret\r\n\r\nThe eagle lands at noon.\r\n";
+
+static sm_crypto *crypto;
+
+static void setup(void);
+
+static sm_cert *
+load_cert(const char *who)
+{
+	char path[512];
+	sm_buf b;
+	sm_cert **list = NULL;
+	size_t n = 0;
+	sm_cert *c = NULL;
+
+	(void)snprintf(path, sizeof(path), PKI "%s.crt", who);
+	sm_buf_init(&b, 1 << 20);
+	if (sm_read_file(&b, path, 1 << 20, NULL) == SEALMAIL_OK &&
+	    sm_cert_list_parse(&list, &n, crypto, b.data, b.len, NULL) ==
+	            SEALMAIL_OK &&
+	    n > 0)
+		c = sm_cert_ref(list[0]);
+	sm_cert_list_free(list, n);
+	sm_buf_free(&b);
+	if (c == NULL) {
+		(void)printf("Bail out! cannot load %s\n", path);
+		exit(1);
+	}
+	return c;
+}
+
+static int sh(const char *fmt, ...) SM_PRINTF(1, 2);
+
+/* The PKCS#8 PEM key of the test PKI, through `openssl pkey` to DER. */
+static sm_key *
+load_key(const char *who)
+{
+	char path[512];
+	sm_buf b;
+	sm_key *k = NULL;
+	static const char *dir;
+
+	if (dir == NULL)
+		dir = test_tmpdir();
+
+	(void)snprintf(path, sizeof(path), "%s/key.der", dir);
+	if (sh("openssl pkcs8 -topk8 -nocrypt -in " PKI
+	       "%s.key -outform DER -out %s",
+	       who, path) != 0) {
+		(void)printf("Bail out! cannot convert the key of %s\n", who);
+		exit(1);
+	}
+	sm_buf_init_secret(&b, 1 << 20);
+	if (sm_read_file(&b, path, 1 << 20, NULL) == SEALMAIL_OK)
+		(void)sm_key_from_pkcs8(&k, crypto, b.data, b.len, NULL, NULL);
+	sm_buf_free(&b);
+	(void)unlink(path);
+	if (k == NULL) {
+		(void)printf("Bail out! cannot load the key of %s\n", who);
+		exit(1);
+	}
+	return k;
+}
+
+static void
+write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	test_assert(f != NULL);
+	if (f == NULL)
+		return;
+	test_assert(fwrite(data, 1, len, f) == len);
+	(void)fclose(f);
+}
+
+static bool
+file_equals(const char *path, const void *data, size_t len)
+{
+	sm_buf b;
+	bool r;
+
+	sm_buf_init(&b, 1 << 24);
+	r = sm_read_file(&b, path, 1 << 24, NULL) == SEALMAIL_OK &&
+	    b.len == len && memcmp(b.data, data, len) == 0;
+	sm_buf_free(&b);
+	return r;
+}
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Encrypt `message` to `who[]` into dir/out.der; returns the status. */
+static int
+encrypt_to(const char *dir,
+           const char *const *who,
+           size_t n,
+           sm_cipher cipher,
+           bool oaep,
+           bool base64,
+           const char *name)
+{
+	sm_env_recipient r[4];
+	sm_cert *certs[4];
+	sealmail_input *in = NULL;
+	sealmail_output *out = NULL;
+	char path[512];
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		certs[i] = load_cert(who[i]);
+		r[i].cert = certs[i];
+		r[i].oaep = oaep;
+	}
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = sealmail_input_new_memory(&in, message, strlen(message), NULL);
+	test_assert_int(rc, SEALMAIL_OK);
+	rc = sealmail_output_new_path(&out, path, NULL);
+	test_assert_int(rc, SEALMAIL_OK);
+	rc = sm_cms_encrypt(crypto, r, n, cipher, in, out, base64, NULL);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_commit(out, NULL);
+	sealmail_output_free(out);
+	sealmail_input_free(in);
+	for (size_t i = 0; i < n; i++)
+		sm_cert_free(certs[i]);
+	return rc;
+}
+
+/* openssl cms -decrypt of dir/name with who's key matches the message. */
+static bool
+openssl_decrypts(const char *dir, const char *name, const char *who)
+{
+	char out[512];
+
+	(void)snprintf(out, sizeof(out), "%s/%s.plain", dir, name);
+	if (sh("openssl cms -decrypt -binary -inform DER -in %s/%s -inkey " PKI
+	       "%s.key -recip " PKI "%s.crt -out %s 2>/dev/null",
+	       dir, name, who, who, out) != 0)
+		return false;
+	return file_equals(out, message, strlen(message));
+}
+
+static sm_envelope *
+read_env(const char *path)
+{
+	sm_buf b;
+	sm_envelope *env = NULL;
+	sealmail_error err;
+
+	sm_buf_init(&b, 1 << 24);
+	test_assert_int(sm_read_file(&b, path, 1 << 24, NULL), SEALMAIL_OK);
+	if (sm_envelope_parse(&env, crypto, b.data, b.len, &err) != SEALMAIL_OK)
+		(void)printf("#   parse %s: %s\n", path, err.message);
+	sm_buf_free(&b);
+	return env;
+}
+
+/* Our decryption of dir/name with who's key: the outcome. */
+static sm_env_outcome
+our_decrypt(const char *path, const char *who, bool expect_content)
+{
+	sm_envelope *env = read_env(path);
+	sm_cert *c = load_cert(who);
+	sm_key *k = load_key(who);
+	const char *tmp = test_tmpdir();
+	sm_env_outcome oc = SM_ENV_NOT_FOR_KEY;
+	sm_plain *plain = NULL;
+
+	test_assert(env != NULL);
+	if (env != NULL) {
+		test_assert_int(
+		        sm_envelope_decrypt(env, c, k, tmp, &oc, &plain, NULL),
+		        SEALMAIL_OK);
+		if (expect_content) {
+			struct stat st;
+			test_assert(plain != NULL);
+			if (plain != NULL) {
+				test_assert(file_equals(sm_plain_path(plain),
+				                        message,
+				                        strlen(message)));
+				test_assert_int(sm_plain_size(plain),
+				                strlen(message));
+				test_assert(stat(sm_plain_path(plain), &st) ==
+				            0);
+				test_assert_int(st.st_mode & 0777, 0600);
+			}
+		} else {
+			test_assert(plain == NULL);
+		}
+		sm_plain_free(plain);
+	}
+	/* nothing left behind in the temporary parent */
+	{
+		DIR *d = opendir(tmp);
+		struct dirent *de;
+		int entries = 0;
+		while (d != NULL && (de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				entries++;
+		if (d != NULL)
+			(void)closedir(d);
+		test_assert_int(entries, 0);
+	}
+	sm_envelope_free(env);
+	sm_key_free(k);
+	sm_cert_free(c);
+	return oc;
+}
+
+static void
+test_cipher_names(void)
+{
+	sm_cipher c;
+
+	setup();
+	test_assert_int(sm_cipher_parse(&c, "aes-128-gcm", NULL), SEALMAIL_OK);
+	test_assert_int(c, SM_CIPHER_AES128_GCM);
+	test_assert(sm_cipher_is_aead(c));
+	test_assert_int(sm_cipher_parse(&c, "aes-256-cbc", NULL), SEALMAIL_OK);
+	test_assert(!sm_cipher_is_aead(c));
+	test_assert_str(sm_cipher_name(c), "aes-256-cbc");
+	test_assert_int(sm_cipher_parse(&c, "des-ede3-cbc", NULL),
+	                SEALMAIL_EINVAL);
+	test_assert_int(sm_cipher_parse(&c, "3des", NULL), SEALMAIL_EINVAL);
+}
+
+/* Every key type and cipher we write: openssl decrypts it, and so do we. */
+static void
+test_encrypt_matrix(void)
+{
+	static const struct {
+		const char *who;
+		sm_cipher cipher;
+		bool oaep;
+		const char *alg, *key_alg;
+		bool auth;
+	} cases[] = {
+	        {"bob@example.org", SM_CIPHER_AES256_CBC, false, "aes-256-cbc",
+	         "rsa", false},
+	        {"bob@example.org", SM_CIPHER_AES128_CBC, false, "aes-128-cbc",
+	         "rsa", false},
+	        {"bob@example.org", SM_CIPHER_AES256_GCM, false, "aes-256-gcm",
+	         "rsa", true},
+	        {"bob@example.org", SM_CIPHER_AES128_GCM, true, "aes-128-gcm",
+	         "rsa-oaep", true},
+	        {"bob@example.org", SM_CIPHER_AES256_CBC, true, "aes-256-cbc",
+	         "rsa-oaep", false},
+	        {"carol@example.org", SM_CIPHER_AES256_GCM, false,
+	         "aes-256-gcm", "ecdh", true},
+	        {"carol@example.org", SM_CIPHER_AES128_CBC, false,
+	         "aes-128-cbc", "ecdh", false},
+	        {"dave@example.org", SM_CIPHER_AES256_CBC, false, "aes-256-cbc",
+	         "ecdh", false},
+	        {"dave@example.org", SM_CIPHER_AES256_GCM, false, "aes-256-gcm",
+	         "ecdh", true},
+	};
+	const char *dir = test_tmpdir();
+
+	setup();
+	for (size_t i = 0; i < SM_ARRAY_SIZE(cases); i++) {
+		char name[32], path[600];
+		sm_envelope *env;
+		const char *who[1] = {cases[i].who};
+
+		(void)printf("# case %zu: %s %s%s\n", i, cases[i].who,
+		             cases[i].alg, cases[i].oaep ? " oaep" : "");
+		(void)snprintf(name, sizeof(name), "m%zu.der", i);
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+		test_assert_int(encrypt_to(dir, who, 1, cases[i].cipher,
+		                           cases[i].oaep, false, name),
+		                SEALMAIL_OK);
+		test_assert(openssl_decrypts(dir, name, cases[i].who));
+		env = read_env(path);
+		test_assert(env != NULL);
+		if (env == NULL)
+			continue;
+		test_assert_str(sm_envelope_algorithm(env), cases[i].alg);
+		test_assert(!sm_envelope_weak(env));
+		test_assert(sm_envelope_authenticated(env) == cases[i].auth);
+		test_assert_int(sm_envelope_recipient_count(env), 1);
+		test_assert_str(sm_envelope_recipient_at(env, 0)->key_alg,
+		                cases[i].key_alg);
+		test_assert_int(sm_envelope_recipient_at(env, 0)->kind,
+		                SM_RID_ISSUER_SERIAL);
+		sm_envelope_free(env);
+		test_assert_int(our_decrypt(path, cases[i].who, true),
+		                SM_ENV_DECRYPTED);
+	}
+}
+
+/* Several recipients, base64 output that openssl reads as PEM-less b64. */
+static void
+test_multi_and_base64(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[3] = {"alice@example.org", "carol@example.org",
+	                      "bob@example.org"};
+	char path[600];
+	sm_envelope *env;
+	sm_cert *bob, *dave;
+
+	setup();
+	test_assert_int(encrypt_to(dir, who, 3, SM_CIPHER_AES256_GCM, false,
+	                           true, "m.b64"),
+	                SEALMAIL_OK);
+	{
+		/* CRLF line ends, at most 64 columns */
+		char p[600];
+		sm_buf b;
+		size_t col = 0, bad = 0;
+
+		(void)snprintf(p, sizeof(p), "%s/m.b64", dir);
+		sm_buf_init(&b, 1 << 20);
+		test_assert_int(sm_read_file(&b, p, 1 << 20, NULL),
+		                SEALMAIL_OK);
+		for (size_t k = 0; k < b.len; k++) {
+			if (b.data[k] == '\n') {
+				bad += k == 0 || b.data[k - 1] != '\r';
+				col = 0;
+			} else if (b.data[k] != '\r' && ++col > 64) {
+				bad++;
+			}
+		}
+		test_assert(b.len > 0 && b.data[b.len - 1] == '\n');
+		test_assert_int(bad, 0);
+		sm_buf_free(&b);
+	}
+	test_assert_int(sh("tr -d '\\r' < %s/m.b64 | openssl base64 -d "
+	                   "-out %s/m.der",
+	                   dir, dir),
+	                0);
+	for (size_t i = 0; i < 3; i++)
+		test_assert(openssl_decrypts(dir, "m.der", who[i]));
+	(void)snprintf(path, sizeof(path), "%s/m.der", dir);
+	env = read_env(path);
+	test_assert(env != NULL);
+	if (env == NULL)
+		return;
+	test_assert_int(sm_envelope_recipient_count(env), 3);
+	bob = load_cert("bob@example.org");
+	dave = load_cert("dave@example.org");
+	test_assert(sm_envelope_names(env, bob));
+	test_assert(!sm_envelope_names(env, dave));
+	{
+		size_t hits = 0;
+		for (size_t i = 0; i < 3; i++)
+			hits += sm_envelope_recipient_is(env, i, bob);
+		test_assert_int(hits, 1);
+	}
+	test_assert(sm_envelope_recipient_at(env, 0)->issuer != NULL);
+	test_assert(strstr(sm_envelope_recipient_at(env, 0)->issuer, "CN=") !=
+	            NULL);
+	test_assert(sm_envelope_recipient_at(env, 0)->serial != NULL);
+	test_assert(sm_envelope_recipient_at(env, 3) == NULL);
+	sm_cert_free(bob);
+	sm_cert_free(dave);
+	sm_envelope_free(env);
+}
+
+static void
+test_no_recipient(void)
+{
+	const char *dir = test_tmpdir();
+	sealmail_error err;
+	sealmail_input *in = NULL;
+	sealmail_output *out = NULL;
+
+	setup();
+	test_assert_int(sealmail_input_new_memory(&in, "x", 1, NULL),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_new_fd(&out, 1, NULL), SEALMAIL_OK);
+	test_assert_int(sm_cms_encrypt(crypto, NULL, 0, SM_CIPHER_AES256_GCM,
+	                               in, out, false, &err),
+	                SEALMAIL_EINVAL);
+	sealmail_output_free(out);
+	sealmail_input_free(in);
+	(void)dir;
+}
+
+/* What openssl writes, we read, with the right report. */
+static void
+test_openssl_encrypted(void)
+{
+	static const struct {
+		const char *args; /* openssl options */
+		const char *who;
+		const char *alg, *key_alg;
+		bool weak, auth;
+		sm_rid_kind kind;
+	} cases[] = {
+	        {"cms -encrypt -aes-256-cbc", "bob@example.org", "aes-256-cbc",
+	         "rsa", false, false, SM_RID_ISSUER_SERIAL},
+	        {"cms -encrypt -aes-128-gcm", "bob@example.org", "aes-128-gcm",
+	         "rsa", false, true, SM_RID_ISSUER_SERIAL},
+	        {"cms -encrypt -aes-256-gcm -recip " PKI
+	         "bob@example.org.crt -keyopt rsa_padding_mode:oaep",
+	         "bob@example.org", "aes-256-gcm", "rsa-oaep", false, true,
+	         SM_RID_ISSUER_SERIAL},
+	        {"cms -encrypt -aes-256-cbc -keyid", "bob@example.org",
+	         "aes-256-cbc", "rsa", false, false, SM_RID_SKI},
+	        {"cms -encrypt -aes-256-gcm", "carol@example.org",
+	         "aes-256-gcm", "ecdh", false, true, SM_RID_ISSUER_SERIAL},
+	        {"cms -encrypt -aes-128-cbc", "dave@example.org", "aes-128-cbc",
+	         "ecdh", false, false, SM_RID_ISSUER_SERIAL},
+	        {"smime -encrypt -des3", "bob@example.org", "3des", "rsa", true,
+	         false, SM_RID_ISSUER_SERIAL},
+	        {"smime -encrypt -rc2-40 -provider legacy -provider default",
+	         "bob@example.org", "rc2-40", "rsa", true, false,
+	         SM_RID_ISSUER_SERIAL},
+	};
+	const char *dir = test_tmpdir();
+
+	setup();
+	{
+		char p[600];
+		(void)snprintf(p, sizeof(p), "%s/msg", dir);
+		write_file(p, message, strlen(message));
+	}
+	for (size_t i = 0; i < SM_ARRAY_SIZE(cases); i++) {
+		char path[600];
+		sm_envelope *env;
+
+		(void)printf("# case %zu: openssl %s\n", i, cases[i].args);
+		(void)snprintf(path, sizeof(path), "%s/o%zu.der", dir, i);
+		if (strstr(cases[i].args, "-recip") != NULL)
+			test_assert_int(sh("openssl %s -binary -outform DER "
+			                   "-in %s/msg -out %s",
+			                   cases[i].args, dir, path),
+			                0);
+		else
+			test_assert_int(sh("openssl %s -binary -outform DER "
+			                   "-in %s/msg -out %s " PKI "%s.crt",
+			                   cases[i].args, dir, path,
+			                   cases[i].who),
+			                0);
+		env = read_env(path);
+		test_assert(env != NULL);
+		if (env == NULL)
+			continue;
+		test_assert_str(sm_envelope_algorithm(env), cases[i].alg);
+		test_assert(sm_envelope_weak(env) == cases[i].weak);
+		test_assert(sm_envelope_authenticated(env) == cases[i].auth);
+		test_assert_int(sm_envelope_recipient_count(env), 1);
+		test_assert_str(sm_envelope_recipient_at(env, 0)->key_alg,
+		                cases[i].key_alg);
+		test_assert_int(sm_envelope_recipient_at(env, 0)->kind,
+		                cases[i].kind);
+		if (cases[i].kind == SM_RID_SKI)
+			test_assert(sm_envelope_recipient_at(env, 0)->ski !=
+			            NULL);
+		sm_envelope_free(env);
+		test_assert_int(our_decrypt(path, cases[i].who, true),
+		                SM_ENV_DECRYPTED);
+		/* a key it was not for */
+		test_assert_int(our_decrypt(path, "erin@example.org", false),
+		                SM_ENV_NOT_FOR_KEY);
+	}
+}
+
+/* One flipped ciphertext byte: GCM reports the tag, no content anywhere. */
+static void
+test_gcm_flip(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	char path[600];
+	sm_buf b;
+
+	setup();
+	test_assert_int(encrypt_to(dir, who, 1, SM_CIPHER_AES256_GCM, false,
+	                           false, "g.der"),
+	                SEALMAIL_OK);
+	(void)snprintf(path, sizeof(path), "%s/g.der", dir);
+	sm_buf_init(&b, 1 << 20);
+	test_assert_int(sm_read_file(&b, path, 1 << 20, NULL), SEALMAIL_OK);
+	/* the content octets are near the end: before the 16-byte tag */
+	test_assert(b.len > 60);
+	if (b.len > 60) {
+		size_t at = b.len - 40;
+		b.data[at] ^= 0x01;
+		write_file(path, b.data, b.len);
+	}
+	sm_buf_free(&b);
+	test_assert_int(our_decrypt(path, "bob@example.org", false),
+	                SM_ENV_TAG_FAILED);
+	test_assert(sh("openssl cms -decrypt -inform DER -in %s -inkey " PKI
+	               "bob@example.org.key >/dev/null 2>&1",
+	               path) != 0);
+}
+
+static void
+test_not_enveloped(void)
+{
+	sm_envelope *env = NULL;
+	sealmail_error err;
+	static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+
+	setup();
+	test_assert_int(
+	        sm_envelope_parse(&env, crypto, junk, sizeof(junk), &err),
+	        SEALMAIL_EBADDATA);
+	test_assert(env == NULL);
+	test_assert_int(sm_envelope_parse(&env, crypto, junk, 2, &err),
+	                SEALMAIL_EBADDATA);
+}
+
+static void
+test_caps(void)
+{
+	/* SEQUENCE { {aes256-GCM}, {rsaesOaep}, {aes128-CBC} } */
+	static const unsigned char caps[] = {
+	        0x30, 0x27, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48,
+	        0x01, 0x65, 0x03, 0x04, 0x01, 0x2e, 0x30, 0x0b, 0x06,
+	        0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+	        0x07, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	        0x65, 0x03, 0x04, 0x01, 0x02};
+
+	setup();
+	test_assert_int(sm_smime_caps_bits(caps, sizeof(caps)),
+	                SM_CAP_AES256_GCM | SM_CAP_RSA_OAEP |
+	                        SM_CAP_AES128_CBC);
+	test_assert_int(sm_smime_caps_bits(caps, sizeof(caps) - 1), 0);
+	test_assert_int(sm_smime_caps_bits(NULL, 0), 0);
+}
+
+static void
+setup(void)
+{
+	if (crypto != NULL)
+		return;
+	if (sm_crypto_new(&crypto, NULL) != SEALMAIL_OK) {
+		(void)printf("Bail out! no crypto\n");
+		exit(1);
+	}
+}
+
+static void
+teardown(void)
+{
+	sm_crypto_free(crypto);
+	crypto = NULL;
+}
+
+static const struct test_case tests[] = {
+        {"setup", setup},
+        {"cipher_names", test_cipher_names},
+        {"caps", test_caps},
+        {"encrypt_matrix", test_encrypt_matrix},
+        {"multi_and_base64", test_multi_and_base64},
+        {"no_recipient", test_no_recipient},
+        {"openssl_encrypted", test_openssl_encrypted},
+        {"gcm_flip", test_gcm_flip},
+        {"not_enveloped", test_not_enveloped},
+        {"teardown", teardown},
+};
+
+TEST_MAIN(tests)
