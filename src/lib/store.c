@@ -153,6 +153,21 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 		return sm_error_set(err, status,
 				    "the store in %s is read-only",
 				    store->home);
+	if ((rc & 0xff) == SQLITE_CANTOPEN) {
+		/*
+		 * Usually a read-only folder or file system, where SQLite
+		 * cannot create its WAL files: name the store and why.
+		 */
+		int e = store->db != NULL ? sqlite3_system_errno(store->db) : 0;
+		if (access(store->home, W_OK) != 0)
+			return sm_error_set(err, status,
+					    "the store in %s is read-only: %s",
+					    store->home, strerror(errno));
+		return sm_error_set(err, status,
+				    "cannot open the store in %s%s%s",
+				    store->home, e != 0 ? ": " : "",
+				    e != 0 ? strerror(e) : "");
+	}
 	return sm_error_set(err, status, "store database: %s",
 			    store->db != NULL ? sqlite3_errmsg(store->db)
 					      : sqlite3_errstr(rc));

@@ -1,0 +1,144 @@
+#!/bin/sh
+# sealmail account list, show and set: every setting, the defaults, bad keys
+# and values (listing the valid ones), and the signing/encryption ID choice.
+. "$(dirname "$0")/lib.sh"
+
+H=$TMP/home
+
+begin_test "no accounts at first"
+run sealmail --home "$H" account list
+expect_exit 0
+expect_out "no accounts"
+run sealmail --home "$H" account list --json
+expect_exit 0
+expect_json '.accounts | length' 0
+
+run sealmail --home "$H" id create --email alice@example.org --key p256 --no-passphrase --json
+A1=$(printf '%s' "$out" | jq -r .fingerprint)
+run sealmail --home "$H" id create --email alice@example.org --key p256 --no-passphrase --json
+A2=$(printf '%s' "$out" | jq -r .fingerprint)
+run sealmail --home "$H" id create --email bob@example.org --key p256 --no-passphrase --json
+B1=$(printf '%s' "$out" | jq -r .fingerprint)
+
+begin_test "creating an ID creates the account with SPEC's defaults"
+run sealmail --home "$H" account show alice@example.org
+expect_exit 0
+expect_out "address:          alice@example.org
+sign-all:         no
+encrypt-all:      no
+include-cert:     yes
+signing:          clear
+cipher:           auto
+encrypt-to-self:  yes
+signing-id:       auto ($A2)
+encryption-id:    auto ($A2)"
+
+begin_test "account list: human and JSON"
+run sealmail --home "$H" account list
+expect_exit 0
+expect_out "alice@example.org  $A2
+bob@example.org    $B1"
+run sealmail --home "$H" account list --json
+expect_exit 0
+expect_json '.accounts | length' 2
+expect_json '.accounts[1].address' bob@example.org
+expect_json '.accounts[1].signing_id' "$B1"
+expect_json '.accounts[1].settings["encrypt-to-self"]' true
+expect_json '.accounts[1].settings.signing' clear
+expect_json '.accounts[1].settings["signing-id"]' auto
+
+begin_test "account set: every setting"
+run sealmail --home "$H" account set Alice@Example.org sign-all=yes encrypt-all=yes \
+	include-cert=no signing=opaque cipher=aes-128-cbc encrypt-to-self=no
+expect_exit 0
+expect_out ""
+run sealmail --home "$H" account show alice@example.org --json
+expect_json '.settings["sign-all"]' true
+expect_json '.settings["encrypt-all"]' true
+expect_json '.settings["include-cert"]' false
+expect_json '.settings.signing' opaque
+expect_json '.settings.cipher' aes-128-cbc
+expect_json '.settings["encrypt-to-self"]' false
+for c in auto aes-128-gcm aes-256-gcm aes-256-cbc; do
+	run sealmail --home "$H" account set alice@example.org cipher=$c
+	expect_exit 0
+	run sealmail --home "$H" account show alice@example.org --json
+	expect_json .settings.cipher $c
+done
+run sealmail --home "$H" account set alice@example.org signing=clear sign-all=no
+run sealmail --home "$H" account show alice@example.org --json
+expect_json .settings.signing clear
+expect_json '.settings["sign-all"]' false
+
+begin_test "signing-id and encryption-id pick an ID of the account"
+run sealmail --home "$H" account set alice@example.org "signing-id=$(printf %s "$A1" | cut -c1-10)"
+expect_exit 0
+run sealmail --home "$H" account show alice@example.org --json
+expect_json .signing_id "$A1"
+expect_json '.settings["signing-id"]' "$A1"
+expect_json .encryption_id "$A2"
+run sealmail --home "$H" account set alice@example.org "encryption-id=$A1"
+expect_exit 0
+run sealmail --home "$H" account show alice@example.org
+expect_out_contains "encryption-id:    $A1"
+run sealmail --home "$H" account set alice@example.org signing-id=auto
+expect_exit 0
+run sealmail --home "$H" account show alice@example.org --json
+expect_json .signing_id "$A2"
+expect_json '.settings["signing-id"]' auto
+
+begin_test "deleting the chosen ID falls back to the newest other"
+run sealmail --home "$H" id delete "$A1"
+expect_exit 0
+run sealmail --home "$H" account show alice@example.org --json
+expect_json .encryption_id "$A2"
+expect_json '.settings["encryption-id"]' auto
+
+snapshot() {
+	"$SEALMAIL" --home "$H" account list --json
+}
+before=$(snapshot)
+
+# bad_set CODE EXACT-STDERR ARGS...
+bad_set() {
+	_code=$1
+	_msg=$2
+	shift 2
+	run sealmail --home "$H" account set "$@"
+	expect_exit "$_code"
+	expect_err "$_msg"
+	[ "$(snapshot)" = "$before" ] || fail "the store changed"
+}
+
+begin_test "unknown setting lists the valid ones"
+bad_set 64 "sealmail: unknown setting 'sign_all': the settings are sign-all, encrypt-all, include-cert, signing, cipher, encrypt-to-self, signing-id, encryption-id" \
+	alice@example.org sign_all=yes
+
+begin_test "bad values list the valid ones"
+bad_set 64 "sealmail: bad value 'true' for sign-all: use one of yes, no" alice@example.org sign-all=true
+bad_set 64 "sealmail: bad value 'aes-192-cbc' for cipher: use one of auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc" \
+	alice@example.org cipher=aes-192-cbc
+bad_set 64 "sealmail: bad value 'detached' for signing: use one of clear, opaque" alice@example.org signing=detached
+
+begin_test "a bad pair anywhere changes nothing"
+bad_set 64 "sealmail: bad value 'maybe' for encrypt-all: use one of yes, no" \
+	alice@example.org sign-all=yes encrypt-all=maybe
+
+begin_test "an ID of another address is refused"
+bad_set 64 "sealmail: digital ID $B1 does not name alice@example.org: signing-id must be an ID for the account" \
+	alice@example.org "signing-id=$B1" sign-all=yes
+bad_set 67 "sealmail: no digital ID with fingerprint ffff" alice@example.org signing-id=ffff
+
+begin_test "unknown account; usage"
+bad_set 67 "sealmail: no account for carol@example.org: create or import a digital ID for it first" \
+	carol@example.org sign-all=yes
+bad_set 64 "sealmail account: 'sign-all' is not KEY=VALUE (see 'sealmail account --help')" \
+	alice@example.org sign-all
+run sealmail --home "$H" account show carol@example.org
+expect_exit 67
+expect_err "sealmail: no account for carol@example.org"
+run sealmail --home "$H" account --help
+expect_exit 0
+expect_out_contains "cipher           auto, aes-128-gcm"
+
+end_tests
