@@ -15,6 +15,49 @@
 extern "C" {
 #endif
 
+/** Flags of sealmail_protect_options. */
+enum {
+	SEALMAIL_PROTECT_NONE = 0,
+	SEALMAIL_PROTECT_SIGN = 1u << 0,    /**< sign */
+	SEALMAIL_PROTECT_ENCRYPT = 1u << 1, /**< encrypt (issue 4) */
+	SEALMAIL_PROTECT_CLEAR =
+	        1u << 2, /**< clear signing, overrides the account */
+	SEALMAIL_PROTECT_OPAQUE =
+	        1u << 3, /**< opaque signing, overrides the account */
+	SEALMAIL_PROTECT_PSS = 1u << 4 /**< RSA-PSS signatures */
+};
+
+#define SEALMAIL_PROTECT_OPTIONS_VERSION 1
+
+typedef struct sealmail_protect_options {
+	unsigned int version; /**< SEALMAIL_PROTECT_OPTIONS_VERSION */
+	unsigned int flags;   /**< SEALMAIL_PROTECT_* */
+	/** Sign as this address instead of the message's From; NULL = From. */
+	const char *from;
+} sealmail_protect_options;
+
+#define SEALMAIL_PROTECT_OPTIONS_INIT                     \
+	{                                                 \
+		SEALMAIL_PROTECT_OPTIONS_VERSION, 0, NULL \
+	}
+
+SEALMAIL_EXTERN(int)
+sealmail_protect_options_init(sealmail_protect_options *opts,
+                              unsigned int version) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Protect the message read from `in` and write the result to `out` (not
+ * committed: the caller commits on success, so a failure leaves nothing).
+ * Statuses: ENOKEY (no digital ID for the sender; nothing written),
+ * EPASSPHRASE, EBADDATA (not a message), EIO, EUNSUPPORTED.
+ */
+SEALMAIL_EXTERN(int)
+sealmail_message_protect(sealmail_store *store,
+                         sealmail_input *in,
+                         sealmail_output *out,
+                         const sealmail_protect_options *opts,
+                         sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
 /** Flags of sealmail_open_options. */
 enum {
 	SEALMAIL_OPEN_NONE = 0,

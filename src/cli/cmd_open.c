@@ -39,7 +39,7 @@ line(const char *label, const char *value)
 }
 
 static void
-print_signature(const sealmail_signature *s)
+print_signature(const sealmail_signature *s, bool acked)
 {
 	char when[32];
 
@@ -55,7 +55,11 @@ print_signature(const sealmail_signature *s)
 	(void)fputs(">\n", stdout);
 	line("  fingerprint: ", sealmail_signature_fingerprint(s));
 	line("  algorithm:   ", sealmail_signature_algorithm(s));
-	line("  content:     ", state_words[sealmail_signature_state(s)]);
+	if (acked && sealmail_signature_state(s) == SEALMAIL_SIG_ALTERED)
+		line("  content:     ", "altered (acknowledged with --ack)");
+	else
+		line("  content:     ",
+		     state_words[sealmail_signature_state(s)]);
 	line("  trust:       ", sealmail_signature_trust_words(s));
 	out_time(when, sizeof(when), sealmail_signature_signing_time(s));
 	(void)printf("  signed:      %s\n",
@@ -86,7 +90,8 @@ print_report(const sealmail_report *r)
 	if (n == 0 && sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
 		(void)printf("this message is not signed\n");
 	for (size_t i = 0; i < n; i++)
-		print_signature(sealmail_report_signature_at(r, i));
+		print_signature(sealmail_report_signature_at(r, i),
+		                sealmail_report_acknowledged(r));
 	for (size_t i = 0; i < sealmail_report_finding_count(r); i++) {
 		if (sealmail_report_acknowledged(r) &&
 		    strcmp(sealmail_report_finding_code(r, i), "altered") == 0)

@@ -25,6 +25,7 @@ static const struct command {
 	{ "account", cmd_account, "per-address security settings" },
 	{ "book", cmd_book, "the address book: certificates and trust" },
 	{ "ca", cmd_ca, "certificate authorities you trust" },
+	{ "protect", cmd_protect, "sign a message before sending it" },
 	{ "open", cmd_open, "check a received message's signatures" },
 	{ "list", cmd_list, "list a mailbox with each message's security state" },
 };
