@@ -134,6 +134,7 @@ struct sm_cms_sign {
 	X509 *x509;
 	EVP_PKEY *pkey;
 	bool opaque, finished;
+	const char *micalg;
 };
 
 static int
@@ -194,7 +195,15 @@ static int
 sign_setup(sm_cms_sign *s, const sm_cms_sign_params *p, sealmail_error *err)
 {
 	unsigned int base = CMS_PARTIAL | CMS_BINARY;
-	unsigned int flags = base | (p->opaque ? CMS_STREAM : CMS_DETACHED);
+	/*
+	 * OpenSSL 3.0 cannot stream opaque signed-data with RSA-PSS (its
+	 * ASN.1 streaming fails with "illegal zero content"): that one
+	 * combination collects the content in memory (CMS_dataInit's memory
+	 * BIO) and is written whole at the end.
+	 */
+	unsigned int flags = base | (!p->opaque ? CMS_DETACHED
+	                             : p->pss   ? 0
+	                                        : CMS_STREAM);
 	unsigned int sflags = base | CMS_NOSMIMECAP;
 	CMS_SignerInfo *si;
 
@@ -267,7 +276,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 		return sm_error_nomem(err);
 	ERR_clear_error();
 	s->crypto = crypto;
-	s->opaque = p->opaque;
+	s->opaque = p->opaque && !p->pss; /* streamed through BIO_new_CMS */
 	s->ctx = (sink_ctx){write, payload, true, SEALMAIL_OK};
 	s->pkey = to_pkey(p->key, err);
 	if (s->pkey == NULL) {
@@ -275,7 +284,22 @@ sm_cms_sign_begin(sm_cms_sign **out,
 		goto fail;
 	}
 	s->x509 = to_x509(p->cert);
-	s->md = EVP_MD_fetch(crypto->libctx, "SHA256", NULL);
+	/*
+	 * SHA-256, but a digest as strong as the curve for EC keys: P-384
+	 * with SHA-384, P-521 with SHA-512 (RFC 5753; gpgsm refuses less).
+	 */
+	{
+		int bits = EVP_PKEY_get_base_id(s->pkey) == EVP_PKEY_EC
+		                   ? EVP_PKEY_get_bits(s->pkey)
+		                   : 0;
+		const char *md = bits >= 512   ? "SHA512"
+		                 : bits >= 384 ? "SHA384"
+		                               : "SHA256";
+		s->micalg = bits >= 512   ? "sha-512"
+		            : bits >= 384 ? "sha-384"
+		                          : "sha-256";
+		s->md = EVP_MD_fetch(crypto->libctx, md, NULL);
+	}
 	s->meth = sink_method();
 	if (s->x509 == NULL || s->md == NULL || s->meth == NULL) {
 		rc = sm_ossl_error(err, SEALMAIL_ERROR, "cannot sign");
@@ -371,8 +395,7 @@ sm_cms_sign_finish(sm_cms_sign *s, sealmail_error *err)
 const char *
 sm_cms_sign_micalg(const sm_cms_sign *s)
 {
-	(void)s;
-	return "sha-256";
+	return s->micalg;
 }
 
 void

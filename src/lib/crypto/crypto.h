@@ -387,7 +387,8 @@ typedef struct sm_cms_sign_params {
  * Detached: update() only hashes; finish() writes the signature as base64
  * with CRLF lines.  Opaque: the signed-data (BER, indefinite lengths) is
  * written as base64 while the content streams; finish() completes it.
- * The digest is SHA-256 (micalg "sha-256").  Signed attributes: content
+ * The digest is SHA-256 (micalg "sha-256"), SHA-384 for P-384 keys and
+ * SHA-512 for P-521 keys.  Signed attributes: content
  * type, message digest, signing time, SMIMECapabilities (AES-256-GCM,
  * AES-128-GCM, AES-256-CBC, AES-128-CBC) and, with encryption_cert, the
  * encryption key preference.
@@ -405,7 +406,7 @@ int sm_cms_sign_update(sm_cms_sign *s,
 		       size_t len,
 		       sealmail_error *err);
 int sm_cms_sign_finish(sm_cms_sign *s, sealmail_error *err);
-/* The MIME micalg parameter for the digest: "sha-256". */
+/* The MIME micalg parameter for the digest: "sha-256", "sha-384", ... */
 const char *sm_cms_sign_micalg(const sm_cms_sign *s);
 void sm_cms_sign_free(sm_cms_sign *s);
 
