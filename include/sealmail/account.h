@@ -81,8 +81,9 @@ sealmail_account_address(const sealmail_account *account);
 
 /**
  * Fingerprint of the digital ID that signs for the account: the one set
- * with "signing-id", else the newest ID naming the address; "" when there
- * is none.  Borrowed.
+ * with "signing-id", else the newest ID naming the address whose key usage
+ * allows signing (else simply the newest); "" when there is none.
+ * Borrowed.
  */
 SEALMAIL_EXTERN(const char *)
 sealmail_account_signing_id(const sealmail_account *account);

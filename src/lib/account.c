@@ -414,6 +414,7 @@ setting_write(sealmail_store *store,
 	sm_buf sql;
 	sm_stmt *st = NULL;
 	int64_t rowid = 0;
+	bool allowed;
 	int rc;
 
 	if (s->type == SEALMAIL_SETTING_ID && strcmp(value, "auto") != 0) {
@@ -425,6 +426,21 @@ setting_write(sealmail_store *store,
 			                    "digital ID %s does not name %s: "
 			                    "%s must be an ID for the account",
 			                    value, addr, s->key);
+		rc = sm_id_allows(&allowed, store, rowid,
+		                  strcmp(s->column, "encrypt_identity") == 0,
+		                  err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		if (!allowed)
+			return sm_error_set(
+			        err, SEALMAIL_EINVAL,
+			        "digital ID %s cannot %s e-mail: its "
+			        "certificate's "
+			        "key usage does not allow it",
+			        value,
+			        strcmp(s->column, "encrypt_identity") == 0
+			                ? "decrypt"
+			                : "sign");
 	}
 	sm_buf_init(&sql, 256);
 	rc = sm_buf_printf(&sql, err,

@@ -339,8 +339,62 @@ ids_for_address(int64_t *first,
 }
 
 /*
+ * Of the identities naming `address`, the newest whose certificate allows
+ * `usage` (SM_USAGE_* bits); `*rowid` is left as it is when none does.
+ */
+static int
+newest_with_usage(int64_t *rowid,
+                  sealmail_store *store,
+                  const char *address,
+                  unsigned int usage,
+                  sealmail_error *err)
+{
+	sm_crypto *crypto;
+	sm_stmt *st;
+	int rc;
+
+	rc = sm_store_crypto(&crypto, store, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	rc = sm_stmt_prepare(
+	        &st, store,
+	        "SELECT i.id, i.cert FROM identities i "
+	        "JOIN identity_addresses a ON a.identity_id = i.id "
+	        "WHERE a.address = ? "
+	        "ORDER BY i.created DESC, i.id DESC",
+	        err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	rc = sm_stmt_bind_text(st, 1, address, err);
+	while (rc == SEALMAIL_OK &&
+	       (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
+		size_t len;
+		const void *der = sm_stmt_column_blob(st, 1, &len);
+		sm_cert *cert = NULL;
+		bool fits;
+		rc = sm_cert_from_der(&cert, crypto, der, len, err);
+		if (rc == SEALMAIL_EBADDATA) {
+			rc = SEALMAIL_OK; /* skip it; loading it will say why */
+			continue;
+		}
+		if (rc != SEALMAIL_OK)
+			break;
+		fits = (sm_cert_usage(cert) & usage) == usage;
+		sm_cert_free(cert);
+		if (fits) {
+			*rowid = sm_stmt_column_int64(st, 0);
+			rc = SM_STEP_DONE;
+			break;
+		}
+	}
+	sm_stmt_free(st);
+	return rc < 0 ? rc : SEALMAIL_OK;
+}
+
+/*
  * The identity the account for `address` names in `column` (sign_identity
- * or encrypt_identity), else the newest naming the address; 0 when none.
+ * or encrypt_identity), else the newest naming the address that allows the
+ * purpose (else simply the newest); 0 when none.
  */
 static int
 account_identity(int64_t *rowid,
@@ -371,7 +425,14 @@ account_identity(int64_t *rowid,
 		return rc;
 	if (*rowid != 0)
 		return SEALMAIL_OK;
-	return ids_for_address(rowid, &count, store, address, err);
+	rc = ids_for_address(rowid, &count, store, address, err);
+	if (rc != SEALMAIL_OK || count < 2)
+		return rc;
+	return newest_with_usage(rowid, store, address,
+	                         strcmp(column, "encrypt_identity") == 0
+	                                 ? SM_USAGE_ENCRYPT | SM_USAGE_EMAIL
+	                                 : SM_USAGE_SIGN | SM_USAGE_EMAIL,
+	                         err);
 }
 
 /* --- lookup ----------------------------------------------------------- */
@@ -1560,4 +1621,25 @@ sm_id_effective_fingerprint(char *fp_out,
 		               sm_stmt_column_text(st, 0));
 	sm_stmt_free(st);
 	return rc < 0 ? rc : SEALMAIL_OK;
+}
+
+int
+sm_id_allows(bool *out,
+             sealmail_store *store,
+             int64_t rowid,
+             bool encryption,
+             sealmail_error *err)
+{
+	unsigned int need = (encryption ? SM_USAGE_ENCRYPT : SM_USAGE_SIGN) |
+	                    SM_USAGE_EMAIL;
+	id_row r;
+	int rc;
+
+	*out = false;
+	rc = row_load(&r, store, rowid, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	*out = (sm_cert_usage(r.cert) & need) == need;
+	row_clear(&r);
+	return SEALMAIL_OK;
 }

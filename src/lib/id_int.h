@@ -13,7 +13,8 @@
 #include "internal.h"
 
 /*
- * The account's signing ID, else the newest ID naming `address`: its
+ * The account's signing ID, else the newest ID naming `address` whose
+ * key usage allows signing (else the newest naming it): its
  * certificate, the rest of its chain (an array of `*nchain_out`
  * certificates, free with sm_cert_list_free) and its unlocked key
  * (SEALMAIL_PASSPHRASE_UNLOCK, "what" = "the digital ID for <address>").
@@ -71,6 +72,16 @@ int sm_id_resolve(int64_t *rowid_out,
 /* Does identity `rowid` name `address`? */
 bool
 sm_id_names_address(sealmail_store *store, int64_t rowid, const char *address);
+
+/*
+ * Does the certificate of identity `rowid` allow signing (or, with
+ * `encryption`, key encipherment or agreement) for e-mail?
+ */
+int sm_id_allows(bool *out,
+                 sealmail_store *store,
+                 int64_t rowid,
+                 bool encryption,
+                 sealmail_error *err);
 
 /*
  * Fingerprint (SM_FINGERPRINT_SIZE bytes) of the ID that signs (or, with

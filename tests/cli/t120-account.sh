@@ -94,6 +94,28 @@ run sealmail --home "$H" account show alice@example.org --json
 expect_json .encryption_id "$A2"
 expect_json '.settings["encryption-id"]' auto
 
+begin_test "on auto, the newest ID whose key usage fits the purpose"
+# hank@example.org: a signing-only certificate, then an encryption-only one.
+for u in digitalSignature keyAgreement; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/$u.key" -out "$TMP/$u.crt" -days 30 -subj "/CN=Hank $u" \
+		-addext "subjectAltName=email:hank@example.org" \
+		-addext "extendedKeyUsage=emailProtection" \
+		-addext "keyUsage=critical,$u" 2>/dev/null || fail "openssl req"
+	run sealmail --home "$H" id import "$TMP/$u.crt" "$TMP/$u.key" --no-passphrase --json
+	expect_exit 0
+	eval "FP_$u=\$(printf '%s' \"\$out\" | jq -r .fingerprint)"
+done
+run sealmail --home "$H" account show hank@example.org --json
+expect_json .signing_id "$FP_digitalSignature"
+expect_json .encryption_id "$FP_keyAgreement"
+run sealmail --home "$H" account set hank@example.org "signing-id=$FP_keyAgreement"
+expect_exit 64
+expect_err "sealmail: digital ID $FP_keyAgreement cannot sign e-mail: its certificate's key usage does not allow it"
+run sealmail --home "$H" account set hank@example.org "encryption-id=$FP_digitalSignature"
+expect_exit 64
+expect_err "sealmail: digital ID $FP_digitalSignature cannot decrypt e-mail: its certificate's key usage does not allow it"
+
 snapshot() {
 	"$SEALMAIL" --home "$H" account list --json
 }
