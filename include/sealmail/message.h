@@ -24,8 +24,65 @@ enum {
 	        1u << 2, /**< clear signing, overrides the account */
 	SEALMAIL_PROTECT_OPAQUE =
 	        1u << 3, /**< opaque signing, overrides the account */
-	SEALMAIL_PROTECT_PSS = 1u << 4 /**< RSA-PSS signatures */
+	SEALMAIL_PROTECT_PSS = 1u << 4, /**< RSA-PSS signatures */
+	/** RSA-OAEP key transport for every RSA recipient (issue 4). */
+	SEALMAIL_PROTECT_OAEP = 1u << 5,
+	/** Go on without an encryption certificate of my own. */
+	SEALMAIL_PROTECT_YES = 1u << 6,
+	/** Do not sign, whatever the account's sign-all says. */
+	SEALMAIL_PROTECT_NO_SIGN = 1u << 7,
+	/** Do not encrypt, whatever the account's encrypt-all says. */
+	SEALMAIL_PROTECT_NO_ENCRYPT = 1u << 8
 };
+
+/**
+ * What protect found out: the recipients it refused (with ERECIPIENTS),
+ * warnings it went on despite, the cipher it chose.  Optional; owned by the
+ * caller, filled by sealmail_message_protect when given in the options.
+ */
+typedef struct sealmail_protect_result sealmail_protect_result;
+
+SEALMAIL_EXTERN(int)
+sealmail_protect_result_new(sealmail_protect_result **out,
+                            sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(void)
+sealmail_protect_result_free(sealmail_protect_result *result);
+/** Recipients without a usable trusted certificate (ERECIPIENTS). */
+SEALMAIL_EXTERN(size_t)
+sealmail_protect_result_problem_count(const sealmail_protect_result *result);
+/** Address of problem `i` (lower-case); NULL past the end.  Borrowed. */
+SEALMAIL_EXTERN(const char *)
+sealmail_protect_result_problem_address(const sealmail_protect_result *result,
+                                        size_t i);
+/** Why, in words: "no certificate", "not trusted", "expired", ... */
+SEALMAIL_EXTERN(const char *)
+sealmail_protect_result_problem_reason(const sealmail_protect_result *result,
+                                       size_t i);
+/** Warnings protect went on despite (e.g. no encrypt-to-self). */
+SEALMAIL_EXTERN(size_t)
+sealmail_protect_result_warning_count(const sealmail_protect_result *result);
+SEALMAIL_EXTERN(const char *)
+sealmail_protect_result_warning_at(const sealmail_protect_result *result,
+                                   size_t i);
+/** Content cipher of the (last) encrypted copy, e.g. "aes-256-gcm"; NULL. */
+SEALMAIL_EXTERN(const char *)
+sealmail_protect_result_cipher(const sealmail_protect_result *result);
+/** Number of Bcc copies written. */
+SEALMAIL_EXTERN(size_t)
+sealmail_protect_result_bcc_count(const sealmail_protect_result *result);
+
+/**
+ * Where the copy for Bcc recipient number `index` (1, 2, ...) goes: set
+ * `*out` to a new output (the caller of sealmail_message_protect commits
+ * or discards it, and frees it).
+ */
+typedef int (*sealmail_bcc_output_cb)(sealmail_output **out,
+                                      size_t index,
+                                      const char *address,
+                                      void *payload,
+                                      sealmail_error *err);
+/** Asked a yes/no question (in words); returns true for yes. */
+typedef bool (*sealmail_confirm_cb)(const char *question, void *payload);
 
 #define SEALMAIL_PROTECT_OPTIONS_VERSION 1
 
@@ -34,11 +91,22 @@ typedef struct sealmail_protect_options {
 	unsigned int flags;   /**< SEALMAIL_PROTECT_* */
 	/** Sign as this address instead of the message's From; NULL = From. */
 	const char *from;
+	/** Content cipher ("aes-256-gcm", ...); NULL = the account's. */
+	const char *cipher;
+	/** Where Bcc copies go; NULL refuses messages with Bcc (EINVAL). */
+	sealmail_bcc_output_cb bcc_output;
+	void *bcc_payload;
+	/** Asked when I have no encryption certificate; NULL = no. */
+	sealmail_confirm_cb confirm;
+	void *confirm_payload;
+	/** Filled when not NULL: recipient problems, warnings, cipher. */
+	sealmail_protect_result *result;
 } sealmail_protect_options;
 
-#define SEALMAIL_PROTECT_OPTIONS_INIT                     \
-	{                                                 \
-		SEALMAIL_PROTECT_OPTIONS_VERSION, 0, NULL \
+#define SEALMAIL_PROTECT_OPTIONS_INIT                                        \
+	{                                                                    \
+		SEALMAIL_PROTECT_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, \
+		        NULL, NULL, NULL                                     \
 	}
 
 SEALMAIL_EXTERN(int)

@@ -76,6 +76,22 @@ print_signature(const sealmail_signature *s, bool acked)
 	                       "certificate");
 }
 
+/* Was an encrypted layer left closed (not for me, tag or key failure)? */
+static bool
+undecrypted(const sealmail_report *r)
+{
+	static const char *const codes[] = {"not-for-you", "tag-mismatch",
+	                                    "decrypt-failed", "key-failed",
+	                                    "encryption-damaged"};
+
+	for (size_t i = 0; i < sealmail_report_finding_count(r); i++)
+		for (size_t j = 0; j < sizeof(codes) / sizeof(*codes); j++)
+			if (strcmp(sealmail_report_finding_code(r, i),
+			           codes[j]) == 0)
+				return true;
+	return false;
+}
+
 static void
 print_report(const sealmail_report *r)
 {
@@ -85,7 +101,20 @@ print_report(const sealmail_report *r)
 	line("From:    ", sealmail_report_from(r));
 	line("Subject: ", sealmail_report_subject(r));
 	if (sealmail_report_encrypted(r)) {
-		line("encrypted: ", sealmail_report_encryption_algorithm(r));
+		const char *by = sealmail_report_encryption_decrypted_by(r);
+		(void)printf("encrypted: ");
+		out_text(stdout, sealmail_report_encryption_algorithm(r));
+		(void)printf(" (%s)\n",
+		             sealmail_report_encryption_authenticated(r)
+		                     ? "AES-GCM: tampering is detected"
+		                     : "no protection against tampering by "
+		                       "the cipher");
+		if (by[0] != '\0')
+			line("  decrypted with your digital ID ", by);
+		for (size_t i = 0;
+		     i < sealmail_report_encryption_recipient_count(r); i++)
+			line("  encrypted for: ",
+			     sealmail_report_encryption_recipient_at(r, i));
 	}
 	if (n == 0 && sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
 		(void)printf("this message is not signed\n");
@@ -198,7 +227,8 @@ cmd_open(struct cli *cli, int argc, char **argv)
 		rc = sealmail_message_open(&report, cli->store, in, out, &opts,
 		                           &cli->err);
 	sealmail_input_free(in);
-	if (rc == SEALMAIL_OK && out != NULL)
+	/* Nothing readable came out of an encrypted layer: write nothing. */
+	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report))
 		rc = sealmail_output_commit(out, &cli->err);
 	sealmail_output_free(out);
 	if (rc == SEALMAIL_OK && cli->json)

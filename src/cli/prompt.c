@@ -60,8 +60,11 @@ ask_tty(const char *prompt, char *buf, size_t size)
 }
 
 int
-cli_passphrase_cb(char *buf, size_t size, sealmail_passphrase_reason reason,
-		  const char *what, void *payload)
+cli_passphrase_cb(char *buf,
+                  size_t size,
+                  sealmail_passphrase_reason reason,
+                  const char *what,
+                  void *payload)
 {
 	const struct cli *cli = payload;
 	const char *file;
@@ -80,20 +83,20 @@ cli_passphrase_cb(char *buf, size_t size, sealmail_passphrase_reason reason,
 	switch (reason) {
 	case SEALMAIL_PASSPHRASE_NEW:
 		(void)snprintf(prompt, sizeof(prompt),
-			       "New passphrase for %s: ", what);
+		               "New passphrase for %s: ", what);
 		break;
 	case SEALMAIL_PASSPHRASE_PKCS12_IMPORT:
-		(void)snprintf(prompt, sizeof(prompt), "Password for %s: ",
-			       what);
+		(void)snprintf(prompt, sizeof(prompt),
+		               "Password for %s: ", what);
 		break;
 	case SEALMAIL_PASSPHRASE_PKCS12_EXPORT:
 		(void)snprintf(prompt, sizeof(prompt),
-			       "New password for %s: ", what);
+		               "New password for %s: ", what);
 		break;
 	case SEALMAIL_PASSPHRASE_UNLOCK:
 	default:
-		(void)snprintf(prompt, sizeof(prompt), "Passphrase for %s: ",
-			       what);
+		(void)snprintf(prompt, sizeof(prompt),
+		               "Passphrase for %s: ", what);
 		break;
 	}
 	n = ask_tty(prompt, buf, size);
@@ -107,9 +110,37 @@ cli_passphrase_cb(char *buf, size_t size, sealmail_passphrase_reason reason,
 		if (!same) {
 			explicit_bzero(buf, size);
 			(void)fprintf(stderr, "sealmail: the passphrases do "
-					      "not match\n");
+			                      "not match\n");
 			return -1;
 		}
 	}
 	return n;
+}
+
+bool
+cli_confirm_cb(const char *question, void *payload)
+{
+	char answer[16];
+	int fd;
+
+	(void)payload;
+	/* Only a person at a terminal can say yes; scripts use --yes. */
+	if (!isatty(STDERR_FILENO))
+		return false;
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	(void)!write(fd, "sealmail: ", 10);
+	(void)!write(fd, question, strlen(question));
+	(void)!write(fd, "\nSend it anyway? [y/N] ", 23);
+	{
+		size_t len = 0;
+		char c;
+		while (read(fd, &c, 1) == 1 && c != '\n' && c != '\r')
+			if (len + 1 < sizeof(answer))
+				answer[len++] = c;
+		answer[len] = '\0';
+	}
+	(void)close(fd);
+	return answer[0] == 'y' || answer[0] == 'Y';
 }

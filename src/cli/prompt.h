@@ -8,4 +8,10 @@
 int cli_passphrase_cb(char *buf, size_t size, sealmail_passphrase_reason reason,
 		      const char *what, void *payload);
 
+/*
+ * sealmail_confirm_cb: ask `question` at the terminal (only when standard
+ * error is one); true for an answer starting with y.
+ */
+bool cli_confirm_cb(const char *question, void *payload);
+
 #endif

@@ -865,6 +865,25 @@ leaf(ctx *c,
 	return sm_report_add_unsigned_part(c->r, words, err);
 }
 
+/*
+ * CBC content (no authentication by the cipher) with no valid signature
+ * inside it: anyone on the way could have changed it (SPEC Receiving 1).
+ */
+static int
+cbc_check(ctx *c, size_t sigs_before, sealmail_error *err)
+{
+	for (size_t i = sigs_before; i < c->r->nsigs; i++)
+		if (c->r->sigs[i]->state == SEALMAIL_SIG_VALID)
+			return SEALMAIL_OK;
+	return sm_report_add_finding(
+	        c->r, SEALMAIL_VERDICT_WARNING, "not-integrity-protected",
+	        err,
+	        "encrypted, not protected against tampering: %s content "
+	        "with no valid signature inside could have been changed "
+	        "on the way",
+	        c->r->enc_algorithm != NULL ? c->r->enc_algorithm : "CBC");
+}
+
 static int
 open_pkcs7_mime(ctx *c,
                 sm_mime_source *src,
@@ -899,9 +918,12 @@ open_pkcs7_mime(ctx *c,
 				c->read_start = 0;
 				c->read_end = sm_mime_source_size(content);
 			}
+			size_t sigs_before = c->r->nsigs;
 			if (rc == SEALMAIL_OK)
 				rc = walk(c, content, &inner, path, depth + 1,
 				          false, top, from, err);
+			if (rc == SEALMAIL_OK && !authenticated)
+				rc = cbc_check(c, sigs_before, err);
 		}
 		return rc;
 	}

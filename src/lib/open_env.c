@@ -1,10 +1,154 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Decryption for open (issue 4).  Not written yet: the `encrypt` helper
- * replaces this stub, which only records that the message is encrypted.
+ * Decryption for open (SPEC "Receiving" 1, issue 4): find which of my
+ * digital IDs a RecipientInfo names, unlock only that key, decrypt into a
+ * private temporary that is published only when the content (and the
+ * AES-GCM tag) checked, and report the layer: algorithm, authenticated or
+ * not, which ID decrypted it, and who the message was encrypted for.
  */
 #include "open_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "db.h"
+#include "id_int.h"
 #include "report_int.h"
+
+/* Largest encrypted body we decode into memory (d2i_CMS_bio: issue 7). */
+#define ENVELOPE_MAX ((size_t)1 << 30)
+
+/* Certificates of the address book, to name the recipients we know. */
+typedef struct known {
+	sm_cert **certs;
+	size_t n;
+} known;
+
+static void
+known_free(known *k)
+{
+	sm_cert_list_free(k->certs, k->n);
+	memset(k, 0, sizeof(*k));
+}
+
+static int
+known_load(known *k,
+           sealmail_store *store,
+           sm_crypto *crypto,
+           sealmail_error *err)
+{
+	sm_stmt *st = NULL;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	rc = sm_stmt_prepare(&st, store,
+	                     "SELECT der FROM certificates ORDER BY id LIMIT "
+	                     "100000",
+	                     err);
+	while (rc == SEALMAIL_OK &&
+	       (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
+		size_t len;
+		const void *der = sm_stmt_column_blob(st, 0, &len);
+		sm_cert *c = NULL;
+		sm_cert **grown;
+
+		rc = SEALMAIL_OK;
+		if (sm_cert_from_der(&c, crypto, der, len, NULL) != SEALMAIL_OK)
+			continue; /* a damaged row names nobody */
+		grown = sm_realloc(k->certs, (k->n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			sm_cert_free(c);
+			rc = sm_error_nomem(err);
+			break;
+		}
+		k->certs = grown;
+		k->certs[k->n++] = c;
+	}
+	if (rc == SM_STEP_DONE)
+		rc = SEALMAIL_OK;
+	sm_stmt_free(st);
+	if (rc != SEALMAIL_OK)
+		known_free(k);
+	return rc;
+}
+
+/* "subject (fingerprint)" of the certificate recipient i names, if known. */
+static int
+describe(sm_buf *out,
+         const sm_envelope *env,
+         size_t i,
+         sm_cert *const *own,
+         size_t nown,
+         const known *book,
+         sealmail_error *err)
+{
+	const sm_env_rid *rid = sm_envelope_recipient_at(env, i);
+
+	sm_buf_reset(out);
+	for (size_t j = 0; j < nown; j++)
+		if (sm_envelope_recipient_is(env, i, own[j]))
+			return sm_buf_printf(out, err,
+			                     "%s (%s), your digital ID",
+			                     sm_cert_subject(own[j]),
+			                     sm_cert_fingerprint(own[j]));
+	for (size_t j = 0; j < book->n; j++)
+		if (sm_envelope_recipient_is(env, i, book->certs[j]))
+			return sm_buf_printf(
+			        out, err, "%s (%s)",
+			        sm_cert_subject(book->certs[j]),
+			        sm_cert_fingerprint(book->certs[j]));
+	switch (rid->kind) {
+	case SM_RID_ISSUER_SERIAL:
+		return sm_buf_printf(out, err,
+		                     "a certificate not in your address book: "
+		                     "issuer %s, serial %s",
+		                     rid->issuer, rid->serial);
+	case SM_RID_SKI:
+		return sm_buf_printf(out, err,
+		                     "a certificate not in your address book: "
+		                     "subject key identifier %s",
+		                     rid->ski);
+	default:
+		return sm_buf_printf(out, err, "a %s recipient", rid->key_alg);
+	}
+}
+
+static int
+add_recipients(sealmail_report *report,
+               const sm_envelope *env,
+               sm_cert *const *own,
+               size_t nown,
+               const known *book,
+               sealmail_error *err)
+{
+	sm_buf b;
+	int rc = SEALMAIL_OK;
+
+	sm_buf_init(&b, 8192);
+	for (size_t i = 0;
+	     i < sm_envelope_recipient_count(env) && rc == SEALMAIL_OK; i++) {
+		rc = describe(&b, env, i, own, nown, book, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_report_add_recipient(report,
+			                             (const char *)b.data, err);
+	}
+	sm_buf_free(&b);
+	return rc;
+}
+
+/* Spool the published plaintext into a source open.c can walk. */
+static int
+plain_source(sm_mime_source **out, const sm_plain *plain, sealmail_error *err)
+{
+	sealmail_input *in = NULL;
+	int rc = sealmail_input_new_path(&in, sm_plain_path(plain), err);
+
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_new(out, in, err);
+	sealmail_input_free(in);
+	return rc;
+}
 
 int
 sm_open_enveloped(sm_mime_source **content_out,
@@ -15,18 +159,114 @@ sm_open_enveloped(sm_mime_source **content_out,
                   const sm_mime_entity *ent,
                   sealmail_error *err)
 {
+	sm_crypto *crypto = NULL;
+	sm_envelope *env = NULL;
+	sm_cert **own = NULL, *mine = NULL;
+	size_t nown = 0;
+	known book = {NULL, 0};
+	sm_key *key = NULL;
+	sm_plain *plain = NULL;
+	sm_env_outcome outcome;
+	sm_buf der;
 	int rc;
 
-	(void)store;
-	(void)src;
-	(void)ent;
 	*content_out = NULL;
 	*authenticated_out = false;
-	rc = sm_report_set_encryption(report, "unknown", false, NULL, err);
+	sm_buf_init(&der, ENVELOPE_MAX);
+	rc = sm_store_crypto(&crypto, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_decode_body(&der, src, ent, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_envelope_parse(&env, crypto, der.data, der.len, err);
+	sm_buf_free(&der);
+	if (rc == SEALMAIL_EBADDATA) {
+		/* A damaged encrypted part is a verdict, like a bad signature
+		 */
+		char why[SEALMAIL_ERROR_SIZE];
+		(void)snprintf(why, sizeof(why), "%s",
+		               err != NULL ? err->message : "malformed");
+		rc = sm_report_set_encryption(report, "unknown", false, NULL,
+		                              err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_report_add_finding(
+			        report, SEALMAIL_VERDICT_DANGER,
+			        "encryption-damaged", err,
+			        "the encrypted part is damaged and cannot be "
+			        "decrypted (%s)",
+			        why);
+		goto done;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = sm_id_own_certs(&own, &nown, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = known_load(&book, store, crypto, err);
 	if (rc != SEALMAIL_OK)
-		return rc;
-	return sm_report_add_finding(report, SEALMAIL_VERDICT_CANNOT_DECRYPT,
-	                             "decryption-unavailable", err,
-	                             "encrypted (decryption not available "
-	                             "yet)");
+		goto done;
+	for (size_t i = 0; i < nown && mine == NULL; i++)
+		if (sm_envelope_names(env, own[i]))
+			mine = own[i];
+	rc = sm_report_set_encryption(
+	        report, sm_envelope_algorithm(env),
+	        sm_envelope_authenticated(env),
+	        mine != NULL ? sm_cert_fingerprint(mine) : NULL, err);
+	if (rc == SEALMAIL_OK)
+		rc = add_recipients(report, env, own, nown, &book, err);
+	if (rc == SEALMAIL_OK && sm_envelope_weak(env))
+		rc = sm_report_add_finding(
+		        report, SEALMAIL_VERDICT_WARNING, "weak-encryption",
+		        err,
+		        "this message was encrypted with the weak algorithm "
+		        "%s: others may be able to read it",
+		        sm_envelope_algorithm(env));
+	if (rc != SEALMAIL_OK)
+		goto done;
+	if (mine == NULL) {
+		rc = sm_report_add_finding(report,
+		                           SEALMAIL_VERDICT_CANNOT_DECRYPT,
+		                           "not-for-you", err,
+		                           "this message was not encrypted for "
+		                           "any of your digital IDs");
+		goto done;
+	}
+	rc = sm_id_load_key(&key, store, sm_cert_fingerprint(mine), err);
+	if (rc != SEALMAIL_OK)
+		goto done;
+	rc = sm_envelope_decrypt(env, mine, key, NULL, &outcome, &plain, err);
+	if (rc != SEALMAIL_OK)
+		goto done;
+	switch (outcome) {
+	case SM_ENV_DECRYPTED:
+		rc = plain_source(content_out, plain, err);
+		*authenticated_out = sm_envelope_authenticated(env);
+		break;
+	case SM_ENV_TAG_FAILED:
+		rc = sm_report_add_finding(
+		        report, SEALMAIL_VERDICT_DANGER, "tag-mismatch", err,
+		        "this message was altered after it was encrypted (its "
+		        "AES-GCM authentication tag does not match): nothing "
+		        "was decrypted");
+		break;
+	case SM_ENV_CONTENT_FAILED:
+		rc = sm_report_add_finding(
+		        report, SEALMAIL_VERDICT_DANGER, "decrypt-failed", err,
+		        "the encrypted content is damaged or was altered: it "
+		        "could not be decrypted");
+		break;
+	case SM_ENV_NOT_FOR_KEY:
+	default:
+		rc = sm_report_add_finding(
+		        report, SEALMAIL_VERDICT_CANNOT_DECRYPT, "key-failed",
+		        err,
+		        "the message names your digital ID %s, but its key "
+		        "could not decrypt it (damaged message)",
+		        sm_cert_fingerprint(mine));
+		break;
+	}
+done:
+	sm_plain_free(plain);
+	sm_key_free(key);
+	known_free(&book);
+	sm_cert_list_free(own, nown);
+	sm_envelope_free(env);
+	return rc;
 }

@@ -206,9 +206,9 @@ sign_message(sealmail_store *store,
              const char *addr,
              sealmail_output *out,
              const sealmail_protect_options *opts,
+             sm_env_plan *plan,
              sealmail_error *err)
 {
-	bool encrypt = (opts->flags & SEALMAIL_PROTECT_ENCRYPT) != 0;
 	bool pss = (opts->flags & SEALMAIL_PROTECT_PSS) != 0;
 	sm_mime_source *signed_entity = NULL;
 	signer s;
@@ -222,7 +222,7 @@ sign_message(sealmail_store *store,
 	}
 	opaque = (opts->flags & SEALMAIL_PROTECT_OPAQUE) ||
 	         (s.settings.opaque && !(opts->flags & SEALMAIL_PROTECT_CLEAR));
-	if (encrypt) {
+	if (plan != NULL) {
 		/* Sign first, then encrypt the signed entity (SPEC 5). */
 		rc = sm_mime_source_new_empty(&signed_entity, err);
 		if (rc == SEALMAIL_OK)
@@ -230,8 +230,7 @@ sign_message(sealmail_store *store,
 			                         sm_mime_source_append_cb,
 			                         signed_entity, err);
 		if (rc == SEALMAIL_OK)
-			rc = sm_protect_encrypt(store, src, top, signed_entity,
-			                        addr, out, opts, err);
+			rc = sm_protect_encrypt(plan, signed_entity, out, err);
 		sm_mime_source_free(signed_entity);
 	} else {
 		rc = sm_mime_write_headers(src, top, false, out_write, out,
@@ -247,12 +246,9 @@ sign_message(sealmail_store *store,
 }
 
 static int
-encrypt_only(sealmail_store *store,
-             sm_mime_source *src,
-             const sm_mime_entity *top,
-             const char *addr,
+encrypt_only(sm_mime_source *src,
              sealmail_output *out,
-             const sealmail_protect_options *opts,
+             sm_env_plan *plan,
              sealmail_error *err)
 {
 	sm_mime_source *content = NULL;
@@ -262,8 +258,7 @@ encrypt_only(sealmail_store *store,
 		rc = sm_mime_write_canonical(src, sm_mime_source_append_cb,
 		                             content, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_protect_encrypt(store, src, top, content, addr, out,
-		                        opts, err);
+		rc = sm_protect_encrypt(plan, content, out, err);
 	sm_mime_source_free(content);
 	return rc;
 }
@@ -278,6 +273,9 @@ sealmail_message_protect(sealmail_store *store,
 	sealmail_protect_options defaults = SEALMAIL_PROTECT_OPTIONS_INIT;
 	sm_mime_source *src = NULL;
 	sm_mime_entity top;
+	sm_account_settings settings;
+	sm_env_plan *plan = NULL;
+	bool sign, encrypt;
 	char addr[256];
 	int rc;
 
@@ -287,10 +285,6 @@ sealmail_message_protect(sealmail_store *store,
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "protect options version %u not supported",
 		                    opts->version);
-	if (!(opts->flags & (SEALMAIL_PROTECT_SIGN | SEALMAIL_PROTECT_ENCRYPT)))
-		return sm_error_set(err, SEALMAIL_EINVAL,
-		                    "nothing to do: neither signing nor "
-		                    "encryption was asked for");
 	if ((opts->flags & SEALMAIL_PROTECT_CLEAR) &&
 	    (opts->flags & SEALMAIL_PROTECT_OPAQUE))
 		return sm_error_set(err, SEALMAIL_EINVAL,
@@ -312,11 +306,35 @@ sealmail_message_protect(sealmail_store *store,
 		                  sealmail_input_name(in));
 		goto done;
 	}
-	if (opts->flags & SEALMAIL_PROTECT_SIGN)
-		rc = sign_message(store, src, &top, addr, out, opts, err);
+	/* What to do: the flags, else the account's sign-all/encrypt-all. */
+	rc = sm_account_settings_get(&settings, store, addr, err);
+	if (rc != SEALMAIL_OK)
+		goto done;
+	sign = !(opts->flags & SEALMAIL_PROTECT_NO_SIGN) &&
+	       ((opts->flags & SEALMAIL_PROTECT_SIGN) || settings.sign_all);
+	encrypt = !(opts->flags & SEALMAIL_PROTECT_NO_ENCRYPT) &&
+	          ((opts->flags & SEALMAIL_PROTECT_ENCRYPT) ||
+	           settings.encrypt_all);
+	if (!sign && !encrypt) {
+		rc = sm_error_set(err, SEALMAIL_EINVAL,
+		                  "nothing to do: neither signing nor "
+		                  "encryption was asked for (give --sign or "
+		                  "--encrypt, or set sign-all/encrypt-all)");
+		goto done;
+	}
+	/* Every refusal of encryption comes before a passphrase is asked. */
+	if (encrypt) {
+		rc = sm_protect_encrypt_plan(&plan, store, src, &top, addr,
+		                             opts, err);
+		if (rc != SEALMAIL_OK)
+			goto done;
+	}
+	if (sign)
+		rc = sign_message(store, src, &top, addr, out, opts, plan, err);
 	else
-		rc = encrypt_only(store, src, &top, addr, out, opts, err);
+		rc = encrypt_only(src, out, plan, err);
 done:
+	sm_env_plan_free(plan);
 	sm_mime_source_free(src);
 	return rc;
 }

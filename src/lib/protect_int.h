@@ -12,20 +12,46 @@
 #include "mime.h"
 
 /*
- * Encrypt `content` (a MIME entity: its Content-* headers and body, CRLF)
- * for the recipients of the message in `original` (its top entity `top`:
- * To, Cc, Bcc) and write the whole protected message -- `top`'s outer
- * headers, MIME-Version, the application/pkcs7-mime entity -- to `out`.
- * `sender` is the address the message is sent as.  Nothing is written on
- * a refusal (ERECIPIENTS, EDECLINED).
+ * Encryption is planned before anything is signed or written: the plan
+ * holds every recipient's certificate, or the refusal -- ERECIPIENTS with
+ * every recipient problem (also recorded in opts->result), EDECLINED when
+ * I have no encryption certificate of my own and did not confirm (YES flag
+ * or opts->confirm) -- so that a refusal asks no passphrase and writes
+ * nothing.  `original`, `top` and `opts` must outlive the plan.
  */
-int sm_protect_encrypt(sealmail_store *store,
-                       sm_mime_source *original,
-                       const sm_mime_entity *top,
+typedef struct sm_env_plan sm_env_plan;
+
+int sm_protect_encrypt_plan(sm_env_plan **out,
+                            sealmail_store *store,
+                            sm_mime_source *original,
+                            const sm_mime_entity *top,
+                            const char *sender,
+                            const sealmail_protect_options *opts,
+                            sealmail_error *err);
+void sm_env_plan_free(sm_env_plan *plan);
+
+/*
+ * Encrypt `content` (a MIME entity: its Content-* headers and body, CRLF)
+ * as planned and write the whole protected message -- the original's outer
+ * headers without Bcc, MIME-Version, the application/pkcs7-mime entity --
+ * to `out`: one copy for the visible recipients and me, and one per Bcc
+ * recipient to the output opts->bcc_output gives.
+ */
+int sm_protect_encrypt(sm_env_plan *plan,
                        sm_mime_source *content,
-                       const char *sender,
                        sealmail_output *out,
-                       const sealmail_protect_options *opts,
                        sealmail_error *err);
+
+/* Filling a sealmail_protect_result (protect_env.c). */
+int sm_protect_result_add_problem(sealmail_protect_result *result,
+                                  const char *address,
+                                  const char *reason,
+                                  sealmail_error *err);
+int sm_protect_result_add_warning(sealmail_protect_result *result,
+                                  const char *text,
+                                  sealmail_error *err);
+int sm_protect_result_set_cipher(sealmail_protect_result *result,
+                                 const char *cipher,
+                                 sealmail_error *err);
 
 #endif

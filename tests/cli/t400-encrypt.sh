@@ -1,0 +1,184 @@
+#!/bin/sh
+# Encrypted mail (issue 4, "How it is checked"): recipient policy with every
+# problem listed at once, encrypt-to-self, Bcc privacy, open decrypting with
+# the right ID, a GCM byte flip, a message for someone else, and openssl
+# reading what we wrote.
+. "$(dirname "$0")/lib.sh"
+
+PKI=$TEST_DATA/pki
+HA=$TMP/alice
+HB=$TMP/bob
+HN=$TMP/noid
+
+sm_a() { run sealmail --home "$HA" "$@"; }
+sm_b() { run sealmail --home "$HB" "$@"; }
+
+# Alice and Bob, each with their own ID; Alice knows Bob's certificate
+# (not yet trusted) and Carol's name but no certificate of hers.
+sm_a id import "$PKI/alice@example.org.crt" "$PKI/alice@example.org.key" --no-passphrase
+[ "$rc" -eq 0 ] || { echo "setup: alice import: $errout"; exit 1; }
+sm_b id import "$PKI/bob@example.org.crt" "$PKI/bob@example.org.key" --no-passphrase
+[ "$rc" -eq 0 ] || { echo "setup: bob import: $errout"; exit 1; }
+sm_a book add "$PKI/bob@example.org.crt"
+[ "$rc" -eq 0 ] || { echo "setup: book add: $errout"; exit 1; }
+
+mail() { # FILE TO [CC] [BCC]
+	{
+		echo "From: Alice <alice@example.org>"
+		echo "To: $2"
+		[ -n "${3-}" ] && echo "Cc: $3"
+		[ -n "${4-}" ] && echo "Bcc: $4"
+		echo "Subject: lunch"
+		echo "Date: Sun, 29 Nov 2026 01:00:00 +0000"
+		echo "Message-ID: <t400@example.org>"
+		echo
+		echo "The eagle lands at noon."
+	} >"$1"
+}
+
+mail "$TMP/to-bob" bob@example.org
+mail "$TMP/to-bob-carol" bob@example.org carol@example.org
+
+begin_test "Bob not trusted: exit 4 naming bob and 'not trusted', nothing written"
+sm_a protect --encrypt -o "$TMP/out1" "$TMP/to-bob"
+expect_exit 4
+expect_err_contains "bob@example.org"
+expect_err_contains "not trusted"
+[ ! -e "$TMP/out1" ] || fail "refusal wrote $TMP/out1"
+
+begin_test "Bob not trusted and Carol without certificate: both in one error"
+sm_a protect --encrypt -o "$TMP/out2" "$TMP/to-bob-carol"
+expect_exit 4
+expect_err_contains "bob@example.org (not trusted)"
+expect_err_contains "carol@example.org (no certificate)"
+[ "$(printf '%s\n' "$errout" | grep -c '^  ')" -eq 2 ] ||
+	fail "expected one indented line per recipient"
+[ ! -e "$TMP/out2" ] || fail "refusal wrote $TMP/out2"
+
+sm_a book trust bob@example.org trusted
+[ "$rc" -eq 0 ] || fail "book trust: $errout"
+
+begin_test "after trusting Bob: written as enveloped-data for Bob and Alice"
+sm_a protect --encrypt --cipher aes-256-cbc -o "$TMP/cbc.eml" "$TMP/to-bob"
+expect_exit 0
+grep -q '^Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m' "$TMP/cbc.eml" ||
+	fail "no enveloped-data Content-Type"
+grep -q '^Subject: lunch' "$TMP/cbc.eml" || fail "outer Subject lost"
+grep -q 'eagle' "$TMP/cbc.eml" && fail "plaintext visible"
+
+begin_test "openssl cms -decrypt with Bob's key reads what Alice wrote"
+run openssl cms -decrypt -in "$TMP/cbc.eml" -inkey "$PKI/bob@example.org.key" \
+	-recip "$PKI/bob@example.org.crt"
+expect_exit 0
+expect_out_contains "The eagle lands at noon."
+
+begin_test "Bob opens it: decrypted, CBC without signature is a warning"
+sm_b open --json -o "$TMP/read-b" "$TMP/cbc.eml"
+expect_exit 1
+expect_json '.encryption.algorithm' "aes-256-cbc"
+expect_json '.encryption.authenticated' "false"
+expect_json '.encryption.recipients | length' "2"
+grep -q "The eagle lands at noon." "$TMP/read-b" || fail "Bob's -o lacks the text"
+sm_b open "$TMP/cbc.eml"
+expect_out_contains "not protected against tampering"
+
+begin_test "Alice opens her own sent copy"
+sm_a open --json -o "$TMP/read-a" "$TMP/cbc.eml"
+expect_exit 1
+[ "$(printf '%s' "$out" | jq -r '.encryption.decrypted_by')" != null ] ||
+	fail "decrypted_by is null"
+grep -q "The eagle lands at noon." "$TMP/read-a" || fail "Alice's -o lacks the text"
+
+begin_test "sign and encrypt: Bob opens with exit 0 once Alice is trusted"
+sm_b book add "$PKI/alice@example.org.crt"
+sm_b book trust alice@example.org trusted
+sm_b ca add "$PKI/intermediate-ca.crt"
+sm_a protect --sign --encrypt -o "$TMP/se.eml" "$TMP/to-bob"
+expect_exit 0
+sm_b open --json "$TMP/se.eml"
+expect_exit 0
+expect_json '.encryption.authenticated | type' "boolean"
+expect_json '.signatures | length' "1"
+
+begin_test "GCM: one ciphertext byte flipped -> exit 2, nothing written"
+sm_a protect --encrypt --cipher aes-256-gcm -o "$TMP/gcm.eml" "$TMP/to-bob"
+expect_exit 0
+grep -q 'smime-type=authEnveloped-data' "$TMP/gcm.eml" || fail "not authEnveloped-data"
+sed '1,/^\r\{0,1\}$/d' "$TMP/gcm.eml" | tr -d '\r' | openssl base64 -d >"$TMP/gcm.der"
+n=$(wc -c <"$TMP/gcm.der")
+off=$((n - 60))
+b=$(od -An -tu1 -j "$off" -N1 "$TMP/gcm.der" | tr -d ' ')
+{
+	head -c "$off" "$TMP/gcm.der"
+	printf "\\$(printf '%03o' $((b ^ 1)))"
+	tail -c +$((off + 2)) "$TMP/gcm.der"
+} >"$TMP/gcm-bad.der"
+{
+	sed -n '1,/^\r\{0,1\}$/p' "$TMP/gcm.eml"
+	openssl base64 -in "$TMP/gcm-bad.der"
+} >"$TMP/gcm-bad.eml"
+sm_b open -o "$TMP/gcm-read" "$TMP/gcm-bad.eml"
+expect_exit 2
+[ ! -e "$TMP/gcm-read" ] || fail "tag failure wrote $TMP/gcm-read"
+sm_b open -o "$TMP/gcm-good" "$TMP/gcm.eml"
+expect_exit 0
+grep -q "The eagle lands at noon." "$TMP/gcm-good" || fail "good GCM copy unreadable"
+
+begin_test "a message for Carol opened by Bob: exit 3 naming Carol's certificate"
+sm_a book add "$PKI/carol@example.org.crt"
+sm_a book trust carol@example.org trusted
+sm_b book add "$PKI/carol@example.org.crt"
+mail "$TMP/to-carol" carol@example.org
+sm_a protect --encrypt -o "$TMP/carol.eml" "$TMP/to-carol"
+expect_exit 0
+sm_b open "$TMP/carol.eml"
+expect_exit 3
+expect_out_contains "this message was not encrypted for any of your digital IDs"
+expect_out_contains "CN=carol"
+fp=$(openssl x509 -in "$PKI/carol@example.org.crt" -outform DER | sha256sum | cut -c1-64)
+expect_out_contains "$fp"
+
+begin_test "Bcc: one copy per Bcc recipient, no Bcc header, no Bcc RecipientInfo"
+mail "$TMP/bcc" bob@example.org "" carol@example.org
+sm_a protect --encrypt -o "$TMP/bcc.eml" "$TMP/bcc"
+expect_exit 0
+[ -f "$TMP/bcc.eml.bcc1" ] || fail "no $TMP/bcc.eml.bcc1"
+[ ! -e "$TMP/bcc.eml.bcc2" ] || fail "too many copies"
+grep -qi '^Bcc:' "$TMP/bcc.eml" "$TMP/bcc.eml.bcc1" && fail "a Bcc header was written"
+run openssl cms -decrypt -in "$TMP/bcc.eml" -inkey "$PKI/carol@example.org.key" \
+	-recip "$PKI/carol@example.org.crt"
+[ "$rc" -ne 0 ] || fail "Carol can read the visible copy"
+run openssl cms -decrypt -in "$TMP/bcc.eml.bcc1" -inkey "$PKI/carol@example.org.key" \
+	-recip "$PKI/carol@example.org.crt"
+expect_exit 0
+expect_out_contains "The eagle lands at noon."
+run openssl cms -decrypt -in "$TMP/bcc.eml.bcc1" -inkey "$PKI/bob@example.org.key" \
+	-recip "$PKI/bob@example.org.crt"
+[ "$rc" -ne 0 ] || fail "Bob can read Carol's Bcc copy"
+
+begin_test "no encryption certificate of my own: exit 5 without --yes"
+run sealmail --home "$HN" book add "$PKI/bob@example.org.crt"
+run sealmail --home "$HN" book trust bob@example.org trusted
+run sealmail --home "$HN" protect --encrypt -o "$TMP/noid.eml" "$TMP/to-bob"
+expect_exit 5
+expect_err_contains "not be able to read it"
+[ ! -e "$TMP/noid.eml" ] || fail "declined protect wrote a file"
+run sealmail --home "$HN" protect --encrypt --yes -o "$TMP/noid.eml" "$TMP/to-bob"
+expect_exit 0
+[ -s "$TMP/noid.eml" ] || fail "--yes wrote nothing"
+
+begin_test "--oaep: RSA-OAEP RecipientInfos that openssl decrypts"
+sm_a protect --encrypt --oaep -o "$TMP/oaep.eml" "$TMP/to-bob"
+expect_exit 0
+run openssl cms -decrypt -in "$TMP/oaep.eml" -inkey "$PKI/bob@example.org.key" \
+	-recip "$PKI/bob@example.org.crt"
+expect_exit 0
+expect_out_contains "The eagle lands at noon."
+sm_b open --json "$TMP/oaep.eml"
+expect_json '[.encryption.recipients[]] | length' "2"
+
+begin_test "bad --cipher is a usage error"
+sm_a protect --encrypt --cipher des-ede3-cbc "$TMP/to-bob"
+expect_exit 64
+
+end_tests
