@@ -279,6 +279,8 @@ source_gstream(sm_mime_source *s, off_t start, off_t end)
 {
 	GMimeStream *base, *sub;
 
+	if (s->fd < 0 && (s->mem == NULL || end <= start))
+		return g_mime_stream_mem_new();
 	if (s->fd < 0) {
 		base = g_mime_stream_mem_new_with_buffer(
 		        (const char *)s->mem + start, (size_t)(end - start));
@@ -1115,29 +1117,43 @@ canon_part(GMimePart *part)
 		                                 GMIME_CONTENT_ENCODING_BASE64);
 }
 
-static void
+/*
+ * Make every part 7-bit safe.  false when the structure cannot be signed
+ * as it is (a multipart without parts, nesting over 32).
+ */
+static bool
 canon_object(GMimeObject *obj, int depth)
 {
-	if (depth > 32 || obj == NULL)
-		return;
+	bool ok = true;
+
+	if (obj == NULL)
+		return true;
+	if (depth > 32)
+		return false;
 	/* A signature inside must keep its bytes: leave signed parts alone. */
 	if (GMIME_IS_MULTIPART_SIGNED(obj) ||
 	    GMIME_IS_APPLICATION_PKCS7_MIME(obj))
-		return;
+		return true;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
-			canon_object(g_mime_multipart_get_part(mp, i),
-			             depth + 1);
+		if (g_mime_multipart_get_count(mp) == 0)
+			return false;
+		if (g_mime_multipart_get_boundary(mp) == NULL)
+			g_mime_multipart_set_boundary(mp,
+			                              NULL); /* a fresh one */
+		for (int i = 0; ok && i < g_mime_multipart_get_count(mp); i++)
+			ok = canon_object(g_mime_multipart_get_part(mp, i),
+			                  depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(
 		        GMIME_MESSAGE_PART(obj));
 		if (m != NULL)
-			canon_object(g_mime_message_get_mime_part(m),
-			             depth + 1);
+			ok = canon_object(g_mime_message_get_mime_part(m),
+			                  depth + 1);
 	} else if (GMIME_IS_PART(obj)) {
 		canon_part(GMIME_PART(obj));
 	}
+	return ok;
 }
 
 int
@@ -1179,7 +1195,13 @@ sm_mime_write_canonical(sm_mime_source *src,
 	if (g_mime_object_get_header(body, "Content-Type") == NULL)
 		g_mime_object_set_header(body, "Content-Type",
 		                         "text/plain; charset=utf-8", NULL);
-	canon_object(body, 0);
+	if (!canon_object(body, 0)) {
+		g_object_unref(msg);
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "the message cannot be signed: a multipart "
+		                    "has no parts, or it is nested deeper than "
+		                    "32 levels");
+	}
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	sink = sink_new(write, payload);

@@ -176,6 +176,17 @@ expect_json '.signatures[0].from_matches' true
 expect_json '.signatures[0].part' 1.2.1
 expect_json .coverage partial
 
+begin_test "protect refuses what it cannot sign, writing nothing"
+: >"$TMP/empty.eml"
+run sealmail --home "$A" --passphrase-file "$PASS" protect --sign -o "$TMP/bad.eml" "$TMP/empty.eml"
+expect_exit 65
+expect_err "sealmail: $TMP/empty.eml: the message has no From address (give --from ADDR)"
+printf 'From: alice@example.org\nContent-Type: multipart/mixed; boundary=x\n\nno parts\n' >"$TMP/noparts.eml"
+run sealmail --home "$A" --passphrase-file "$PASS" protect --sign -o "$TMP/bad.eml" "$TMP/noparts.eml"
+expect_exit 65
+expect_one_line_err
+[ ! -e "$TMP/bad.eml" ] || fail "a file was written"
+
 begin_test "usage errors"
 run sealmail --home "$A" protect "$TMP/msg.eml"
 expect_exit 64
