@@ -181,4 +181,31 @@ begin_test "bad --cipher is a usage error"
 sm_a protect --encrypt --cipher des-ede3-cbc "$TMP/to-bob"
 expect_exit 64
 
+begin_test "cipher auto: AES-256-GCM once Bob's signed mail showed he supports it"
+sm_a protect --encrypt -o "$TMP/auto-cbc.eml" "$TMP/to-bob"
+expect_exit 0
+grep -q 'smime-type=enveloped-data' "$TMP/auto-cbc.eml" ||
+	fail "auto without known capabilities is not CBC"
+mail "$TMP/to-alice" alice@example.org
+sed -i 's/^From: Alice <alice@example.org>/From: bob@example.org/' "$TMP/to-alice"
+sm_b protect --sign -o "$TMP/from-bob.eml" "$TMP/to-alice"
+expect_exit 0
+sm_a open --add-cert "$TMP/from-bob.eml"
+sm_a protect --encrypt -o "$TMP/auto-gcm.eml" "$TMP/to-bob"
+expect_exit 0
+grep -q 'smime-type=authEnveloped-data' "$TMP/auto-gcm.eml" ||
+	fail "auto with Bob's SMIMECapabilities is not GCM"
+
+begin_test "account encrypt-all: protect encrypts without --encrypt; --no-encrypt overrides"
+sm_a account set alice@example.org encrypt-all=yes
+expect_exit 0
+sm_a protect -o "$TMP/all.eml" "$TMP/to-bob"
+expect_exit 0
+grep -q 'application/pkcs7-mime' "$TMP/all.eml" || fail "encrypt-all did not encrypt"
+sm_a protect --no-encrypt --sign -o "$TMP/none.eml" "$TMP/to-bob"
+expect_exit 0
+grep -q 'application/pkcs7-mime; smime-type=enveloped' "$TMP/none.eml" &&
+	fail "--no-encrypt still encrypted"
+grep -q 'multipart/signed' "$TMP/none.eml" || fail "--sign did not sign"
+
 end_tests

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-static char env_run[256], env_ca[300];
+static char env_run[512], env_ca[512];
 static int port_smtp, port_smtps, port_imap, port_imaps;
 
 static void

@@ -17,7 +17,7 @@
 
 #include "harness.h"
 
-static char env_ca[300];
+static char env_ca[512];
 static int port_smtps, port_imaps;
 
 static void
