@@ -75,7 +75,7 @@ expect_out_contains "The eagle lands at noon."
 begin_test "Bob opens it: decrypted, CBC without signature is a warning"
 sm_b open --json -o "$TMP/read-b" "$TMP/cbc.eml"
 expect_exit 1
-expect_json '.encryption.algorithm' "aes-256-cbc"
+expect_json '.encryption.algorithm' "AES-256-CBC"
 expect_json '.encryption.authenticated' "false"
 expect_json '.encryption.recipients | length' "2"
 grep -q "The eagle lands at noon." "$TMP/read-b" || fail "Bob's -o lacks the text"

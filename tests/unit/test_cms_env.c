@@ -264,23 +264,23 @@ test_encrypt_matrix(void)
 		const char *alg, *key_alg;
 		bool auth;
 	} cases[] = {
-	        {"bob@example.org", SM_CIPHER_AES256_CBC, false, "aes-256-cbc",
+	        {"bob@example.org", SM_CIPHER_AES256_CBC, false, "AES-256-CBC",
 	         "rsa", false},
-	        {"bob@example.org", SM_CIPHER_AES128_CBC, false, "aes-128-cbc",
+	        {"bob@example.org", SM_CIPHER_AES128_CBC, false, "AES-128-CBC",
 	         "rsa", false},
-	        {"bob@example.org", SM_CIPHER_AES256_GCM, false, "aes-256-gcm",
+	        {"bob@example.org", SM_CIPHER_AES256_GCM, false, "AES-256-GCM",
 	         "rsa", true},
-	        {"bob@example.org", SM_CIPHER_AES128_GCM, true, "aes-128-gcm",
+	        {"bob@example.org", SM_CIPHER_AES128_GCM, true, "AES-128-GCM",
 	         "rsa-oaep", true},
-	        {"bob@example.org", SM_CIPHER_AES256_CBC, true, "aes-256-cbc",
+	        {"bob@example.org", SM_CIPHER_AES256_CBC, true, "AES-256-CBC",
 	         "rsa-oaep", false},
 	        {"carol@example.org", SM_CIPHER_AES256_GCM, false,
-	         "aes-256-gcm", "ecdh", true},
+	         "AES-256-GCM", "ecdh", true},
 	        {"carol@example.org", SM_CIPHER_AES128_CBC, false,
-	         "aes-128-cbc", "ecdh", false},
-	        {"dave@example.org", SM_CIPHER_AES256_CBC, false, "aes-256-cbc",
+	         "AES-128-CBC", "ecdh", false},
+	        {"dave@example.org", SM_CIPHER_AES256_CBC, false, "AES-256-CBC",
 	         "ecdh", false},
-	        {"dave@example.org", SM_CIPHER_AES256_GCM, false, "aes-256-gcm",
+	        {"dave@example.org", SM_CIPHER_AES256_GCM, false, "AES-256-GCM",
 	         "ecdh", true},
 	};
 	const char *dir = test_tmpdir();
@@ -417,24 +417,24 @@ test_openssl_encrypted(void)
 		bool weak, auth;
 		sm_rid_kind kind;
 	} cases[] = {
-	        {"cms -encrypt -aes-256-cbc", "bob@example.org", "aes-256-cbc",
+	        {"cms -encrypt -aes-256-cbc", "bob@example.org", "AES-256-CBC",
 	         "rsa", false, false, SM_RID_ISSUER_SERIAL},
-	        {"cms -encrypt -aes-128-gcm", "bob@example.org", "aes-128-gcm",
+	        {"cms -encrypt -aes-128-gcm", "bob@example.org", "AES-128-GCM",
 	         "rsa", false, true, SM_RID_ISSUER_SERIAL},
 	        {"cms -encrypt -aes-256-gcm -recip " PKI
 	         "bob@example.org.crt -keyopt rsa_padding_mode:oaep",
-	         "bob@example.org", "aes-256-gcm", "rsa-oaep", false, true,
+	         "bob@example.org", "AES-256-GCM", "rsa-oaep", false, true,
 	         SM_RID_ISSUER_SERIAL},
 	        {"cms -encrypt -aes-256-cbc -keyid", "bob@example.org",
-	         "aes-256-cbc", "rsa", false, false, SM_RID_SKI},
+	         "AES-256-CBC", "rsa", false, false, SM_RID_SKI},
 	        {"cms -encrypt -aes-256-gcm", "carol@example.org",
-	         "aes-256-gcm", "ecdh", false, true, SM_RID_ISSUER_SERIAL},
-	        {"cms -encrypt -aes-128-cbc", "dave@example.org", "aes-128-cbc",
+	         "AES-256-GCM", "ecdh", false, true, SM_RID_ISSUER_SERIAL},
+	        {"cms -encrypt -aes-128-cbc", "dave@example.org", "AES-128-CBC",
 	         "ecdh", false, false, SM_RID_ISSUER_SERIAL},
-	        {"smime -encrypt -des3", "bob@example.org", "3des", "rsa", true,
-	         false, SM_RID_ISSUER_SERIAL},
+	        {"smime -encrypt -des3", "bob@example.org", "DES-EDE3-CBC",
+	         "rsa", true, false, SM_RID_ISSUER_SERIAL},
 	        {"smime -encrypt -rc2-40 -provider legacy -provider default",
-	         "bob@example.org", "rc2-40", "rsa", true, false,
+	         "bob@example.org", "RC2-40-CBC", "rsa", true, false,
 	         SM_RID_ISSUER_SERIAL},
 	};
 	const char *dir = test_tmpdir();

@@ -709,24 +709,26 @@ find_algorithm(sm_envelope *env)
 		bool gcm = nid == NID_aes_128_gcm || nid == NID_aes_192_gcm ||
 		           nid == NID_aes_256_gcm;
 		(void)snprintf(env->algorithm, sizeof(env->algorithm),
-		               "aes-%d-%s", bits, gcm ? "gcm" : "cbc");
+		               "AES-%d-%s", bits, gcm ? "GCM" : "CBC");
 		break;
 	}
 	case NID_des_ede3_cbc:
-		(void)snprintf(env->algorithm, sizeof(env->algorithm), "3des");
+		(void)snprintf(env->algorithm, sizeof(env->algorithm),
+		               "DES-EDE3-CBC");
 		env->weak = true;
 		break;
 	case NID_des_cbc:
-		(void)snprintf(env->algorithm, sizeof(env->algorithm), "des");
+		(void)snprintf(env->algorithm, sizeof(env->algorithm),
+		               "DES-CBC");
 		env->weak = true;
 		break;
 	case NID_rc2_cbc:
 		/* RFC 8018 B.2.3: version 160 = 40 bits, 120 = 64, 58 = 128 */
 		(void)snprintf(env->algorithm, sizeof(env->algorithm), "%s",
-		               rc2_version == 160   ? "rc2-40"
-		               : rc2_version == 120 ? "rc2-64"
-		               : rc2_version == 58  ? "rc2-128"
-		                                    : "rc2");
+		               rc2_version == 160   ? "RC2-40-CBC"
+		               : rc2_version == 120 ? "RC2-64-CBC"
+		               : rc2_version == 58  ? "RC2-128-CBC"
+		                                    : "RC2-CBC");
 		env->weak = true;
 		break;
 	default:

@@ -310,9 +310,9 @@ void sm_envelope_free(sm_envelope *env);
 /* True for AuthEnvelopedData (AES-GCM: tampering is detected). */
 bool sm_envelope_authenticated(const sm_envelope *env);
 /*
- * Content encryption algorithm: "aes-128-cbc", "aes-256-gcm", ...,
- * "3des", "rc2-40", "rc2-64", "rc2-128", "des", else OpenSSL's short name
- * or the dotted OID.
+ * Content encryption algorithm, OpenSSL's names: "AES-128-CBC",
+ * "AES-256-GCM", ..., "DES-EDE3-CBC", "RC2-40-CBC", "RC2-64-CBC",
+ * "RC2-128-CBC", "DES-CBC", else OpenSSL's short name or the dotted OID.
  */
 const char *sm_envelope_algorithm(const sm_envelope *env);
 /* 3DES, RC2 or DES: decryptable, but reported as weak. */
