@@ -77,6 +77,16 @@ run sealmail --home "$H" book show alice@example.org --json
 expect_json '.certificates[0].effective_trust' "trusted_via_ca"
 expect_json '.certificates[0].via_ca' "sealmail test root CA"
 
+begin_test "an encryption-only certificate is trusted through the CA too"
+E="$TMP/enc-home"
+"$SEALMAIL" --home "$E" ca add "$PKI/root-ca.crt" >/dev/null 2>&1
+"$SEALMAIL" --home "$E" ca trust "$ROOT" trusted >/dev/null 2>&1
+run sealmail --home "$E" book add "$PKI/encryptonly@example.org.crt"
+expect_exit 0
+run sealmail --home "$E" book show encryptonly@example.org
+expect_exit 0
+expect_out_contains "trust:        trusted through CA sealmail test root CA"
+
 begin_test "distrusted overrides the CA"
 run sealmail --home "$H" book trust alice@example.org distrusted
 expect_exit 0

@@ -858,7 +858,7 @@ sm_cert_chain_verify(const sm_cert *leaf,
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
 	X509_VERIFY_PARAM *param;
-	int rc = SEALMAIL_ERROR, ok, code, depth;
+	int rc = SEALMAIL_ERROR, ok, code, depth, purpose;
 
 	if (anchor_out != NULL)
 		*anchor_out = NULL;
@@ -882,8 +882,17 @@ sm_cert_chain_verify(const sm_cert *leaf,
 			                   "certificate chain");
 			goto out;
 		}
+	/*
+	 * The chain is checked for the purpose the certificate can serve: an
+	 * encryption-only certificate (keyEncipherment or keyAgreement alone)
+	 * never passes the signing purpose, yet can be trusted through a CA.
+	 */
+	purpose = (sm_cert_usage(leaf) & (SM_USAGE_SIGN | SM_USAGE_ENCRYPT)) ==
+	                          SM_USAGE_ENCRYPT
+	                  ? X509_PURPOSE_SMIME_ENCRYPT
+	                  : X509_PURPOSE_SMIME_SIGN;
 	if (X509_STORE_CTX_init(ctx, store, leaf->x509, untrusted) != 1 ||
-	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN) != 1) {
+	    X509_STORE_CTX_set_purpose(ctx, purpose) != 1) {
 		rc = sm_ossl_error(err, SEALMAIL_ERROR, "certificate chain");
 		goto out;
 	}
