@@ -429,6 +429,54 @@ out:
 	return SEALMAIL_OK;
 }
 
+int
+sm_book_all_certs(sm_cert ***out,
+                  size_t *n_out,
+                  sealmail_store *store,
+                  sealmail_error *err)
+{
+	sm_crypto *crypto;
+	sm_stmt *st = NULL;
+	sm_cert **list = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	rc = sm_store_crypto(&crypto, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_prepare(&st, store,
+		                     "SELECT der FROM certificates ORDER BY id",
+		                     err);
+	while (rc >= 0 && (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
+		size_t len;
+		const void *der = sm_stmt_column_blob(st, 0, &len);
+
+		if (n == cap) {
+			size_t ncap = cap == 0 ? 16 : cap * 2;
+			sm_cert **grown =
+			        sm_realloc(list, ncap * sizeof(*list));
+			if (grown == NULL) {
+				rc = sm_error_nomem(err);
+				break;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		rc = sm_cert_from_der(&list[n], crypto, der, len, err);
+		if (rc == SEALMAIL_OK)
+			n++;
+	}
+	sm_stmt_free(st);
+	if (rc < 0) {
+		sm_cert_list_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*n_out = n;
+	return SEALMAIL_OK;
+}
+
 /* A display name for a CA: its common name, else its subject. */
 static const char *
 ca_name(const sm_cert *ca)

@@ -75,6 +75,16 @@ int sm_book_add_cert(bool *added_out,
                      size_t caplen,
                      sealmail_error *err);
 
+/*
+ * Every certificate in the address book (caller frees with
+ * sm_cert_list_free), so that a signature whose certificate the message
+ * does not carry can still be checked against one the user has.
+ */
+int sm_book_all_certs(sm_cert ***out,
+                      size_t *n_out,
+                      sealmail_store *store,
+                      sealmail_error *err);
+
 /* The SMIMECapabilities DER recorded for a book certificate (caller frees
  * with sm_free).  ENOTFOUND when none is recorded. */
 int sm_book_capabilities(unsigned char **der_out,

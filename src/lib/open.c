@@ -16,6 +16,7 @@
 #include "book_int.h"
 #include "crypto/crypto.h"
 #include "db.h"
+#include "id_int.h"
 #include "report_int.h"
 
 enum {
@@ -728,6 +729,30 @@ walk_content(ctx *c,
 	return walk(c, src, &inner, path, depth + 1, true, top, from, err);
 }
 
+/*
+ * Let the verifier find signer certificates the message does not carry
+ * among the address book's and my own digital IDs' certificates (a sender
+ * may sign without including the certificate).  Only lookup material: the
+ * trust of whatever is found is still decided by the book afterwards.
+ */
+static int
+add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
+{
+	sm_cert **book = NULL, **own = NULL;
+	size_t nbook = 0, nown = 0;
+	int rc = sm_book_all_certs(&book, &nbook, c->store, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = sm_id_own_certs(&own, &nown, c->store, err);
+	if (rc == SEALMAIL_OK && nbook > 0)
+		rc = sm_cms_verify_add_certs(v, book, nbook, err);
+	if (rc == SEALMAIL_OK && nown > 0)
+		rc = sm_cms_verify_add_certs(v, own, nown, err);
+	sm_cert_list_free(book, nbook);
+	sm_cert_list_free(own, nown);
+	return rc;
+}
+
 static int
 open_clear(ctx *c,
            sm_mime_source *src,
@@ -780,6 +805,8 @@ open_clear(ctx *c,
 		return rc;
 	}
 	if (rc == SEALMAIL_OK)
+		rc = add_known_certs(c, v, err);
+	if (rc == SEALMAIL_OK)
 		rc = verify_range(v, src, rg[0], rg[1], err);
 	if (rc == SEALMAIL_OK && any_altered(v))
 		rc = try_rewrites(c, v, src, rg[0], rg[1], rewrites, &fixed,
@@ -820,6 +847,8 @@ open_signed_data(ctx *c,
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signed part %s is damaged: %s", path,
 		        err != NULL ? err->message : "");
+	if (rc == SEALMAIL_OK)
+		rc = add_known_certs(c, v, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_source_new_empty(&content, err);
 	if (rc == SEALMAIL_OK)
