@@ -25,6 +25,7 @@ current=""
 
 begin_test() {
 	current=$1
+	current_failed=0
 	tests_run=$((tests_run + 1))
 }
 
@@ -32,7 +33,11 @@ fail() {
 	echo "FAIL [$current]: $*" >&2
 	echo "  stdout: $(printf '%s' "${out-}" | head -c 2000)" >&2
 	echo "  stderr: $(printf '%s' "${errout-}" | head -c 2000)" >&2
-	tests_failed=$((tests_failed + 1))
+	# Count failed tests, not failed assertions.
+	if [ "${current_failed:-0}" -eq 0 ]; then
+		tests_failed=$((tests_failed + 1))
+		current_failed=1
+	fi
 }
 
 # run CMD ARGS...: "sealmail" as CMD means $SEALMAIL.  Standard input is
