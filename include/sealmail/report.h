@@ -66,6 +66,8 @@ sealmail_report_verdict(const sealmail_report *r);
 SEALMAIL_EXTERN(const char *) sealmail_report_from(const sealmail_report *r);
 SEALMAIL_EXTERN(const char *)
 sealmail_report_subject(const sealmail_report *r);
+/** The outer Date header as Unix time; 0 when absent or unreadable. */
+SEALMAIL_EXTERN(int64_t) sealmail_report_date(const sealmail_report *r);
 SEALMAIL_EXTERN(sealmail_coverage)
 sealmail_report_coverage(const sealmail_report *r);
 /** Parts outside every signature ("text/plain footer.txt"), when partial. */

@@ -27,6 +27,7 @@ static const struct command {
 	{ "ca", cmd_ca, "certificate authorities you trust" },
 	{ "protect", cmd_protect, "sign a message before sending it" },
 	{ "open", cmd_open, "check a received message's signatures" },
+	{ "list", cmd_list, "list a mailbox with each message's security state" },
 };
 
 /* Library status -> sysexits code.  The only such table. */

@@ -474,6 +474,12 @@ message_facts(sm_mime_entity *e, GMimeMessage *msg)
 	}
 	copy_str(e->subject, sizeof(e->subject),
 	         g_mime_message_get_subject(msg));
+	{
+		GDateTime *date = g_mime_message_get_date(msg);
+
+		e->date = date != NULL ? (int64_t)g_date_time_to_unix(date)
+		                       : 0;
+	}
 	entity_facts(e, g_mime_message_get_mime_part(msg));
 }
 

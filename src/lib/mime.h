@@ -71,6 +71,7 @@ typedef struct sm_mime_entity {
 	char encoding[32];   /* Content-Transfer-Encoding, lower case */
 	char from[256];      /* message entities: first From address, lower */
 	char subject[256];   /* message entities: decoded Subject */
+	int64_t date;        /* message entities: Date (Unix time), 0: none */
 	bool has_headers;
 } sm_mime_entity;
 

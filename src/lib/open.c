@@ -1183,6 +1183,8 @@ sealmail_message_open(sealmail_report **report_out,
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_set(&c.r->subject, top.subject, err);
 	if (rc == SEALMAIL_OK)
+		c.r->date = top.date;
+	if (rc == SEALMAIL_OK)
 		rc = walk(&c, src, &top, "1", 0, false, true, top.from, err);
 	if (rc == SEALMAIL_OK) {
 		coverage(&c);

@@ -210,6 +210,12 @@ sealmail_report_subject(const sealmail_report *r)
 	return r->subject;
 }
 
+int64_t
+sealmail_report_date(const sealmail_report *r)
+{
+	return r->date;
+}
+
 sealmail_coverage
 sealmail_report_coverage(const sealmail_report *r)
 {

@@ -33,6 +33,7 @@ typedef struct sm_finding {
 
 struct sealmail_report {
 	char *from, *subject;
+	int64_t date; /* the message's Date, Unix time; 0: none */
 	sealmail_coverage coverage;
 	char **unsigned_parts;
 	size_t nunsigned;
