@@ -26,6 +26,7 @@ expect_lacks=""   # fixed strings, one a line, none may occur in the text report
 expect_jq=""      # jq expressions, one a line, each true on the --json report
 expect_raw_clean=0 # 1: the text report holds no ESC or other C0 control byte but TAB/LF
 open_args=""      # extra arguments to `open` (word-split)
+after() { :; }     # more checks after the opens (in $W); failing fails the case
 craft() {
 	echo "case defines no craft()" >&2
 	return 99
@@ -76,6 +77,22 @@ mail() {
 	printf 'From: %s\r\nTo: Bob <bob@example.org>\r\nSubject: %s\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <attack@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n%s\r\n' "$1" "$2" "$3"
 }
 
+
+# ossl_sign ID FROM OUT [ARGS...]: openssl cms clear-signs a text part as
+# ID (key and certificate from the test PKI, no checks on them) and writes
+# the whole message, From: FROM, to OUT
+ossl_sign() {
+	_id=$1 _from=$2 _out=$3
+	shift 3
+	printf 'Content-Type: text/plain\r\n\r\nHello Bob\r\n' >"$W/part.txt"
+	openssl cms -sign -binary -md sha256 -signer "$PKI/$_id.crt" -inkey "$PKI/$_id.key" \
+		"$@" -in "$W/part.txt" -out "$W/ossl.out" || return 1
+	{
+		printf 'From: %s\r\nTo: Bob <bob@example.org>\r\nSubject: hi\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\n' "$_from"
+		sed 's/$/\r/; s/\r\r$/\r/' "$W/ossl.out"
+	} >"$_out"
+}
+
 # body_of FILE: FILE from its first Content-Type line on (the part, no outer header)
 body_of() { sed -n '/^Content-Type: multipart\/signed/,$p' "$1"; }
 
@@ -119,8 +136,9 @@ if [ "$expect_raw_clean" = 1 ] && LC_ALL=C grep -q "$(printf '[\001-\010\013-\03
 	echo "raw control bytes in the report" >&2
 	echo x >>"$W/f"
 fi
+after || fail "after() failed"
 [ -f "$W/f" ] && fail "report differs"
-if [ "$failed" -ne 0 ]; then
+if [ "$failed" -ne 0 ] || [ -n "${ATTACK_VERBOSE-}" ]; then
 	echo "--- open (exit $rc) stdout:" >&2; cat "$W/out" >&2
 	echo "--- stderr:" >&2; cat "$W/err" >&2
 	echo "--- --json:" >&2; cat "$W/json" "$W/json.err" >&2
