@@ -61,10 +61,12 @@ begin_test "list --json: the same as data"
 # shellcheck disable=SC2086
 run sealmail --home "$H" --json list $LOGIN "$INBOX"
 expect_exit 0
-[ "$(printf '%s' "$out" | jq -r '.messages[-1] | [.from, .subject, .date, .signature, .encryption, .verdict, .partly_signed, (.rewrite|tostring)] | join(" ")')" = \
+[ "$(printf '%s' "$out" | jq -r '.messages[] | select(.subject == "signed hello") | [.from, .subject, .date, .signature, .encryption, .verdict, .partly_signed, (.rewrite|tostring)] | join(" ")')" = \
 	"alice@example.org signed hello 2026-11-28T10:00:00Z untrusted none warning false null" ] ||
 	fail "json fields differ"
-[ "$(printf '%s' "$out" | jq -r '.messages[-1].name')" = "$INBOX/;UID=$(printf '%s' "$out" | jq -r '.messages[-1].id')" ] ||
+# Postfix delivers asynchronously: pick the message by subject, not position.
+[ "$(printf '%s' "$out" | jq -r '.messages[] | select(.subject == "signed hello") | .name')" = \
+	"$INBOX/;UID=$(printf '%s' "$out" | jq -r '.messages[] | select(.subject == "signed hello") | .id')" ] ||
 	fail "name is not MAILBOX/;UID=N"
 
 begin_test "list: once Alice's certificate is trusted"
