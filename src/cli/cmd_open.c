@@ -266,6 +266,47 @@ open_input(struct cli *cli,
 	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
 }
 
+/* -o -: the readable message held in memory until the verdict is known,
+ * so that nothing of a message that fails its checks reaches the pipe
+ * early; then it goes to standard output and the report to stderr. */
+struct membuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int
+membuf_write(const void *buf, size_t len, void *payload)
+{
+	struct membuf *b = payload;
+
+	if (len > b->cap - b->len) {
+		size_t cap = b->cap ? b->cap : 65536;
+		unsigned char *p;
+
+		while (len > cap - b->len) {
+			if (cap > SIZE_MAX / 2)
+				return SEALMAIL_ENOMEM;
+			cap *= 2;
+		}
+		p = realloc(b->p, cap);
+		if (p == NULL)
+			return SEALMAIL_ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, buf, len);
+	b->len += len;
+	return 0;
+}
+
+static void
+membuf_wipe(struct membuf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->cap);
+	free(b->p);
+}
+
 static int
 print_json(struct cli *cli, const sealmail_report *r)
 {
@@ -296,6 +337,8 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	sealmail_report *report = NULL;
 	const char *outpath = NULL;
 	struct cli_mail m;
+	struct membuf mem = {NULL, 0, 0};
+	bool to_stdout;
 	int c, rc, fd = -1;
 
 	memset(&m, 0, sizeof(m));
@@ -335,7 +378,11 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	rc = open_input(cli, &in, optind < argc ? argv[optind] : NULL, &m, &fd);
 	if (rc != 0)
 		return rc;
-	if (outpath != NULL)
+	to_stdout = outpath != NULL && strcmp(outpath, "-") == 0;
+	if (to_stdout)
+		rc = sealmail_output_new_callback(&out, membuf_write, &mem,
+		                                  &cli->err);
+	else if (outpath != NULL)
 		rc = sealmail_output_new_path(&out, outpath, &cli->err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_message_open(&report, cli->store, in, out, &opts,
@@ -347,6 +394,25 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report))
 		rc = sealmail_output_commit(out, &cli->err);
 	sealmail_output_free(out);
+	if (rc == SEALMAIL_OK && to_stdout && !undecrypted(report)) {
+		if (fwrite(mem.p, 1, mem.len, stdout) != mem.len ||
+		    fflush(stdout) != 0)
+			rc = cli_error(cli, EXIT_IOERR, "standard output: %s",
+			               strerror(errno));
+		/* The report goes where the message does not. */
+		if (rc == SEALMAIL_OK && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			rc = cli_error(cli, EXIT_IOERR, "standard error: %s",
+			               strerror(errno));
+		if (rc != SEALMAIL_OK) {
+			membuf_wipe(&mem);
+			sealmail_report_free(report);
+			return rc;
+		}
+	} else if (rc == SEALMAIL_OK && to_stdout &&
+	           dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		rc = SEALMAIL_EIO;
+	}
+	membuf_wipe(&mem);
 	if (rc == SEALMAIL_OK && cli->json)
 		rc = print_json(cli, report);
 	else if (rc == SEALMAIL_OK)

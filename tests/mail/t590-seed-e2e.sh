@@ -144,6 +144,16 @@ run sealmail --home "$B" --json list $BLOGIN "$IMAPS/INBOX"
 [ "$(printf '%s' "$out" | jq -r --arg u "$plan" '.messages[] | select(.id == $u) | [.signature, .encryption, .verdict] | join(" ")')" = \
 	"valid for-me good" ] || fail "json state differs"
 
+begin_test "listed with no digital ID of Bob's: encrypted (not for me)"
+# shellcheck disable=SC2086
+run sealmail --home "$TMP/probe" list $BLOGIN "$IMAPS/INBOX"
+expect_exit 0
+expect_out_contains "$plan  2026-11-28 13:00  alice@example.org  The plan $T  [encrypted (not for me)]"
+# shellcheck disable=SC2086
+run sealmail --home "$TMP/probe" --json list $BLOGIN "$IMAPS/INBOX"
+[ "$(printf '%s' "$out" | jq -r --arg u "$plan" '.messages[] | select(.id == $u) | [.signature, .encryption, .verdict] | join(" ")')" = \
+	"unknown not-for-me cannot-decrypt" ] || fail "json state differs"
+
 begin_test "Bob opens it over IMAP: decrypted, signature good"
 # shellcheck disable=SC2086
 run sealmail --home "$B" open $BLOGIN -o "$TMP/plan.read.eml" "$IMAPS/INBOX/;UID=$plan"
