@@ -99,6 +99,27 @@ send_message(struct cli *cli,
 	}
 	if (quiet)
 		return 0;
+	if (cli->json) {
+		json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kv_bool(&j, "sent", true);
+		json_kv_string(&j, "copy",
+		               result.stored_in_sent ? "sent-mailbox"
+		               : result.kept_locally ? "kept-locally"
+		                                     : "none");
+		json_kv_string(&j, "where",
+		               result.stored_in_sent || result.kept_locally
+		                       ? result.where
+		                       : NULL);
+		json_kv_string(&j, "sent_error",
+		               result.kept_locally ? result.sent_error.message
+		                                   : NULL);
+		json_object_end(&j);
+		json_end(&j);
+		return 0;
+	}
 	if (result.stored_in_sent) {
 		(void)printf("sent; the copy is in ");
 		out_text(stdout, result.where);
