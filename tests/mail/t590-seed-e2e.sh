@@ -214,4 +214,37 @@ expect_out_contains "  content:     the content is exactly what was signed"
 expect_out_contains "verdict: good"
 grep -q '^+two' "$TMP/patch.read.eml" || fail "the patch text is missing"
 
+# neomutt in batch mode with contrib/neomutt/sealmail.neomuttrc: it sends
+# through `sealmail sendmail` like in a session (the reading macros need a
+# terminal; the command they run is `open -o -`, tests/cli/t330).
+begin_test "neomutt with contrib/neomutt sends signed mail through sealmail sendmail"
+mkdir -p "$TMP/nm/Mail/cur" "$TMP/nm/Mail/new" "$TMP/nm/Mail/tmp"
+cat >"$TMP/nm/rc" <<END
+source $SRCDIR/contrib/neomutt/sealmail.neomuttrc
+set sendmail = "$SEALMAIL --home $A sendmail"
+set from = "Alice Liddell <alice@example.org>"
+set folder = $TMP/nm/Mail
+set spoolfile = $TMP/nm/Mail
+END
+printf 'Sent from neomutt.\n' >"$TMP/nm/body"
+run_stdin "$TMP/nm/body" env HOME="$TMP/nm" neomutt -n -F "$TMP/nm/rc" \
+	-s "from neomutt $T" -- bob@example.org
+expect_exit 0
+nm=$(uid_of "$B" "$IMAPS/INBOX" "from neomutt $T") || fail "not delivered"
+run sealmail --home "$B" open "$IMAPS/INBOX/;UID=$nm"
+expect_exit 0
+expect_out_contains "signature (clear, part 1.1): Alice Liddell <alice@example.org>"
+expect_out_contains "verdict: good"
+
+begin_test "neomutt: sealmail's refusal reaches the user, nothing is sent"
+run sealmail --home "$A" account set alice@example.org encrypt-all=yes
+expect_exit 0
+run_stdin "$TMP/nm/body" env HOME="$TMP/nm" neomutt -n -F "$TMP/nm/rc" \
+	-s "refused $T" -- carol@example.org
+expect_exit 1
+expect_err_contains "carol@example.org: no certificate"
+sleep 1
+grep -l "^Subject: refused $T" "$MAIL_DIR"/mail/example.org/*/Maildir/new/* \
+	>/dev/null 2>&1 && fail "a refused message was delivered"
+
 end_tests
