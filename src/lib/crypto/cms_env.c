@@ -158,7 +158,13 @@ typedef struct stream_ctx {
 	sealmail_output *out;
 	sealmail_error *err;
 	int status; /* first failure of the stream, kept for the caller */
+	/* input read ahead in large blocks: OpenSSL asks for 1 KiB at a time */
+	unsigned char *ahead;
+	size_t ahead_pos, ahead_len;
 } stream_ctx;
+
+/* Input read-ahead size: few system calls per megabyte. */
+#define READ_AHEAD (256 * 1024)
 
 static int
 sink_write(BIO *b, const char *data, size_t len, size_t *written)
@@ -185,13 +191,21 @@ source_read(BIO *b, char *data, size_t len, size_t *readbytes)
 
 	if (s->status != SEALMAIL_OK)
 		return 0;
-	n = sealmail_input_read(s->in, data, len, s->err);
-	if (n < 0) {
-		s->status = (int)n;
-		return 0;
+	if (s->ahead_pos == s->ahead_len) {
+		n = sealmail_input_read(s->in, s->ahead, READ_AHEAD, s->err);
+		if (n < 0) {
+			s->status = (int)n;
+			return 0;
+		}
+		s->ahead_pos = 0;
+		s->ahead_len = (size_t)n;
 	}
-	*readbytes = (size_t)n;
-	return n > 0;
+	if (len > s->ahead_len - s->ahead_pos)
+		len = s->ahead_len - s->ahead_pos;
+	memcpy(data, s->ahead + s->ahead_pos, len);
+	s->ahead_pos += len;
+	*readbytes = len;
+	return len > 0;
 }
 
 static long
@@ -299,7 +313,7 @@ sm_cms_encrypt(sm_crypto *crypto,
 	CMS_ContentInfo *cms = NULL;
 	BIO_METHOD *src_m = NULL, *sink_m = NULL;
 	BIO *src = NULL, *sink = NULL, *b64 = NULL, *top;
-	stream_ctx ctx = {in, out, err, SEALMAIL_OK};
+	stream_ctx ctx = {in, out, err, SEALMAIL_OK, NULL, 0, 0};
 	const char *ossl = NULL;
 	int rc = SEALMAIL_OK;
 
@@ -330,7 +344,8 @@ sm_cms_encrypt(sm_crypto *crypto,
 	}
 	src_m = stream_method(true);
 	sink_m = stream_method(false);
-	if (src_m == NULL || sink_m == NULL)
+	ctx.ahead = sm_malloc(READ_AHEAD);
+	if (src_m == NULL || sink_m == NULL || ctx.ahead == NULL)
 		goto nomem;
 	src = BIO_new(src_m);
 	sink = BIO_new(sink_m);
@@ -368,6 +383,7 @@ done:
 	BIO_free(src);
 	BIO_meth_free(src_m);
 	BIO_meth_free(sink_m);
+	sm_free(ctx.ahead);
 	CMS_ContentInfo_free(cms);
 	EVP_CIPHER_free(evp);
 	ERR_clear_error();

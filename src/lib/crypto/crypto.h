@@ -254,8 +254,8 @@ typedef struct sm_env_recipient {
 /*
  * Encrypt everything read from `in` to the `n` recipients, streaming in
  * bounded memory (CMS_STREAM: indefinite-length BER), writing the CMS
- * ContentInfo to `out` as DER, or as base64 MIME lines (76 columns, CRLF; vectorised) when
- * `base64` is set.  The caller commits or discards `out`.  EINVAL when there
+ * ContentInfo to `out` as DER, or as base64 MIME lines (76 columns, CRLF,
+ * the vectorised encoder) when `base64` is set.  The caller commits or discards `out`.  EINVAL when there
  * is no recipient, EUNSUPPORTED for a key type CMS cannot encrypt to.
  */
 int sm_cms_encrypt(sm_crypto *crypto,
