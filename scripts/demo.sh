@@ -114,9 +114,9 @@ say "Someone changes one word of a signed message in transit"
 sed 's/noon/one/' lunch.signed.eml >lunch.tampered.eml
 step 2 bob open lunch.tampered.eml
 
-say "A mail server turned the line endings to LF: a harmless rewrite, named"
+say "A mail server turned the line endings to LF: a storage form, only a note"
 tr -d '\r' <lunch.signed.eml >lunch.lf.eml
-step 1 bob open lunch.lf.eml
+step 0 bob open lunch.lf.eml
 
 say "Someone flips a byte of the encrypted message: AES-GCM refuses it"
 # Flip one base64 character well inside the encrypted content.

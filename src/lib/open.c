@@ -28,7 +28,7 @@ enum {
 };
 
 /* Characters of an input name that the shell takes as they are. */
-#define SAFE_NAME                                             \
+#define SAFE_NAME                                              \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 	"0123456789_-+=.,/:@%"
 
@@ -187,7 +187,8 @@ check_from(from_check *fc, const sm_cert *cert, const char *from)
 
 static const char *const rewrite_words[] = {
         "",
-        "a mail server changed the line endings",
+        "the message is stored with LF line endings; it was checked in "
+        "its canonical CRLF form",
         "a mail server changed white space at the ends of lines",
         "a mail server changed the transfer encoding",
         "a mail server re-folded the headers of the signed part",
@@ -331,14 +332,17 @@ findings(ctx *c,
 	case SEALMAIL_SIG_VALID:
 		break;
 	}
-	if (s->rewrite == SEALMAIL_REWRITE_LINE_ENDINGS && c->enc_depth > 0)
-		/* MIME's canonical form is CRLF (RFC 8551 3.1.1): LF inside
-		 * an encrypted layer is the sender's local form, not a
-		 * change on the way -- a note, not a warning. */
+	if (s->rewrite == SEALMAIL_REWRITE_LINE_ENDINGS)
+		/* MIME's canonical form is CRLF (RFC 8551 3.1.1): LF is a
+		 * storage form (Maildir, mbox, a pipe from a mail program)
+		 * or the sender's local form inside encryption, not a change
+		 * of the signed text -- a note, not a warning. */
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_GOOD, "benign-rewrite", err,
 		        "%s; the text you see is what was signed (%s)",
-		        rewrite_words_encrypted[s->rewrite], s->part);
+		        c->enc_depth > 0 ? rewrite_words_encrypted[s->rewrite]
+		                         : rewrite_words[s->rewrite],
+		        s->part);
 	else if (s->rewrite != SEALMAIL_REWRITE_NONE)
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_WARNING, "benign-rewrite", err,
@@ -364,8 +368,8 @@ findings(ctx *c,
 		const char *name = c->input_name;
 		/* A name the shell would split (";UID=" of an IMAP name, a
 		 * space) is quoted; one with a quote is not repeated. */
-		const char *q = strspn(name, SAFE_NAME) == strlen(name) ? ""
-		                                                        : "'";
+		const char *q =
+		        strspn(name, SAFE_NAME) == strlen(name) ? "" : "'";
 
 		if (strcmp(name, "-") == 0 || strchr(name, '\'') != NULL)
 			name = "FILE", q = "";

@@ -85,14 +85,26 @@ run sealmail --home "$B" open "$TMP/altered.eml"
 expect_exit 2
 expect_out_contains "danger: this message was changed after it was signed: the content itself changed"
 
-begin_test "line endings turned to LF: the report names the rewrite"
+begin_test "stored with LF line endings (Maildir, mbox): a note, verdict good, exit 0"
 tr -d '\r' <"$TMP/signed.eml" >"$TMP/lf.eml"
 run sealmail --home "$B" open "$TMP/lf.eml"
-expect_exit 1
-expect_out_contains "a mail server changed the line endings; the text you see is what was signed"
+expect_exit 0
+expect_out_contains "note: the message is stored with LF line endings; it was checked in its canonical CRLF form"
 run sealmail --home "$B" --json open "$TMP/lf.eml"
+expect_json '.verdict' good
 expect_json '.signatures[0].state' valid
 expect_json '.signatures[0].rewrite' line-endings
+
+begin_test "mixed LF and CRLF line endings: the same note, exit 0"
+awk 'NR % 2 == 0 { sub(/\r$/, "") } { print }' "$TMP/signed.eml" >"$TMP/mixed.eml"
+run sealmail --home "$B" open "$TMP/mixed.eml"
+expect_exit 0
+expect_out_contains "note: the message is stored with LF line endings"
+
+begin_test "LF line endings plus a changed byte: still danger, exit 2"
+tr -d '\r' <"$TMP/signed.eml" | sed 's/lunch at noon/lunch at nOon/' >"$TMP/lf-altered.eml"
+run sealmail --home "$B" open "$TMP/lf-altered.eml"
+expect_exit 2
 
 begin_test "a mailing-list footer inside the signed part: named, signed text shown"
 awk '{ print } /^lunch at noon\?\r$/ { printf "-- \r\nlist footer\r\n" }' \
