@@ -114,6 +114,9 @@ sm_cert_problem_words(sm_cert_problem p)
 		return "wrong key usage";
 	case SM_CERT_REVOKED:
 		return "revoked";
+	case SM_CERT_KEY_UNSUPPORTED:
+		return "algorithm not supported: sealmail encrypts to RSA and "
+		       "EC keys, not X25519 or X448";
 	}
 	return "unknown";
 }
@@ -663,6 +666,7 @@ problem_rank(sm_cert_problem p)
 	case SM_CERT_NOT_YET_VALID:
 		return 5;
 	case SM_CERT_WRONG_USAGE:
+	case SM_CERT_KEY_UNSUPPORTED:
 		return 4;
 	case SM_CERT_REVOKED:
 		return 3;
@@ -739,6 +743,8 @@ sm_book_encryption_cert(sm_cert **out,
 		else if ((sm_cert_usage(cert) & need) != need ||
 		         !sm_cert_has_address(cert, addr))
 			p = SM_CERT_WRONG_USAGE;
+		else if (!sm_cms_can_encrypt_to(cert))
+			p = SM_CERT_KEY_UNSUPPORTED;
 		else if (now > sm_cert_not_after(cert))
 			p = SM_CERT_EXPIRED;
 		else if (now < sm_cert_not_before(cert))

@@ -137,17 +137,74 @@ struct sm_cms_sign {
 	const char *micalg;
 };
 
+/*
+ * RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 4055 section 4.1), the
+ * parameters sealmail itself encrypts with, as one SMIMECapability.
+ */
+static X509_ALGOR *
+oaep_capability(void)
+{
+	RSA_OAEP_PARAMS *p = RSA_OAEP_PARAMS_new();
+	X509_ALGOR *mgf_md = X509_ALGOR_new(), *cap = X509_ALGOR_new();
+	ASN1_STRING *mgf_param = NULL, *param = NULL;
+	int ok = p != NULL && mgf_md != NULL && cap != NULL;
+
+	if (ok) {
+		p->hashFunc = X509_ALGOR_new();
+		p->maskGenFunc = X509_ALGOR_new();
+		ok = p->hashFunc != NULL && p->maskGenFunc != NULL;
+	}
+	if (ok) {
+		X509_ALGOR_set_md(p->hashFunc, EVP_sha256());
+		X509_ALGOR_set_md(mgf_md, EVP_sha256());
+		mgf_param = ASN1_item_pack(mgf_md, ASN1_ITEM_rptr(X509_ALGOR),
+		                           NULL);
+		ok = mgf_param != NULL &&
+		     X509_ALGOR_set0(p->maskGenFunc, OBJ_nid2obj(NID_mgf1),
+		                     V_ASN1_SEQUENCE, mgf_param) == 1;
+		if (!ok)
+			ASN1_STRING_free(mgf_param);
+	}
+	if (ok) {
+		param = ASN1_item_pack(p, ASN1_ITEM_rptr(RSA_OAEP_PARAMS),
+		                       NULL);
+		ok = param != NULL &&
+		     X509_ALGOR_set0(cap, OBJ_nid2obj(NID_rsaesOaep),
+		                     V_ASN1_SEQUENCE, param) == 1;
+		if (!ok)
+			ASN1_STRING_free(param);
+	}
+	RSA_OAEP_PARAMS_free(p);
+	X509_ALGOR_free(mgf_md);
+	if (!ok) {
+		X509_ALGOR_free(cap);
+		return NULL;
+	}
+	return cap;
+}
+
 static int
 add_capabilities(CMS_SignerInfo *si)
 {
-	/* What we can decrypt, strongest first (RFC 8551 2.5.2). */
+	/*
+	 * What we can decrypt, strongest first (RFC 8551 2.5.2): the content
+	 * ciphers, then RSAES-OAEP key transport, so that peers can choose
+	 * it over PKCS#1 v1.5.
+	 */
 	static const int nids[] = {NID_aes_256_gcm, NID_aes_128_gcm,
 	                           NID_aes_256_cbc, NID_aes_128_cbc};
 	STACK_OF(X509_ALGOR) *algs = sk_X509_ALGOR_new_null();
+	X509_ALGOR *oaep = NULL;
 	int ok = algs != NULL;
 
 	for (size_t i = 0; ok && i < SM_ARRAY_SIZE(nids); i++)
 		ok = CMS_add_simple_smimecap(&algs, nids[i], -1) == 1;
+	if (ok) {
+		oaep = oaep_capability();
+		ok = oaep != NULL && sk_X509_ALGOR_push(algs, oaep) > 0;
+		if (!ok)
+			X509_ALGOR_free(oaep);
+	}
 	if (ok)
 		ok = CMS_add_smimecap(si, algs) == 1;
 	sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
