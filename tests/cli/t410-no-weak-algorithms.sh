@@ -123,6 +123,24 @@ expect_exit 1
 expect_json '.encryption.decrypted_by != null' true
 grep -q 'The eagle lands at noon.' "$TMP/read" || fail "carol cannot read it"
 
+begin_test "open reads openssl's RSA-OAEP with SHA-256 and ECDH with the SHA-256 KDF"
+printf 'Content-Type: text/plain\r\n\r\nThe eagle lands at noon.\r\n' >"$TMP/part.txt"
+openssl cms -encrypt -binary -aes-256-gcm -in "$TMP/part.txt" -out "$TMP/ossl.p7m" \
+	-recip "$PKI/alice@example.org.crt" -keyopt rsa_padding_mode:oaep \
+	-keyopt rsa_oaep_md:sha256 -keyopt rsa_mgf1_md:sha256 \
+	-recip "$PKI/carol@example.org.crt" -keyopt ecdh_kdf_md:sha256 ||
+	fail "openssl cms -encrypt"
+{
+	printf 'From: bob@example.org\r\nTo: alice@example.org\r\nSubject: s\r\n'
+	sed -n '/^MIME-Version/,$p' "$TMP/ossl.p7m"
+} >"$TMP/ossl.eml"
+for h in "$HA" "$HC"; do
+	run sealmail --home "$h" --json open -o "$TMP/ossl.out" "$TMP/ossl.eml"
+	expect_exit 0
+	expect_json '.encryption.decrypted_by != null' true
+	grep -q 'The eagle lands at noon.' "$TMP/ossl.out" || fail "$h: not decrypted"
+done
+
 begin_test "an X25519 recipient: refused, algorithm not supported, nothing written"
 sm_a protect --encrypt --no-sign -o "$TMP/x.out" "$TMP/x.eml"
 expect_exit 4
