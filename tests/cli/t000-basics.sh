@@ -22,4 +22,33 @@ run sealmail --frob id list
 expect_exit 64
 expect_err_contains "unknown option '--frob'"
 
+begin_test "the store: --home, else \$SEALMAIL_HOME, else \$XDG_DATA_HOME/sealmail, else ~/.local/share/sealmail"
+# Each run creates an ID; the store it lands in shows which folder was used.
+where() {
+	for d in "$TMP/flag" "$TMP/env" "$TMP/xdg/sealmail" "$TMP/user/.local/share/sealmail"; do
+		[ -f "$d/store.db" ] && printf '%s ' "$d"
+	done
+}
+run env SEALMAIL_HOME="$TMP/env" XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/user" \
+	"$SEALMAIL" --home "$TMP/flag" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag " ] || fail "--home: store in '$(where)'"
+run env SEALMAIL_HOME="$TMP/env" XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/user" \
+	"$SEALMAIL" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag $TMP/env " ] || fail "SEALMAIL_HOME: store in '$(where)'"
+run env -u SEALMAIL_HOME XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/user" \
+	"$SEALMAIL" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag $TMP/env $TMP/xdg/sealmail " ] || fail "XDG_DATA_HOME: store in '$(where)'"
+run env -u SEALMAIL_HOME -u XDG_DATA_HOME HOME="$TMP/user" \
+	"$SEALMAIL" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag $TMP/env $TMP/xdg/sealmail $TMP/user/.local/share/sealmail " ] ||
+	fail "HOME: store in '$(where)'"
+[ "$(file_mode "$TMP/user/.local/share/sealmail")" = 700 ] || fail "default store mode"
+run env -u SEALMAIL_HOME -u XDG_DATA_HOME -u HOME "$SEALMAIL" id list
+expect_exit 64
+expect_err "sealmail: no store: give --home DIR or set SEALMAIL_HOME"
+
 end_tests
