@@ -131,7 +131,7 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SIGN:
 			opts.flags |= SEALMAIL_PROTECT_SIGN;
@@ -183,17 +183,14 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
-		case '?':
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
 		default:
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc == -1) {
 				usage(stdout);
 				return 0;
 			}
 			if (rc != 0)
-				return cli_usage_error(cli, "bad option");
+				return rc;
 		}
 	}
 	if (argc - optind > 1)

@@ -21,13 +21,13 @@ static const struct command {
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "id", cmd_id, "your digital IDs: create, import, list, export" },
-	{ "account", cmd_account, "per-address security settings" },
-	{ "book", cmd_book, "the address book: certificates and trust" },
-	{ "ca", cmd_ca, "certificate authorities you trust" },
-	{ "protect", cmd_protect, "sign a message before sending it" },
-	{ "open", cmd_open, "check a received message's signatures" },
-	{ "list", cmd_list, "list a mailbox with each message's security state" },
+        {"id", cmd_id, "your digital IDs: create, import, list, export"},
+        {"account", cmd_account, "per-address security settings"},
+        {"book", cmd_book, "the address book: certificates and trust"},
+        {"ca", cmd_ca, "certificate authorities you trust"},
+        {"protect", cmd_protect, "sign a message before sending it"},
+        {"open", cmd_open, "check a received message's signatures"},
+        {"list", cmd_list, "list a mailbox with each message's security state"},
 };
 
 /* Library status -> sysexits code.  The only such table. */
@@ -69,8 +69,9 @@ int
 cli_fail(struct cli *cli, int status)
 {
 	(void)fprintf(stderr, "%s: %s\n", cli->prog,
-		      cli->err.message[0] != '\0' ? cli->err.message
-						  : sealmail_status_name(status));
+	              cli->err.message[0] != '\0'
+	                      ? cli->err.message
+	                      : sealmail_status_name(status));
 	return cli_exit_code(status);
 }
 
@@ -93,12 +94,12 @@ cli_usage_error(struct cli *cli, const char *fmt, ...)
 	va_list ap;
 
 	(void)fprintf(stderr, "%s %s: ", cli->prog,
-		      cli->command != NULL ? cli->command : "");
+	              cli->command != NULL ? cli->command : "");
 	va_start(ap, fmt);
 	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	(void)fprintf(stderr, " (see '%s %s --help')\n", cli->prog,
-		      cli->command != NULL ? cli->command : "");
+	              cli->command != NULL ? cli->command : "");
 	return EXIT_USAGE;
 }
 
@@ -142,18 +143,18 @@ cli_open_store(struct cli *cli)
 		const char *user = getenv("HOME");
 		int n;
 		if (xdg != NULL && *xdg == '/')
-			n = snprintf(resolved, sizeof(resolved),
-				     "%s/sealmail", xdg);
+			n = snprintf(resolved, sizeof(resolved), "%s/sealmail",
+			             xdg);
 		else if (user != NULL && *user != '\0')
 			n = snprintf(resolved, sizeof(resolved),
-				     "%s/.local/share/sealmail", user);
+			             "%s/.local/share/sealmail", user);
 		else
 			return cli_error(cli, EXIT_USAGE,
-					 "no store: give --home DIR or set "
-					 "SEALMAIL_HOME");
+			                 "no store: give --home DIR or set "
+			                 "SEALMAIL_HOME");
 		if (n < 0 || (size_t)n >= sizeof(resolved))
 			return cli_error(cli, EXIT_USAGE,
-					 "store path too long");
+			                 "store path too long");
 		home = resolved;
 		(void)make_parents(home);
 	}
@@ -167,8 +168,10 @@ cli_open_store(struct cli *cli)
 }
 
 int
-cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
-	      size_t *len_out)
+cli_read_file(struct cli *cli,
+              const char *path,
+              unsigned char **data_out,
+              size_t *len_out)
 {
 	enum { MAX = 16 << 20 };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -179,10 +182,10 @@ cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 	*len_out = 0;
 	if (f == NULL)
 		return cli_error(cli,
-				 errno == ENOENT	? EXIT_NOINPUT
-				 : errno == EACCES ? EXIT_NOPERM
-						   : EXIT_IOERR,
-				 "%s: %s", path, strerror(errno));
+		                 errno == ENOENT   ? EXIT_NOINPUT
+		                 : errno == EACCES ? EXIT_NOPERM
+		                                   : EXIT_IOERR,
+		                 "%s: %s", path, strerror(errno));
 	for (;;) {
 		size_t n;
 		if (len == cap) {
@@ -192,8 +195,8 @@ cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 				if (f != stdin)
 					(void)fclose(f);
 				return cli_error(cli, EXIT_DATAERR,
-						 "%s: larger than 16 MiB",
-						 path);
+				                 "%s: larger than 16 MiB",
+				                 path);
 			}
 			cap = cap == 0 ? 65536 : cap * 2;
 			p = realloc(data, cap + 1);
@@ -202,7 +205,7 @@ cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 				if (f != stdin)
 					(void)fclose(f);
 				return cli_error(cli, EXIT_OSERR,
-						 "out of memory");
+				                 "out of memory");
 			}
 			data = p;
 		}
@@ -233,14 +236,14 @@ static void
 usage(FILE *f)
 {
 	(void)fprintf(f,
-		      "usage: sealmail [--home DIR] [--json] COMMAND [ARGS]\n\n"
-		      "commands:\n");
+	              "usage: sealmail [--home DIR] [--json] COMMAND [ARGS]\n\n"
+	              "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		(void)fprintf(f, "  %-9s %s\n", commands[i].name,
-			      commands[i].summary);
+		              commands[i].summary);
 	(void)fprintf(f, "\nThe store is --home DIR, else $SEALMAIL_HOME, "
-			 "else $XDG_DATA_HOME/sealmail.\n"
-			 "See sealmail(1) and sealmail-COMMAND(1).\n");
+	                 "else $XDG_DATA_HOME/sealmail.\n"
+	                 "See sealmail(1) and sealmail-COMMAND(1).\n");
 }
 
 /*
@@ -252,7 +255,7 @@ usage(FILE *f)
 static void
 harden_process(void)
 {
-	const struct rlimit none = { 0, 0 };
+	const struct rlimit none = {0, 0};
 
 	(void)setrlimit(RLIMIT_CORE, &none);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -261,18 +264,18 @@ harden_process(void)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_GLOBAL_LONGOPTS,
-						  { "version", no_argument,
-						    NULL, 'V' },
-						  { NULL, 0, NULL, 0 } };
-	struct cli cli = { .prog = "sealmail" };
+	static const struct option longopts[] = {
+	        CLI_GLOBAL_LONGOPTS,
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0}};
+	struct cli cli = {.prog = "sealmail"};
 	int c, rc;
 
 	harden_process();
 
 	/* Global options before the command ("+": stop at the first word). */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		if (c == 'V') {
 			(void)printf("sealmail %s\n", SEALMAIL_VERSION_STRING);
 			return 0;
@@ -283,9 +286,16 @@ main(int argc, char **argv)
 			return 0;
 		}
 		if (rc != 0) {
-			(void)fprintf(stderr, "sealmail: unknown option '%s'\n",
-				      argv[optind - 1]);
-			usage(stderr);
+			if (c == ':')
+				(void)fprintf(
+				        stderr,
+				        "sealmail: option '%s' needs a value",
+				        argv[optind - 1]);
+			else
+				(void)fprintf(stderr,
+				              "sealmail: unknown option '%s'",
+				              argv[optind - 1]);
+			(void)fprintf(stderr, " (see 'sealmail --help')\n");
 			return EXIT_USAGE;
 		}
 	}

@@ -22,6 +22,26 @@ run sealmail --frob id list
 expect_exit 64
 expect_err_contains "unknown option '--frob'"
 
+begin_test "an option with its value missing, before and after the command"
+run sealmail --home
+expect_exit 64
+expect_err "sealmail: option '--home' needs a value (see 'sealmail --help')"
+run sealmail --frob id list
+expect_exit 64
+expect_err "sealmail: unknown option '--frob' (see 'sealmail --help')"
+for c in open list protect "id list" "book list" "account list"; do
+	set -- $c
+	run sealmail "$@" --home
+	expect_exit 64
+	expect_err "sealmail $1: option '--home' needs a value (see 'sealmail $1 --help')"
+	run sealmail "$@" --frob
+	expect_exit 64
+	expect_err "sealmail $1: unknown option '--frob' (see 'sealmail $1 --help')"
+done
+run sealmail open -o
+expect_exit 64
+expect_err "sealmail open: option '-o' needs a value (see 'sealmail open --help')"
+
 begin_test "the store: --home, else \$SEALMAIL_HOME, else \$XDG_DATA_HOME/sealmail, else ~/.local/share/sealmail"
 # Each run creates an ID; the store it lands in shows which folder was used.
 where() {
