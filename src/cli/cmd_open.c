@@ -130,7 +130,11 @@ print_report(const sealmail_report *r)
 			line("  encrypted for: ",
 			     sealmail_report_encryption_recipient_at(r, i));
 	}
-	if (n == 0 && sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
+	if (n == 0 && undecrypted(r))
+		(void)printf("signatures: unknown, the encrypted content was "
+		             "not decrypted\n");
+	else if (n == 0 &&
+	         sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
 		(void)printf("this message is not signed\n");
 	for (size_t i = 0; i < n; i++)
 		print_signature(sealmail_report_signature_at(r, i),
