@@ -253,7 +253,9 @@ open_input(struct cli *cli,
 	if (path != NULL && is_mailbox_name(path)) {
 		sealmail_transport_options o = SEALMAIL_TRANSPORT_OPTIONS_INIT;
 
-		rc = cli_mail_transport(cli, m, &o);
+		rc = cli_mail_from_account(cli, m, path);
+		if (rc == 0)
+			rc = cli_mail_transport(cli, m, &o);
 		if (rc == 0)
 			rc = fetch_input(cli, in, path, &o, fd_out);
 		cli_mail_done(m);
