@@ -54,7 +54,7 @@ bcc_output(sealmail_output **out,
 		        "of its own, so give -o OUT (copies go to "
 		        "OUT.bcc1, ...)");
 	(void)snprintf(path, sizeof(path), "%s.bcc%zu", b->base, index);
-	grown = realloc(b->v, (b->n + 1) * sizeof(*grown));
+	grown = realloc(b->v, (b->n + 1) * sizeof(sealmail_output *));
 	if (grown == NULL)
 		return set_err(err, SEALMAIL_ENOMEM, "out of memory");
 	b->v = grown;

@@ -227,7 +227,7 @@ list_push(sealmail_cert_list *l, sealmail_cert *c, sealmail_error *err)
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
 		sealmail_cert **items =
-		        sm_realloc(l->items, cap * sizeof(*items));
+		        sm_realloc(l->items, cap * sizeof(sealmail_cert *));
 		if (items == NULL) {
 			sealmail_cert_free(c);
 			return sm_error_nomem(err);
@@ -455,7 +455,7 @@ sm_book_all_certs(sm_cert ***out,
 		if (n == cap) {
 			size_t ncap = cap == 0 ? 16 : cap * 2;
 			sm_cert **grown =
-			        sm_realloc(list, ncap * sizeof(*list));
+			        sm_realloc(list, ncap * sizeof(sm_cert *));
 			if (grown == NULL) {
 				rc = sm_error_nomem(err);
 				break;
@@ -1533,7 +1533,7 @@ set_trust(sealmail_store *store,
           sealmail_trust trust,
           sealmail_error *err)
 {
-	int64_t id;
+	int64_t id = 0;
 	sm_stmt *st;
 	int rc;
 
@@ -1582,7 +1582,7 @@ sealmail_book_remove(sealmail_store *store,
                      const char *query,
                      sealmail_error *err)
 {
-	int64_t id;
+	int64_t id = 0;
 	int rc = sm_db_begin(store, err);
 
 	if (rc < 0)
