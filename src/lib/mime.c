@@ -477,8 +477,7 @@ message_facts(sm_mime_entity *e, GMimeMessage *msg)
 	{
 		GDateTime *date = g_mime_message_get_date(msg);
 
-		e->date = date != NULL ? (int64_t)g_date_time_to_unix(date)
-		                       : 0;
+		e->date = date != NULL ? (int64_t)g_date_time_to_unix(date) : 0;
 	}
 	entity_facts(e, g_mime_message_get_mime_part(msg));
 }
