@@ -405,7 +405,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ADD_CERT:
 			opts.flags |= SEALMAIL_OPEN_ADD_CERT;
@@ -416,19 +416,16 @@ cmd_open(struct cli *cli, int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
-		case '?':
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
 		default:
 			if (cli_mail_option(&m, c, optarg) == 0)
 				break;
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc == -1) {
 				usage(stdout);
 				return 0;
 			}
 			if (rc != 0)
-				return cli_usage_error(cli, "bad option");
+				return rc;
 		}
 	}
 	if (argc - optind > 1)
