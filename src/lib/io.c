@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sealmail/io.h"
@@ -170,6 +171,24 @@ sealmail_input_read(sealmail_input *in, void *buf, size_t len,
 					    in->name, strerror(errno));
 		return (long)n;
 	}
+}
+
+int
+sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out)
+{
+	struct stat st;
+	off_t pos;
+
+	if (in->kind != SRC_FD || fstat(in->fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return -1;
+	pos = lseek(in->fd, 0, SEEK_CUR);
+	if (pos < 0 || pos > st.st_size ||
+	    lseek(in->fd, st.st_size, SEEK_SET) != st.st_size)
+		return -1;
+	*pos_out = pos;
+	*size_out = st.st_size - pos;
+	return in->fd;
 }
 
 const char *

@@ -42,7 +42,9 @@ mime_init(void)
 struct sm_mime_source {
 	unsigned char *mem; /* while small */
 	size_t len, cap;
-	int fd; /* once large: an unlinked private temporary */
+	int fd; /* once large: an unlinked private temporary, or the input */
+	off_t base;    /* where the bytes start in fd (the input file) */
+	bool borrowed; /* fd reads the input file: no appending */
 	off_t size;
 };
 
@@ -105,6 +107,9 @@ sm_mime_source_append(sm_mime_source *s,
 {
 	int rc;
 
+	if (s->borrowed)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "cannot append to an input file");
 	if (s->fd < 0 && s->len + len > MEM_MAX) {
 		s->fd = tmp_fd(err);
 		if (s->fd < 0)
@@ -150,9 +155,40 @@ sm_mime_source_new(sm_mime_source **out,
                    sealmail_input *in,
                    sealmail_error *err)
 {
-	unsigned char *buf = sm_malloc(CHUNK);
-	int rc = buf == NULL ? sm_error_nomem(err)
-	                     : sm_mime_source_new_empty(out, err);
+	unsigned char *buf;
+	off_t pos, size;
+	int fd, rc;
+
+	/*
+	 * A large regular file is read where it is (pread), not copied to a
+	 * temporary first: one pass less over the message.  The tool reads
+	 * its user's own files; one that changes while it is read reads as a
+	 * source that ended early or as altered content.
+	 */
+	fd = sm_input_file(in, &pos, &size);
+	if (fd >= 0 && size > MEM_MAX) {
+		rc = sm_mime_source_new_empty(out, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		(*out)->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if ((*out)->fd < 0) {
+			sm_mime_source_free(*out);
+			*out = NULL;
+			return sm_error_set(err, SEALMAIL_EIO, "%s: %s",
+			                    sealmail_input_name(in),
+			                    strerror(errno));
+		}
+		(*out)->base = pos;
+		(*out)->size = size;
+		(*out)->borrowed = true;
+		return SEALMAIL_OK;
+	}
+	if (fd >= 0 && lseek(fd, pos, SEEK_SET) != pos)
+		return sm_error_set(err, SEALMAIL_EIO, "%s: %s",
+		                    sealmail_input_name(in), strerror(errno));
+	buf = sm_malloc(CHUNK);
+	rc = buf == NULL ? sm_error_nomem(err)
+	                 : sm_mime_source_new_empty(out, err);
 
 	while (rc == SEALMAIL_OK) {
 		long n = sealmail_input_read(in, buf, CHUNK, err);
@@ -212,7 +248,7 @@ sm_mime_source_read(sm_mime_source *s,
 		return (long)len;
 	}
 	do
-		n = pread(s->fd, buf, len, off);
+		n = pread(s->fd, buf, len, s->base + off);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return sm_error_set(err, SEALMAIL_EIO,
@@ -287,7 +323,7 @@ source_gstream(sm_mime_source *s, off_t start, off_t end)
 		return base;
 	}
 	base = g_mime_stream_fs_new(dup(s->fd));
-	sub = g_mime_stream_substream(base, start, end);
+	sub = g_mime_stream_substream(base, s->base + start, s->base + end);
 	g_object_unref(base);
 	return sub;
 }

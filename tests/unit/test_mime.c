@@ -6,6 +6,8 @@
  */
 #include "mime.h"
 
+#include <fcntl.h>
+
 #include "harness.h"
 
 static sm_mime_source *
@@ -471,6 +473,52 @@ test_canonical(void)
 	}
 }
 
+/*
+ * A regular file over 1 MiB is read in place: from the input's position,
+ * every byte as in the file, and never appended to (it is the user's file).
+ */
+static void
+test_file_in_place(void)
+{
+	char path[128];
+	size_t n = (2u << 20) + 123;
+	unsigned char *data = malloc(n), buf[256];
+	sealmail_input *in = NULL;
+	sm_mime_source *s = NULL;
+	sealmail_error err = {0};
+	FILE *f;
+	int fd;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	(void)snprintf(path, sizeof(path), "%s/big", test_tmpdir());
+	f = fopen(path, "wb");
+	test_assert(f != NULL && fwrite(data, 1, n, f) == n && fclose(f) == 0);
+	fd = open(path, O_RDONLY);
+	test_assert(fd >= 0 && lseek(fd, 100, SEEK_SET) == 100);
+	test_assert_int(sealmail_input_new_fd(&in, fd, &err), SEALMAIL_OK);
+	test_assert_int(sm_mime_source_new(&s, in, &err), SEALMAIL_OK);
+	test_assert_int(sm_mime_source_size(s), (off_t)(n - 100));
+	test_assert_int(sm_mime_source_read(s, 0, buf, 16, &err), 16);
+	test_assert(memcmp(buf, data + 100, 16) == 0);
+	test_assert_int(sm_mime_source_read(s, (off_t)(n - 110), buf,
+	                                    sizeof(buf), &err),
+	                10);
+	test_assert(memcmp(buf, data + n - 10, 10) == 0);
+	/* The input counts as read to the end. */
+	test_assert_int(sealmail_input_read(in, buf, sizeof(buf), &err), 0);
+	test_assert_int(sm_mime_source_append(s, "x", 1, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "cannot append to an input file");
+	sm_mime_source_free(s);
+	sealmail_input_free(in);
+	(void)close(fd);
+	free(data);
+}
+
 static const struct test_case tests[] = {
         {"message_facts", test_message_facts},
         {"boundaries_crlf", test_boundaries_crlf},
@@ -483,6 +531,7 @@ static const struct test_case tests[] = {
         {"write_headers", test_write_headers},
         {"recipients", test_recipients},
         {"canonical", test_canonical},
+        {"file_in_place", test_file_in_place},
 };
 
 TEST_MAIN(tests)
