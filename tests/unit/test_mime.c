@@ -474,6 +474,69 @@ test_canonical(void)
 }
 
 /*
+ * Exact canonical forms of content left as it is (written by sm_canon in
+ * 64 KiB pieces, not GMime's filter): the same bytes GMime wrote, for LF,
+ * CRLF, mixed line ends, no final line end, a CRLF split between pieces,
+ * and a lone CR at the end (GMime's path).
+ */
+static void
+test_canonical_exact(void)
+{
+	char *c;
+	size_t n = 0, big = 300000;
+	char *m = malloc(big + 200), *want = malloc(2 * big + 200);
+
+	c = canonical("From: a@example.org\nSubject: s\n"
+	              "Content-Type: text/plain\n\nhello\nworld\n");
+	test_assert_str(c,
+	                "Content-Type: text/plain\r\n\r\nhello\r\nworld\r\n");
+	free(c);
+	c = canonical("From: a@example.org\r\nContent-Type: text/plain\r\n"
+	              "\r\nhello\r\nworld");
+	test_assert_str(c, "Content-Type: text/plain\r\n\r\nhello\r\nworld");
+	free(c);
+	c = canonical("From: a@example.org\n\nhi\r\nmixed\nends\r\n\n");
+	test_assert_str(c, "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	                   "hi\r\nmixed\r\nends\r\n\r\n");
+	free(c);
+	c = canonical("From: a@example.org\n\nlast\r");
+	test_assert(c != NULL && strstr(c, "\r\n\r\n") != NULL);
+	free(c);
+
+	/* The first line is 65 bytes, then 64: the CR of the 1024th line end
+	 * is content byte 65535, its LF byte 65536 (the next piece). */
+	test_assert(m != NULL && want != NULL);
+	if (m == NULL || want == NULL) {
+		free(m);
+		free(want);
+		return;
+	}
+	for (int crlf = 0; crlf < 2; crlf++) {
+		size_t w, len = (size_t)sprintf(m, "From: a@example.org\n\n");
+		w = (size_t)sprintf(want, "Content-Type: text/plain; "
+		                          "charset=utf-8\r\n\r\n");
+		for (n = 0; len < big; n++) {
+			size_t letters = n == 0 ? 63 : 62;
+			memset(m + len, 'a' + (int)(n % 26), letters);
+			memset(want + w, 'a' + (int)(n % 26), letters);
+			len += letters;
+			w += letters;
+			if (crlf)
+				m[len++] = '\r';
+			m[len++] = '\n';
+			want[w++] = '\r';
+			want[w++] = '\n';
+		}
+		m[len] = want[w] = '\0';
+		c = canonical(m);
+		test_assert(c != NULL && strcmp(c, want) == 0);
+		free(c);
+	}
+	free(m);
+	free(want);
+}
+
+/*
  * A regular file over 1 MiB is read in place: from the input's position,
  * every byte as in the file, and never appended to (it is the user's file).
  */
@@ -531,6 +594,7 @@ static const struct test_case tests[] = {
         {"write_headers", test_write_headers},
         {"recipients", test_recipients},
         {"canonical", test_canonical},
+        {"canonical_exact", test_canonical_exact},
         {"file_in_place", test_file_in_place},
 };
 
