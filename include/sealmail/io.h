@@ -51,6 +51,13 @@ SEALMAIL_EXTERN(long) sealmail_input_read(sealmail_input *in, void *buf,
 				  size_t len, sealmail_error *err);
 /** A name for messages ("-" for standard input, else the path). */
 SEALMAIL_EXTERN(const char *) sealmail_input_name(const sealmail_input *in);
+/**
+ * Name the input for messages and hints (e.g. the mailbox name a message
+ * was fetched from); `name` is copied.  ENOMEM.
+ */
+SEALMAIL_EXTERN(int) sealmail_input_set_name(sealmail_input *in,
+				     const char *name,
+				     sealmail_error *err) SEALMAIL_WARN_UNUSED;
 SEALMAIL_EXTERN(void) sealmail_input_free(sealmail_input *in);
 
 /** Write to `fd` (not closed by sealmail_output_free). */

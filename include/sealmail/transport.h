@@ -10,8 +10,10 @@
 
 #include <stdbool.h>
 
+#include "account.h"
 #include "common.h"
 #include "io.h"
+#include "message.h"
 #include "store.h"
 
 #ifdef __cplusplus
@@ -180,6 +182,98 @@ sealmail_mail_submit(sealmail_store *store,
                      sealmail_input *msg,
                      sealmail_submit_result *result,
                      sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Asked for the mail server password of `account` when its settings name a
+ * password-file or password-command (read them with sealmail_account_get).
+ * Write the password, NUL-terminated, into `buf` (`cap` bytes).  Return
+ * SEALMAIL_OK, or a status that sealmail_message_send() then returns.
+ */
+typedef int (*sealmail_password_cb)(char *buf,
+                                    size_t cap,
+                                    const sealmail_account *account,
+                                    void *payload,
+                                    sealmail_error *err);
+
+/** Flags of sealmail_send_options. */
+typedef enum sealmail_send_flags {
+	SEALMAIL_SEND_NONE = 0,
+	/**
+	 * With `rcpt`: also send to every To, Cc and Bcc address of the
+	 * message (sendmail -t with arguments).
+	 */
+	SEALMAIL_SEND_HEADER_RCPT = 1u << 0
+} sealmail_send_flags;
+
+#define SEALMAIL_SEND_OPTIONS_VERSION 1
+
+/** How sealmail_message_send() protects and submits a message. */
+typedef struct sealmail_send_options {
+	unsigned int version; /**< SEALMAIL_SEND_OPTIONS_VERSION */
+	unsigned int flags;   /**< sealmail_send_flags */
+	/**
+	 * Protection exactly as for sealmail_message_protect(): flags, from,
+	 * cipher, confirm, result.  `bcc_output` is ignored: the Bcc copies
+	 * are kept and submitted by sealmail_message_send().
+	 */
+	sealmail_protect_options protect;
+	/**
+	 * The envelope recipients (sendmail's arguments), `nrcpt` of them;
+	 * NULL: every To, Cc and Bcc address of the message.  One not named
+	 * in To or Cc is a Bcc recipient: it gets a copy of its own when the
+	 * message is encrypted.
+	 */
+	const char *const *rcpt;
+	size_t nrcpt;
+	/** The SMTP envelope sender (MAIL FROM); NULL: the signing address. */
+	const char *envelope_from;
+	/** Asked for the password (see sealmail_password_cb); NULL: none. */
+	sealmail_password_cb password;
+	void *password_payload;
+	long timeout_sec; /**< each server transfer; 0 means 300 s */
+} sealmail_send_options;
+
+#define SEALMAIL_SEND_OPTIONS_INIT                                          \
+	{                                                                   \
+		SEALMAIL_SEND_OPTIONS_VERSION, 0,                           \
+		        SEALMAIL_PROTECT_OPTIONS_INIT, NULL, 0, NULL, NULL, \
+		        NULL, 0                                             \
+	}
+
+/** Initialise `opts` with defaults for `version`.  EINVAL: unknown version. */
+SEALMAIL_EXTERN(int)
+sealmail_send_options_init(sealmail_send_options *opts,
+                           unsigned int version) SEALMAIL_WARN_UNUSED;
+
+/**
+ * Protect the message read from `in` like sealmail_message_protect() (the
+ * account policy and the flags, the same refusals: nothing is submitted on
+ * a refusal) and send it through the SMTP server of the sender's account
+ * (its "smtp", "smtp-user", "ca-file", "starttls" settings and the
+ * password from `opts->password`): the main copy to the To and Cc
+ * recipients, and, when encrypted, each Bcc recipient's own copy to that
+ * recipient alone (a signed-only message goes to everyone at once, its Bcc
+ * header removed).  Then the main copy -- readable by the sender thanks to
+ * encrypt-to-self -- is appended to the account's "sent" mailbox, or kept
+ * in the store's SEALMAIL_UNSAVED_SENT_FOLDER when that fails (`result`
+ * says so and where; the status is still SEALMAIL_OK: the message was
+ * sent, and it is never lost).  Without a "sent" setting no copy is kept.
+ *
+ * @param result  filled in on SEALMAIL_OK (may be NULL)
+ * @return SEALMAIL_OK; protect's statuses (ENOKEY, ERECIPIENTS, EDECLINED,
+ *         EBADDATA, EPASSPHRASE, ...); SEALMAIL_EINVAL (no recipients, no
+ *         smtp setting for the account: the message says how to set it);
+ *         the submission's status (SEALMAIL_EIO with the server's answer,
+ *         SEALMAIL_EPASSPHRASE when the login is refused): nothing was
+ *         sent and nothing stored; SEALMAIL_EIO when a Bcc copy failed
+ *         after the main copy was sent (the message says which)
+ */
+SEALMAIL_EXTERN(int)
+sealmail_message_send(sealmail_store *store,
+                      sealmail_input *in,
+                      const sealmail_send_options *opts,
+                      sealmail_submit_result *result,
+                      sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -87,6 +87,49 @@ int cli_exit_code(int status);
 int cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 		  size_t *len_out);
 
+/*
+ * The protect flags, shared by protect, send and sendmail (cmd_protect.c):
+ * put CLI_PROTECT_LONGOPTS in the getopt_long table and pass each option
+ * to cli_protect_option(): 0 handled, 1 not a protect flag, else the exit
+ * code of a usage error.  cli_protect_check() refuses exclusive pairs.
+ * cli_protect_outcome() prints protect's warnings (status OK) or the error
+ * with every recipient problem, and returns the exit code.
+ */
+enum {
+	OPT_SIGN = OPT_LOCAL_BASE + 0x100,
+	OPT_ENCRYPT,
+	OPT_CLEAR,
+	OPT_OPAQUE,
+	OPT_PSS,
+	OPT_FROM,
+	OPT_YES,
+	OPT_NO_SIGN,
+	OPT_NO_ENCRYPT,
+	OPT_OAEP,
+	OPT_CIPHER
+};
+#define CLI_PROTECT_LONGOPTS                                          \
+	{ "sign", no_argument, NULL, OPT_SIGN },                      \
+		{ "encrypt", no_argument, NULL, OPT_ENCRYPT },        \
+		{ "clear", no_argument, NULL, OPT_CLEAR },            \
+		{ "opaque", no_argument, NULL, OPT_OPAQUE },          \
+		{ "pss", no_argument, NULL, OPT_PSS },                \
+		{ "from", required_argument, NULL, OPT_FROM },        \
+		{ "yes", no_argument, NULL, OPT_YES },                \
+		{ "no-sign", no_argument, NULL, OPT_NO_SIGN },        \
+		{ "no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT },  \
+		{ "oaep", no_argument, NULL, OPT_OAEP },              \
+	{                                                             \
+		"cipher", required_argument, NULL, OPT_CIPHER         \
+	}
+int cli_protect_option(struct cli *cli, sealmail_protect_options *opts, int c,
+		       const char *arg);
+int cli_protect_check(struct cli *cli, const sealmail_protect_options *opts);
+int cli_protect_outcome(struct cli *cli, int status,
+			const sealmail_protect_result *result);
+/* Input from FILE, or standard input for "-" or NULL; 0 or exit code. */
+int cli_open_input(struct cli *cli, sealmail_input **in, const char *path);
+
 /* Commands: argv[0] is the command's name. */
 int cmd_id(struct cli *cli, int argc, char **argv);
 int cmd_account(struct cli *cli, int argc, char **argv);
@@ -95,5 +138,7 @@ int cmd_ca(struct cli *cli, int argc, char **argv);
 int cmd_protect(struct cli *cli, int argc, char **argv);
 int cmd_open(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_send(struct cli *cli, int argc, char **argv);
+int cmd_sendmail(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ usage(FILE *f)
 	(void)fprintf(f, "usage: sealmail account list [--json]\n"
 	                 "       sealmail account show ADDR [--json]\n"
 	                 "       sealmail account set ADDR KEY=VALUE...\n"
+	                 "(KEY= with no value unsets a text setting)\n"
 	                 "settings:\n");
 	for (size_t i = 0; sealmail_account_setting_key(i) != NULL; i++) {
 		const char *key = sealmail_account_setting_key(i);
@@ -54,6 +55,10 @@ json_account(json *j, const sealmail_account *a)
 		const char *v = sealmail_account_get(a, key);
 		if (sealmail_account_setting_type(key) == SEALMAIL_SETTING_BOOL)
 			json_kv_bool(j, key, strcmp(v, "yes") == 0);
+		else if (sealmail_account_setting_type(key) ==
+		                 SEALMAIL_SETTING_TEXT &&
+		         *v == '\0')
+			json_kv_string(j, key, NULL);
 		else
 			json_kv_string(j, key, v);
 	}
@@ -76,6 +81,8 @@ show_human(const sealmail_account *a)
 			const char *fp = effective_id(a, key);
 			(void)printf("auto (%s)\n",
 			             *fp != '\0' ? fp : "no digital ID");
+		} else if (*v == '\0') {
+			(void)printf("(not set)\n");
 		} else {
 			out_text(stdout, v);
 			(void)putchar('\n');

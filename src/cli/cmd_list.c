@@ -110,6 +110,13 @@ message_state(const sealmail_report *r, struct state *st)
 			sig_words = words;
 		}
 	}
+	if (n == 0 && strcmp(st->encryption, "not-for-me") == 0) {
+		/* Whether it is signed inside cannot be known. */
+		st->signature = "unknown";
+		(void)snprintf(st->words, sizeof(st->words),
+		               "encrypted (not for me)");
+		return;
+	}
 	(void)snprintf(st->words, sizeof(st->words), "%s%s%s%s%s%s%s",
 	               strcmp(st->encryption, "for-me") == 0 ? "encrypted, "
 	               : strcmp(st->encryption, "not-for-me") == 0

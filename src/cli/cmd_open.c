@@ -3,22 +3,36 @@
  * sealmail open: check a message's signatures (and, with issue 4, decrypt
  * it), print the report -- text with hostile characters escaped, or --json
  * -- and exit with the verdict (0 good, 1 warning, 2 danger, 3 cannot
- * decrypt).  -o OUT writes the readable message.
+ * decrypt).  -o OUT writes the readable message.  The message is a file,
+ * standard input, or a message in a mailbox named as `sealmail list` names
+ * it (IMAP URL with /;UID=N, Maildir file, MBOX#N), fetched through the
+ * transport API into an unlinked 0600 temporary file.
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "out.h"
+#include "secret.h"
 
 enum { OPT_ADD_CERT = OPT_LOCAL_BASE, OPT_ACK };
 
 static void
 usage(FILE *f)
 {
-	(void)fprintf(f, "usage: sealmail open [--json] [-o OUT] [--add-cert] "
-	                 "[--ack] [FILE|-]\n");
+	(void)fprintf(f,
+	              "usage: sealmail open [--json] [-o OUT] [--add-cert] "
+	              "[--ack] [FILE|-|MESSAGE]\n"
+	              "                     [--user NAME] "
+	              "[--mail-password-file FILE | --mail-password-command "
+	              "CMD]\n"
+	              "                     [--ca-file FILE] [--no-starttls]\n"
+	              "MESSAGE: imap[s]://HOST[:PORT]/MAILBOX/;UID=N, a "
+	              "Maildir file, or MBOX#N\n");
 }
 
 static const char *const severity_words[] = {"note", "warning", "danger",
@@ -141,11 +155,106 @@ print_report(const sealmail_report *r)
 	                                             : "cannot decrypt");
 }
 
+static bool
+is_imap_name(const char *s)
+{
+	return strncmp(s, "imap://", 7) == 0 || strncmp(s, "imaps://", 8) == 0;
+}
+
+/*
+ * A message in a mailbox rather than a file: an IMAP URL, or MBOX#N where
+ * the whole name is not itself a file.
+ */
+static bool
+is_mailbox_name(const char *s)
+{
+	const char *hash = strrchr(s, '#');
+	struct stat st;
+
+	if (is_imap_name(s))
+		return true;
+	if (hash == NULL || hash[1] == '\0' ||
+	    strspn(hash + 1, "0123456789") != strlen(hash + 1))
+		return false;
+	return stat(s, &st) != 0;
+}
+
+/*
+ * Fetch the message `name` into a private temporary file, unlinked at once
+ * (so it is gone on every path, a crash included), and read it from there.
+ */
 static int
-open_input(struct cli *cli, sealmail_input **in, const char *path)
+fetch_input(struct cli *cli,
+            sealmail_input **in,
+            const char *name,
+            const sealmail_transport_options *o,
+            int *fd_out)
+{
+	const char *dir = getenv("TMPDIR");
+	sealmail_output *out = NULL;
+	char path[4096];
+	int fd, rc;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/sealmail-open.XXXXXX",
+	                     dir) >= sizeof(path))
+		return cli_error(cli, EXIT_CANTCREAT,
+		                 "temporary folder name too long: %s", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return cli_error(cli, EXIT_CANTCREAT,
+		                 "cannot create a temporary file in %s: %s",
+		                 dir, strerror(errno));
+	(void)unlink(path);
+	rc = sealmail_output_new_fd(&out, fd, &cli->err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_mailbox_fetch(name, o, out, &cli->err);
+	sealmail_output_free(out);
+	if (rc == SEALMAIL_OK && lseek(fd, 0, SEEK_SET) != 0) {
+		rc = cli_error(cli, EXIT_IOERR, "temporary file: %s",
+		               strerror(errno));
+		(void)close(fd);
+		return rc;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_input_new_fd(in, fd, &cli->err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_input_set_name(*in, name, &cli->err);
+	if (rc != SEALMAIL_OK) {
+		sealmail_input_free(*in);
+		*in = NULL;
+		(void)close(fd);
+		if (rc == SEALMAIL_ENOTFOUND) {
+			(void)fprintf(stderr, "%s: %s\n", cli->prog,
+			              cli->err.message);
+			return EXIT_NOINPUT;
+		}
+		return cli_fail(cli, rc);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int
+open_input(struct cli *cli,
+           sealmail_input **in,
+           const char *path,
+           struct cli_mail *m,
+           int *fd_out)
 {
 	int rc;
 
+	*fd_out = -1;
+	if (path != NULL && is_mailbox_name(path)) {
+		sealmail_transport_options o = SEALMAIL_TRANSPORT_OPTIONS_INIT;
+
+		rc = cli_mail_transport(cli, m, &o);
+		if (rc == 0)
+			rc = fetch_input(cli, in, path, &o, fd_out);
+		cli_mail_done(m);
+		return rc;
+	}
 	if (path == NULL || strcmp(path, "-") == 0)
 		rc = sealmail_input_new_fd(in, STDIN_FILENO, &cli->err);
 	else
@@ -155,6 +264,47 @@ open_input(struct cli *cli, sealmail_input **in, const char *path)
 		return EXIT_NOINPUT;
 	}
 	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
+}
+
+/* -o -: the readable message held in memory until the verdict is known,
+ * so that nothing of a message that fails its checks reaches the pipe
+ * early; then it goes to standard output and the report to stderr. */
+struct membuf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int
+membuf_write(const void *buf, size_t len, void *payload)
+{
+	struct membuf *b = payload;
+
+	if (len > b->cap - b->len) {
+		size_t cap = b->cap ? b->cap : 65536;
+		unsigned char *p;
+
+		while (len > cap - b->len) {
+			if (cap > SIZE_MAX / 2)
+				return SEALMAIL_ENOMEM;
+			cap *= 2;
+		}
+		p = realloc(b->p, cap);
+		if (p == NULL)
+			return SEALMAIL_ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, buf, len);
+	b->len += len;
+	return 0;
+}
+
+static void
+membuf_wipe(struct membuf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->cap);
+	free(b->p);
 }
 
 static int
@@ -178,6 +328,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	        {"add-cert", no_argument, NULL, OPT_ADD_CERT},
 	        {"ack", no_argument, NULL, OPT_ACK},
 	        {"output", required_argument, NULL, 'o'},
+	        CLI_MAIL_LONGOPTS,
 	        CLI_GLOBAL_LONGOPTS,
 	        {NULL, 0, NULL, 0}};
 	sealmail_open_options opts = SEALMAIL_OPEN_OPTIONS_INIT;
@@ -185,8 +336,12 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	sealmail_output *out = NULL;
 	sealmail_report *report = NULL;
 	const char *outpath = NULL;
-	int c, rc;
+	struct cli_mail m;
+	struct membuf mem = {NULL, 0, 0};
+	bool to_stdout;
+	int c, rc, fd = -1;
 
+	memset(&m, 0, sizeof(m));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -204,6 +359,8 @@ cmd_open(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(cli, "unknown option '%s'",
 			                       argv[optind - 1]);
 		default:
+			if (cli_mail_option(&m, c, optarg) == 0)
+				break;
 			rc = cli_global_option(cli, c, optarg);
 			if (rc == -1) {
 				usage(stdout);
@@ -218,19 +375,44 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	rc = cli_open_store(cli);
 	if (rc != 0)
 		return rc;
-	rc = open_input(cli, &in, optind < argc ? argv[optind] : NULL);
+	rc = open_input(cli, &in, optind < argc ? argv[optind] : NULL, &m, &fd);
 	if (rc != 0)
 		return rc;
-	if (outpath != NULL)
+	to_stdout = outpath != NULL && strcmp(outpath, "-") == 0;
+	if (to_stdout)
+		rc = sealmail_output_new_callback(&out, membuf_write, &mem,
+		                                  &cli->err);
+	else if (outpath != NULL)
 		rc = sealmail_output_new_path(&out, outpath, &cli->err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_message_open(&report, cli->store, in, out, &opts,
 		                           &cli->err);
 	sealmail_input_free(in);
+	if (fd >= 0)
+		(void)close(fd);
 	/* Nothing readable came out of an encrypted layer: write nothing. */
 	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report))
 		rc = sealmail_output_commit(out, &cli->err);
 	sealmail_output_free(out);
+	if (rc == SEALMAIL_OK && to_stdout && !undecrypted(report)) {
+		if (fwrite(mem.p, 1, mem.len, stdout) != mem.len ||
+		    fflush(stdout) != 0)
+			rc = cli_error(cli, EXIT_IOERR, "standard output: %s",
+			               strerror(errno));
+		/* The report goes where the message does not. */
+		if (rc == SEALMAIL_OK && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			rc = cli_error(cli, EXIT_IOERR, "standard error: %s",
+			               strerror(errno));
+		if (rc != SEALMAIL_OK) {
+			membuf_wipe(&mem);
+			sealmail_report_free(report);
+			return rc;
+		}
+	} else if (rc == SEALMAIL_OK && to_stdout &&
+	           dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		rc = SEALMAIL_EIO;
+	}
+	membuf_wipe(&mem);
 	if (rc == SEALMAIL_OK && cli->json)
 		rc = print_json(cli, report);
 	else if (rc == SEALMAIL_OK)

@@ -13,20 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum {
-	OPT_SIGN = OPT_LOCAL_BASE,
-	OPT_ENCRYPT,
-	OPT_CLEAR,
-	OPT_OPAQUE,
-	OPT_PSS,
-	OPT_FROM,
-	OPT_YES,
-	OPT_NO_SIGN,
-	OPT_NO_ENCRYPT,
-	OPT_OAEP,
-	OPT_CIPHER
-};
-
 static const char *const ciphers[] = {"auto", "aes-256-gcm", "aes-128-gcm",
                                       "aes-256-cbc", "aes-128-cbc"};
 
@@ -86,9 +72,8 @@ usage(FILE *f)
 	                 "                        [-o OUT] [FILE|-]\n");
 }
 
-/* Input from FILE or standard input ("-" or none). */
-static int
-open_input(struct cli *cli, sealmail_input **in, const char *path)
+int
+cli_open_input(struct cli *cli, sealmail_input **in, const char *path)
 {
 	int rc;
 
@@ -107,17 +92,7 @@ int
 cmd_protect(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"sign", no_argument, NULL, OPT_SIGN},
-	        {"encrypt", no_argument, NULL, OPT_ENCRYPT},
-	        {"clear", no_argument, NULL, OPT_CLEAR},
-	        {"opaque", no_argument, NULL, OPT_OPAQUE},
-	        {"pss", no_argument, NULL, OPT_PSS},
-	        {"from", required_argument, NULL, OPT_FROM},
-	        {"yes", no_argument, NULL, OPT_YES},
-	        {"no-sign", no_argument, NULL, OPT_NO_SIGN},
-	        {"no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT},
-	        {"oaep", no_argument, NULL, OPT_OAEP},
-	        {"cipher", required_argument, NULL, OPT_CIPHER},
+	        CLI_PROTECT_LONGOPTS,
 	        {"output", required_argument, NULL, 'o'},
 	        CLI_GLOBAL_LONGOPTS,
 	        {NULL, 0, NULL, 0}};
@@ -132,54 +107,12 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+		rc = cli_protect_option(cli, &opts, c, optarg);
+		if (rc == 0)
+			continue;
+		if (rc != 1)
+			return rc;
 		switch (c) {
-		case OPT_SIGN:
-			opts.flags |= SEALMAIL_PROTECT_SIGN;
-			break;
-		case OPT_ENCRYPT:
-			opts.flags |= SEALMAIL_PROTECT_ENCRYPT;
-			break;
-		case OPT_CLEAR:
-			opts.flags |= SEALMAIL_PROTECT_CLEAR;
-			break;
-		case OPT_OPAQUE:
-			opts.flags |= SEALMAIL_PROTECT_OPAQUE;
-			break;
-		case OPT_PSS:
-			opts.flags |= SEALMAIL_PROTECT_PSS;
-			break;
-		case OPT_FROM:
-			opts.from = optarg;
-			break;
-		case OPT_YES:
-			opts.flags |= SEALMAIL_PROTECT_YES;
-			break;
-		case OPT_NO_SIGN:
-			opts.flags |= SEALMAIL_PROTECT_NO_SIGN;
-			break;
-		case OPT_NO_ENCRYPT:
-			opts.flags |= SEALMAIL_PROTECT_NO_ENCRYPT;
-			break;
-		case OPT_OAEP:
-			opts.flags |= SEALMAIL_PROTECT_OAEP;
-			break;
-		case OPT_CIPHER: {
-			bool known = false;
-			for (size_t i = 0;
-			     i < sizeof(ciphers) / sizeof(*ciphers); i++)
-				known |= strcmp(optarg, ciphers[i]) == 0;
-			if (!known)
-				return cli_usage_error(
-				        cli,
-				        "unknown cipher '%s' (auto, "
-				        "aes-256-gcm, "
-				        "aes-128-gcm, aes-256-cbc, "
-				        "aes-128-cbc)",
-				        optarg);
-			opts.cipher =
-			        strcmp(optarg, "auto") == 0 ? NULL : optarg;
-			break;
-		}
 		case 'o':
 			outpath = optarg;
 			break;
@@ -198,23 +131,13 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error(cli, "one message at a time");
-	if ((opts.flags & SEALMAIL_PROTECT_SIGN) &&
-	    (opts.flags & SEALMAIL_PROTECT_NO_SIGN))
-		return cli_usage_error(cli, "--sign and --no-sign exclude each "
-		                            "other");
-	if ((opts.flags & SEALMAIL_PROTECT_ENCRYPT) &&
-	    (opts.flags & SEALMAIL_PROTECT_NO_ENCRYPT))
-		return cli_usage_error(cli,
-		                       "--encrypt and --no-encrypt exclude "
-		                       "each other");
-	if ((opts.flags & SEALMAIL_PROTECT_CLEAR) &&
-	    (opts.flags & SEALMAIL_PROTECT_OPAQUE))
-		return cli_usage_error(
-		        cli, "--clear and --opaque exclude each other");
+	rc = cli_protect_check(cli, &opts);
+	if (rc != 0)
+		return rc;
 	rc = cli_open_store(cli);
 	if (rc != 0)
 		return rc;
-	rc = open_input(cli, &in, optind < argc ? argv[optind] : NULL);
+	rc = cli_open_input(cli, &in, optind < argc ? argv[optind] : NULL);
 	if (rc != 0)
 		return rc;
 	bcc.base = outpath;
@@ -239,18 +162,109 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 	free(bcc.v);
 	sealmail_output_free(out);
 	sealmail_input_free(in);
-	if (rc == SEALMAIL_OK) {
+	c = cli_protect_outcome(cli, rc, result);
+	sealmail_protect_result_free(result);
+	return c;
+}
+
+/* ---- shared with send and sendmail (cli.h) ---- */
+
+int
+cli_protect_option(struct cli *cli,
+                   sealmail_protect_options *opts,
+                   int c,
+                   const char *arg)
+{
+	switch (c) {
+	case OPT_SIGN:
+		opts->flags |= SEALMAIL_PROTECT_SIGN;
+		break;
+	case OPT_ENCRYPT:
+		opts->flags |= SEALMAIL_PROTECT_ENCRYPT;
+		break;
+	case OPT_CLEAR:
+		opts->flags |= SEALMAIL_PROTECT_CLEAR;
+		break;
+	case OPT_OPAQUE:
+		opts->flags |= SEALMAIL_PROTECT_OPAQUE;
+		break;
+	case OPT_PSS:
+		opts->flags |= SEALMAIL_PROTECT_PSS;
+		break;
+	case OPT_FROM:
+		opts->from = arg;
+		break;
+	case OPT_YES:
+		opts->flags |= SEALMAIL_PROTECT_YES;
+		break;
+	case OPT_NO_SIGN:
+		opts->flags |= SEALMAIL_PROTECT_NO_SIGN;
+		break;
+	case OPT_NO_ENCRYPT:
+		opts->flags |= SEALMAIL_PROTECT_NO_ENCRYPT;
+		break;
+	case OPT_OAEP:
+		opts->flags |= SEALMAIL_PROTECT_OAEP;
+		break;
+	case OPT_CIPHER: {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(ciphers) / sizeof(*ciphers); i++)
+			known |= strcmp(arg, ciphers[i]) == 0;
+		if (!known)
+			return cli_usage_error(cli,
+			                       "unknown cipher '%s' (auto, "
+			                       "aes-256-gcm, "
+			                       "aes-128-gcm, aes-256-cbc, "
+			                       "aes-128-cbc)",
+			                       arg);
+		opts->cipher = strcmp(arg, "auto") == 0 ? NULL : arg;
+		break;
+	}
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_protect_check(struct cli *cli, const sealmail_protect_options *opts)
+{
+	if ((opts->flags & SEALMAIL_PROTECT_SIGN) &&
+	    (opts->flags & SEALMAIL_PROTECT_NO_SIGN))
+		return cli_usage_error(cli, "--sign and --no-sign exclude each "
+		                            "other");
+	if ((opts->flags & SEALMAIL_PROTECT_ENCRYPT) &&
+	    (opts->flags & SEALMAIL_PROTECT_NO_ENCRYPT))
+		return cli_usage_error(cli,
+		                       "--encrypt and --no-encrypt exclude "
+		                       "each other");
+	if ((opts->flags & SEALMAIL_PROTECT_CLEAR) &&
+	    (opts->flags & SEALMAIL_PROTECT_OPAQUE))
+		return cli_usage_error(
+		        cli, "--clear and --opaque exclude each other");
+	return 0;
+}
+
+int
+cli_protect_outcome(struct cli *cli,
+                    int status,
+                    const sealmail_protect_result *result)
+{
+	int code;
+
+	if (status == SEALMAIL_OK) {
 		for (size_t i = 0;
-		     i < sealmail_protect_result_warning_count(result); i++) {
+		     result != NULL &&
+		     i < sealmail_protect_result_warning_count(result);
+		     i++) {
 			(void)fprintf(stderr, "%s: warning: ", cli->prog);
 			out_text(stderr,
 			         sealmail_protect_result_warning_at(result, i));
 			(void)fputc('\n', stderr);
 		}
-		sealmail_protect_result_free(result);
 		return 0;
 	}
-	c = cli_fail(cli, rc);
+	code = cli_fail(cli, status);
 	/* every recipient problem, one per line under the error line */
 	for (size_t i = 0; result != NULL &&
 	                   i < sealmail_protect_result_problem_count(result);
@@ -263,6 +277,5 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		         sealmail_protect_result_problem_reason(result, i));
 		(void)fputc('\n', stderr);
 	}
-	sealmail_protect_result_free(result);
-	return c;
+	return code;
 }

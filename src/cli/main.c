@@ -28,6 +28,8 @@ static const struct command {
 	{ "protect", cmd_protect, "sign a message before sending it" },
 	{ "open", cmd_open, "check a received message's signatures" },
 	{ "list", cmd_list, "list a mailbox with each message's security state" },
+	{ "send", cmd_send, "protect a message and send it (SMTP, Sent copy)" },
+	{ "sendmail", cmd_sendmail, "sendmail-compatible sending for mail programs" },
 };
 
 /* Library status -> sysexits code.  The only such table. */

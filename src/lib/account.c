@@ -3,12 +3,14 @@
  * Accounts and their settings.  Every setting is one row of `settings[]`
  * (key, column, type, allowed values, default): listing, reading, writing
  * and the error messages all come from that table, so a new setting is a
- * new row (plus a schema migration in store.c adding its column).
+ * new row (plus a schema migration in store.c adding its column).  Mail
+ * transport settings name where the password comes from, never a password.
  */
 #include "account_int.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 #include "id_int.h"
@@ -22,7 +24,62 @@ typedef struct setting {
 	const char *const *choices; /* CHOICE: NULL-terminated */
 	const char *values;         /* for messages */
 	const char *def;            /* default, as text */
+	/* TEXT: is a non-empty value acceptable?  NULL: any text. */
+	bool (*check)(const char *value);
+	/* TEXT: the column cleared when this one is set ("one or the other") */
+	const char *clears;
 } setting;
+
+/* scheme:// followed by a host, and no login or password in the URL. */
+static bool
+url_ok(const char *value, const char *const *schemes)
+{
+	for (; *schemes != NULL; schemes++) {
+		size_t n = strlen(*schemes);
+		const char *host = value + n;
+
+		if (strncasecmp(value, *schemes, n) != 0)
+			continue;
+		return *host != '\0' && *host != '/' &&
+		       strcspn(host, "/") <= strcspn(host, "@") &&
+		       strpbrk(value, " \t\r\n") == NULL;
+	}
+	return false;
+}
+
+static bool
+smtp_ok(const char *value)
+{
+	static const char *const schemes[] = {"smtp://", "smtps://", NULL};
+	return url_ok(value, schemes);
+}
+
+/* An imap(s) URL naming a mailbox, or the absolute path of a Maildir. */
+static bool
+mailbox_ok(const char *value)
+{
+	static const char *const schemes[] = {"imap://", "imaps://", NULL};
+	const char *slash;
+
+	if (value[0] == '/')
+		return true;
+	if (!url_ok(value, schemes))
+		return false;
+	slash = strchr(strstr(value, "://") + 3, '/');
+	return slash != NULL && slash[1] != '\0';
+}
+
+static bool
+path_ok(const char *value)
+{
+	return value[0] == '/';
+}
+
+static bool
+line_ok(const char *value)
+{
+	return strpbrk(value, "\r\n") == NULL;
+}
 
 static const char *const signing_choices[] = {"clear", "opaque", NULL};
 static const char *const cipher_choices[] = {"auto",        "aes-128-gcm",
@@ -30,25 +87,61 @@ static const char *const cipher_choices[] = {"auto",        "aes-128-gcm",
                                              "aes-256-cbc", NULL};
 
 static const setting settings[] = {
-        {"sign-all", "sign_all", SEALMAIL_SETTING_BOOL, NULL, "yes, no", "no"},
+        {"sign-all", "sign_all", SEALMAIL_SETTING_BOOL, NULL, "yes, no", "no",
+         NULL, NULL},
         {"encrypt-all", "encrypt_all", SEALMAIL_SETTING_BOOL, NULL, "yes, no",
-         "no"},
+         "no", NULL, NULL},
         {"include-cert", "include_cert", SEALMAIL_SETTING_BOOL, NULL, "yes, no",
-         "yes"},
+         "yes", NULL, NULL},
         {"signing", "signing", SEALMAIL_SETTING_CHOICE, signing_choices,
-         "clear, opaque", "clear"},
+         "clear, opaque", "clear", NULL, NULL},
         {"cipher", "cipher", SEALMAIL_SETTING_CHOICE, cipher_choices,
-         "auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc", "auto"},
+         "auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc", "auto",
+         NULL, NULL},
         {"encrypt-to-self", "encrypt_to_self", SEALMAIL_SETTING_BOOL, NULL,
-         "yes, no", "yes"},
+         "yes, no", "yes", NULL, NULL},
         {"signing-id", "sign_identity", SEALMAIL_SETTING_ID, NULL,
          "a fingerprint (or a unique prefix of 4 or more digits), an "
          "address, or auto",
-         "auto"},
+         "auto", NULL, NULL},
         {"encryption-id", "encrypt_identity", SEALMAIL_SETTING_ID, NULL,
          "a fingerprint (or a unique prefix of 4 or more digits), an "
          "address, or auto",
-         "auto"},
+         "auto", NULL, NULL},
+        {"smtp", "smtp", SEALMAIL_SETTING_TEXT, NULL,
+         "an smtp://HOST[:PORT] or smtps://HOST[:PORT] URL without a login "
+         "(empty: none)",
+         "", smtp_ok, NULL},
+        {"smtp-user", "smtp_user", SEALMAIL_SETTING_TEXT, NULL,
+         "the login name on the SMTP server (empty: no login)", "", line_ok,
+         NULL},
+        {"imap-user", "imap_user", SEALMAIL_SETTING_TEXT, NULL,
+         "the login name on the IMAP server (empty: smtp-user)", "", line_ok,
+         NULL},
+        {"password-file", "password_file", SEALMAIL_SETTING_TEXT, NULL,
+         "the absolute path of a file (mode 600) whose first line is the "
+         "password (empty: none)",
+         "", path_ok, "password_command"},
+        {"password-command", "password_command", SEALMAIL_SETTING_TEXT, NULL,
+         "a shell command whose first line of output is the password "
+         "(empty: none)",
+         "", line_ok, "password_file"},
+        {"sent", "sent_mailbox", SEALMAIL_SETTING_TEXT, NULL,
+         "an imap[s]://HOST[:PORT]/MAILBOX URL or the absolute path of a "
+         "Maildir (empty: keep no Sent copy)",
+         "", mailbox_ok, NULL},
+        {"inbox", "inbox_mailbox", SEALMAIL_SETTING_TEXT, NULL,
+         "an imap[s]://HOST[:PORT]/MAILBOX URL or the absolute path of a "
+         "Maildir (empty: none)",
+         "", mailbox_ok, NULL},
+        {"ca-file", "ca_file", SEALMAIL_SETTING_TEXT, NULL,
+         "the absolute path of a PEM file of CA certificates to trust for the "
+         "mail servers instead of the system's (empty: the system's)",
+         "", path_ok, NULL},
+        {"starttls", "starttls", SEALMAIL_SETTING_BOOL, NULL,
+         "yes (required on smtp:// and imap:// unless the server is on "
+         "loopback), no (never)",
+         "yes", NULL, NULL},
 };
 
 #define NSETTINGS SM_ARRAY_SIZE(settings)
@@ -393,11 +486,21 @@ value_check(const setting *s,
 			return SEALMAIL_OK;
 		break;
 	case SEALMAIL_SETTING_TEXT:
-		return SEALMAIL_OK;
+		if (value[0] == '\0' || s->check == NULL || s->check(value))
+			return SEALMAIL_OK;
+		break;
 	}
+	if (s->type == SEALMAIL_SETTING_BOOL &&
+	    strcmp(s->values, "yes, no") != 0)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "bad value '%s' for %s: use %s", value,
+		                    s->key, s->values);
 	return sm_error_set(err, SEALMAIL_EINVAL,
 	                    "bad value '%s' for %s: use %s%s", value, s->key,
-	                    s->type == SEALMAIL_SETTING_ID ? "" : "one of ",
+	                    s->type == SEALMAIL_SETTING_ID ||
+	                                    s->type == SEALMAIL_SETTING_TEXT
+	                            ? ""
+	                            : "one of ",
 	                    s->values);
 }
 
@@ -464,7 +567,8 @@ setting_write(sealmail_store *store,
 		rc = sm_stmt_bind_text(st, 1, text, err);
 		break;
 	case SEALMAIL_SETTING_TEXT:
-		rc = sm_stmt_bind_text(st, 1, value, err);
+		rc = value[0] != '\0' ? sm_stmt_bind_text(st, 1, value, err)
+		                      : sm_stmt_bind_null(st, 1, err);
 		break;
 	}
 	if (rc == SEALMAIL_OK)
@@ -472,6 +576,23 @@ setting_write(sealmail_store *store,
 	if (rc == SEALMAIL_OK)
 		rc = sm_stmt_step(st, err);
 	sm_stmt_free(st);
+	st = NULL;
+	if (rc >= 0 && s->clears != NULL && value[0] != '\0') {
+		sm_buf_init(&sql, 256);
+		rc = sm_buf_printf(&sql, err,
+		                   "UPDATE accounts SET %s = NULL "
+		                   "WHERE address = ?",
+		                   s->clears);
+		if (rc == SEALMAIL_OK)
+			rc = sm_stmt_prepare(&st, store, (const char *)sql.data,
+			                     err);
+		sm_buf_free(&sql);
+		if (rc == SEALMAIL_OK)
+			rc = sm_stmt_bind_text(st, 1, addr, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_stmt_step(st, err);
+		sm_stmt_free(st);
+	}
 	return rc < 0 ? rc : SEALMAIL_OK;
 }
 

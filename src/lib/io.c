@@ -197,6 +197,20 @@ sealmail_input_name(const sealmail_input *in)
 	return in->name;
 }
 
+int
+sealmail_input_set_name(sealmail_input *in,
+			const char *name,
+			sealmail_error *err)
+{
+	char *copy = sm_strdup(name);
+
+	if (copy == NULL)
+		return sm_error_nomem(err);
+	sm_free(in->name);
+	in->name = copy;
+	return SEALMAIL_OK;
+}
+
 void
 sealmail_input_free(sealmail_input *in)
 {

@@ -28,6 +28,11 @@ enum {
 	REWRITE_MAX = 64 << 20  /* parts checked for benign rewrites */
 };
 
+/* Characters of an input name that the shell takes as they are. */
+#define SAFE_NAME                                             \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789_-+=.,/:@%"
+
 int
 sealmail_open_options_init(sealmail_open_options *opts, unsigned int version)
 {
@@ -281,19 +286,25 @@ findings(ctx *c,
 	else if (rc == SEALMAIL_OK && (strcmp(s->trust, "not-trusted") == 0 ||
 	                               strcmp(s->trust, "not-in-book") == 0)) {
 		bool in_book = strcmp(s->trust, "not-trusted") == 0;
+		const char *name = c->input_name;
+		/* A name the shell would split (";UID=" of an IMAP name, a
+		 * space) is quoted; one with a quote is not repeated. */
+		const char *q = strspn(name, SAFE_NAME) == strlen(name) ? ""
+		                                                        : "'";
+
+		if (strcmp(name, "-") == 0 || strchr(name, '\'') != NULL)
+			name = "FILE", q = "";
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_WARNING, "signer-not-trusted", err,
 		        "the certificate used to sign this message is not in "
 		        "your address book or not trusted by you (%s, %s); to "
-		        "trust it: %s%s%s",
+		        "trust it: %s%s%s%s%s",
 		        s->signer_address, s->fingerprint,
 		        in_book ? "sealmail book trust "
 		                : "sealmail open "
 		                  "--add-cert ",
-		        in_book                           ? s->signer_address
-		        : strcmp(c->input_name, "-") == 0 ? "FILE"
-		                                          : c->input_name,
-		        in_book ? " trusted" : "");
+		        in_book ? "" : q, in_book ? s->signer_address : name,
+		        in_book ? "" : q, in_book ? " trusted" : "");
 	}
 	if (rc == SEALMAIL_OK && !s->valid_at_signing)
 		rc = sm_report_add_finding(

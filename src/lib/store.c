@@ -105,6 +105,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE acks ("
 	"  hash TEXT PRIMARY KEY,"
 	"  created INTEGER NOT NULL);",
+	/* 1 -> 2: mail transport settings of accounts (issue 5) */
+	"ALTER TABLE accounts ADD COLUMN smtp TEXT;"
+	"ALTER TABLE accounts ADD COLUMN smtp_user TEXT;"
+	"ALTER TABLE accounts ADD COLUMN imap_user TEXT;"
+	"ALTER TABLE accounts ADD COLUMN password_file TEXT;"
+	"ALTER TABLE accounts ADD COLUMN password_command TEXT;"
+	"ALTER TABLE accounts ADD COLUMN sent_mailbox TEXT;"
+	"ALTER TABLE accounts ADD COLUMN inbox_mailbox TEXT;"
+	"ALTER TABLE accounts ADD COLUMN ca_file TEXT;"
+	"ALTER TABLE accounts ADD COLUMN starttls INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define SCHEMA_VERSION ((int)SM_ARRAY_SIZE(migrations))

@@ -19,6 +19,7 @@
 
 #include "mailbox.h"
 #include "net.h"
+#include "transport_int.h"
 
 #define UID_MARK "/;UID="
 
@@ -404,9 +405,11 @@ path_join_home(const char *home)
 	return s;
 }
 
-/* Copy `in` to an unlinked file in `dir`; returns its fd at offset 0. */
-static int
-spool(const char *dir, sealmail_input *in, int *fd_out, sealmail_error *err)
+int
+sm_transport_spool(const char *dir,
+                   sealmail_input *in,
+                   int *fd_out,
+                   sealmail_error *err)
 {
 	size_t len = strlen(dir) + 32;
 	char *tmp = sm_malloc(len);
@@ -428,7 +431,7 @@ spool(const char *dir, sealmail_input *in, int *fd_out, sealmail_error *err)
 	(void)unlink(tmp);
 	sm_free(tmp);
 	rc = sealmail_output_new_fd(&out, fd, err);
-	if (rc == SEALMAIL_OK)
+	if (rc == SEALMAIL_OK && in != NULL)
 		rc = copy_input(in, out, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_commit(out, err);
@@ -444,15 +447,58 @@ spool(const char *dir, sealmail_input *in, int *fd_out, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
-/* A fresh input reading `fd` from the start. */
-static int
-rewind_input(sealmail_input **in, int fd, sealmail_error *err)
+int
+sm_transport_rewind(sealmail_input **in, int fd, sealmail_error *err)
 {
 	*in = NULL;
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return sm_error_set(err, SEALMAIL_EIO, "spooled message: %s",
 		                    strerror(errno));
 	return sealmail_input_new_fd(in, fd, err);
+}
+
+int
+sm_transport_keep_sent(sealmail_store *store,
+                       const char *sent,
+                       const sealmail_transport_options *opts,
+                       int fd,
+                       sealmail_submit_result *result,
+                       sealmail_error *err)
+{
+	sealmail_input *in = NULL;
+	char *local = NULL;
+	int rc;
+
+	rc = sm_transport_rewind(&in, fd, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_mailbox_append(sent, opts, in, result->where,
+		                             sizeof(result->where),
+		                             &result->sent_error);
+	sealmail_input_free(in);
+	in = NULL;
+	if (rc == SEALMAIL_OK) {
+		result->stored_in_sent = true;
+		return SEALMAIL_OK;
+	}
+
+	/* Sent, but not stored in Sent: keep it in the store. */
+	local = path_join_home(sealmail_store_home(store));
+	if (local == NULL)
+		return sm_error_nomem(err);
+	rc = sm_transport_rewind(&in, fd, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_mailbox_append(local, NULL, in, result->where,
+		                             sizeof(result->where), err);
+	sealmail_input_free(in);
+	if (rc == SEALMAIL_OK)
+		result->kept_locally = true;
+	else
+		rc = sm_error_set(err, SEALMAIL_EIO,
+		                  "the message was sent, but neither %s nor "
+		                  "%s could keep a copy: %s",
+		                  sent, local, result->sent_error.message);
+	sm_free(local);
+	return rc;
 }
 
 int
@@ -467,60 +513,23 @@ sealmail_mail_submit(sealmail_store *store,
                      sealmail_submit_result *result,
                      sealmail_error *err)
 {
-	const char *home;
 	sealmail_input *in = NULL;
-	char *local = NULL;
 	int fd = -1, rc;
 
 	assert(store != NULL && smtp_url != NULL && from != NULL &&
 	       msg != NULL && result != NULL);
 	memset(result, 0, sizeof(*result));
-	home = sealmail_store_home(store);
-	rc = spool(home, msg, &fd, err);
+	rc = sm_transport_spool(sealmail_store_home(store), msg, &fd, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 
-	rc = rewind_input(&in, fd, err);
+	rc = sm_transport_rewind(&in, fd, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_smtp_send(smtp_url, opts, from, rcpt, nrcpt, in,
 		                        err);
 	sealmail_input_free(in);
-	in = NULL;
-	if (rc != SEALMAIL_OK || sent == NULL)
-		goto out;
-
-	rc = rewind_input(&in, fd, err);
-	if (rc == SEALMAIL_OK)
-		rc = sealmail_mailbox_append(sent, opts, in, result->where,
-		                             sizeof(result->where),
-		                             &result->sent_error);
-	sealmail_input_free(in);
-	in = NULL;
-	if (rc == SEALMAIL_OK) {
-		result->stored_in_sent = true;
-		goto out;
-	}
-
-	/* Sent, but not stored in Sent: keep it in the store. */
-	local = path_join_home(home);
-	if (local == NULL) {
-		rc = sm_error_nomem(err);
-		goto out;
-	}
-	rc = rewind_input(&in, fd, err);
-	if (rc == SEALMAIL_OK)
-		rc = sealmail_mailbox_append(local, NULL, in, result->where,
-		                             sizeof(result->where), err);
-	sealmail_input_free(in);
-	if (rc == SEALMAIL_OK)
-		result->kept_locally = true;
-	else
-		rc = sm_error_set(err, SEALMAIL_EIO,
-		                  "the message was sent, but neither %s nor "
-		                  "%s could keep a copy: %s",
-		                  sent, local, result->sent_error.message);
-out:
-	sm_free(local);
+	if (rc == SEALMAIL_OK && sent != NULL)
+		rc = sm_transport_keep_sent(store, sent, opts, fd, result, err);
 	(void)close(fd);
 	return rc;
 }

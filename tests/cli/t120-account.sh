@@ -31,7 +31,16 @@ signing:          clear
 cipher:           auto
 encrypt-to-self:  yes
 signing-id:       auto ($A2)
-encryption-id:    auto ($A2)"
+encryption-id:    auto ($A2)
+smtp:             (not set)
+smtp-user:        (not set)
+imap-user:        (not set)
+password-file:    (not set)
+password-command: (not set)
+sent:             (not set)
+inbox:            (not set)
+ca-file:          (not set)
+starttls:         yes"
 
 begin_test "account list: human and JSON"
 run sealmail --home "$H" account list
@@ -133,7 +142,7 @@ bad_set() {
 }
 
 begin_test "unknown setting lists the valid ones"
-bad_set 64 "sealmail: unknown setting 'sign_all': the settings are sign-all, encrypt-all, include-cert, signing, cipher, encrypt-to-self, signing-id, encryption-id" \
+bad_set 64 "sealmail: unknown setting 'sign_all': the settings are sign-all, encrypt-all, include-cert, signing, cipher, encrypt-to-self, signing-id, encryption-id, smtp, smtp-user, imap-user, password-file, password-command, sent, inbox, ca-file, starttls" \
 	alice@example.org sign_all=yes
 
 begin_test "bad values list the valid ones"
@@ -141,6 +150,23 @@ bad_set 64 "sealmail: bad value 'true' for sign-all: use one of yes, no" alice@e
 bad_set 64 "sealmail: bad value 'aes-192-cbc' for cipher: use one of auto, aes-128-gcm, aes-256-gcm, aes-128-cbc, aes-256-cbc" \
 	alice@example.org cipher=aes-192-cbc
 bad_set 64 "sealmail: bad value 'detached' for signing: use one of clear, opaque" alice@example.org signing=detached
+
+bad_set 64 "sealmail: bad value 'smtp.example.org' for smtp: use an smtp://HOST[:PORT] or smtps://HOST[:PORT] URL without a login (empty: none)" \
+	alice@example.org smtp=smtp.example.org
+bad_set 64 "sealmail: bad value 'imaps://alice:secret@mail.example.org' for smtp: use an smtp://HOST[:PORT] or smtps://HOST[:PORT] URL without a login (empty: none)" \
+	alice@example.org smtp=imaps://alice:secret@mail.example.org
+bad_set 64 "sealmail: bad value 'smtps://alice:secret@mail.example.org' for smtp: use an smtp://HOST[:PORT] or smtps://HOST[:PORT] URL without a login (empty: none)" \
+	alice@example.org smtp=smtps://alice:secret@mail.example.org
+bad_set 64 "sealmail: bad value 'imaps://mail.example.org' for sent: use an imap[s]://HOST[:PORT]/MAILBOX URL or the absolute path of a Maildir (empty: keep no Sent copy)" \
+	alice@example.org sent=imaps://mail.example.org
+bad_set 64 "sealmail: bad value 'Maildir' for inbox: use an imap[s]://HOST[:PORT]/MAILBOX URL or the absolute path of a Maildir (empty: none)" \
+	alice@example.org inbox=Maildir
+bad_set 64 "sealmail: bad value 'pw.txt' for password-file: use the absolute path of a file (mode 600) whose first line is the password (empty: none)" \
+	alice@example.org password-file=pw.txt
+bad_set 64 "sealmail: bad value 'certs.pem' for ca-file: use the absolute path of a PEM file of CA certificates to trust for the mail servers instead of the system's (empty: the system's)" \
+	alice@example.org ca-file=certs.pem
+bad_set 64 "sealmail: bad value 'off' for starttls: use yes (required on smtp:// and imap:// unless the server is on loopback), no (never)" \
+	alice@example.org starttls=off
 
 begin_test "a bad pair anywhere changes nothing"
 bad_set 64 "sealmail: bad value 'maybe' for encrypt-all: use one of yes, no" \
@@ -150,6 +176,47 @@ begin_test "an ID of another address is refused"
 bad_set 64 "sealmail: digital ID $B1 does not name alice@example.org: signing-id must be an ID for the account" \
 	alice@example.org "signing-id=$B1" sign-all=yes
 bad_set 67 "sealmail: no digital ID with fingerprint ffff" alice@example.org signing-id=ffff
+
+begin_test "mail transport settings: set, show, unset; a password file or a command"
+run sealmail --home "$H" account set bob@example.org smtp=smtps://mail.example.org:465 \
+	smtp-user=bob password-file=/home/bob/.pw sent=imaps://mail.example.org/Sent \
+	inbox=/home/bob/Maildir ca-file=/etc/ssl/mail.pem starttls=no
+expect_exit 0
+expect_out ""
+run sealmail --home "$H" account show bob@example.org
+expect_exit 0
+expect_out_contains "smtp:             smtps://mail.example.org:465
+smtp-user:        bob
+imap-user:        (not set)
+password-file:    /home/bob/.pw
+password-command: (not set)
+sent:             imaps://mail.example.org/Sent
+inbox:            /home/bob/Maildir
+ca-file:          /etc/ssl/mail.pem
+starttls:         no"
+run sealmail --home "$H" account show bob@example.org --json
+expect_json .settings.smtp smtps://mail.example.org:465
+expect_json '.settings["password-command"]' null
+expect_json .settings.starttls false
+# Setting one password source clears the other.
+run sealmail --home "$H" account set bob@example.org "password-command=pass show mail/bob"
+expect_exit 0
+run sealmail --home "$H" account show bob@example.org --json
+expect_json '.settings["password-command"]' "pass show mail/bob"
+expect_json '.settings["password-file"]' null
+run sealmail --home "$H" account set bob@example.org password-file=/home/bob/.pw
+run sealmail --home "$H" account show bob@example.org --json
+expect_json '.settings["password-command"]' null
+expect_json '.settings["password-file"]' /home/bob/.pw
+# KEY= unsets.
+run sealmail --home "$H" account set bob@example.org smtp= sent= password-file= imap-user=b
+expect_exit 0
+run sealmail --home "$H" account show bob@example.org --json
+expect_json .settings.smtp null
+expect_json .settings.sent null
+expect_json '.settings["password-file"]' null
+expect_json '.settings["imap-user"]' b
+before=$(snapshot)
 
 begin_test "unknown account; usage"
 bad_set 67 "sealmail: no account for carol@example.org: create or import a digital ID for it first" \

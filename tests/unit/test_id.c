@@ -470,7 +470,11 @@ test_account_settings(void)
 	sealmail_account_list_free(list);
 
 	test_assert_str(sealmail_account_setting_key(0), "sign-all");
-	test_assert(sealmail_account_setting_key(8) == NULL);
+	test_assert_str(sealmail_account_setting_key(8), "smtp");
+	test_assert_str(sealmail_account_setting_key(16), "starttls");
+	test_assert(sealmail_account_setting_key(17) == NULL);
+	test_assert_int(sealmail_account_setting_type("sent"),
+	                SEALMAIL_SETTING_TEXT);
 	test_assert_int(sealmail_account_setting_type("cipher"),
 	                SEALMAIL_SETTING_CHOICE);
 	test_assert_int(sealmail_account_setting_type("x"), -1);

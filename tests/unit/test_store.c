@@ -21,7 +21,7 @@ test_create_modes(void)
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
 			SEALMAIL_OK);
 	test_assert(store != NULL);
-	test_assert_int(sealmail_store_schema_version(store), 1);
+	test_assert_int(sealmail_store_schema_version(store), 2);
 	test_assert_str(sealmail_store_home(store), home);
 	test_assert(stat(home, &sb) == 0 && (sb.st_mode & 0777) == 0700);
 	(void)snprintf(db, sizeof(db), "%s/store.db", home);
@@ -31,7 +31,7 @@ test_create_modes(void)
 	/* Reopening keeps the schema and does not migrate again. */
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
 			SEALMAIL_OK);
-	test_assert_int(sealmail_store_schema_version(store), 1);
+	test_assert_int(sealmail_store_schema_version(store), 2);
 	sealmail_store_free(store);
 }
 
@@ -103,7 +103,55 @@ test_transaction_rollback(void)
 	sealmail_store_free(store);
 }
 
+/* A version-1 store (before the mail transport settings) is upgraded. */
+static void
+test_migrate_v1(void)
+{
+	const char *dir = test_tmpdir();
+	char home[128];
+	sealmail_store *store = NULL;
+	sealmail_error err = { 0 };
+	sm_stmt *st = NULL;
+
+	(void)snprintf(home, sizeof(home), "%s/v1", dir);
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+			SEALMAIL_OK);
+	test_assert_int(
+		sm_db_exec(store,
+			   "INSERT INTO accounts (address) "
+			   "VALUES ('old@example.org');"
+			   "ALTER TABLE accounts DROP COLUMN smtp;"
+			   "ALTER TABLE accounts DROP COLUMN smtp_user;"
+			   "ALTER TABLE accounts DROP COLUMN imap_user;"
+			   "ALTER TABLE accounts DROP COLUMN password_file;"
+			   "ALTER TABLE accounts DROP COLUMN password_command;"
+			   "ALTER TABLE accounts DROP COLUMN sent_mailbox;"
+			   "ALTER TABLE accounts DROP COLUMN inbox_mailbox;"
+			   "ALTER TABLE accounts DROP COLUMN ca_file;"
+			   "ALTER TABLE accounts DROP COLUMN starttls;"
+			   "PRAGMA user_version = 1",
+			   &err),
+		SEALMAIL_OK);
+	sealmail_store_free(store);
+	store = NULL;
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+			SEALMAIL_OK);
+	test_assert_int(sealmail_store_schema_version(store), 2);
+	test_assert_int(sm_stmt_prepare(&st, store,
+					"SELECT smtp IS NULL, starttls FROM "
+					"accounts WHERE address = "
+					"'old@example.org'",
+					&err),
+			SEALMAIL_OK);
+	test_assert_int(sm_stmt_step(st, &err), SM_STEP_ROW);
+	test_assert_int(sm_stmt_column_int64(st, 0), 1);
+	test_assert_int(sm_stmt_column_int64(st, 1), 1);
+	sm_stmt_free(st);
+	sealmail_store_free(store);
+}
+
 static const struct test_case tests[] = {
+	{ "migrate_v1", test_migrate_v1 },
 	{ "create_modes", test_create_modes },
 	{ "no_create", test_no_create },
 	{ "corrupt", test_corrupt },
