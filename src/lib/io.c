@@ -257,9 +257,34 @@ sealmail_output_new_path(sealmail_output **out,
 			 sealmail_error *err)
 {
 	char tmp[PATH_MAX];
+	struct stat st;
 	int n, rc, fd;
 
 	*out = NULL;
+	/*
+	 * A device or FIFO (/dev/null, /dev/stdout) is written as it is:
+	 * renaming a temporary over it would replace it with a file.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return sm_error_set(err, io_errno(errno), "%s: %s",
+					    path, strerror(errno));
+		rc = output_new(out, SRC_FD, err);
+		if (rc == SEALMAIL_OK) {
+			(*out)->path = sm_strdup(path);
+			(*out)->fd = fd;
+			if ((*out)->path == NULL) {
+				sealmail_output_free(*out);
+				*out = NULL;
+				rc = sm_error_nomem(err);
+			}
+		}
+		if (rc != SEALMAIL_OK && *out == NULL)
+			(void)close(fd);
+		return rc;
+	}
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return sm_error_set(err, SEALMAIL_EINVAL, "%s: path too long",

@@ -374,11 +374,22 @@ sealmail_store_open(sealmail_store **out,
 				  NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK &&
-	    !(store->opts.flags & SEALMAIL_STORE_READONLY))
+	    !(store->opts.flags & SEALMAIL_STORE_READONLY)) {
+		/*
+		 * The WAL and shared-memory files stay between runs (the WAL
+		 * emptied to 0 bytes at each close): making and deleting
+		 * them cost every command two file creations (issue 7).
+		 */
+		int persist = 1;
+		(void)sqlite3_file_control(store->db, "main",
+					   SQLITE_FCNTL_PERSIST_WAL,
+					   &persist);
 		rc = sqlite3_exec(store->db,
 				  "PRAGMA journal_mode = WAL;"
+				  "PRAGMA journal_size_limit = 0;"
 				  "PRAGMA synchronous = FULL;",
 				  NULL, NULL, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		rc = db_error(store, rc, err);
 		(void)umask(old_umask);

@@ -123,4 +123,18 @@ run sealmail --home "$A" open "$TMP/detached.eml"
 expect_exit 65
 expect_err "sealmail: the signed-data holds no content"
 
+begin_test "-o a FIFO or device: written through, never replaced by a file"
+mkfifo "$TMP/fifo"
+cat "$TMP/fifo" >"$TMP/fifo.got" &
+reader=$!
+run sealmail --home "$A" open -o "$TMP/fifo" "$TMP/b64.eml"
+expect_exit 0
+wait "$reader"
+[ -p "$TMP/fifo" ] || fail "the FIFO was replaced"
+grep -q 'lunch at noon?' "$TMP/fifo.got" || fail "nothing came through the FIFO"
+[ -z "$(find "$TMP" -maxdepth 1 -name 'fifo.tmp.*')" ] || fail "a temporary was left"
+run sealmail --home "$A" open -o /dev/null "$TMP/b64.eml"
+expect_exit 0
+[ -c /dev/null ] || fail "/dev/null is no longer a device"
+
 end_tests
