@@ -22,7 +22,7 @@ usage(FILE *f)
 	              "[--mail-password-file FILE | --mail-password-command "
 	              "CMD]\n"
 	              "                     [--ca-file FILE] [--no-starttls] "
-	              "MAILBOX\n"
+	              "[MAILBOX]\n"
 	              "MAILBOX: a Maildir folder, an mbox file, or "
 	              "imap[s]://HOST[:PORT]/MAILBOX\n");
 }
@@ -236,6 +236,33 @@ list_one(const char *name,
 	return SEALMAIL_OK;
 }
 
+/* No MAILBOX: the inbox of the one account that has an inbox setting. */
+static int
+account_inbox(struct cli *cli, struct cli_mail *m, const char **mailbox)
+{
+	size_t found = 0;
+	int rc = sealmail_account_list(&m->accounts, cli->store, &cli->err);
+
+	if (rc != SEALMAIL_OK)
+		return cli_fail(cli, rc);
+	for (size_t i = 0; i < sealmail_account_list_count(m->accounts); i++) {
+		const char *v = sealmail_account_get(
+		        sealmail_account_list_at(m->accounts, i), "inbox");
+
+		if (v != NULL && v[0] != '\0') {
+			*mailbox = v;
+			found++;
+		}
+	}
+	if (found == 1)
+		return 0;
+	return cli_usage_error(cli,
+	                       found == 0 ? "name a mailbox (no account has an "
+	                                    "inbox setting)"
+	                                  : "name a mailbox (several accounts "
+	                                    "have an inbox setting)");
+}
+
 int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
@@ -264,18 +291,24 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		if (rc != 0)
 			return cli_usage_error(cli, "bad option");
 	}
-	if (argc - optind != 1)
+	if (argc - optind > 1)
 		return cli_usage_error(cli, "name one mailbox");
 	rc = cli_open_store(cli);
 	if (rc != 0)
 		return rc;
-	rc = cli_mail_transport(cli, &m, &o);
+	if (argc - optind == 1)
+		ctx.mailbox = argv[optind];
+	else
+		rc = account_inbox(cli, &m, &ctx.mailbox);
+	if (rc == 0)
+		rc = cli_mail_from_account(cli, &m, ctx.mailbox);
+	if (rc == 0)
+		rc = cli_mail_transport(cli, &m, &o);
 	if (rc != 0) {
 		cli_mail_done(&m);
 		return rc;
 	}
 	ctx.cli = cli;
-	ctx.mailbox = argv[optind];
 	if (cli->json) {
 		json_init(&ctx.j, stdout);
 		json_object_begin(&ctx.j);

@@ -130,7 +130,11 @@ print_report(const sealmail_report *r)
 			line("  encrypted for: ",
 			     sealmail_report_encryption_recipient_at(r, i));
 	}
-	if (n == 0 && sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
+	if (n == 0 && undecrypted(r))
+		(void)printf("signatures: unknown, the encrypted content was "
+		             "not decrypted\n");
+	else if (n == 0 &&
+	         sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
 		(void)printf("this message is not signed\n");
 	for (size_t i = 0; i < n; i++)
 		print_signature(sealmail_report_signature_at(r, i),
@@ -249,7 +253,9 @@ open_input(struct cli *cli,
 	if (path != NULL && is_mailbox_name(path)) {
 		sealmail_transport_options o = SEALMAIL_TRANSPORT_OPTIONS_INIT;
 
-		rc = cli_mail_transport(cli, m, &o);
+		rc = cli_mail_from_account(cli, m, path);
+		if (rc == 0)
+			rc = cli_mail_transport(cli, m, &o);
 		if (rc == 0)
 			rc = fetch_input(cli, in, path, &o, fd_out);
 		cli_mail_done(m);

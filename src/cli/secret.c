@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -165,6 +166,91 @@ cli_mail_option(struct cli_mail *m, int c, const char *arg)
 	}
 }
 
+/* Length of "SCHEME://AUTHORITY" of an imap(s) URL; 0 when not one. */
+static size_t
+server_len(const char *url)
+{
+	const char *p;
+
+	if (url == NULL || (strncmp(url, "imap://", 7) != 0 &&
+	                    strncmp(url, "imaps://", 8) != 0))
+		return 0;
+	p = strstr(url, "://") + 3;
+	return (size_t)(p - url) + strcspn(p, "/");
+}
+
+/* 2: `url` is in `box` (or is it); 1: same server; 0: neither. */
+static int
+match(const char *url, const char *box)
+{
+	size_t n = server_len(box), blen;
+
+	if (n == 0 || n != server_len(url) || strncasecmp(url, box, n) != 0)
+		return 0;
+	blen = strlen(box);
+	while (blen > n && box[blen - 1] == '/')
+		blen--;
+	if (blen > n && strncmp(url, box, blen) == 0 &&
+	    (url[blen] == '\0' || url[blen] == '/'))
+		return 2;
+	return 1;
+}
+
+static const char *
+setting(const sealmail_account *a, const char *key)
+{
+	const char *v = sealmail_account_get(a, key);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int
+cli_mail_from_account(struct cli *cli, struct cli_mail *m, const char *url)
+{
+	const sealmail_account *best = NULL;
+	int best_score = 0, ties = 0, rc;
+
+	if (m->user != NULL || server_len(url) == 0)
+		return 0;
+	if (m->accounts == NULL) {
+		rc = sealmail_account_list(&m->accounts, cli->store, &cli->err);
+		if (rc != SEALMAIL_OK)
+			return cli_fail(cli, rc);
+	}
+	for (size_t i = 0; i < sealmail_account_list_count(m->accounts); i++) {
+		const sealmail_account *a =
+		        sealmail_account_list_at(m->accounts, i);
+		int in = match(url,
+		               setting(a, "inbox") ? setting(a, "inbox") : ""),
+		    sent = match(url,
+		                 setting(a, "sent") ? setting(a, "sent") : ""),
+		    score = in > sent ? in : sent;
+
+		if (score > best_score) {
+			best = a, best_score = score, ties = 0;
+		} else if (score > 0 && score == best_score) {
+			ties++;
+		}
+	}
+	if (best == NULL || ties > 0)
+		return 0;
+	m->user = setting(best, "imap-user") ? setting(best, "imap-user")
+	                                     : setting(best, "smtp-user");
+	if (m->password_file == NULL && m->password_command == NULL) {
+		m->password_file = setting(best, "password-file");
+		m->password_command =
+		        m->password_file == NULL
+		                ? setting(best, "password-command")
+		                : NULL;
+	}
+	if (m->ca_file == NULL)
+		m->ca_file = setting(best, "ca-file");
+	if (setting(best, "starttls") != NULL &&
+	    strcmp(setting(best, "starttls"), "no") == 0)
+		m->no_starttls = true;
+	return 0;
+}
+
 int
 cli_mail_transport(struct cli *cli,
                    struct cli_mail *m,
@@ -198,4 +284,6 @@ void
 cli_mail_done(struct cli_mail *m)
 {
 	explicit_bzero(m->password, sizeof(m->password));
+	sealmail_account_list_free(m->accounts);
+	m->accounts = NULL;
 }

@@ -42,11 +42,20 @@ enum {
 struct cli_mail {
 	const char *user, *password_file, *password_command, *ca_file;
 	bool no_starttls;
-	char password[1024]; /* wiped by cli_mail_done */
+	char password[1024];         /* wiped by cli_mail_done */
+	sealmail_accounts *accounts; /* owns the settings taken from one */
 };
 
 /* Handle one of the options above: 0 handled, 1 not one of ours. */
 int cli_mail_option(struct cli_mail *m, int c, const char *arg);
+/*
+ * Without --user: take the login (imap-user, else smtp-user;
+ * password-file or password-command; ca-file; starttls) from the account
+ * whose inbox or sent mailbox is on the server of `url` (same scheme, host
+ * and port); when several are, the one whose mailbox `url` is in, if only
+ * one is.  No such account: nothing changes.  0 or exit code.
+ */
+int cli_mail_from_account(struct cli *cli, struct cli_mail *m, const char *url);
 /* Fill `o` (reading the password if one is configured); 0 or exit code. */
 int cli_mail_transport(struct cli *cli,
                        struct cli_mail *m,

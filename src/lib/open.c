@@ -50,6 +50,7 @@ typedef struct ctx {
 	const char *input_name;
 	size_t nparts;
 	size_t nleaves_signed;
+	int enc_depth; /* encrypted layers around the entity being walked */
 	/* the readable message: outer headers + this entity */
 	sm_mime_source *read_src;
 	off_t read_start, read_end;
@@ -154,6 +155,30 @@ static const char *const rewrite_words[] = {
         "a mail server changed the transfer encoding",
         "a mail server re-folded the headers of the signed part",
         "a mailing list appended a footer after the signed text",
+};
+
+/*
+ * The same differences inside an encrypted layer: no mail server can touch
+ * encrypted content, so the sender's own mail program wrote it that way.
+ */
+static const char *const rewrite_words_encrypted[] = {
+        "",
+        "the signed text inside the encryption has LF line endings, as the "
+        "sender's mail program wrote it (no mail server can change "
+        "encrypted content); the signature covers it with CRLF line "
+        "endings",
+        "the sender's mail program changed white space at the ends of "
+        "lines after signing, inside the encryption (no mail server can "
+        "change encrypted content)",
+        "the sender's mail program changed the transfer encoding after "
+        "signing, inside the encryption (no mail server can change "
+        "encrypted content)",
+        "the sender's mail program re-folded the headers of the signed "
+        "part after signing, inside the encryption (no mail server can "
+        "change encrypted content)",
+        "text was appended after the signed text inside the encryption, "
+        "by the sender's mail program (no mail server can change "
+        "encrypted content)",
 };
 
 static int
@@ -266,11 +291,21 @@ findings(ctx *c,
 	case SEALMAIL_SIG_VALID:
 		break;
 	}
-	if (s->rewrite != SEALMAIL_REWRITE_NONE)
+	if (s->rewrite == SEALMAIL_REWRITE_LINE_ENDINGS && c->enc_depth > 0)
+		/* MIME's canonical form is CRLF (RFC 8551 3.1.1): LF inside
+		 * an encrypted layer is the sender's local form, not a
+		 * change on the way -- a note, not a warning. */
+		rc = sm_report_add_finding(
+		        r, SEALMAIL_VERDICT_GOOD, "benign-rewrite", err,
+		        "%s; the text you see is what was signed (%s)",
+		        rewrite_words_encrypted[s->rewrite], s->part);
+	else if (s->rewrite != SEALMAIL_REWRITE_NONE)
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_WARNING, "benign-rewrite", err,
 		        "%s; the text you see is what was signed (%s)",
-		        rewrite_words[s->rewrite], s->part);
+		        c->enc_depth > 0 ? rewrite_words_encrypted[s->rewrite]
+		                         : rewrite_words[s->rewrite],
+		        s->part);
 	if (rc == SEALMAIL_OK && !s->from_matches)
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_DANGER, "from-mismatch", err,
@@ -1099,6 +1134,13 @@ leaf(ctx *c,
 {
 	char words[320];
 
+	if (c->enc_depth == 0) {
+		int rc;
+		part_words(words, sizeof(words), ent, path);
+		rc = sm_report_add_unencrypted_part(c->r, words, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
 	if (in_signed) {
 		c->nleaves_signed++;
 		return SEALMAIL_OK;
@@ -1118,8 +1160,7 @@ cbc_check(ctx *c, size_t sigs_before, sealmail_error *err)
 		if (c->r->sigs[i]->state == SEALMAIL_SIG_VALID)
 			return SEALMAIL_OK;
 	return sm_report_add_finding(
-	        c->r, SEALMAIL_VERDICT_WARNING, "not-integrity-protected",
-	        err,
+	        c->r, SEALMAIL_VERDICT_WARNING, "not-integrity-protected", err,
 	        "encrypted, not protected against tampering: %s content "
 	        "with no valid signature inside could have been changed "
 	        "on the way",
@@ -1155,15 +1196,25 @@ open_pkcs7_mime(ctx *c,
 			rc = sm_mime_entity_parse(&inner, content, 0,
 			                          sm_mime_source_size(content),
 			                          false, err);
-			if (rc == SEALMAIL_OK && top) {
+			/*
+			 * The readable message is the decrypted content of
+			 * the outermost encrypted layer -- and only that,
+			 * also when it sits between other parts (EFAIL direct
+			 * exfiltration: never join the plaintext to parts
+			 * anyone could have put around it).
+			 */
+			if (rc == SEALMAIL_OK && (top || (c->read_src == NULL &&
+			                                  c->enc_depth == 0))) {
 				c->read_src = content;
 				c->read_start = 0;
 				c->read_end = sm_mime_source_size(content);
 			}
 			size_t sigs_before = c->r->nsigs;
+			c->enc_depth++;
 			if (rc == SEALMAIL_OK)
 				rc = walk(c, content, &inner, path, depth + 1,
 				          false, top, from, err);
+			c->enc_depth--;
 			if (rc == SEALMAIL_OK && !authenticated)
 				rc = cbc_check(c, sigs_before, err);
 		}
@@ -1377,6 +1428,35 @@ coverage(ctx *c)
 		c->r->coverage = SEALMAIL_COVERAGE_FULL;
 }
 
+/*
+ * An encrypted layer with parts outside it (EFAIL direct exfiltration):
+ * name those parts, which anyone could have put there.
+ */
+static int
+partly_encrypted(ctx *c, sealmail_error *err)
+{
+	sm_buf list;
+	int rc = SEALMAIL_OK;
+
+	if (!c->r->encrypted || c->r->nunencrypted == 0)
+		return SEALMAIL_OK;
+	sm_buf_init(&list, 600);
+	for (size_t i = 0; rc == SEALMAIL_OK && i < c->r->nunencrypted; i++)
+		rc = sm_buf_printf(&list, err, "%s%s", i > 0 ? "; " : "",
+		                   c->r->unencrypted_parts[i]);
+	if (rc == SEALMAIL_ENOMEM || rc == SEALMAIL_EINVAL)
+		rc = SEALMAIL_OK; /* a long list is cut, not an error */
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_WARNING, "partly-encrypted", err,
+		        "this message is only partly encrypted: anyone could "
+		        "have added the parts outside the encryption; not "
+		        "encrypted: %s",
+		        list.data != NULL ? (const char *)list.data : "");
+	sm_buf_free(&list);
+	return rc;
+}
+
 static int
 partly_signed(ctx *c, sealmail_error *err)
 {
@@ -1442,6 +1522,8 @@ sealmail_message_open(sealmail_report **report_out,
 		coverage(&c);
 		rc = partly_signed(&c, err);
 	}
+	if (rc == SEALMAIL_OK)
+		rc = partly_encrypted(&c, err);
 	if (rc == SEALMAIL_OK)
 		rc = acks(&c, src, err);
 	if (rc == SEALMAIL_OK && readable != NULL &&

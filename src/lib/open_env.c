@@ -205,10 +205,10 @@ sm_open_enveloped(sm_mime_source **content_out,
 	for (size_t i = 0; i < nown && mine == NULL; i++)
 		if (sm_envelope_names(env, own[i]))
 			mine = own[i];
-	rc = sm_report_set_encryption(
-	        report, sm_envelope_algorithm(env),
-	        sm_envelope_authenticated(env),
-	        mine != NULL ? sm_cert_fingerprint(mine) : NULL, err);
+	/* decrypted_by is set once content actually came out (below). */
+	rc = sm_report_set_encryption(report, sm_envelope_algorithm(env),
+	                              sm_envelope_authenticated(env), NULL,
+	                              err);
 	if (rc == SEALMAIL_OK)
 		rc = add_recipients(report, env, own, nown, &book, err);
 	if (rc == SEALMAIL_OK && sm_envelope_weak(env))
@@ -236,15 +236,18 @@ sm_open_enveloped(sm_mime_source **content_out,
 		goto done;
 	switch (outcome) {
 	case SM_ENV_DECRYPTED:
-		rc = plain_source(content_out, plain, err);
+		rc = sm_report_set(&report->enc_decrypted_by,
+		                   sm_cert_fingerprint(mine), err);
+		if (rc == SEALMAIL_OK)
+			rc = plain_source(content_out, plain, err);
 		*authenticated_out = sm_envelope_authenticated(env);
 		break;
 	case SM_ENV_TAG_FAILED:
 		rc = sm_report_add_finding(
 		        report, SEALMAIL_VERDICT_DANGER, "tag-mismatch", err,
-		        "this message was altered after it was encrypted (its "
-		        "AES-GCM authentication tag does not match): nothing "
-		        "was decrypted");
+		        "the encrypted content was altered after it was "
+		        "encrypted (its AES-GCM authentication tag does not "
+		        "match): nothing was decrypted");
 		break;
 	case SM_ENV_CONTENT_FAILED:
 		rc = sm_report_add_finding(

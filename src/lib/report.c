@@ -185,6 +185,14 @@ sm_report_add_recipient(sealmail_report *r,
 	return add_string(&r->enc_recipients, &r->nrecipients, desc, err);
 }
 
+int
+sm_report_add_unencrypted_part(sealmail_report *r,
+                               const char *desc,
+                               sealmail_error *err)
+{
+	return add_string(&r->unencrypted_parts, &r->nunencrypted, desc, err);
+}
+
 /* ---- public accessors ------------------------------------------------- */
 
 sealmail_verdict
@@ -417,6 +425,9 @@ sealmail_report_free(sealmail_report *r)
 	for (size_t i = 0; i < r->nrecipients; i++)
 		sm_free(r->enc_recipients[i]);
 	sm_free(r->enc_recipients);
+	for (size_t i = 0; i < r->nunencrypted; i++)
+		sm_free(r->unencrypted_parts[i]);
+	sm_free(r->unencrypted_parts);
 	sm_free(r);
 }
 
@@ -614,6 +625,12 @@ json_encryption(jw *j, const sealmail_report *r)
 	for (size_t i = 0; i < r->nrecipients; i++) {
 		jw_sep(j);
 		jw_str(j, r->enc_recipients[i]);
+	}
+	jw_close(j, "]");
+	jw_open(j, "unencrypted_parts", "[");
+	for (size_t i = 0; i < r->nunencrypted; i++) {
+		jw_sep(j);
+		jw_str(j, r->unencrypted_parts[i]);
 	}
 	jw_close(j, "]");
 	jw_close(j, "}");

@@ -49,6 +49,9 @@ struct sealmail_report {
 	char *enc_decrypted_by; /* fingerprint of my ID, NULL when none */
 	char **enc_recipients;
 	size_t nrecipients;
+	/* leaves outside every encrypted layer (EFAIL: "partly encrypted") */
+	char **unencrypted_parts;
+	size_t nunencrypted;
 };
 
 int sm_report_new(sealmail_report **out, sealmail_error *err);
@@ -77,6 +80,10 @@ int sm_report_set_encryption(sealmail_report *r,
 int sm_report_add_recipient(sealmail_report *r,
                             const char *desc,
                             sealmail_error *err);
+/* A part outside every encrypted layer ("part 1.1: text/html"). */
+int sm_report_add_unencrypted_part(sealmail_report *r,
+                                   const char *desc,
+                                   sealmail_error *err);
 /* True if a finding with this code exists. */
 bool sm_report_has_finding(const sealmail_report *r, const char *code);
 

@@ -121,6 +121,22 @@ run sealmail --home "$H" --json list "$TMP/md"
 expect_json '.messages[0].name' "$TMP/md/cur/1.a"
 run sealmail --home "$H" open "$TMP/md/cur/1.a"
 expect_exit 1
+# Only part of a message inside a signature: listed and opened as such.
+{
+	printf 'From: alice@example.org\nSubject: partly\nDate: Sat, 28 Nov 2026 12:00:00 +0000\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="outer"\n\n--outer\n'
+	sed -n '/^Content-Type: multipart\/signed/,$p' "$TMP/signed.eml"
+	printf '\n--outer\nContent-Type: text/plain\n\nadded by someone\n--outer--\n'
+} >"$TMP/md/new/2.p"
+run sealmail --home "$H" list "$TMP/md"
+expect_exit 0
+expect_out "cur/1.a  2026-11-28 10:00  alice@example.org  for carol $T  [signed, signer not trusted]
+new/2.p  2026-11-28 12:00  alice@example.org  partly  [partly signed, signer not trusted]"
+run sealmail --home "$H" --json list "$TMP/md"
+expect_json '.messages[1] | [.signature, .partly_signed, .verdict] | join(" ")' "untrusted true warning"
+run sealmail --home "$H" open "$TMP/md/new/2.p"
+expect_exit 1
+expect_out_contains "only part of this message is signed"
 # A file whose name ends in #N is a file, not an mbox position.
 cp "$TMP/plain.eml" "$TMP/odd#1"
 run sealmail --home "$H" open "$TMP/odd#1"
