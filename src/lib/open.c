@@ -776,27 +776,63 @@ walk_content(ctx *c,
 	return walk(c, src, &inner, path, depth + 1, true, top, from, err);
 }
 
+/* The book's and my own digital IDs' certificates, parsed. */
+typedef struct known_certs {
+	sm_cert **book, **own;
+	size_t nbook, nown;
+} known_certs;
+
+static void
+known_free(void *value)
+{
+	known_certs *k = value;
+
+	sm_cert_list_free(k->book, k->nbook);
+	sm_cert_list_free(k->own, k->nown);
+	sm_free(k);
+}
+
+static int
+known_make(void **out, sealmail_store *store, sealmail_error *err)
+{
+	known_certs *k = sm_calloc(1, sizeof(*k));
+	int rc;
+
+	if (k == NULL)
+		return sm_error_nomem(err);
+	rc = sm_book_all_certs(&k->book, &k->nbook, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_id_own_certs(&k->own, &k->nown, store, err);
+	if (rc != SEALMAIL_OK) {
+		known_free(k);
+		return rc;
+	}
+	*out = k;
+	return SEALMAIL_OK;
+}
+
 /*
  * Let the verifier find signer certificates the message does not carry
  * among the address book's and my own digital IDs' certificates (a sender
  * may sign without including the certificate).  Only lookup material: the
  * trust of whatever is found is still decided by the book afterwards.
+ * Parsed once per store while the database does not change (sm_store_cache):
+ * a `list` opens many messages.
  */
 static int
 add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
 {
-	sm_cert **book = NULL, **own = NULL;
-	size_t nbook = 0, nown = 0;
-	int rc = sm_book_all_certs(&book, &nbook, c->store, err);
+	void *value = NULL;
+	known_certs *k;
+	int rc = sm_store_cache(&value, c->store, known_make, known_free, err);
 
-	if (rc == SEALMAIL_OK)
-		rc = sm_id_own_certs(&own, &nown, c->store, err);
-	if (rc == SEALMAIL_OK && nbook > 0)
-		rc = sm_cms_verify_add_certs(v, book, nbook, err);
-	if (rc == SEALMAIL_OK && nown > 0)
-		rc = sm_cms_verify_add_certs(v, own, nown, err);
-	sm_cert_list_free(book, nbook);
-	sm_cert_list_free(own, nown);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	k = value;
+	if (k->nbook > 0)
+		rc = sm_cms_verify_add_certs(v, k->book, k->nbook, err);
+	if (rc == SEALMAIL_OK && k->nown > 0)
+		rc = sm_cms_verify_add_certs(v, k->own, k->nown, err);
 	return rc;
 }
 
