@@ -165,10 +165,16 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 				    "the store database in %s is damaged or "
 				    "not a sealmail store",
 				    store->home);
-	if (status == SEALMAIL_EPERM && (rc & 0xff) == SQLITE_READONLY)
+	if (status == SEALMAIL_EPERM && (rc & 0xff) == SQLITE_READONLY) {
+		/* A read-only folder or file system says why. */
+		if (access(store->home, W_OK) != 0)
+			return sm_error_set(err, status,
+					    "the store in %s is read-only: %s",
+					    store->home, strerror(errno));
 		return sm_error_set(err, status,
 				    "the store in %s is read-only",
 				    store->home);
+	}
 	if ((rc & 0xff) == SQLITE_CANTOPEN) {
 		/*
 		 * Usually a read-only folder or file system, where SQLite
