@@ -98,6 +98,7 @@ run sealmail --home "$H" open --user carol@example.org \
 	--mail-password-file "$TMP/pw" --mail-password-command true \
 	"$INBOX/;UID=$uid"
 expect_exit 64
+# shellcheck disable=SC2086
 TMPDIR=$TMP/none run sealmail --home "$H" open $LOGIN "$INBOX/;UID=$uid"
 expect_exit 73
 expect_err_contains "cannot create a temporary file in $TMP/none"

@@ -213,6 +213,14 @@ expect_out_contains "signature (clear, part 1.1): Alice Liddell <alice@example.o
 expect_out_contains "  content:     the content is exactly what was signed"
 expect_out_contains "verdict: good"
 grep -q '^+two' "$TMP/patch.read.eml" || fail "the patch text is missing"
+# The verified patch applies where it came from, unchanged.
+(
+	cd "$TMP/repo" || exit 1
+	$G reset -q --hard HEAD^ && $G am -q "$TMP/patch.read.eml" &&
+		[ "$($G log -1 --format=%s)" = "README: a second line $T" ] &&
+		[ "$(cat README)" = "one
+two" ]
+) >"$TMP/am.out" 2>&1 || { cat "$TMP/am.out" >&2; fail "git am of the verified patch failed"; }
 
 # neomutt in batch mode with contrib/neomutt/sealmail.neomuttrc: it sends
 # through `sealmail sendmail` like in a session (the reading macros need a
