@@ -11,13 +11,102 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "b64.h"
 #include "crypto/crypto.h"
 #include "db.h"
 #include "id_int.h"
 #include "report_int.h"
 
-/* Largest encrypted body we decode into memory (d2i_CMS_bio: issue 7). */
+/*
+ * Largest encrypted body decoded into memory: only for the rare
+ * quoted-printable or uuencoded ones; base64 and binary bodies stream.
+ */
 #define ENVELOPE_MAX ((size_t)1 << 30)
+
+/* The encrypted part's body as a stream, base64-decoded when so encoded. */
+typedef struct body_stream {
+	sm_mime_source *src;
+	off_t off, end;
+	sm_b64_reader *b64; /* base64 bodies: decodes what range_read gives */
+} body_stream;
+
+static long
+range_read(void *buf, size_t len, void *payload)
+{
+	body_stream *b = payload;
+	size_t left = (size_t)(b->end - b->off);
+	long n;
+
+	if (len > left)
+		len = left;
+	if (len == 0)
+		return 0;
+	n = sm_mime_source_read(b->src, b->off, buf, len, NULL);
+	if (n > 0)
+		b->off += n;
+	return n;
+}
+
+/*
+ * Open the envelope in the entity's body: streamed from the source for
+ * base64 and unencoded bodies, decoded into memory for the others.
+ */
+static int
+envelope_open(sm_envelope **out,
+              body_stream *body,
+              sm_crypto *crypto,
+              sm_mime_source *src,
+              const sm_mime_entity *ent,
+              sealmail_error *err)
+{
+	const char *enc = ent->encoding;
+	sm_buf der;
+	int rc;
+
+	body->src = src;
+	body->off = ent->body_start;
+	body->end = ent->end;
+	if (strcmp(enc, "base64") == 0) {
+		body->b64 = sm_malloc(sizeof(*body->b64));
+		if (body->b64 == NULL)
+			return sm_error_nomem(err);
+		sm_b64_reader_init(body->b64, range_read, body, SM_B64_LENIENT,
+		                   SM_B64_AUTO);
+		return sm_envelope_open(out, crypto, sm_b64_reader_read,
+		                        body->b64, err);
+	}
+	if (enc[0] == '\0' || strcmp(enc, "7bit") == 0 ||
+	    strcmp(enc, "8bit") == 0 || strcmp(enc, "binary") == 0)
+		return sm_envelope_open(out, crypto, range_read, body, err);
+	sm_buf_init(&der, ENVELOPE_MAX);
+	rc = sm_mime_decode_body(&der, src, ent, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_envelope_parse(out, crypto, der.data, der.len, err);
+	sm_buf_free(&der);
+	return rc;
+}
+
+/* A damaged encrypted part is a verdict, like a bad signature. */
+static int
+damaged(sealmail_report *report, bool set_layer, sealmail_error *err)
+{
+	char why[SEALMAIL_ERROR_SIZE];
+	int rc = SEALMAIL_OK;
+
+	(void)snprintf(why, sizeof(why), "%s",
+	               err != NULL ? err->message : "malformed");
+	if (set_layer)
+		rc = sm_report_set_encryption(report, "unknown", false, NULL,
+		                              err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_add_finding(
+		        report, SEALMAIL_VERDICT_DANGER, "encryption-damaged",
+		        err,
+		        "the encrypted part is damaged and cannot be "
+		        "decrypted (%s)",
+		        why);
+	return rc;
+}
 
 /* Certificates of the address book, to name the recipients we know. */
 typedef struct known {
@@ -167,33 +256,16 @@ sm_open_enveloped(sm_mime_source **content_out,
 	sm_key *key = NULL;
 	sm_plain *plain = NULL;
 	sm_env_outcome outcome;
-	sm_buf der;
+	body_stream body = {0};
 	int rc;
 
 	*content_out = NULL;
 	*authenticated_out = false;
-	sm_buf_init(&der, ENVELOPE_MAX);
 	rc = sm_store_crypto(&crypto, store, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_mime_decode_body(&der, src, ent, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_envelope_parse(&env, crypto, der.data, der.len, err);
-	sm_buf_free(&der);
+		rc = envelope_open(&env, &body, crypto, src, ent, err);
 	if (rc == SEALMAIL_EBADDATA) {
-		/* A damaged encrypted part is a verdict, like a bad signature
-		 */
-		char why[SEALMAIL_ERROR_SIZE];
-		(void)snprintf(why, sizeof(why), "%s",
-		               err != NULL ? err->message : "malformed");
-		rc = sm_report_set_encryption(report, "unknown", false, NULL,
-		                              err);
-		if (rc == SEALMAIL_OK)
-			rc = sm_report_add_finding(
-			        report, SEALMAIL_VERDICT_DANGER,
-			        "encryption-damaged", err,
-			        "the encrypted part is damaged and cannot be "
-			        "decrypted (%s)",
-			        why);
+		rc = damaged(report, true, err);
 		goto done;
 	}
 	if (rc == SEALMAIL_OK)
@@ -232,6 +304,10 @@ sm_open_enveloped(sm_mime_source **content_out,
 	if (rc != SEALMAIL_OK)
 		goto done;
 	rc = sm_envelope_decrypt(env, mine, key, NULL, &outcome, &plain, err);
+	if (rc == SEALMAIL_EBADDATA) {
+		rc = damaged(report, false, err);
+		goto done;
+	}
 	if (rc != SEALMAIL_OK)
 		goto done;
 	switch (outcome) {
@@ -271,5 +347,6 @@ done:
 	known_free(&book);
 	sm_cert_list_free(own, nown);
 	sm_envelope_free(env);
+	sm_free(body.b64);
 	return rc;
 }

@@ -333,7 +333,7 @@ test_multi_and_base64(void)
 	                           true, "m.b64"),
 	                SEALMAIL_OK);
 	{
-		/* CRLF line ends, at most 64 columns */
+		/* CRLF line ends, at most 76 columns (MIME) */
 		char p[600];
 		sm_buf b;
 		size_t col = 0, bad = 0;
@@ -346,7 +346,7 @@ test_multi_and_base64(void)
 			if (b.data[k] == '\n') {
 				bad += k == 0 || b.data[k - 1] != '\r';
 				col = 0;
-			} else if (b.data[k] != '\r' && ++col > 64) {
+			} else if (b.data[k] != '\r' && ++col > 76) {
 				bad++;
 			}
 		}

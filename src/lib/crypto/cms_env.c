@@ -26,7 +26,12 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-enum { CHUNK = 64 * 1024, MAX_RIDS = 1000, MAX_DEPTH = 32 };
+#include "../b64.h"
+
+enum { MAX_RIDS = 1000, MAX_DEPTH = 32 };
+
+/* Plaintext write size: large writes, few system calls. */
+#define DECRYPT_BUF (256 * 1024)
 
 /* --- ciphers ----------------------------------------------------------- */
 
@@ -152,9 +157,14 @@ typedef struct stream_ctx {
 	sealmail_input *in;
 	sealmail_output *out;
 	sealmail_error *err;
-	bool crlf;  /* output: LF -> CRLF (base64 lines) */
 	int status; /* first failure of the stream, kept for the caller */
+	/* input read ahead in large blocks: OpenSSL asks for 1 KiB at a time */
+	unsigned char *ahead;
+	size_t ahead_pos, ahead_len;
 } stream_ctx;
+
+/* Input read-ahead size: few system calls per megabyte. */
+#define READ_AHEAD (256 * 1024)
 
 static int
 sink_write(BIO *b, const char *data, size_t len, size_t *written)
@@ -164,28 +174,7 @@ sink_write(BIO *b, const char *data, size_t len, size_t *written)
 
 	if (s->status != SEALMAIL_OK)
 		return 0;
-	if (s->crlf) {
-		/* BIO_f_base64 ends lines with LF; mail wants CRLF */
-		const char *p = data, *end = data + len, *nl;
-
-		rc = SEALMAIL_OK;
-		while (rc == SEALMAIL_OK && p < end) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			if (nl == NULL) {
-				rc = sealmail_output_write(
-				        s->out, p, (size_t)(end - p), s->err);
-				break;
-			}
-			rc = sealmail_output_write(s->out, p, (size_t)(nl - p),
-			                           s->err);
-			if (rc == SEALMAIL_OK)
-				rc = sealmail_output_write(s->out, "\r\n", 2,
-				                           s->err);
-			p = nl + 1;
-		}
-	} else {
-		rc = sealmail_output_write(s->out, data, len, s->err);
-	}
+	rc = sealmail_output_write(s->out, data, len, s->err);
 	if (rc != SEALMAIL_OK) {
 		s->status = rc;
 		return 0;
@@ -202,13 +191,21 @@ source_read(BIO *b, char *data, size_t len, size_t *readbytes)
 
 	if (s->status != SEALMAIL_OK)
 		return 0;
-	n = sealmail_input_read(s->in, data, len, s->err);
-	if (n < 0) {
-		s->status = (int)n;
-		return 0;
+	if (s->ahead_pos == s->ahead_len) {
+		n = sealmail_input_read(s->in, s->ahead, READ_AHEAD, s->err);
+		if (n < 0) {
+			s->status = (int)n;
+			return 0;
+		}
+		s->ahead_pos = 0;
+		s->ahead_len = (size_t)n;
 	}
-	*readbytes = (size_t)n;
-	return n > 0;
+	if (len > s->ahead_len - s->ahead_pos)
+		len = s->ahead_len - s->ahead_pos;
+	memcpy(data, s->ahead + s->ahead_pos, len);
+	s->ahead_pos += len;
+	*readbytes = len;
+	return len > 0;
 }
 
 static long
@@ -316,7 +313,7 @@ sm_cms_encrypt(sm_crypto *crypto,
 	CMS_ContentInfo *cms = NULL;
 	BIO_METHOD *src_m = NULL, *sink_m = NULL;
 	BIO *src = NULL, *sink = NULL, *b64 = NULL, *top;
-	stream_ctx ctx = {in, out, err, base64, SEALMAIL_OK};
+	stream_ctx ctx = {in, out, err, SEALMAIL_OK, NULL, 0, 0};
 	const char *ossl = NULL;
 	int rc = SEALMAIL_OK;
 
@@ -347,7 +344,8 @@ sm_cms_encrypt(sm_crypto *crypto,
 	}
 	src_m = stream_method(true);
 	sink_m = stream_method(false);
-	if (src_m == NULL || sink_m == NULL)
+	ctx.ahead = sm_malloc(READ_AHEAD);
+	if (src_m == NULL || sink_m == NULL || ctx.ahead == NULL)
 		goto nomem;
 	src = BIO_new(src_m);
 	sink = BIO_new(sink_m);
@@ -357,7 +355,8 @@ sm_cms_encrypt(sm_crypto *crypto,
 	BIO_set_data(sink, &ctx);
 	top = sink;
 	if (base64) {
-		b64 = BIO_new(BIO_f_base64());
+		/* vectorised base64, MIME lines with CRLF */
+		b64 = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
 		if (b64 == NULL)
 			goto nomem;
 		top = BIO_push(b64, sink);
@@ -384,6 +383,7 @@ done:
 	BIO_free(src);
 	BIO_meth_free(src_m);
 	BIO_meth_free(sink_m);
+	sm_free(ctx.ahead);
 	CMS_ContentInfo_free(cms);
 	EVP_CIPHER_free(evp);
 	ERR_clear_error();
@@ -401,9 +401,17 @@ typedef struct rid_entry {
 
 struct sm_envelope {
 	sm_crypto *crypto;
-	CMS_ContentInfo *cms;
-	unsigned char *der; /* the bytes read (the algorithm is found there) */
+	CMS_ContentInfo *cms;  /* from the header fields, without the content */
+	sm_cms_reader *reader; /* at the first content octet */
+	sealmail_read_cb read; /* the caller's source (NULL: `mem`) */
+	void *payload;
+	uint64_t in_bytes;  /* bytes the source gave so far */
+	unsigned char *mem; /* sm_envelope_parse: a copy of the input */
+	size_t mem_len, mem_pos;
+	unsigned char
+	        *der; /* the detached DER (the algorithm is found there) */
 	size_t der_len;
+	bool used; /* the content was read by a decryption */
 	bool authenticated;
 	bool weak;
 	char algorithm[64];
@@ -743,6 +751,136 @@ find_algorithm(sm_envelope *env)
 	ASN1_OBJECT_free(obj);
 }
 
+/* The reader's source: the caller's callback or the copied input. */
+static long
+env_read(void *buf, size_t len, void *payload)
+{
+	sm_envelope *env = payload;
+	long n;
+
+	if (env->read != NULL) {
+		n = env->read(buf, len, env->payload);
+	} else {
+		size_t left = env->mem_len - env->mem_pos;
+		n = (long)(len < left ? len : left);
+		memcpy(buf, env->mem + env->mem_pos, (size_t)n);
+		env->mem_pos += (size_t)n;
+	}
+	if (n > 0)
+		env->in_bytes += (uint64_t)n;
+	return n;
+}
+
+/*
+ * Read the envelope up to its first content octet with the incremental BER
+ * reader and give OpenSSL only the fields before the content (the
+ * ContentInfo rebuilt without it): the whole structure is never in memory.
+ */
+static int
+env_start(sm_envelope *env, sealmail_error *err)
+{
+	sealmail_error e = {0};
+	const unsigned char *p;
+	sm_buf der;
+	int rc;
+
+	rc = sm_cms_reader_new(&env->reader, env_read, env, &e);
+	if (rc == SEALMAIL_EUNSUPPORTED)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "not an encrypted message (%s)", e.message);
+	if (rc == SEALMAIL_EBADDATA && env->in_bytes == 0)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "the encrypted part is empty");
+	if (rc == SEALMAIL_EBADDATA)
+		/* OpenSSL's words for a short structure, as before */
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "not a CMS structure: %s",
+		                    strstr(e.message, "truncated") != NULL
+		                            ? "not enough data"
+		                            : e.message);
+	if (rc != SEALMAIL_OK) {
+		if (err != NULL)
+			*err = e;
+		return rc;
+	}
+	if (sm_cms_reader_type(env->reader) == SM_CMS_SIGNED)
+		return sm_error_set(err, SEALMAIL_EBADDATA,
+		                    "not an encrypted message (CMS type %s)",
+		                    OBJ_nid2sn(NID_pkcs7_signed));
+	env->authenticated =
+	        sm_cms_reader_type(env->reader) == SM_CMS_AUTH_ENVELOPED;
+	sm_buf_init(&der, SM_BER_FIELDS_MAX + 4096);
+	rc = sm_cms_reader_detached_der(env->reader, &der, err);
+	if (rc != SEALMAIL_OK) {
+		sm_buf_free(&der);
+		return rc;
+	}
+	env->der = sm_buf_detach(&der, &env->der_len);
+	if (env->der == NULL || env->der_len > (size_t)LONG_MAX)
+		return sm_error_nomem(err);
+	env->cms = CMS_ContentInfo_new_ex(env->crypto->libctx, NULL);
+	if (env->cms == NULL)
+		return sm_error_nomem(err);
+	p = env->der;
+	if (d2i_CMS_ContentInfo(&env->cms, &p, (long)env->der_len) == NULL)
+		return sm_ossl_error(err, SEALMAIL_EBADDATA,
+		                     "not a CMS structure");
+	rc = list_recipients(env, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	find_algorithm(env);
+	return SEALMAIL_OK;
+}
+
+static int
+env_new(sm_envelope **out,
+        sm_crypto *crypto,
+        sealmail_read_cb read,
+        void *payload,
+        const unsigned char *data,
+        size_t len,
+        sealmail_error *err)
+{
+	sm_envelope *env;
+	int rc;
+
+	*out = NULL;
+	env = sm_calloc(1, sizeof(*env));
+	if (env == NULL)
+		return sm_error_nomem(err);
+	env->crypto = crypto;
+	env->read = read;
+	env->payload = payload;
+	if (read == NULL) {
+		env->mem = sm_malloc(len);
+		if (env->mem == NULL) {
+			sm_free(env);
+			return sm_error_nomem(err);
+		}
+		memcpy(env->mem, data, len);
+		env->mem_len = len;
+	}
+	ERR_clear_error();
+	rc = env_start(env, err);
+	ERR_clear_error();
+	if (rc != SEALMAIL_OK) {
+		sm_envelope_free(env);
+		return rc;
+	}
+	*out = env;
+	return SEALMAIL_OK;
+}
+
+int
+sm_envelope_open(sm_envelope **out,
+                 sm_crypto *crypto,
+                 sealmail_read_cb read,
+                 void *payload,
+                 sealmail_error *err)
+{
+	return env_new(out, crypto, read, payload, NULL, 0, err);
+}
+
 int
 sm_envelope_parse(sm_envelope **out,
                   sm_crypto *crypto,
@@ -750,99 +888,11 @@ sm_envelope_parse(sm_envelope **out,
                   size_t len,
                   sealmail_error *err)
 {
-	sm_envelope *env;
-	BIO *mem = NULL;
-	int rc, nid;
-
 	*out = NULL;
 	if (data == NULL || len == 0)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "the encrypted part is empty");
-	if (len > (size_t)INT_MAX)
-		return sm_error_set(err, SEALMAIL_EBADDATA,
-		                    "encrypted message too large");
-	env = sm_calloc(1, sizeof(*env));
-	if (env == NULL)
-		return sm_error_nomem(err);
-	env->crypto = crypto;
-	env->der = sm_malloc(len);
-	if (env->der == NULL) {
-		sm_free(env);
-		return sm_error_nomem(err);
-	}
-	memcpy(env->der, data, len);
-	env->der_len = len;
-	ERR_clear_error();
-	mem = BIO_new_mem_buf(env->der, (int)len);
-	env->cms = CMS_ContentInfo_new_ex(crypto->libctx, NULL);
-	if (mem == NULL || env->cms == NULL) {
-		rc = sm_error_nomem(err);
-		goto fail;
-	}
-	if (d2i_CMS_bio(mem, &env->cms) == NULL) {
-		rc = sm_ossl_error(err, SEALMAIL_EBADDATA,
-		                   "not a CMS structure");
-		goto fail;
-	}
-	nid = OBJ_obj2nid(CMS_get0_type(env->cms));
-	if (nid == NID_id_smime_ct_authEnvelopedData)
-		env->authenticated = true;
-	else if (nid != NID_pkcs7_enveloped) {
-		rc = sm_error_set(err, SEALMAIL_EBADDATA,
-		                  "not an encrypted message (CMS type %s)",
-		                  OBJ_nid2sn(nid));
-		goto fail;
-	}
-	rc = list_recipients(env, err);
-	if (rc != SEALMAIL_OK)
-		goto fail;
-	find_algorithm(env);
-	BIO_free(mem);
-	*out = env;
-	return SEALMAIL_OK;
-fail:
-	BIO_free(mem);
-	sm_envelope_free(env);
-	ERR_clear_error();
-	return rc;
-}
-
-int
-sm_envelope_read(sm_envelope **out,
-                 sm_crypto *crypto,
-                 sealmail_input *in,
-                 size_t max,
-                 sealmail_error *err)
-{
-	sm_buf buf;
-	long n;
-	int rc;
-
-	*out = NULL;
-	sm_buf_init(&buf, max);
-	for (;;) {
-		rc = sm_buf_reserve(&buf, CHUNK, err);
-		if (rc != SEALMAIL_OK) {
-			if (rc != SEALMAIL_ENOMEM)
-				rc = sm_error_set(err, SEALMAIL_EBADDATA,
-				                  "encrypted message larger "
-				                  "than %zu bytes",
-				                  max);
-			goto done;
-		}
-		n = sealmail_input_read(in, buf.data + buf.len, CHUNK, err);
-		if (n < 0) {
-			rc = (int)n;
-			goto done;
-		}
-		if (n == 0)
-			break;
-		buf.len += (size_t)n;
-	}
-	rc = sm_envelope_parse(out, crypto, buf.data, buf.len, err);
-done:
-	sm_buf_free(&buf);
-	return rc;
+	return env_new(out, crypto, NULL, NULL, data, len, err);
 }
 
 void
@@ -857,6 +907,8 @@ sm_envelope_free(sm_envelope *env)
 	}
 	sm_free(env->rids);
 	CMS_ContentInfo_free(env->cms);
+	sm_cms_reader_free(env->reader);
+	sm_free(env->mem);
 	sm_free(env->der);
 	sm_free(env);
 }
@@ -1040,6 +1092,19 @@ write_all(int fd, const unsigned char *p, size_t len, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+/* Pop and free the BIOs CMS_dataInit pushed onto `src`, then `src`. */
+static void
+chain_free(BIO *chain, BIO *src)
+{
+	while (chain != NULL && chain != src) {
+		BIO *next = BIO_pop(chain);
+
+		BIO_free(chain);
+		chain = next;
+	}
+	BIO_free(src);
+}
+
 int
 sm_envelope_decrypt(sm_envelope *env,
                     const sm_cert *cert,
@@ -1051,14 +1116,17 @@ sm_envelope_decrypt(sm_envelope *env,
 {
 	X509 *x = NULL;
 	EVP_PKEY *pk = NULL;
-	BIO *cont = NULL, *cbio;
+	BIO *src = NULL, *chain = NULL, *cbio;
 	sm_plain *plain = NULL;
 	unsigned char *buf = NULL;
-	int fd = -1, rc = SEALMAIL_OK;
-	bool ok = false;
+	sealmail_error e = {0};
+	int fd = -1, rc = SEALMAIL_OK, n;
 
 	*plain_out = NULL;
 	*outcome = SM_ENV_NOT_FOR_KEY;
+	if (env->used)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "the encrypted content was already read");
 	ERR_clear_error();
 	x = cert_x509(env->crypto, cert);
 	if (x == NULL) {
@@ -1075,34 +1143,46 @@ sm_envelope_decrypt(sm_envelope *env,
 	}
 	if (CMS_decrypt_set1_pkey_and_peer(env->cms, pk, x, NULL) != 1)
 		goto done; /* the key did not unwrap the content key */
-	cont = CMS_dataInit(env->cms, NULL);
-	if (cont == NULL) {
-		*outcome = SM_ENV_CONTENT_FAILED;
-		goto done;
-	}
-	rc = plain_create(&plain, &fd, tmp_parent, err);
-	if (rc != SEALMAIL_OK)
-		goto done;
-	buf = sm_malloc(CHUNK);
-	if (buf == NULL) {
+	src = sm_bio_cms_content_new(env->reader);
+	buf = sm_malloc(DECRYPT_BUF);
+	if (src == NULL || buf == NULL) {
 		rc = sm_error_nomem(err);
 		goto done;
 	}
-	cbio = BIO_find_type(cont, BIO_TYPE_CIPHER);
-	for (;;) {
-		int n = BIO_read(cont, buf, CHUNK);
-		if (n <= 0) {
-			/* the cipher BIO checks padding / the GCM tag last */
-			ok = n == 0 &&
-			     (cbio == NULL || BIO_get_cipher_status(cbio) == 1);
-			break;
-		}
+	env->used = true;
+	chain = CMS_dataInit(env->cms, src);
+	if (chain == NULL) {
+		*outcome = SM_ENV_CONTENT_FAILED;
+		goto done;
+	}
+	cbio = BIO_find_type(chain, BIO_TYPE_CIPHER);
+	if (env->authenticated && cbio != NULL)
+		/* the tag comes after the content: set it at the end */
+		sm_bio_cms_content_set_cipher(src, cbio);
+	rc = plain_create(&plain, &fd, tmp_parent, err);
+	if (rc != SEALMAIL_OK)
+		goto done;
+	while ((n = BIO_read(chain, buf, DECRYPT_BUF)) > 0) {
 		rc = write_all(fd, buf, (size_t)n, err);
 		if (rc != SEALMAIL_OK)
 			goto done;
 		plain->size += (uint64_t)n;
 	}
-	if (!ok) {
+	rc = sm_bio_cms_content_status(src, &e);
+	if (rc != SEALMAIL_OK) {
+		/* the structure is damaged or the source failed */
+		if (rc == SEALMAIL_EBADDATA)
+			rc = sm_error_set(err, SEALMAIL_EBADDATA,
+			                  "not a CMS structure: %s",
+			                  strstr(e.message, "truncated") != NULL
+			                          ? "not enough data"
+			                          : e.message);
+		else if (err != NULL)
+			*err = e;
+		goto done;
+	}
+	/* the cipher BIO checked the padding / the GCM tag last */
+	if (n < 0 || cbio == NULL || BIO_get_cipher_status(cbio) != 1) {
 		*outcome = env->authenticated ? SM_ENV_TAG_FAILED
 		                              : SM_ENV_CONTENT_FAILED;
 		goto done;
@@ -1123,7 +1203,7 @@ done:
 		(void)close(fd);
 	sm_plain_free(plain); /* unpublished: removed */
 	sm_free(buf);
-	BIO_free_all(cont);
+	chain_free(chain, src);
 	EVP_PKEY_free(pk);
 	X509_free(x);
 	ERR_clear_error();

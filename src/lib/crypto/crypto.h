@@ -254,8 +254,8 @@ typedef struct sm_env_recipient {
 /*
  * Encrypt everything read from `in` to the `n` recipients, streaming in
  * bounded memory (CMS_STREAM: indefinite-length BER), writing the CMS
- * ContentInfo to `out` as DER, or as base64 lines (64 columns, CRLF) when
- * `base64` is set.  The caller commits or discards `out`.  EINVAL when there
+ * ContentInfo to `out` as DER, or as base64 MIME lines (76 columns, CRLF,
+ * the vectorised encoder) when `base64` is set.  The caller commits or discards `out`.  EINVAL when there
  * is no recipient, EUNSUPPORTED for a key type CMS cannot encrypt to.
  */
 int sm_cms_encrypt(sm_crypto *crypto,
@@ -268,9 +268,11 @@ int sm_cms_encrypt(sm_crypto *crypto,
 		   sealmail_error *err);
 
 /*
- * A received enveloped-data or authEnveloped-data structure.  Parsing holds
- * the whole structure in memory (OpenSSL's d2i_CMS_bio); issue 7 replaces
- * this with an incremental parser behind the same interface.
+ * A received enveloped-data or authEnveloped-data structure, read in one
+ * pass and bounded memory: opening reads up to the first content octet (the
+ * header fields: recipients, algorithm); sm_envelope_decrypt streams the
+ * content octets through the cipher and reads the rest (GCM tag).  The
+ * content can be decrypted once.
  */
 typedef struct sm_envelope sm_envelope;
 
@@ -290,14 +292,16 @@ typedef struct sm_env_rid {
 } sm_env_rid;
 
 /*
- * Read one CMS ContentInfo (DER or BER, at most `max` bytes) from `in`.
- * EBADDATA when it is not enveloped-data or authEnveloped-data, or is
- * malformed; EUNSUPPORTED never (unknown algorithms are reported by name).
+ * Start reading one CMS ContentInfo (DER or BER) from `read` (called with
+ * `payload`; both must outlive the envelope).  EBADDATA when it is not
+ * enveloped-data or authEnveloped-data, or is malformed before the content;
+ * damage after it is found by sm_envelope_decrypt.  EUNSUPPORTED never
+ * (unknown algorithms are reported by name).
  */
-int sm_envelope_read(sm_envelope **out,
+int sm_envelope_open(sm_envelope **out,
 		     sm_crypto *crypto,
-		     sealmail_input *in,
-		     size_t max,
+		     sealmail_read_cb read,
+		     void *payload,
 		     sealmail_error *err);
 /* The same from memory (copied). */
 int sm_envelope_parse(sm_envelope **out,
@@ -345,11 +349,14 @@ uint64_t sm_plain_size(const sm_plain *plain);
 void sm_plain_free(sm_plain *plain);
 
 /*
- * Decrypt with `key` (whose certificate is `cert`).  The plaintext goes to
- * a private temporary under `tmp_parent` (NULL: $TMPDIR or /tmp) and is
- * published in `*plain_out` only when the whole content decrypted and,
- * for GCM, the tag verified; otherwise the file is removed and
- * `*outcome` says why.  Negative status only for I/O and memory errors.
+ * Decrypt with `key` (whose certificate is `cert`), streaming the content
+ * octets through the cipher.  The plaintext goes to a private temporary
+ * under `tmp_parent` (NULL: $TMPDIR or /tmp) and is published in
+ * `*plain_out` only when the whole content decrypted and, for GCM, the tag
+ * verified; otherwise the file is removed and `*outcome` says why.
+ * Negative status for I/O and memory errors, EBADDATA when the structure
+ * turns out damaged after the content started (nothing published), EINVAL
+ * when the content was already read.
  */
 int sm_envelope_decrypt(sm_envelope *env,
 			const sm_cert *cert,
