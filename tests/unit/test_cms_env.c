@@ -517,12 +517,84 @@ test_gcm_flip(void)
 	               path) != 0);
 }
 
+/*
+ * Damage after the header is found while the content streams: the header
+ * parses, decryption fails with EBADDATA, nothing is published or left in
+ * the temporary folder, and the content cannot be read a second time.
+ */
+static void
+test_truncated_content(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	char path[600];
+	sm_buf b;
+	sm_envelope *env = NULL;
+	sm_cert *c;
+	sm_key *k;
+	sm_plain *plain = NULL;
+	sm_env_outcome oc = SM_ENV_DECRYPTED;
+	sealmail_error err;
+	char tmp[600];
+
+	setup();
+	(void)snprintf(tmp, sizeof(tmp), "%s/trunc-tmp", dir);
+	test_assert(mkdir(tmp, 0700) == 0);
+	test_assert_int(encrypt_to(dir, who, 1, SM_CIPHER_AES256_GCM, false,
+	                           false, "t.der"),
+	                SEALMAIL_OK);
+	(void)snprintf(path, sizeof(path), "%s/t.der", dir);
+	sm_buf_init(&b, 1 << 20);
+	test_assert_int(sm_read_file(&b, path, 1 << 20, NULL), SEALMAIL_OK);
+	test_assert(b.len > 100);
+	/* cut inside the content: the tag and the closing octets are gone */
+	test_assert_int(
+	        sm_envelope_parse(&env, crypto, b.data, b.len - 60, &err),
+	        SEALMAIL_OK);
+	sm_buf_free(&b);
+	if (env == NULL)
+		return;
+	test_assert_str(sm_envelope_algorithm(env), "AES-256-GCM");
+	c = load_cert("bob@example.org");
+	k = load_key("bob@example.org");
+	test_assert_int(sm_envelope_decrypt(env, c, k, tmp, &oc, &plain, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message, "not a CMS structure: not enough data");
+	test_assert(plain == NULL);
+	test_assert_int(oc, SM_ENV_NOT_FOR_KEY);
+	{
+		DIR *d = opendir(tmp);
+		struct dirent *de;
+		int entries = 0;
+		while (d != NULL && (de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				entries++;
+		if (d != NULL)
+			(void)closedir(d);
+		test_assert_int(entries, 0);
+	}
+	test_assert_int(sm_envelope_decrypt(env, c, k, tmp, &oc, &plain, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "the encrypted content was already read");
+	sm_envelope_free(env);
+	sm_key_free(k);
+	sm_cert_free(c);
+}
+
 static void
 test_not_enveloped(void)
 {
 	sm_envelope *env = NULL;
 	sealmail_error err;
 	static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+	/* ContentInfo { id-data, [0] OCTET STRING "" } */
+	static const unsigned char data[] = {0x30, 0x0f, 0x06, 0x09, 0x2a, 0x86,
+	                                     0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07,
+	                                     0x01, 0xa0, 0x02, 0x04, 0x00};
+	const char *dir = test_tmpdir();
+	char path[600];
+	sm_buf b;
 
 	setup();
 	test_assert_int(
@@ -531,6 +603,30 @@ test_not_enveloped(void)
 	test_assert(env == NULL);
 	test_assert_int(sm_envelope_parse(&env, crypto, junk, 2, &err),
 	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message, "not a CMS structure: not enough data");
+	test_assert_int(sm_envelope_parse(&env, crypto, junk, 0, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message, "the encrypted part is empty");
+	test_assert_int(
+	        sm_envelope_parse(&env, crypto, data, sizeof(data), &err),
+	        SEALMAIL_EBADDATA);
+	test_assert(strncmp(err.message, "not an encrypted message (", 26) ==
+	            0);
+	/* a signed-data structure is not an encrypted one */
+	(void)snprintf(path, sizeof(path), "%s/s.der", dir);
+	test_assert(
+	        sh("printf hello | openssl cms -sign -nodetach -outform DER "
+	           "-signer " PKI "bob@example.org.crt -inkey " PKI
+	           "bob@example.org.key -out %s 2>/dev/null",
+	           path) == 0);
+	sm_buf_init(&b, 1 << 20);
+	test_assert_int(sm_read_file(&b, path, 1 << 20, NULL), SEALMAIL_OK);
+	test_assert_int(sm_envelope_parse(&env, crypto, b.data, b.len, &err),
+	                SEALMAIL_EBADDATA);
+	test_assert_str(err.message,
+	                "not an encrypted message (CMS type pkcs7-signedData)");
+	test_assert(env == NULL);
+	sm_buf_free(&b);
 }
 
 static void
@@ -579,6 +675,7 @@ static const struct test_case tests[] = {
         {"no_recipient", test_no_recipient},
         {"openssl_encrypted", test_openssl_encrypted},
         {"gcm_flip", test_gcm_flip},
+        {"truncated_content", test_truncated_content},
         {"not_enveloped", test_not_enveloped},
         {"teardown", teardown},
 };
