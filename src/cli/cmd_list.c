@@ -327,9 +327,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	(void)fflush(stdout);
 	if (rc != SEALMAIL_OK) {
 		if (rc == SEALMAIL_ENOTFOUND) {
-			(void)fprintf(stderr, "%s: %s\n", cli->prog,
-			              cli->err.message);
-			return EXIT_NOINPUT;
+			return cli_error(cli, EXIT_NOINPUT, "%s",
+			                 cli->err.message);
 		}
 		return cli_fail(cli, rc);
 	}

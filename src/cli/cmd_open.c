@@ -152,11 +152,19 @@ print_report(const sealmail_report *r)
 	if (sealmail_report_acknowledged(r))
 		(void)printf("note: you acknowledged that this message was "
 		             "changed; the warning is silenced for it\n");
-	(void)printf("verdict: %s\n",
-	             v == SEALMAIL_VERDICT_GOOD      ? "good"
-	             : v == SEALMAIL_VERDICT_WARNING ? "warning"
-	             : v == SEALMAIL_VERDICT_DANGER  ? "danger"
-	                                             : "cannot decrypt");
+	/* Nothing was checked: "good" would vouch for a sender (SPEC exit 0
+	 * "nothing to check"). */
+	if (v == SEALMAIL_VERDICT_GOOD &&
+	    sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
+		(void)printf("verdict: %s\n", sealmail_report_encrypted(r)
+		                                      ? "encrypted, not signed"
+		                                      : "not signed");
+	else
+		(void)printf("verdict: %s\n",
+		             v == SEALMAIL_VERDICT_GOOD      ? "good"
+		             : v == SEALMAIL_VERDICT_WARNING ? "warning"
+		             : v == SEALMAIL_VERDICT_DANGER  ? "danger"
+		                                            : "cannot decrypt");
 }
 
 static bool
@@ -266,8 +274,7 @@ open_input(struct cli *cli,
 	else
 		rc = sealmail_input_new_path(in, path, &cli->err);
 	if (rc == SEALMAIL_ENOTFOUND) {
-		(void)fprintf(stderr, "%s: %s\n", cli->prog, cli->err.message);
-		return EXIT_NOINPUT;
+		return cli_error(cli, EXIT_NOINPUT, "%s", cli->err.message);
 	}
 	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
 }

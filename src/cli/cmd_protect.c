@@ -82,8 +82,7 @@ cli_open_input(struct cli *cli, sealmail_input **in, const char *path)
 	else
 		rc = sealmail_input_new_path(in, path, &cli->err);
 	if (rc == SEALMAIL_ENOTFOUND) {
-		(void)fprintf(stderr, "%s: %s\n", cli->prog, cli->err.message);
-		return EXIT_NOINPUT;
+		return cli_error(cli, EXIT_NOINPUT, "%s", cli->err.message);
 	}
 	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
 }

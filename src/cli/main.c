@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "out.h"
 #include "prompt.h"
 
 static const struct command {
@@ -70,9 +71,12 @@ cli_exit_code(int status)
 int
 cli_fail(struct cli *cli, int status)
 {
-	(void)fprintf(stderr, "%s: %s\n", cli->prog,
-		      cli->err.message[0] != '\0' ? cli->err.message
-						  : sealmail_status_name(status));
+	/* the message may quote hostile input: escaped like every report */
+	(void)fprintf(stderr, "%s: ", cli->prog);
+	out_text(stderr, cli->err.message[0] != '\0'
+				 ? cli->err.message
+				 : sealmail_status_name(status));
+	(void)fputc('\n', stderr);
 	return cli_exit_code(status);
 }
 
@@ -80,11 +84,13 @@ int
 cli_error(struct cli *cli, int code, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[1024];
 
-	(void)fprintf(stderr, "%s: ", cli->prog);
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	(void)fprintf(stderr, "%s: ", cli->prog);
+	out_text(stderr, msg);
 	(void)fputc('\n', stderr);
 	return code;
 }

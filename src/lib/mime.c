@@ -495,28 +495,95 @@ entity_facts(sm_mime_entity *e, GMimeObject *obj)
 	}
 }
 
+/*
+ * Copy `src` into dst[size]; when it does not fit, cut it at a UTF-8
+ * character boundary and end it with SM_MIME_CUT, so a huge header shows
+ * as bounded and visibly cut, never as a shorter value that looks whole.
+ */
+static void
+copy_bounded(char *dst, size_t size, const char *src)
+{
+	size_t len = src != NULL ? strlen(src) : 0, keep;
+
+	if (len < size) {
+		copy_str(dst, size, src);
+		return;
+	}
+	keep = size - sizeof(SM_MIME_CUT);
+	/* back to the start of a character: not a continuation byte */
+	while (keep > 0 && ((unsigned char)src[keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(dst, src, keep);
+	memcpy(dst + keep, SM_MIME_CUT, sizeof(SM_MIME_CUT));
+}
+
+void
+sm_mime_address_ascii(char *out, size_t size, const char *addr)
+{
+	InternetAddressMailbox *mb;
+
+	mime_init();
+	mb = INTERNET_ADDRESS_MAILBOX(internet_address_mailbox_new(NULL, addr));
+	copy_lower(out, size,
+	           mb != NULL ? internet_address_mailbox_get_idn_addr(mb)
+	                      : addr);
+	if (mb != NULL)
+		g_object_unref(mb);
+}
+
+/* Add one From address to e->from_all (see mime.h). */
+static void
+add_from(sm_mime_entity *e, const char *addr)
+{
+	size_t len = strlen(e->from_all), n = strlen(addr);
+	const size_t room = sizeof(e->from_all) - sizeof(SM_MIME_FROM_MORE) - 1;
+
+	if (len >= room) /* already full and marked */
+		return;
+	if (strchr(addr, '\n') != NULL || len + n + 1 > room) {
+		(void)snprintf(e->from_all + len, sizeof(e->from_all) - len,
+		               "%s%s", len > 0 ? "\n" : "", SM_MIME_FROM_MORE);
+		return;
+	}
+	if (len > 0)
+		e->from_all[len++] = '\n';
+	copy_lower(e->from_all + len, sizeof(e->from_all) - len, addr);
+}
+
+/* Every mailbox of `list`, group members included. */
+static void
+collect_from(sm_mime_entity *e, InternetAddressList *list, int depth)
+{
+	for (int i = 0; list != NULL && i < internet_address_list_length(list);
+	     i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(
+			        INTERNET_ADDRESS_MAILBOX(a));
+			if (addr == NULL || addr[0] == '\0')
+				continue;
+			if (e->from[0] == '\0')
+				copy_lower(e->from, sizeof(e->from), addr);
+			add_from(e, addr);
+		} else if (INTERNET_ADDRESS_IS_GROUP(a) && depth == 0) {
+			collect_from(e,
+			             internet_address_group_get_members(
+			                     INTERNET_ADDRESS_GROUP(a)),
+			             depth + 1);
+		}
+	}
+}
+
 static void
 message_facts(sm_mime_entity *e, GMimeMessage *msg)
 {
-	InternetAddressList *from = g_mime_message_get_from(msg);
-
-	for (int i = 0; from != NULL && i < internet_address_list_length(from);
-	     i++) {
-		InternetAddress *a = internet_address_list_get_address(from, i);
-		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-			copy_lower(e->from, sizeof(e->from),
-			           internet_address_mailbox_get_addr(
-			                   INTERNET_ADDRESS_MAILBOX(a)));
-			break;
-		}
-	}
-	copy_str(e->subject, sizeof(e->subject),
-	         g_mime_message_get_subject(msg));
+	collect_from(e, g_mime_message_get_from(msg), 0);
+	copy_bounded(e->subject, sizeof(e->subject),
+	             g_mime_message_get_subject(msg));
 	{
 		GDateTime *date = g_mime_message_get_date(msg);
 
-		e->date = date != NULL ? (int64_t)g_date_time_to_unix(date)
-		                       : 0;
+		e->date = date != NULL ? (int64_t)g_date_time_to_unix(date) : 0;
 	}
 	entity_facts(e, g_mime_message_get_mime_part(msg));
 }

@@ -74,10 +74,28 @@ typedef struct sm_mime_entity {
 	char filename[128];  /* Content-Disposition filename or name= */
 	char encoding[32];   /* Content-Transfer-Encoding, lower case */
 	char from[256];      /* message entities: first From address, lower */
-	char subject[256];   /* message entities: decoded Subject */
-	int64_t date;        /* message entities: Date (Unix time), 0: none */
+	/*
+	 * Message entities: every From address, lower case, one a line
+	 * ('\n' between them).  When they do not all fit, the last line is
+	 * SM_MIME_FROM_MORE, which names no certificate's address.
+	 */
+	char from_all[1024];
+	/* Message entities: decoded Subject; a longer one is cut at a UTF-8
+	 * character boundary and ends with SM_MIME_CUT. */
+	char subject[256];
+	int64_t date; /* message entities: Date (Unix time), 0: none */
 	bool has_headers;
 } sm_mime_entity;
+
+#define SM_MIME_FROM_MORE "(more addresses)"
+#define SM_MIME_CUT " [truncated]"
+
+/*
+ * The ASCII form of an address for comparison: the domain as IDNA
+ * (punycode, "xn--") and lower case, the local part ASCII lower case.
+ * `addr` as is when it cannot be converted.  Cut to `size`.
+ */
+void sm_mime_address_ascii(char *out, size_t size, const char *addr);
 
 /*
  * Parse the header block of the entity starting at `start` and ending at

@@ -148,6 +148,44 @@ valid_at(const sm_cert *cert, int64_t t)
 	return t >= sm_cert_not_before(cert) && t <= sm_cert_not_after(cert);
 }
 
+/*
+ * `from` is the message's From addresses, one a line (mime.h from_all).
+ * Does the certificate name every one of them?  `*named` gets the first
+ * address it names (NULL: none), `*other` the first it does not (NULL:
+ * none), each as a line of `from` copied into its buffer.  Addresses are
+ * compared in their ASCII form: case-insensitive, IDN domains as punycode.
+ */
+typedef struct from_check {
+	char named[256], other[256];
+	bool any_named, any_other;
+} from_check;
+
+static void
+check_from(from_check *fc, const sm_cert *cert, const char *from)
+{
+	memset(fc, 0, sizeof(*fc));
+	for (const char *p = from; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char addr[256], ascii[256];
+
+		(void)snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
+		sm_mime_address_ascii(ascii, sizeof(ascii), addr);
+		if (sm_cert_has_address(cert, ascii) ||
+		    sm_cert_has_address(cert, addr)) {
+			if (!fc->any_named)
+				memcpy(fc->named, addr, sizeof(addr));
+			fc->any_named = true;
+		} else if (!fc->any_other) {
+			memcpy(fc->other, addr, sizeof(addr));
+			fc->any_other = true;
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
 static const char *const rewrite_words[] = {
         "",
         "a mail server changed the line endings",
@@ -250,11 +288,14 @@ judge_trust(ctx *c,
 	return sm_report_set(&s->trust_words, trust_words(t), err);
 }
 
-/* The findings for one signature, in the seed's words. */
+/*
+ * The findings for one signature, in the seed's words.  `other`: the first
+ * From address the certificate does not name ("" when there is no From).
+ */
 static int
 findings(ctx *c,
          const struct sealmail_signature *s,
-         const char *from,
+         const char *other,
          sealmail_error *err)
 {
 	sealmail_report *r = c->r;
@@ -311,7 +352,7 @@ findings(ctx *c,
 		        r, SEALMAIL_VERDICT_DANGER, "from-mismatch", err,
 		        "the sender address %s is not one the signer's "
 		        "certificate names (%s)",
-		        from[0] != '\0' ? from : "(none)", s->signer_address);
+		        other[0] != '\0' ? other : "(none)", s->signer_address);
 	if (rc == SEALMAIL_OK && strcmp(s->trust, "distrusted") == 0)
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_DANGER, "signer-distrusted", err,
@@ -357,6 +398,40 @@ findings(ctx *c,
 	return rc;
 }
 
+/*
+ * A certificate that says it is not for signing mail is never good: an
+ * extendedKeyUsage without emailProtection (or anyExtendedKeyUsage), or a
+ * keyUsage without digitalSignature and nonRepudiation (RFC 8550 4.4).
+ */
+static int
+usage_findings(ctx *c,
+               const struct sealmail_signature *s,
+               const sm_cert *cert,
+               sealmail_error *err)
+{
+	unsigned int u = sm_cert_usage(cert);
+	int rc = SEALMAIL_OK;
+
+	if (!(u & SM_USAGE_EMAIL))
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_WARNING,
+		        "certificate-not-for-email", err,
+		        "the signer's certificate is not meant for e-mail: its "
+		        "extended key usage does not include emailProtection "
+		        "(%s, %s)",
+		        s->signer_address, s->fingerprint);
+	if (rc == SEALMAIL_OK && !(u & SM_USAGE_SIGN))
+		rc = sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_WARNING,
+		        "certificate-not-for-signing", err,
+		        "the signer's certificate is not meant for signing: "
+		        "its "
+		        "key usage has neither digitalSignature nor "
+		        "nonRepudiation (%s, %s)",
+		        s->signer_address, s->fingerprint);
+	return rc;
+}
+
 /* Record every SignerInfo of `v` in the report. */
 static int
 record(ctx *c,
@@ -379,6 +454,7 @@ record(ctx *c,
 	for (size_t i = 0; rc == SEALMAIL_OK && i < n; i++) {
 		struct sealmail_signature *s;
 		sm_cert *cert = sm_cms_verify_signer_cert(v, i);
+		from_check fc;
 		int64_t t;
 
 		rc = sm_report_add_signature(&s, c->r, err);
@@ -409,14 +485,14 @@ record(ctx *c,
 			s->state = SEALMAIL_SIG_NO_CERT;
 			break;
 		}
+		memset(&fc, 0, sizeof(fc));
 		if (cert != NULL && s->state != SEALMAIL_SIG_NO_CERT) {
-			const char *addr =
-			        from[0] != '\0' &&
-			                        sm_cert_has_address(cert, from)
-			                ? from
-			        : sm_cert_address_count(cert) > 0
-			                ? sm_cert_address_at(cert, 0)
-			                : "";
+			const char *addr;
+			check_from(&fc, cert, from);
+			addr = fc.any_named ? fc.named
+			       : sm_cert_address_count(cert) > 0
+			               ? sm_cert_address_at(cert, 0)
+			               : "";
 			rc = sm_report_set(&s->signer_name,
 			                   sm_cert_common_name(cert), err);
 			if (rc == SEALMAIL_OK)
@@ -427,8 +503,8 @@ record(ctx *c,
 			t = s->signing_time != 0 ? s->signing_time : now;
 			s->valid_at_signing = valid_at(cert, t);
 			s->valid_now = valid_at(cert, now);
-			s->from_matches = from[0] != '\0' &&
-			                  sm_cert_has_address(cert, from);
+			/* every From address, not just the first */
+			s->from_matches = fc.any_named && !fc.any_other;
 			if (rc == SEALMAIL_OK &&
 			    (c->flags & SEALMAIL_OPEN_ADD_CERT))
 				rc = add_cert(c, s, v, i, cert, err);
@@ -436,7 +512,10 @@ record(ctx *c,
 				rc = judge_trust(c, s, v, cert, err);
 		}
 		if (rc == SEALMAIL_OK)
-			rc = findings(c, s, from, err);
+			rc = findings(c, s, fc.any_other ? fc.other : "", err);
+		if (rc == SEALMAIL_OK && cert != NULL &&
+		    s->state == SEALMAIL_SIG_VALID)
+			rc = usage_findings(c, s, cert, err);
 		if (rc == SEALMAIL_OK && s->state == SEALMAIL_SIG_VALID &&
 		    sm_cms_verify_weak_digest(v, i) != NULL)
 			rc = sm_report_add_finding(
@@ -1344,7 +1423,7 @@ walk(ctx *c,
 		/* A forwarded message is judged against its own From. */
 		if (rc == SEALMAIL_OK)
 			rc = walk(c, src, &msg, path, depth + 1, in_signed,
-			          false, msg.from, err);
+			          false, msg.from_all, err);
 		return rc;
 	}
 	return leaf(c, ent, path, in_signed, err);
@@ -1516,6 +1595,46 @@ partly_signed(ctx *c, sealmail_error *err)
 	return rc;
 }
 
+/*
+ * The report's From: every address, ", " between them.  An address with
+ * an internationalised domain gets a note with its ASCII (punycode) form,
+ * the form its certificate names: a look-alike domain shows as what it is.
+ */
+static int
+report_from(ctx *c, const char *from_all, sealmail_error *err)
+{
+	sm_buf list;
+	int rc = SEALMAIL_OK;
+
+	sm_buf_init(&list, 2 * sizeof(((sm_mime_entity *)0)->from_all));
+	for (const char *p = from_all; rc == SEALMAIL_OK && *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char addr[256], ascii[256];
+
+		(void)snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
+		rc = sm_buf_printf(&list, err, "%s%s",
+		                   p != from_all ? ", " : "", addr);
+		sm_mime_address_ascii(ascii, sizeof(ascii), addr);
+		if (rc == SEALMAIL_OK && strcmp(ascii, addr) != 0)
+			rc = sm_report_add_finding(
+			        c->r, SEALMAIL_VERDICT_GOOD,
+			        "international-from", err,
+			        "the From address %s has an internationalised "
+			        "domain; its ASCII form is %s",
+			        addr, ascii);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = sm_report_set(
+		        &c->r->from,
+		        list.data != NULL ? (const char *)list.data : "", err);
+	sm_buf_free(&list);
+	return rc;
+}
+
 int
 sealmail_message_open(sealmail_report **report_out,
                       sealmail_store *store,
@@ -1547,13 +1666,14 @@ sealmail_message_open(sealmail_report **report_out,
 		rc = sm_mime_entity_parse(&top, src, 0,
 		                          sm_mime_source_size(src), true, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_report_set(&c.r->from, top.from, err);
+		rc = report_from(&c, top.from_all, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_set(&c.r->subject, top.subject, err);
 	if (rc == SEALMAIL_OK)
 		c.r->date = top.date;
 	if (rc == SEALMAIL_OK)
-		rc = walk(&c, src, &top, "1", 0, false, true, top.from, err);
+		rc = walk(&c, src, &top, "1", 0, false, true, top.from_all,
+		          err);
 	if (rc == SEALMAIL_OK) {
 		coverage(&c);
 		rc = partly_signed(&c, err);

@@ -93,6 +93,28 @@ ossl_sign() {
 	} >"$_out"
 }
 
+# own_cert ADDR: a new self-made certificate for ADDR (CN Alice, e-mail
+# protection) in $W/c.pem with its key in $W/k.pem, which Bob adds and trusts
+own_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/k.pem" -out "$W/c.pem" \
+		-days 30 -subj "/CN=Alice" -addext "subjectAltName=email:$1" \
+		-addext 'extendedKeyUsage=emailProtection' 2>/dev/null &&
+		"$SEALMAIL" --home "$BOB" book add "$W/c.pem" >/dev/null &&
+		"$SEALMAIL" --home "$BOB" book trust "$1" trusted >/dev/null
+}
+
+# own_sign FROM OUT: "Hello Bob" clear-signed with own_cert's certificate,
+# the whole message, From: FROM (bytes as given), to OUT
+own_sign() {
+	printf 'Content-Type: text/plain\r\n\r\nHello Bob\r\n' >"$W/part.txt"
+	openssl cms -sign -binary -md sha256 -signer "$W/c.pem" -inkey "$W/k.pem" \
+		-in "$W/part.txt" -out "$W/own.out" || return 1
+	{
+		printf 'From: %s\r\nTo: Bob <bob@example.org>\r\nSubject: hi\r\n' "$1"
+		sed 's/$/\r/; s/\r\r$/\r/' "$W/own.out"
+	} >"$2"
+}
+
 # body_of FILE: FILE from its first Content-Type line on (the part, no outer header)
 body_of() { sed -n '/^Content-Type: multipart\/signed/,$p' "$1"; }
 

@@ -6,11 +6,13 @@
 
 H=$TMP/home
 
-begin_test "an unsigned message: exit 0, nothing to check"
+begin_test "an unsigned message: exit 0, nothing to check, never \"good\""
 printf 'From: a@example.org\nSubject: plain\n\nhello\n' >"$TMP/plain.eml"
 run sealmail --home "$H" open "$TMP/plain.eml"
 expect_exit 0
 expect_out_contains "this message is not signed"
+expect_out_contains "verdict: not signed"
+expect_out_lacks "verdict: good"
 run sealmail --home "$H" --json open "$TMP/plain.eml"
 expect_exit 0
 expect_json .coverage none

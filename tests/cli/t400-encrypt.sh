@@ -122,6 +122,8 @@ expect_exit 2
 [ ! -e "$TMP/gcm-read" ] || fail "tag failure wrote $TMP/gcm-read"
 sm_b open -o "$TMP/gcm-good" "$TMP/gcm.eml"
 expect_exit 0
+expect_out_contains "verdict: encrypted, not signed"
+expect_out_lacks "verdict: good"
 grep -q "The eagle lands at noon." "$TMP/gcm-good" || fail "good GCM copy unreadable"
 
 begin_test "a message for Carol opened by Bob: exit 3 naming Carol's certificate"

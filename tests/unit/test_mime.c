@@ -62,6 +62,52 @@ test_message_facts(void)
 	sm_mime_source_free(s);
 }
 
+/* Every From address (groups too), IDN forms, and a long Subject cut. */
+static void
+test_from_list_and_cut(void)
+{
+	char m[2048], ascii[256];
+	sm_mime_source *s;
+	sm_mime_entity e;
+	sealmail_error err = {0};
+	int n;
+
+	s = src_of("From: Alice <Alice@Example.org>, Eve <eve@EVIL.example>,"
+	           " team: carol@example.org;\r\n\r\nbody\r\n");
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	test_assert_str(e.from, "alice@example.org");
+	test_assert_str(e.from_all, "alice@example.org\neve@evil.example\n"
+	                            "carol@example.org");
+	sm_mime_source_free(s);
+
+	sm_mime_address_ascii(ascii, sizeof(ascii),
+	                      "a@b\xc3\xbc"
+	                      "cher.example");
+	test_assert_str(ascii, "a@xn--bcher-kva.example");
+	sm_mime_address_ascii(ascii, sizeof(ascii), "A@xn--bcher-kva.EXAMPLE");
+	test_assert_str(ascii, "a@xn--bcher-kva.example");
+
+	/* 300 two-byte characters: cut at a character, marked */
+	n = snprintf(m, sizeof(m), "From: a@example.org\r\nSubject: ");
+	for (int i = 0; i < 300; i++)
+		n += snprintf(m + n, sizeof(m) - (size_t)n, "\xc3\xa9");
+	(void)snprintf(m + n, sizeof(m) - (size_t)n, "\r\n\r\nbody\r\n");
+	s = src_of(m);
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	test_assert(strlen(e.subject) < sizeof(e.subject));
+	test_assert(strlen(e.subject) > sizeof(e.subject) - 16);
+	test_assert_str(e.subject + strlen(e.subject) - strlen(SM_MIME_CUT),
+	                SM_MIME_CUT);
+	test_assert(
+	        strncmp(e.subject + strlen(e.subject) - strlen(SM_MIME_CUT) - 2,
+	                "\xc3\xa9", 2) == 0);
+	sm_mime_source_free(s);
+}
+
 /* Check the children of the multipart at the start of `m`. */
 static void
 check_children(sm_mime_source *s,
@@ -584,6 +630,7 @@ test_file_in_place(void)
 
 static const struct test_case tests[] = {
         {"message_facts", test_message_facts},
+        {"from_list_and_cut", test_from_list_and_cut},
         {"boundaries_crlf", test_boundaries_crlf},
         {"boundaries_lf_and_empty", test_boundaries_lf_and_empty},
         {"boundaries_mixed_eol", test_boundaries_mixed_eol},

@@ -108,9 +108,13 @@ name_to_str(const X509_NAME *name)
 	return s;
 }
 
-/* An ASN1 string as a UTF-8 C string with no control characters. */
+/*
+ * An ASN1 string as a UTF-8 C string, as the certificate holds it: control
+ * characters are kept, so that whoever prints it escapes them visibly
+ * (the CLI's out_text: \x1b), the same way as every other hostile field.
+ */
 static char *
-asn1_to_clean_utf8(const ASN1_STRING *str)
+asn1_to_utf8(const ASN1_STRING *str)
 {
 	unsigned char *utf8 = NULL;
 	int n = ASN1_STRING_to_UTF8(&utf8, str);
@@ -120,11 +124,6 @@ asn1_to_clean_utf8(const ASN1_STRING *str)
 		return NULL;
 	s = sm_strndup((const char *)utf8, (size_t)n);
 	OPENSSL_free(utf8);
-	if (s == NULL)
-		return NULL;
-	for (char *p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
 	return s;
 }
 
@@ -136,7 +135,7 @@ common_name(const X509_NAME *name)
 
 	if (i < 0)
 		return sm_strdup("");
-	s = asn1_to_clean_utf8(
+	s = asn1_to_utf8(
 	        X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
 	return s != NULL ? s : sm_strdup("");
 }
