@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,6 +100,27 @@ send_message(struct cli *cli,
 	}
 	if (quiet)
 		return 0;
+	if (cli->json) {
+		json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kv_bool(&j, "sent", true);
+		json_kv_string(&j, "copy",
+		               result.stored_in_sent ? "sent-mailbox"
+		               : result.kept_locally ? "kept-locally"
+		                                     : "none");
+		json_kv_string(&j, "where",
+		               result.stored_in_sent || result.kept_locally
+		                       ? result.where
+		                       : NULL);
+		json_kv_string(&j, "sent_error",
+		               result.kept_locally ? result.sent_error.message
+		                                   : NULL);
+		json_object_end(&j);
+		json_end(&j);
+		return 0;
+	}
 	if (result.stored_in_sent) {
 		(void)printf("sent; the copy is in ");
 		out_text(stdout, result.where);
@@ -176,6 +198,52 @@ sendmail_usage(FILE *f)
 	                 "                         [RCPT...] < MESSAGE\n");
 }
 
+/*
+ * Without -i: the message ends at a line holding only a dot (sendmail's
+ * rule), so copy standard input up to there into an unlinked file in the
+ * store (the message is not protected yet: it stays out of /tmp).
+ */
+static int
+stdin_to_dot(struct cli *cli, int *fd_out)
+{
+	char path[4096];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	*fd_out = -1;
+	if (snprintf(path, sizeof(path), "%s/.sendmail-XXXXXX", cli->home) >=
+	    (int)sizeof(path))
+		return cli_error(cli, EXIT_USAGE, "store path too long");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return cli_error(cli, EXIT_CANTCREAT, "%s: %s", path,
+		                 strerror(errno));
+	(void)unlink(path);
+	f = fdopen(dup(fd), "w");
+	if (f == NULL) {
+		(void)close(fd);
+		return cli_error(cli, EXIT_OSERR, "out of memory");
+	}
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		if (strcmp(line, ".\n") == 0 || strcmp(line, ".\r\n") == 0 ||
+		    strcmp(line, ".") == 0)
+			break;
+		if (fwrite(line, 1, (size_t)n, f) != (size_t)n)
+			break;
+	}
+	free(line);
+	if (ferror(stdin) || fclose(f) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		(void)close(fd);
+		return cli_error(cli, EXIT_IOERR, "cannot read the message: %s",
+		                 strerror(errno));
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 /* sendmail's one-letter options that take a value (-fADDR or -f ADDR). */
 static bool
 takes_value(char c)
@@ -191,8 +259,8 @@ cmd_sendmail(struct cli *cli, int argc, char **argv)
 	sealmail_send_options opts = SEALMAIL_SEND_OPTIONS_INIT;
 	sealmail_input *in = NULL;
 	const char *from = NULL;
-	bool from_headers = false;
-	int i, rc;
+	bool from_headers = false, ignore_dots = false;
+	int i, rc, fd = -1;
 
 	/* sendmail's flags first, then the recipients ("--" ends them). */
 	for (i = 1; i < argc; i++) {
@@ -264,8 +332,13 @@ cmd_sendmail(struct cli *cli, int argc, char **argv)
 				        "sendmail mode '-%s' is not supported "
 				        "(only -bm)",
 				        p);
+			} else if (*p == 'i') {
+				ignore_dots = true;
 			} else if (*p == 'o') {
-				break; /* -oi, -oem, -odb, ...: ignored */
+				/* -oi as -i; -oem, -odb, ...: ignored */
+				if (strcmp(p, "oi") == 0)
+					ignore_dots = true;
+				break;
 			} else if (takes_value(*p)) {
 				const char *v = p[1] != '\0' ? p + 1 : NULL;
 
@@ -301,11 +374,18 @@ cmd_sendmail(struct cli *cli, int argc, char **argv)
 	rc = cli_protect_check(cli, &opts.protect);
 	if (rc == 0)
 		rc = cli_open_store(cli);
-	if (rc == 0)
+	if (rc == 0 && ignore_dots) {
 		rc = cli_open_input(cli, &in, NULL);
-	if (rc != 0)
-		return rc;
-	rc = send_message(cli, in, &opts, true);
+	} else if (rc == 0) {
+		rc = stdin_to_dot(cli, &fd);
+		if (rc == 0 &&
+		    sealmail_input_new_fd(&in, fd, &cli->err) != SEALMAIL_OK)
+			rc = cli_fail(cli, SEALMAIL_ENOMEM);
+	}
+	if (rc == 0)
+		rc = send_message(cli, in, &opts, true);
 	sealmail_input_free(in);
+	if (fd >= 0)
+		(void)close(fd);
 	return rc;
 }

@@ -145,9 +145,8 @@ bcc_free(bcc_copies *c)
 /* What the original message says: sender and recipients. */
 typedef struct envelope {
 	char from[256];
-	addr_list visible; /* To and Cc */
-	addr_list all;     /* To, Cc and Bcc */
-	bool crlf;         /* the header block's lines end in CRLF */
+	addr_list all; /* To, Cc and Bcc */
+	bool crlf;     /* the header block's lines end in CRLF */
 } envelope;
 
 static int
@@ -181,10 +180,7 @@ read_envelope(envelope *env, int fd, sealmail_error *err)
 	if (rc == SEALMAIL_OK)
 		(void)snprintf(env->from, sizeof(env->from), "%s", top.from);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < n; i++) {
-		if (list[i].field != SM_MIME_BCC)
-			rc = addr_add(&env->visible, list[i].address, err);
-		if (rc == SEALMAIL_OK)
-			rc = addr_add(&env->all, list[i].address, err);
+		rc = addr_add(&env->all, list[i].address, err);
 	}
 	sm_mime_recipients_free(list, n);
 	sm_mime_source_free(src);
@@ -493,7 +489,6 @@ out:
 	addr_free(&rcpt);
 	addr_free(&extra);
 	addr_free(&main_rcpt);
-	addr_free(&env.visible);
 	addr_free(&env.all);
 	if (fd >= 0)
 		(void)close(fd);

@@ -170,6 +170,36 @@ expect_exit 3
 expect_out ""
 [ "$(in_sent "t510 refused")" -eq 0 ] || fail "a refused message reached Sent"
 
+begin_test "send: a recipient the server refuses: nothing sent, the server's answer shown"
+mail "$TMP/m10" "t510 refused rcpt" nobody@example.org
+run sealmail --home "$HA" send --sign "$TMP/m10"
+expect_exit 74
+expect_err_contains "server said: 550"
+expect_err_contains "nobody@example.org"
+expect_out ""
+[ "$(in_sent "t510 refused rcpt")" -eq 0 ] || fail "a message that was not sent reached Sent"
+
+begin_test "send: a Bcc copy the server refuses after the main copy went out"
+# Dave has a certificate Alice trusts, but no mailbox on the test server.
+run sealmail --home "$HA" book add "$PKI/dave@example.org.crt"
+run sealmail --home "$HA" book trust dave@example.org trusted
+mail "$TMP/m11" "t510 bcc refused" bob@example.org dave@example.org
+run sealmail --home "$HA" send --sign --encrypt "$TMP/m11"
+expect_exit 74
+expect_err_contains "sealmail: the message was sent, but not the copy for Bcc recipient dave@example.org: "
+expect_err_contains "server said: 550"
+delivered bob "t510 bcc refused" >/dev/null || fail "not delivered to Bob"
+[ "$(in_sent "t510 bcc refused")" -ge 1 ] || fail "the Sent copy is missing"
+
+begin_test "send --json: where the copy went"
+mail "$TMP/m12" "t510 json" bob@example.org
+run sealmail --home "$HA" --json send --sign "$TMP/m12"
+expect_exit 0
+expect_json .sent true
+expect_json .copy sent-mailbox
+expect_json .where "$SENT"
+expect_json .sent_error null
+
 begin_test "send: the SMTP server does not answer: clear error, nothing in Sent"
 run sealmail --home "$HA" account set alice@example.org "smtp=smtps://127.0.0.1:$DOWN"
 mail "$TMP/m4" "t510 smtp down" bob@example.org
@@ -197,6 +227,12 @@ grep -q '^Subject: t510 imap down' "$kept" || fail "the kept copy is not the mes
 delivered bob "t510 imap down" >/dev/null || fail "not delivered to Bob"
 run sealmail --home "$HA" open "$kept"
 expect_exit 0
+mail "$TMP/m13" "t510 imap down json" bob@example.org
+run sealmail --home "$HA" --json send --sign "$TMP/m13"
+expect_exit 0
+expect_json .copy kept-locally
+expect_json '.where | startswith("'"$HA"'/unsaved-sent/new/")' true
+expect_json '.sent_error | startswith("appending to imaps://127.0.0.1:'"$DOWN"'")' true
 
 begin_test "send: no sent mailbox: sent, no copy"
 run sealmail --home "$HA" account set alice@example.org sent=

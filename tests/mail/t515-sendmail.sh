@@ -4,7 +4,8 @@
 # fixture: recipients from the arguments and with -t from the headers, the
 # account from From or -f, the account's sign-all/encrypt-all policy, a
 # recipient named only on the command line getting a copy of its own, the
-# flags mail programs pass (-oi -oem -odb -F -i) accepted, and the errors.
+# flags mail programs pass (-oi -oem -odb -F -i) accepted, a lone dot
+# ending the message without -i, and the errors.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/../cli/lib.sh"
 : "${SEALMAIL_MAIL_ENV:?}"
@@ -86,6 +87,18 @@ expect_exit 0
 expect_json '.signatures[0].state' valid
 expect_json '.signatures[0].trust' trusted
 grep -q '^A line with only a dot above' "$f" || fail "the message was cut at the dot"
+
+begin_test "sendmail without -i: a line holding only a dot ends the message"
+mail "$TMP/m6" "t515 dot" bob@example.org
+printf 'never sent\n' >>"$TMP/m6"
+run_stdin "$TMP/m6" sealmail --home "$HA" sendmail bob@example.org
+expect_exit 0
+f=$(delivered bob "t515 dot") || fail "not delivered to Bob"
+grep -q 'A line with only a dot above' "$f" && fail "the message went on after the dot"
+grep -q 'never sent' "$f" && fail "the message went on after the dot"
+grep -q '^Hello, this is t515 dot' "$f" || fail "the text before the dot is missing"
+run sealmail --home "$HB" open "$f"
+expect_exit 0
 
 begin_test "sendmail -t: recipients from To and Cc, the account from From"
 mail "$TMP/m2" "t515 headers" bob@example.org carol@example.org
