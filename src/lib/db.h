@@ -75,6 +75,21 @@ void sm_db_rollback(sealmail_store *store);
 /* The store's OpenSSL library context (created on first use). */
 int
 sm_store_crypto(sm_crypto **out, sealmail_store *store, sealmail_error *err);
+/*
+ * A per-store cache slot for lookups repeated per message (open's known
+ * certificates, once per message of a `list`): the value `make` built, kept
+ * while the database is unchanged (no change by this connection, the same
+ * PRAGMA data_version) and asked for with the same `make`; otherwise freed
+ * with `free_fn` and built again.  Freed with the store.  Borrowed.
+ */
+typedef int (*sm_store_cache_make_fn)(void **value_out,
+                                      sealmail_store *store,
+                                      sealmail_error *err);
+int sm_store_cache(void **value_out,
+                   sealmail_store *store,
+                   sm_store_cache_make_fn make,
+                   void (*free_fn)(void *value),
+                   sealmail_error *err);
 
 /*
  * Ask the store's passphrase callback.  On success `out` (a secret buffer,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sealmail/sealmail.h"
 
@@ -48,6 +49,13 @@ char *sm_strndup(const char *s, size_t n);
 void sm_free(void *ptr);
 /* Test hook: fail every allocation after `n` more succeed; -1 disables. */
 void sm_alloc_fail_after(long n);
+
+/*
+ * The input's file descriptor when it reads a regular file (io.c), with the
+ * bytes left to read at [*pos_out, *pos_out + *size_out); the input counts
+ * as read to the end.  -1 (nothing changed) for anything else.
+ */
+int sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out);
 
 /* Wipe memory in a way the compiler may not remove. */
 void sm_wipe(void *ptr, size_t len);

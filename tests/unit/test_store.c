@@ -103,6 +103,95 @@ test_transaction_rollback(void)
 	sealmail_store_free(store);
 }
 
+/* sm_store_cache: built once while nothing changes, again after a write
+ * by this connection or by another one, and for another maker. */
+static int cache_made, cache_freed;
+
+static int
+cache_make(void **out, sealmail_store *store, sealmail_error *err)
+{
+	(void)store;
+	(void)err;
+	*out = malloc(1);
+	cache_made++;
+	return *out != NULL ? SEALMAIL_OK : SEALMAIL_ENOMEM;
+}
+
+static int
+cache_make_other(void **out, sealmail_store *store, sealmail_error *err)
+{
+	return cache_make(out, store, err);
+}
+
+static int
+cache_make_fail(void **out, sealmail_store *store, sealmail_error *err)
+{
+	(void)out;
+	(void)store;
+	return sm_error_set(err, SEALMAIL_EIO, "cannot make it");
+}
+
+static void
+cache_free(void *value)
+{
+	free(value);
+	cache_freed++;
+}
+
+static void
+test_cache(void)
+{
+	const char *dir = test_tmpdir();
+	sealmail_store *store = NULL, *other = NULL;
+	sealmail_error err = {0};
+	void *a = NULL, *b = NULL;
+
+	cache_made = cache_freed = 0;
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&a, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert(a != NULL && a == b);
+	test_assert_int(cache_made, 1);
+	/* a write by this connection */
+	test_assert_int(sm_db_exec(store,
+	                           "INSERT INTO contacts(name) VALUES('x')",
+	                           &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(cache_made, 2);
+	test_assert_int(cache_freed, 1);
+	/* a write by another connection */
+	test_assert_int(sealmail_store_open(&other, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_db_exec(other,
+	                           "INSERT INTO contacts(name) VALUES('y')",
+	                           &err),
+	                SEALMAIL_OK);
+	sealmail_store_free(other);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(cache_made, 3);
+	/* another maker, then a failing one: nothing cached */
+	test_assert_int(
+	        sm_store_cache(&b, store, cache_make_other, cache_free, &err),
+	        SEALMAIL_OK);
+	test_assert_int(cache_made, 4);
+	test_assert_int(
+	        sm_store_cache(&b, store, cache_make_fail, cache_free, &err),
+	        SEALMAIL_EIO);
+	test_assert(b == NULL);
+	test_assert_int(cache_freed, 4);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	sealmail_store_free(store);
+	test_assert_int(cache_made, 5);
+	test_assert_int(cache_freed, 5);
+}
+
 /* A version-1 store (before the mail transport settings) is upgraded. */
 static void
 test_migrate_v1(void)
@@ -288,6 +377,7 @@ static const struct test_case tests[] = {
         {"migrate_empty_database", test_migrate_empty_database},
         {"schema_refused", test_schema_refused},
         {"readonly_needs_upgrade", test_readonly_needs_upgrade},
+        {"cache", test_cache},
 };
 
 TEST_MAIN(tests)

@@ -16,12 +16,13 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "../b64.h"
+
 /* ---- a BIO sink that forwards to an sm_write_fn ----------------------- */
 
 typedef struct sink_ctx {
 	sm_write_fn write;
 	void *payload;
-	bool crlf; /* turn "\n" into "\r\n" (base64 lines for MIME) */
 	int status;
 } sink_ctx;
 
@@ -44,23 +45,10 @@ static int
 sink_write(BIO *b, const char *buf, int len)
 {
 	sink_ctx *c = BIO_get_data(b);
-	int start = 0;
 
 	if (len <= 0)
 		return 0;
-	if (!c->crlf)
-		return sink_put(c, buf, (size_t)len) == 0 ? len : -1;
-	for (int i = 0; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (sink_put(c, buf + start, (size_t)(i - start)) != 0 ||
-		    sink_put(c, "\r\n", 2) != 0)
-			return -1;
-		start = i + 1;
-	}
-	if (start < len && sink_put(c, buf + start, (size_t)(len - start)) != 0)
-		return -1;
-	return len;
+	return sink_put(c, buf, (size_t)len) == 0 ? len : -1;
 }
 
 static long
@@ -127,7 +115,7 @@ struct sm_cms_sign {
 	CMS_ContentInfo *cms;
 	BIO_METHOD *meth;
 	BIO *sink; /* -> caller's write */
-	BIO *b64;  /* base64 -> sink */
+	BIO *b64;  /* base64 (sm_b64, 76-character CRLF lines) -> sink */
 	BIO *data; /* content goes in here */
 	sink_ctx ctx;
 	EVP_MD *md;
@@ -334,7 +322,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	ERR_clear_error();
 	s->crypto = crypto;
 	s->opaque = p->opaque && !p->pss; /* streamed through BIO_new_CMS */
-	s->ctx = (sink_ctx){write, payload, true, SEALMAIL_OK};
+	s->ctx = (sink_ctx){write, payload, SEALMAIL_OK};
 	s->pkey = to_pkey(p->key, err);
 	if (s->pkey == NULL) {
 		rc = err != NULL && err->code != 0 ? err->code : SEALMAIL_ERROR;
@@ -366,7 +354,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	if (rc != SEALMAIL_OK)
 		goto fail;
 	s->sink = BIO_new(s->meth);
-	s->b64 = BIO_new(BIO_f_base64());
+	s->b64 = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
 	if (s->sink == NULL || s->b64 == NULL) {
 		rc = sm_ossl_error(err, SEALMAIL_ENOMEM, "cannot sign");
 		goto fail;
