@@ -9,6 +9,7 @@
 #   BENCH_SIZES="4k 64k 1m 16m 256m"  sizes (k, m suffixes; 1g with BENCH_HUGE=1)
 #   BENCH_RUNS=3        runs per case (the median is reported)
 #   BENCH_SMALL_N=1000  messages for the one-process-per-message test (0: skip)
+#   BENCH_SMALL_OPS="clear_sign clear_verify opaque_sign opaque_verify"
 #   BENCH_ENGINES="sealmail openssl gpgsm cmsutil"
 #   BENCH_OPS="clear_sign clear_verify opaque_sign opaque_verify
 #              encrypt_cbc decrypt_cbc encrypt_gcm decrypt_gcm"
@@ -266,7 +267,7 @@ small() {
 	c=$(op_cmd "$e" "$op" "$in" "$W/small.out")
 	n=$SMALL_N
 	# gpgsm's agent runs its passphrase KDF for every signature (~1 s)
-	[ "$e.$op" = gpgsm.clear_sign ] && [ "$n" -gt 20 ] && n=20
+	case $e.$op in gpgsm.*sign) [ "$n" -gt 20 ] && n=20 ;; esac
 	t0=$(now_ns)
 	i=0
 	while [ "$i" -lt "$n" ]; do
@@ -360,7 +361,7 @@ for size in $SIZES; do
 	rm -f "$W"/*."$size".eml* # outputs of the producing steps
 done
 if [ "$SMALL_N" -gt 0 ]; then
-	for op in clear_sign clear_verify; do
+	for op in ${BENCH_SMALL_OPS:-clear_sign clear_verify opaque_sign opaque_verify}; do
 		for e in $active; do
 			small "$e" "$op"
 		done

@@ -11,7 +11,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	sealmail_store *store = fuzz_store();
 	sealmail_cert_list *list = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 
 	if (sealmail_book_add(&list, store, data, size, "fuzz", &err) ==
 	    SEALMAIL_OK)

@@ -17,8 +17,11 @@
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static inline int
-fuzz_password(char *buf, size_t size, sealmail_passphrase_reason reason,
-	      const char *what, void *payload)
+fuzz_password(char *buf,
+              size_t size,
+              sealmail_passphrase_reason reason,
+              const char *what,
+              void *payload)
 {
 	(void)reason;
 	(void)what;
@@ -46,7 +49,8 @@ fuzz_slurp(const char *path, size_t *len)
 	if (f == NULL)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)n + 1)) != NULL &&
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (data = malloc((size_t)n + 1)) != NULL &&
 	    fread(data, 1, (size_t)n, f) != (size_t)n) {
 		free(data);
 		data = NULL;
@@ -78,15 +82,13 @@ fuzz_store(void)
 		abort();
 	iopts.flags = SEALMAIL_ID_NO_PASSPHRASE;
 	data = fuzz_slurp(FUZZ_PKI "/bob@example.org.p12", &len);
-	if (data != NULL &&
-	    sealmail_id_import(&id, store, data, len, NULL, 0, &iopts, &err) ==
-		    SEALMAIL_OK)
+	if (data != NULL && sealmail_id_import(&id, store, data, len, NULL, 0,
+	                                       &iopts, &err) == SEALMAIL_OK)
 		sealmail_id_free(id);
 	free(data);
 	data = fuzz_slurp(FUZZ_PKI "/alice@example.org.crt", &len);
-	if (data != NULL &&
-	    sealmail_book_add(&added, store, data, len, NULL, &err) ==
-		    SEALMAIL_OK)
+	if (data != NULL && sealmail_book_add(&added, store, data, len, NULL,
+	                                      &err) == SEALMAIL_OK)
 		sealmail_cert_list_free(added);
 	free(data);
 	return store;

@@ -11,7 +11,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	sealmail_store *store = fuzz_store();
 	sealmail_id_import_options opts = SEALMAIL_ID_IMPORT_OPTIONS_INIT;
 	sealmail_id *id = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 
 	opts.flags = SEALMAIL_ID_NO_PASSPHRASE;
 	if (sealmail_id_import(&id, store, data, size, NULL, 0, &opts, &err) ==

@@ -56,7 +56,7 @@ main(int argc, char **argv)
 				if (e->d_name[0] == '.')
 					continue;
 				(void)snprintf(path, sizeof(path), "%s/%s",
-					       argv[i], e->d_name);
+				               argv[i], e->d_name);
 				rc |= run_file(path);
 				n++;
 			}

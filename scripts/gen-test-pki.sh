@@ -56,6 +56,32 @@ p12() {
 		-name "$name" -passout pass:test -out "$name.p12"
 }
 
+# x25519_person NAME ISSUER: an S/MIME person with an X25519 key (key
+# agreement only).  An X25519 key cannot sign its own request, so the
+# certificate is made with -force_pubkey.
+x25519_person() {
+	name=$1 issuer=$2
+	ext "$name" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,keyAgreement
+extendedKeyUsage=emailProtection
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+subjectAltName=email:$name"
+	openssl genpkey -algorithm X25519 -out "$name.key"
+	openssl pkey -in "$name.key" -pubout -out "$work/$name.pub"
+	openssl x509 -new -force_pubkey "$work/$name.pub" -subj "/O=sealmail test/CN=${name%@*}" \
+		-CA "$issuer.crt" -CAkey "$issuer.key" -extfile "$work/$name.ext" -sha256 \
+		-set_serial "0x$(openssl rand -hex 8)" -days "$days" -out "$name.crt"
+	p12 "$name"
+}
+
+# scripts/gen-test-pki.sh OUTDIR x25519: make only the X25519 person, with
+# the root CA already in OUTDIR (the others stay as they are)
+if [ "${2-}" = x25519 ]; then
+	x25519_person xavier@example.org root-ca
+	exit 0
+fi
+
 ext ca "basicConstraints=critical,CA:TRUE
 keyUsage=critical,keyCertSign,cRLSign
 subjectKeyIdentifier=hash
@@ -148,6 +174,8 @@ person noemail rsa root-ca "$rsa_ku" "$sm" -days "$days"
 person nosmime@example.org rsa root-ca "digitalSignature,keyEncipherment" serverAuth -days "$days"
 person encryptonly@example.org rsa root-ca keyEncipherment "$sm" -days "$days"
 person signonly@example.org rsa root-ca "digitalSignature,nonRepudiation" "$sm" -days "$days"
+
+x25519_person xavier@example.org root-ca
 
 # Convenience bundles
 cat intermediate-ca.crt root-ca.crt >ca-chain.crt

@@ -33,20 +33,20 @@ extern "C" {
  */
 typedef enum sealmail_status {
 	SEALMAIL_OK = 0,
-	SEALMAIL_ERROR = -1,       /**< anything not listed below */
-	SEALMAIL_ENOTFOUND = -2,   /**< no such ID, contact, certificate, file */
-	SEALMAIL_EEXISTS = -3,     /**< already there */
-	SEALMAIL_EAMBIGUOUS = -4,  /**< a fingerprint prefix matches several */
-	SEALMAIL_EBADDATA = -5,    /**< malformed or unusable input */
-	SEALMAIL_EPASSPHRASE = -6, /**< wrong or missing passphrase/password */
-	SEALMAIL_ENOKEY = -7,      /**< no digital ID for the address */
-	SEALMAIL_EPERM = -8,       /**< permission denied (file, folder) */
-	SEALMAIL_EIO = -9,         /**< read, write or database I/O failed */
-	SEALMAIL_ENOMEM = -10,     /**< out of memory */
-	SEALMAIL_EINVAL = -11,     /**< invalid argument or setting value */
-	SEALMAIL_ERECIPIENTS = -12, /**< recipients without a usable certificate */
-	SEALMAIL_EDECLINED = -13,  /**< a confirmation was asked and not given */
-	SEALMAIL_ECORRUPT = -14,   /**< the store's database is damaged */
+	SEALMAIL_ERROR = -1,      /**< anything not listed below */
+	SEALMAIL_ENOTFOUND = -2,  /**< no such ID, contact, certificate, file */
+	SEALMAIL_EEXISTS = -3,    /**< already there */
+	SEALMAIL_EAMBIGUOUS = -4, /**< a fingerprint prefix matches several */
+	SEALMAIL_EBADDATA = -5,   /**< malformed or unusable input */
+	SEALMAIL_EPASSPHRASE = -6,  /**< wrong or missing passphrase/password */
+	SEALMAIL_ENOKEY = -7,       /**< no digital ID for the address */
+	SEALMAIL_EPERM = -8,        /**< permission denied (file, folder) */
+	SEALMAIL_EIO = -9,          /**< read, write or database I/O failed */
+	SEALMAIL_ENOMEM = -10,      /**< out of memory */
+	SEALMAIL_EINVAL = -11,      /**< invalid argument or setting value */
+	SEALMAIL_ERECIPIENTS = -12, /**< recipients lack a usable certificate */
+	SEALMAIL_EDECLINED = -13, /**< a confirmation was asked and not given */
+	SEALMAIL_ECORRUPT = -14,  /**< the store's database is damaged */
 	SEALMAIL_EUNSUPPORTED = -15 /**< an algorithm or format not supported */
 } sealmail_status;
 
@@ -89,10 +89,10 @@ typedef enum sealmail_passphrase_reason {
  * The library wipes `buf` after use.
  */
 typedef int (*sealmail_passphrase_cb)(char *buf,
-				      size_t size,
-				      sealmail_passphrase_reason reason,
-				      const char *what,
-				      void *payload);
+                                      size_t size,
+                                      sealmail_passphrase_reason reason,
+                                      const char *what,
+                                      void *payload);
 
 #ifdef __cplusplus
 }

@@ -66,7 +66,8 @@ SEALMAIL_EXTERN(int) sealmail_output_new_fd(sealmail_output **out, int fd,
 /**
  * Write to `path` through a 0600 temporary in the same folder, renamed over
  * `path` by sealmail_output_commit().  Freed without a commit, the temporary
- * is removed: a failure never leaves a partial file.
+ * is removed: a failure never leaves a partial file.  An existing device or
+ * FIFO (/dev/null) is written directly instead, never replaced.
  */
 SEALMAIL_EXTERN(int) sealmail_output_new_path(sealmail_output **out,
 				      const char *path,

@@ -13,14 +13,14 @@
 /** MAJOR*1000000 + MINOR*1000 + PATCH, comparable with sealmail_version(). */
 #define SEALMAIL_VERSION_NUMBER 1000
 
-#include "common.h"
-#include "io.h"
-#include "store.h"
-#include "id.h"
 #include "account.h"
 #include "book.h"
+#include "common.h"
+#include "id.h"
+#include "io.h"
 #include "message.h"
 #include "report.h"
+#include "store.h"
 #include "transport.h"
 
 #ifdef __cplusplus

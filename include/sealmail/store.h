@@ -41,11 +41,15 @@ typedef struct sealmail_store_options {
 	int busy_timeout_ms;
 } sealmail_store_options;
 
-#define SEALMAIL_STORE_OPTIONS_INIT { SEALMAIL_STORE_OPTIONS_VERSION, 0, NULL, NULL, 0 }
+#define SEALMAIL_STORE_OPTIONS_INIT                              \
+	{                                                        \
+		SEALMAIL_STORE_OPTIONS_VERSION, 0, NULL, NULL, 0 \
+	}
 
 /** Initialise `opts` with defaults for `version`. */
-SEALMAIL_EXTERN(int) sealmail_store_options_init(sealmail_store_options *opts,
-					 unsigned int version) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_store_options_init(sealmail_store_options *opts,
+                            unsigned int version) SEALMAIL_WARN_UNUSED;
 
 /**
  * Open (and unless SEALMAIL_STORE_NO_CREATE, create) the store in `home`.
@@ -58,10 +62,11 @@ SEALMAIL_EXTERN(int) sealmail_store_options_init(sealmail_store_options *opts,
  *         SEALMAIL_EPERM; SEALMAIL_ECORRUPT (not a sealmail database, or
  *         damaged); SEALMAIL_EIO
  */
-SEALMAIL_EXTERN(int) sealmail_store_open(sealmail_store **out,
-				 const char *home,
-				 const sealmail_store_options *opts,
-				 sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_store_open(sealmail_store **out,
+                    const char *home,
+                    const sealmail_store_options *opts,
+                    sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 /** Close the store; accepts NULL. */
 SEALMAIL_EXTERN(void) sealmail_store_free(sealmail_store *store);

@@ -28,10 +28,10 @@ enum {
 };
 
 struct cli {
-	const char *prog;     /* "sealmail" */
-	const char *command;  /* "id", "book", ... for messages */
-	const char *home;     /* --home, else resolved at store open */
-	bool json;            /* --json */
+	const char *prog;            /* "sealmail" */
+	const char *command;         /* "id", "book", ... for messages */
+	const char *home;            /* --home, else resolved at store open */
+	bool json;                   /* --json */
 	const char *passphrase_file; /* --passphrase-file: key passphrase */
 	const char *password_file;   /* --password-file: PKCS#12 password */
 	sealmail_store *store;
@@ -50,17 +50,18 @@ enum {
 	OPT_PASSPHRASE_FILE,
 	OPT_PASSWORD_FILE,
 	OPT_HELP,
-	OPT_LOCAL_BASE = 0x2000 /* commands number their long-only options from here */
+	OPT_LOCAL_BASE =
+	        0x2000 /* commands number their long-only options from here */
 };
 
-#define CLI_GLOBAL_LONGOPTS                                                   \
-	{ "home", required_argument, NULL, OPT_HOME },                        \
-		{ "json", no_argument, NULL, OPT_JSON },                      \
-		{ "passphrase-file", required_argument, NULL,                 \
-		  OPT_PASSPHRASE_FILE },                                      \
-		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE }, \
-	{                                                                     \
-		"help", no_argument, NULL, OPT_HELP                           \
+#define CLI_GLOBAL_LONGOPTS                                                    \
+	{"home", required_argument, NULL, OPT_HOME},                           \
+	        {"json", no_argument, NULL, OPT_JSON},                         \
+	        {"passphrase-file", required_argument, NULL,                   \
+	         OPT_PASSPHRASE_FILE},                                         \
+	        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, \
+	{                                                                      \
+		"help", no_argument, NULL, OPT_HELP                            \
 	}
 
 /*
@@ -69,6 +70,14 @@ enum {
  */
 int cli_global_option(struct cli *cli, int c, const char *arg);
 
+/*
+ * The rest of a command's getopt_long loop (its optstring starts with ':'):
+ * a global option, or a usage error for an unknown option (getopt's '?') or
+ * a missing value (':').  Returns 0 when handled, -1 for --help (the caller
+ * prints its usage and returns 0), EXIT_USAGE after printing the error.
+ */
+int cli_option(struct cli *cli, int c, char *const argv[]);
+
 /* Open the store (resolving --home, $SEALMAIL_HOME, XDG); 0 or exit code. */
 int cli_open_store(struct cli *cli);
 
@@ -76,16 +85,18 @@ int cli_open_store(struct cli *cli);
 int cli_fail(struct cli *cli, int status);
 /* Print "sealmail: <formatted>" and return `code`. */
 int cli_error(struct cli *cli, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* Usage error: "sealmail CMD: <formatted>", then a hint; returns 64. */
 int cli_usage_error(struct cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* The sysexits code for a library status (one table, main.c). */
 int cli_exit_code(int status);
 
 /* Read a whole small file (certificate, key, PKCS#12) into memory. */
-int cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
-		  size_t *len_out);
+int cli_read_file(struct cli *cli,
+                  const char *path,
+                  unsigned char **data_out,
+                  size_t *len_out);
 
 /*
  * The protect flags, shared by protect, send and sendmail (cmd_protect.c):

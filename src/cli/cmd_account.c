@@ -237,15 +237,7 @@ cmd_account(struct cli *cli, int argc, char **argv)
 		optind = 0;
 		while ((c = getopt_long(argc, argv, ":", account_longopts,
 		                        NULL)) != -1) {
-			if (c == '?')
-				return cli_usage_error(cli,
-				                       "unknown option '%s'",
-				                       argv[optind - 1]);
-			if (c == ':')
-				return cli_usage_error(
-				        cli, "option '%s' needs a value",
-				        argv[optind - 1]);
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc == -1) {
 				usage(stdout);
 				return 0;

@@ -66,14 +66,8 @@ parse(struct cli *cli, struct book_args *a, bool name_ok, int argc, char **argv)
 				                       "--name goes with add");
 			a->name = optarg;
 			break;
-		case ':':
-			return cli_usage_error(cli, "option '%s' needs a value",
-			                       argv[optind - 1]);
-		case '?':
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
 		default:
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc != 0)
 				return rc;
 			break;
@@ -361,8 +355,9 @@ book_add(struct cli *cli, struct book_args *a)
 	return add_files(cli, a, false);
 }
 
+/* book list and ca list: the certificates, one a line, or JSON. */
 static int
-book_list(struct cli *cli, struct book_args *a)
+list_certs(struct cli *cli, struct book_args *a, bool cas)
 {
 	sealmail_cert_list *l = NULL;
 	int rc;
@@ -373,19 +368,32 @@ book_list(struct cli *cli, struct book_args *a)
 	rc = cli_open_store(cli);
 	if (rc != 0)
 		return rc;
-	rc = sealmail_book_list(&l, cli->store, &cli->err);
+	rc = cas ? sealmail_ca_list(&l, cli->store, &cli->err)
+	         : sealmail_book_list(&l, cli->store, &cli->err);
 	if (rc != SEALMAIL_OK)
 		return cli_fail(cli, rc);
 	if (cli->json) {
-		json_list("certificates", l, false);
+		json_list(cas ? "cas" : "certificates", l, cas);
 	} else if (sealmail_cert_list_count(l) == 0) {
-		(void)printf("the address book is empty\n");
+		(void)printf(cas ? "no CA certificates\n"
+		                 : "the address book is empty\n");
 	} else {
-		for (size_t i = 0; i < sealmail_cert_list_count(l); i++)
-			print_line(NULL, sealmail_cert_list_at(l, i));
+		for (size_t i = 0; i < sealmail_cert_list_count(l); i++) {
+			if (cas)
+				print_ca_line(NULL,
+				              sealmail_cert_list_at(l, i));
+			else
+				print_line(NULL, sealmail_cert_list_at(l, i));
+		}
 	}
 	sealmail_cert_list_free(l);
 	return 0;
+}
+
+static int
+book_list(struct cli *cli, struct book_args *a)
+{
+	return list_certs(cli, a, false);
 }
 
 static int
@@ -497,28 +505,7 @@ ca_add(struct cli *cli, struct book_args *a)
 static int
 ca_list(struct cli *cli, struct book_args *a)
 {
-	sealmail_cert_list *l = NULL;
-	int rc;
-
-	if (a->nargs != 0)
-		return cli_usage_error(cli, "unexpected argument '%s'",
-		                       a->args[0]);
-	rc = cli_open_store(cli);
-	if (rc != 0)
-		return rc;
-	rc = sealmail_ca_list(&l, cli->store, &cli->err);
-	if (rc != SEALMAIL_OK)
-		return cli_fail(cli, rc);
-	if (cli->json) {
-		json_list("cas", l, true);
-	} else if (sealmail_cert_list_count(l) == 0) {
-		(void)printf("no CA certificates\n");
-	} else {
-		for (size_t i = 0; i < sealmail_cert_list_count(l); i++)
-			print_ca_line(NULL, sealmail_cert_list_at(l, i));
-	}
-	sealmail_cert_list_free(l);
-	return 0;
+	return list_certs(cli, a, true);
 }
 
 static int

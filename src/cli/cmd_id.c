@@ -137,14 +137,8 @@ parse(struct cli *cli, struct id_args *a, int argc, char **argv)
 		case OPT_LEGACY:
 			a->legacy = true;
 			break;
-		case ':':
-			return cli_usage_error(cli, "option '%s' needs a value",
-			                       argv[optind - 1]);
-		case '?':
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
 		default:
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc != 0)
 				return rc;
 			break;

@@ -277,19 +277,16 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == '?')
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		if (cli_mail_option(&m, c, optarg) == 0)
 			continue;
-		rc = cli_global_option(cli, c, optarg);
+		rc = cli_option(cli, c, argv);
 		if (rc == -1) {
 			usage(stdout);
 			return 0;
 		}
 		if (rc != 0)
-			return cli_usage_error(cli, "bad option");
+			return rc;
 	}
 	if (argc - optind > 1)
 		return cli_usage_error(cli, "name one mailbox");

@@ -279,28 +279,65 @@ open_input(struct cli *cli,
 	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
 }
 
-/* -o -: the readable message held in memory until the verdict is known,
- * so that nothing of a message that fails its checks reaches the pipe
- * early; then it goes to standard output and the report to stderr. */
+/* -o -: the readable message held back until the verdict is known, so
+ * that nothing of a message that fails its checks reaches the pipe early;
+ * then it goes to standard output and the report to stderr.  Up to 1 MiB
+ * in memory, beyond that in an unlinked 0600 temporary (tmpfile), so a
+ * message of any size is held in bounded memory. */
+enum { MEMBUF_MAX = 1 << 20 };
+
 struct membuf {
 	unsigned char *p;
 	size_t len, cap;
+	FILE *spill; /* past MEMBUF_MAX */
 };
+
+static void
+membuf_wipe(struct membuf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->cap);
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+	if (b->spill != NULL)
+		(void)fclose(b->spill);
+	b->spill = NULL;
+}
 
 static int
 membuf_write(const void *buf, size_t len, void *payload)
 {
 	struct membuf *b = payload;
 
+	if (b->spill == NULL && len > MEMBUF_MAX - b->len) {
+		FILE *f = tmpfile();
+
+		if (f == NULL ||
+		    (b->len > 0 && fwrite(b->p, 1, b->len, f) != b->len)) {
+			if (f != NULL)
+				(void)fclose(f);
+			return SEALMAIL_EIO;
+		}
+		if (b->p != NULL)
+			explicit_bzero(b->p, b->cap);
+		free(b->p);
+		b->p = NULL;
+		b->cap = 0;
+		b->spill = f;
+	}
+	if (b->spill != NULL) {
+		if (fwrite(buf, 1, len, b->spill) != len)
+			return SEALMAIL_EIO;
+		b->len += len;
+		return 0;
+	}
 	if (len > b->cap - b->len) {
 		size_t cap = b->cap ? b->cap : 65536;
 		unsigned char *p;
 
-		while (len > cap - b->len) {
-			if (cap > SIZE_MAX / 2)
-				return SEALMAIL_ENOMEM;
+		while (len > cap - b->len)
 			cap *= 2;
-		}
 		p = realloc(b->p, cap);
 		if (p == NULL)
 			return SEALMAIL_ENOMEM;
@@ -312,12 +349,23 @@ membuf_write(const void *buf, size_t len, void *payload)
 	return 0;
 }
 
-static void
-membuf_wipe(struct membuf *b)
+/* Everything held back to standard output; false on an I/O error. */
+static bool
+membuf_flush(struct membuf *b)
 {
-	if (b->p != NULL)
-		explicit_bzero(b->p, b->cap);
-	free(b->p);
+	unsigned char chunk[65536];
+	size_t n;
+
+	if (b->spill == NULL)
+		return fwrite(b->p, 1, b->len, stdout) == b->len &&
+		       fflush(stdout) == 0;
+	if (fflush(b->spill) != 0 || fseek(b->spill, 0, SEEK_SET) != 0)
+		return false;
+	while ((n = fread(chunk, 1, sizeof(chunk), b->spill)) > 0)
+		if (fwrite(chunk, 1, n, stdout) != n)
+			return false;
+	explicit_bzero(chunk, sizeof(chunk));
+	return !ferror(b->spill) && fflush(stdout) == 0;
 }
 
 static int
@@ -350,14 +398,14 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	sealmail_report *report = NULL;
 	const char *outpath = NULL;
 	struct cli_mail m;
-	struct membuf mem = {NULL, 0, 0};
+	struct membuf mem = {NULL, 0, 0, NULL};
 	bool to_stdout;
 	int c, rc, fd = -1;
 
 	memset(&m, 0, sizeof(m));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ADD_CERT:
 			opts.flags |= SEALMAIL_OPEN_ADD_CERT;
@@ -368,19 +416,16 @@ cmd_open(struct cli *cli, int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
-		case '?':
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
 		default:
 			if (cli_mail_option(&m, c, optarg) == 0)
 				break;
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc == -1) {
 				usage(stdout);
 				return 0;
 			}
 			if (rc != 0)
-				return cli_usage_error(cli, "bad option");
+				return rc;
 		}
 	}
 	if (argc - optind > 1)
@@ -408,8 +453,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 		rc = sealmail_output_commit(out, &cli->err);
 	sealmail_output_free(out);
 	if (rc == SEALMAIL_OK && to_stdout && !undecrypted(report)) {
-		if (fwrite(mem.p, 1, mem.len, stdout) != mem.len ||
-		    fflush(stdout) != 0)
+		if (!membuf_flush(&mem))
 			rc = cli_error(cli, EXIT_IOERR, "standard output: %s",
 			               strerror(errno));
 		/* The report goes where the message does not. */

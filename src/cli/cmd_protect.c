@@ -54,7 +54,7 @@ bcc_output(sealmail_output **out,
 		        "of its own, so give -o OUT (copies go to "
 		        "OUT.bcc1, ...)");
 	(void)snprintf(path, sizeof(path), "%s.bcc%zu", b->base, index);
-	grown = realloc(b->v, (b->n + 1) * sizeof(*grown));
+	grown = realloc(b->v, (b->n + 1) * sizeof(sealmail_output *));
 	if (grown == NULL)
 		return set_err(err, SEALMAIL_ENOMEM, "out of memory");
 	b->v = grown;
@@ -105,7 +105,7 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		rc = cli_protect_option(cli, &opts, c, optarg);
 		if (rc == 0)
 			continue;
@@ -115,17 +115,14 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		case 'o':
 			outpath = optarg;
 			break;
-		case '?':
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
 		default:
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, argv);
 			if (rc == -1) {
 				usage(stdout);
 				return 0;
 			}
 			if (rc != 0)
-				return cli_usage_error(cli, "bad option");
+				return rc;
 		}
 	}
 	if (argc - optind > 1)

@@ -101,12 +101,12 @@ cli_usage_error(struct cli *cli, const char *fmt, ...)
 	va_list ap;
 
 	(void)fprintf(stderr, "%s %s: ", cli->prog,
-		      cli->command != NULL ? cli->command : "");
+	              cli->command != NULL ? cli->command : "");
 	va_start(ap, fmt);
 	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	(void)fprintf(stderr, " (see '%s %s --help')\n", cli->prog,
-		      cli->command != NULL ? cli->command : "");
+	              cli->command != NULL ? cli->command : "");
 	return EXIT_USAGE;
 }
 
@@ -150,18 +150,18 @@ cli_open_store(struct cli *cli)
 		const char *user = getenv("HOME");
 		int n;
 		if (xdg != NULL && *xdg == '/')
-			n = snprintf(resolved, sizeof(resolved),
-				     "%s/sealmail", xdg);
+			n = snprintf(resolved, sizeof(resolved), "%s/sealmail",
+			             xdg);
 		else if (user != NULL && *user != '\0')
 			n = snprintf(resolved, sizeof(resolved),
-				     "%s/.local/share/sealmail", user);
+			             "%s/.local/share/sealmail", user);
 		else
 			return cli_error(cli, EXIT_USAGE,
-					 "no store: give --home DIR or set "
-					 "SEALMAIL_HOME");
+			                 "no store: give --home DIR or set "
+			                 "SEALMAIL_HOME");
 		if (n < 0 || (size_t)n >= sizeof(resolved))
 			return cli_error(cli, EXIT_USAGE,
-					 "store path too long");
+			                 "store path too long");
 		home = resolved;
 		(void)make_parents(home);
 	}
@@ -175,8 +175,10 @@ cli_open_store(struct cli *cli)
 }
 
 int
-cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
-	      size_t *len_out)
+cli_read_file(struct cli *cli,
+              const char *path,
+              unsigned char **data_out,
+              size_t *len_out)
 {
 	enum { MAX = 16 << 20 };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -187,10 +189,10 @@ cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 	*len_out = 0;
 	if (f == NULL)
 		return cli_error(cli,
-				 errno == ENOENT	? EXIT_NOINPUT
-				 : errno == EACCES ? EXIT_NOPERM
-						   : EXIT_IOERR,
-				 "%s: %s", path, strerror(errno));
+		                 errno == ENOENT   ? EXIT_NOINPUT
+		                 : errno == EACCES ? EXIT_NOPERM
+		                                   : EXIT_IOERR,
+		                 "%s: %s", path, strerror(errno));
 	for (;;) {
 		size_t n;
 		if (len == cap) {
@@ -200,8 +202,8 @@ cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 				if (f != stdin)
 					(void)fclose(f);
 				return cli_error(cli, EXIT_DATAERR,
-						 "%s: larger than 16 MiB",
-						 path);
+				                 "%s: larger than 16 MiB",
+				                 path);
 			}
 			cap = cap == 0 ? 65536 : cap * 2;
 			p = realloc(data, cap + 1);
@@ -210,7 +212,7 @@ cli_read_file(struct cli *cli, const char *path, unsigned char **data_out,
 				if (f != stdin)
 					(void)fclose(f);
 				return cli_error(cli, EXIT_OSERR,
-						 "out of memory");
+				                 "out of memory");
 			}
 			data = p;
 		}
@@ -241,14 +243,14 @@ static void
 usage(FILE *f)
 {
 	(void)fprintf(f,
-		      "usage: sealmail [--home DIR] [--json] COMMAND [ARGS]\n\n"
-		      "commands:\n");
+	              "usage: sealmail [--home DIR] [--json] COMMAND [ARGS]\n\n"
+	              "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		(void)fprintf(f, "  %-9s %s\n", commands[i].name,
-			      commands[i].summary);
+		              commands[i].summary);
 	(void)fprintf(f, "\nThe store is --home DIR, else $SEALMAIL_HOME, "
-			 "else $XDG_DATA_HOME/sealmail.\n"
-			 "See sealmail(1) and sealmail-COMMAND(1).\n");
+	                 "else $XDG_DATA_HOME/sealmail.\n"
+	                 "See sealmail(1) and sealmail-COMMAND(1).\n");
 }
 
 /*
@@ -260,7 +262,7 @@ usage(FILE *f)
 static void
 harden_process(void)
 {
-	const struct rlimit none = { 0, 0 };
+	const struct rlimit none = {0, 0};
 
 	(void)setrlimit(RLIMIT_CORE, &none);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -269,18 +271,18 @@ harden_process(void)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_GLOBAL_LONGOPTS,
-						  { "version", no_argument,
-						    NULL, 'V' },
-						  { NULL, 0, NULL, 0 } };
-	struct cli cli = { .prog = "sealmail" };
+	static const struct option longopts[] = {
+	        CLI_GLOBAL_LONGOPTS,
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0}};
+	struct cli cli = {.prog = "sealmail"};
 	int c, rc;
 
 	harden_process();
 
 	/* Global options before the command ("+": stop at the first word). */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		if (c == 'V') {
 			(void)printf("sealmail %s\n", SEALMAIL_VERSION_STRING);
 			return 0;
@@ -291,9 +293,16 @@ main(int argc, char **argv)
 			return 0;
 		}
 		if (rc != 0) {
-			(void)fprintf(stderr, "sealmail: unknown option '%s'\n",
-				      argv[optind - 1]);
-			usage(stderr);
+			if (c == ':')
+				(void)fprintf(
+				        stderr,
+				        "sealmail: option '%s' needs a value",
+				        argv[optind - 1]);
+			else
+				(void)fprintf(stderr,
+				              "sealmail: unknown option '%s'",
+				              argv[optind - 1]);
+			(void)fprintf(stderr, " (see 'sealmail --help')\n");
 			return EXIT_USAGE;
 		}
 	}

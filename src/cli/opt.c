@@ -26,3 +26,21 @@ cli_global_option(struct cli *cli, int c, const char *arg)
 		return EXIT_USAGE;
 	}
 }
+
+int
+cli_option(struct cli *cli, int c, char *const argv[])
+{
+	int rc;
+
+	if (c == ':')
+		return cli_usage_error(cli, "option '%s' needs a value",
+		                       argv[optind - 1]);
+	if (c == '?')
+		return cli_usage_error(cli, "unknown option '%s'",
+		                       argv[optind - 1]);
+	rc = cli_global_option(cli, c, optarg);
+	if (rc == EXIT_USAGE)
+		return cli_usage_error(cli, "unknown option '%s'",
+		                       argv[optind - 1]);
+	return rc;
+}

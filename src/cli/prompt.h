@@ -5,8 +5,11 @@
 
 #include "cli.h"
 
-int cli_passphrase_cb(char *buf, size_t size, sealmail_passphrase_reason reason,
-		      const char *what, void *payload);
+int cli_passphrase_cb(char *buf,
+                      size_t size,
+                      sealmail_passphrase_reason reason,
+                      const char *what,
+                      void *payload);
 
 /*
  * sealmail_confirm_cb: ask `question` at the terminal (only when standard

@@ -307,7 +307,8 @@ sealmail_account_list(sealmail_accounts **out,
 		if (list->count == cap) {
 			size_t ncap = cap == 0 ? 8 : cap * 2;
 			sealmail_account **p =
-			        sm_realloc(list->accounts, ncap * sizeof(*p));
+			        sm_realloc(list->accounts,
+			                   ncap * sizeof(sealmail_account *));
 			if (p == NULL) {
 				rc = sm_error_nomem(err);
 				break;

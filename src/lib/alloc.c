@@ -46,9 +46,9 @@ sm_malloc(size_t size)
 void *
 sm_calloc(size_t count, size_t size)
 {
-	return alloc_allowed() ? calloc(count == 0 ? 1 : count,
-					size == 0 ? 1 : size)
-			       : NULL;
+	return alloc_allowed()
+	               ? calloc(count == 0 ? 1 : count, size == 0 ? 1 : size)
+	               : NULL;
 }
 
 void *
@@ -120,8 +120,8 @@ buf_grow(sm_buf *buf, size_t extra, sealmail_error *err)
 
 	if (extra > buf->max || buf->len > buf->max - extra)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
-				    "data larger than the limit of %zu bytes",
-				    buf->max);
+		                    "data larger than the limit of %zu bytes",
+		                    buf->max);
 	need = buf->len + extra + 1;
 	if (need <= buf->cap)
 		return SEALMAIL_OK;
@@ -257,22 +257,22 @@ sm_read_file(sm_buf *out, const char *path, size_t max, sealmail_error *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sm_error_set(err, errno_status(errno), "%s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	sm_buf_init(out, max);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = sm_error_set(err, SEALMAIL_EIO, "%s: %s", path,
-					  strerror(errno));
+			                  strerror(errno));
 			break;
 		}
 		rc = sm_buf_append(out, chunk, (size_t)n, err);
 		if (rc != SEALMAIL_OK) {
 			if (rc == SEALMAIL_EBADDATA)
 				rc = sm_error_set(err, rc,
-						  "%s: larger than %zu bytes",
-						  path, max);
+				                  "%s: larger than %zu bytes",
+				                  path, max);
 			break;
 		}
 	}
@@ -284,9 +284,9 @@ sm_read_file(sm_buf *out, const char *path, size_t max, sealmail_error *err)
 
 int
 sm_write_file_atomic(const char *path,
-		     const void *data,
-		     size_t len,
-		     sealmail_error *err)
+                     const void *data,
+                     size_t len,
+                     sealmail_error *err)
 {
 	char tmp[PATH_MAX];
 	const unsigned char *p = data;
@@ -295,11 +295,11 @@ sm_write_file_atomic(const char *path,
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return sm_error_set(err, SEALMAIL_EINVAL, "%s: path too long",
-				    path);
+		                    path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return sm_error_set(err, errno_status(errno), "%s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)

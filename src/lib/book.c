@@ -114,6 +114,9 @@ sm_cert_problem_words(sm_cert_problem p)
 		return "wrong key usage";
 	case SM_CERT_REVOKED:
 		return "revoked";
+	case SM_CERT_KEY_UNSUPPORTED:
+		return "algorithm not supported: sealmail encrypts to RSA and "
+		       "EC keys, not X25519 or X448";
 	}
 	return "unknown";
 }
@@ -227,7 +230,7 @@ list_push(sealmail_cert_list *l, sealmail_cert *c, sealmail_error *err)
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
 		sealmail_cert **items =
-		        sm_realloc(l->items, cap * sizeof(*items));
+		        sm_realloc(l->items, cap * sizeof(sealmail_cert *));
 		if (items == NULL) {
 			sealmail_cert_free(c);
 			return sm_error_nomem(err);
@@ -455,7 +458,7 @@ sm_book_all_certs(sm_cert ***out,
 		if (n == cap) {
 			size_t ncap = cap == 0 ? 16 : cap * 2;
 			sm_cert **grown =
-			        sm_realloc(list, ncap * sizeof(*list));
+			        sm_realloc(list, ncap * sizeof(sm_cert *));
 			if (grown == NULL) {
 				rc = sm_error_nomem(err);
 				break;
@@ -663,6 +666,7 @@ problem_rank(sm_cert_problem p)
 	case SM_CERT_NOT_YET_VALID:
 		return 5;
 	case SM_CERT_WRONG_USAGE:
+	case SM_CERT_KEY_UNSUPPORTED:
 		return 4;
 	case SM_CERT_REVOKED:
 		return 3;
@@ -739,6 +743,8 @@ sm_book_encryption_cert(sm_cert **out,
 		else if ((sm_cert_usage(cert) & need) != need ||
 		         !sm_cert_has_address(cert, addr))
 			p = SM_CERT_WRONG_USAGE;
+		else if (!sm_cms_can_encrypt_to(cert))
+			p = SM_CERT_KEY_UNSUPPORTED;
 		else if (now > sm_cert_not_after(cert))
 			p = SM_CERT_EXPIRED;
 		else if (now < sm_cert_not_before(cert))
@@ -1522,28 +1528,32 @@ out:
 	return rc < 0 ? rc : SEALMAIL_OK;
 }
 
-int
-sealmail_book_set_trust(sealmail_store *store,
-                        const char *query,
-                        sealmail_trust trust,
-                        sealmail_error *err)
+/*
+ * Set the trust of the one address-book certificate (or, with `ca`, the one
+ * CA certificate) that `query` names: one transaction.
+ */
+static int
+set_trust(sealmail_store *store,
+          bool ca,
+          const char *query,
+          sealmail_trust trust,
+          sealmail_error *err)
 {
-	int64_t id;
+	int64_t id = 0;
 	sm_stmt *st;
 	int rc;
 
-	if ((size_t)trust >= SM_ARRAY_SIZE(trust_names))
-		return sm_error_set(err, SEALMAIL_EINVAL,
-		                    "unknown trust value %d", (int)trust);
 	rc = sm_db_begin(store, err);
 	if (rc < 0)
 		return rc;
-	rc = resolve_one(&id, store, query, false, err);
+	rc = resolve_one(&id, store, query, ca, err);
 	if (rc >= 0)
-		rc = sm_stmt_prepare(&st, store,
-		                     "UPDATE certificates SET trust = ?"
-		                     " WHERE id = ?",
-		                     err);
+		rc = sm_stmt_prepare(
+		        &st, store,
+		        ca ? "UPDATE cas SET trust = ? WHERE id = ?"
+		           : "UPDATE certificates SET trust = ?"
+		             " WHERE id = ?",
+		        err);
 	if (rc >= 0) {
 		rc = sm_stmt_bind_text(st, 1, trust_names[trust], err);
 		if (rc >= 0)
@@ -1562,11 +1572,23 @@ sealmail_book_set_trust(sealmail_store *store,
 }
 
 int
+sealmail_book_set_trust(sealmail_store *store,
+                        const char *query,
+                        sealmail_trust trust,
+                        sealmail_error *err)
+{
+	if ((size_t)trust >= SM_ARRAY_SIZE(trust_names))
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "unknown trust value %d", (int)trust);
+	return set_trust(store, false, query, trust, err);
+}
+
+int
 sealmail_book_remove(sealmail_store *store,
                      const char *query,
                      sealmail_error *err)
 {
-	int64_t id;
+	int64_t id = 0;
 	int rc = sm_db_begin(store, err);
 
 	if (rc < 0)
@@ -1780,35 +1802,9 @@ sealmail_ca_set_trust(sealmail_store *store,
                       sealmail_trust trust,
                       sealmail_error *err)
 {
-	int64_t id;
-	sm_stmt *st;
-	int rc;
-
 	if (trust != SEALMAIL_TRUST_TRUSTED &&
 	    trust != SEALMAIL_TRUST_UNTRUSTED)
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "a CA is either trusted or untrusted");
-	rc = sm_db_begin(store, err);
-	if (rc < 0)
-		return rc;
-	rc = resolve_one(&id, store, fingerprint, true, err);
-	if (rc >= 0)
-		rc = sm_stmt_prepare(&st, store,
-		                     "UPDATE cas SET trust = ? WHERE id = ?",
-		                     err);
-	if (rc >= 0) {
-		rc = sm_stmt_bind_text(st, 1, trust_names[trust], err);
-		if (rc >= 0)
-			rc = sm_stmt_bind_int64(st, 2, id, err);
-		if (rc >= 0)
-			rc = sm_stmt_step(st, err);
-		sm_stmt_free(st);
-	}
-	if (rc >= 0)
-		rc = sm_db_commit(store, err);
-	if (rc < 0) {
-		sm_db_rollback(store);
-		return rc;
-	}
-	return SEALMAIL_OK;
+	return set_trust(store, true, fingerprint, trust, err);
 }

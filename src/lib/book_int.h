@@ -37,7 +37,8 @@ typedef enum {
 	SM_CERT_EXPIRED,
 	SM_CERT_NOT_YET_VALID,
 	SM_CERT_WRONG_USAGE,
-	SM_CERT_REVOKED
+	SM_CERT_REVOKED,
+	SM_CERT_KEY_UNSUPPORTED /* a key type CMS cannot encrypt to */
 } sm_cert_problem;
 
 /* "usable", "no certificate", "not trusted", "distrusted", "expired",

@@ -32,16 +32,17 @@ typedef struct sm_stmt sm_stmt;
 enum { SM_STEP_DONE = 0, SM_STEP_ROW = 1 };
 
 int sm_stmt_prepare(sm_stmt **out,
-		    sealmail_store *store,
-		    const char *sql,
-		    sealmail_error *err);
+                    sealmail_store *store,
+                    const char *sql,
+                    sealmail_error *err);
 /* Bind by 1-based index.  Text and blobs are copied. */
-int sm_stmt_bind_text(sm_stmt *st, int idx, const char *text, sealmail_error *err);
+int
+sm_stmt_bind_text(sm_stmt *st, int idx, const char *text, sealmail_error *err);
 int sm_stmt_bind_blob(sm_stmt *st,
-		      int idx,
-		      const void *data,
-		      size_t len,
-		      sealmail_error *err);
+                      int idx,
+                      const void *data,
+                      size_t len,
+                      sealmail_error *err);
 int sm_stmt_bind_int64(sm_stmt *st, int idx, int64_t v, sealmail_error *err);
 int sm_stmt_bind_null(sm_stmt *st, int idx, sealmail_error *err);
 /* SM_STEP_ROW, SM_STEP_DONE, or a negative status (EEXISTS on a UNIQUE
@@ -72,7 +73,23 @@ int sm_db_commit(sealmail_store *store, sealmail_error *err);
 void sm_db_rollback(sealmail_store *store);
 
 /* The store's OpenSSL library context (created on first use). */
-int sm_store_crypto(sm_crypto **out, sealmail_store *store, sealmail_error *err);
+int
+sm_store_crypto(sm_crypto **out, sealmail_store *store, sealmail_error *err);
+/*
+ * A per-store cache slot for lookups repeated per message (open's known
+ * certificates, once per message of a `list`): the value `make` built, kept
+ * while the database is unchanged (no change by this connection, the same
+ * PRAGMA data_version) and asked for with the same `make`; otherwise freed
+ * with `free_fn` and built again.  Freed with the store.  Borrowed.
+ */
+typedef int (*sm_store_cache_make_fn)(void **value_out,
+                                      sealmail_store *store,
+                                      sealmail_error *err);
+int sm_store_cache(void **value_out,
+                   sealmail_store *store,
+                   sm_store_cache_make_fn make,
+                   void (*free_fn)(void *value),
+                   sealmail_error *err);
 
 /*
  * Ask the store's passphrase callback.  On success `out` (a secret buffer,
@@ -80,9 +97,9 @@ int sm_store_crypto(sm_crypto **out, sealmail_store *store, sealmail_error *err)
  * EPASSPHRASE when there is no callback or it declines.
  */
 int sm_store_passphrase(sm_buf *out,
-			sealmail_store *store,
-			sealmail_passphrase_reason reason,
-			const char *what,
-			sealmail_error *err);
+                        sealmail_store *store,
+                        sealmail_passphrase_reason reason,
+                        const char *what,
+                        sealmail_error *err);
 
 #endif

@@ -39,7 +39,7 @@ sm_error_nomem(sealmail_error *err)
 	if (err != NULL) {
 		err->code = SEALMAIL_ENOMEM;
 		(void)snprintf(err->message, sizeof(err->message),
-			       "out of memory");
+		               "out of memory");
 	}
 	return SEALMAIL_ENOMEM;
 }
@@ -48,10 +48,10 @@ const char *
 sealmail_status_name(int status)
 {
 	static const char *const names[] = {
-		"OK",	       "ERROR",	    "ENOTFOUND",  "EEXISTS",
-		"EAMBIGUOUS",  "EBADDATA",  "EPASSPHRASE", "ENOKEY",
-		"EPERM",       "EIO",	    "ENOMEM",	  "EINVAL",
-		"ERECIPIENTS", "EDECLINED", "ECORRUPT",	  "EUNSUPPORTED",
+	        "OK",          "ERROR",     "ENOTFOUND",   "EEXISTS",
+	        "EAMBIGUOUS",  "EBADDATA",  "EPASSPHRASE", "ENOKEY",
+	        "EPERM",       "EIO",       "ENOMEM",      "EINVAL",
+	        "ERECIPIENTS", "EDECLINED", "ECORRUPT",    "EUNSUPPORTED",
 	};
 
 	if (status > 0 || (size_t)-status >= SM_ARRAY_SIZE(names))

@@ -1497,6 +1497,16 @@ sm_id_encryption_cert(sm_cert **out,
 	rc = row_load(&r, store, rowid, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
+	/* A sign-only certificate is no encryption certificate. */
+	if ((sm_cert_usage(r.cert) & (SM_USAGE_ENCRYPT | SM_USAGE_EMAIL)) !=
+	    (SM_USAGE_ENCRYPT | SM_USAGE_EMAIL)) {
+		row_clear(&r);
+		return sm_error_set(err, SEALMAIL_ENOKEY,
+		                    "the digital ID for %s cannot be encrypted "
+		                    "to: its certificate's key usage does not "
+		                    "allow it",
+		                    addr);
+	}
 	*out = r.cert;
 	r.cert = NULL;
 	row_clear(&r);

@@ -32,7 +32,8 @@ int sm_id_load_signer(sm_cert **cert_out,
 
 /*
  * The certificate of the account's encryption ID, else of the newest ID
- * naming `address`.  ENOKEY when there is none.
+ * naming `address`.  ENOKEY when there is none or its certificate's key
+ * usage does not allow encryption (a sign-only ID).
  */
 int sm_id_encryption_cert(sm_cert **out,
                           sealmail_store *store,

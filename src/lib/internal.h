@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sealmail/sealmail.h"
 
@@ -29,9 +30,9 @@
  * taken from hostile input can never break the one-line rule.
  */
 int sm_error_set(sealmail_error *err, int code, const char *fmt, ...)
-	SM_PRINTF(3, 4);
+        SM_PRINTF(3, 4);
 int sm_error_vset(sealmail_error *err, int code, const char *fmt, va_list ap)
-	SM_PRINTF(3, 0);
+        SM_PRINTF(3, 0);
 
 /* Out of memory: sets ENOMEM with a fixed message, never allocates. */
 int sm_error_nomem(sealmail_error *err);
@@ -48,6 +49,13 @@ char *sm_strndup(const char *s, size_t n);
 void sm_free(void *ptr);
 /* Test hook: fail every allocation after `n` more succeed; -1 disables. */
 void sm_alloc_fail_after(long n);
+
+/*
+ * The input's file descriptor when it reads a regular file (io.c), with the
+ * bytes left to read at [*pos_out, *pos_out + *size_out); the input counts
+ * as read to the end.  -1 (nothing changed) for anything else.
+ */
+int sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out);
 
 /* Wipe memory in a way the compiler may not remove. */
 void sm_wipe(void *ptr, size_t len);
@@ -73,26 +81,28 @@ void sm_buf_init(sm_buf *buf, size_t max);
 void sm_buf_init_secret(sm_buf *buf, size_t max);
 /* Make room for `extra` more bytes (plus the NUL) without changing len. */
 int sm_buf_reserve(sm_buf *buf, size_t extra, sealmail_error *err);
-int sm_buf_append(sm_buf *buf, const void *data, size_t len, sealmail_error *err);
+int
+sm_buf_append(sm_buf *buf, const void *data, size_t len, sealmail_error *err);
 int sm_buf_puts(sm_buf *buf, const char *s, sealmail_error *err);
 int sm_buf_printf(sm_buf *buf, sealmail_error *err, const char *fmt, ...)
-	SM_PRINTF(3, 4);
+        SM_PRINTF(3, 4);
 void sm_buf_reset(sm_buf *buf);
 void sm_buf_free(sm_buf *buf);
 /* Hand the buffer's memory to the caller (NUL-terminated); buf is reset. */
 unsigned char *sm_buf_detach(sm_buf *buf, size_t *len_out);
 
 /* Read a whole small file (certificates, keys) of at most `max` bytes. */
-int sm_read_file(sm_buf *out, const char *path, size_t max, sealmail_error *err);
+int
+sm_read_file(sm_buf *out, const char *path, size_t max, sealmail_error *err);
 
 /*
  * Write `len` bytes to `path` atomically: a 0600 temporary in the same folder,
  * fsync, rename.  A failure leaves no file behind.
  */
 int sm_write_file_atomic(const char *path,
-			 const void *data,
-			 size_t len,
-			 sealmail_error *err);
+                         const void *data,
+                         size_t len,
+                         sealmail_error *err);
 
 /* Lower-case an e-mail address in place (ASCII only). */
 void sm_address_lower(char *addr);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sealmail/io.h"
@@ -172,6 +173,24 @@ sealmail_input_read(sealmail_input *in, void *buf, size_t len,
 	}
 }
 
+int
+sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out)
+{
+	struct stat st;
+	off_t pos;
+
+	if (in->kind != SRC_FD || fstat(in->fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return -1;
+	pos = lseek(in->fd, 0, SEEK_CUR);
+	if (pos < 0 || pos > st.st_size ||
+	    lseek(in->fd, st.st_size, SEEK_SET) != st.st_size)
+		return -1;
+	*pos_out = pos;
+	*size_out = st.st_size - pos;
+	return in->fd;
+}
+
 const char *
 sealmail_input_name(const sealmail_input *in)
 {
@@ -238,9 +257,34 @@ sealmail_output_new_path(sealmail_output **out,
 			 sealmail_error *err)
 {
 	char tmp[PATH_MAX];
+	struct stat st;
 	int n, rc, fd;
 
 	*out = NULL;
+	/*
+	 * A device or FIFO (/dev/null, /dev/stdout) is written as it is:
+	 * renaming a temporary over it would replace it with a file.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return sm_error_set(err, io_errno(errno), "%s: %s",
+					    path, strerror(errno));
+		rc = output_new(out, SRC_FD, err);
+		if (rc == SEALMAIL_OK) {
+			(*out)->path = sm_strdup(path);
+			(*out)->fd = fd;
+			if ((*out)->path == NULL) {
+				sealmail_output_free(*out);
+				*out = NULL;
+				rc = sm_error_nomem(err);
+			}
+		}
+		if (rc != SEALMAIL_OK && *out == NULL)
+			(void)close(fd);
+		return rc;
+	}
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return sm_error_set(err, SEALMAIL_EINVAL, "%s: path too long",

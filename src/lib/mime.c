@@ -15,6 +15,8 @@
 
 #include <gmime/gmime.h>
 
+#include "canon.h"
+
 enum {
 	MEM_MAX = 1 << 20,    /* sources this small stay in memory */
 	HEADER_MAX = 1 << 20, /* a header block larger is refused */
@@ -42,7 +44,9 @@ mime_init(void)
 struct sm_mime_source {
 	unsigned char *mem; /* while small */
 	size_t len, cap;
-	int fd; /* once large: an unlinked private temporary */
+	int fd; /* once large: an unlinked private temporary, or the input */
+	off_t base;    /* where the bytes start in fd (the input file) */
+	bool borrowed; /* fd reads the input file: no appending */
 	off_t size;
 };
 
@@ -105,6 +109,9 @@ sm_mime_source_append(sm_mime_source *s,
 {
 	int rc;
 
+	if (s->borrowed)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "cannot append to an input file");
 	if (s->fd < 0 && s->len + len > MEM_MAX) {
 		s->fd = tmp_fd(err);
 		if (s->fd < 0)
@@ -150,9 +157,40 @@ sm_mime_source_new(sm_mime_source **out,
                    sealmail_input *in,
                    sealmail_error *err)
 {
-	unsigned char *buf = sm_malloc(CHUNK);
-	int rc = buf == NULL ? sm_error_nomem(err)
-	                     : sm_mime_source_new_empty(out, err);
+	unsigned char *buf;
+	off_t pos, size;
+	int fd, rc;
+
+	/*
+	 * A large regular file is read where it is (pread), not copied to a
+	 * temporary first: one pass less over the message.  The tool reads
+	 * its user's own files; one that changes while it is read reads as a
+	 * source that ended early or as altered content.
+	 */
+	fd = sm_input_file(in, &pos, &size);
+	if (fd >= 0 && size > MEM_MAX) {
+		rc = sm_mime_source_new_empty(out, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		(*out)->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if ((*out)->fd < 0) {
+			sm_mime_source_free(*out);
+			*out = NULL;
+			return sm_error_set(err, SEALMAIL_EIO, "%s: %s",
+			                    sealmail_input_name(in),
+			                    strerror(errno));
+		}
+		(*out)->base = pos;
+		(*out)->size = size;
+		(*out)->borrowed = true;
+		return SEALMAIL_OK;
+	}
+	if (fd >= 0 && lseek(fd, pos, SEEK_SET) != pos)
+		return sm_error_set(err, SEALMAIL_EIO, "%s: %s",
+		                    sealmail_input_name(in), strerror(errno));
+	buf = sm_malloc(CHUNK);
+	rc = buf == NULL ? sm_error_nomem(err)
+	                 : sm_mime_source_new_empty(out, err);
 
 	while (rc == SEALMAIL_OK) {
 		long n = sealmail_input_read(in, buf, CHUNK, err);
@@ -212,7 +250,7 @@ sm_mime_source_read(sm_mime_source *s,
 		return (long)len;
 	}
 	do
-		n = pread(s->fd, buf, len, off);
+		n = pread(s->fd, buf, len, s->base + off);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return sm_error_set(err, SEALMAIL_EIO,
@@ -287,7 +325,7 @@ source_gstream(sm_mime_source *s, off_t start, off_t end)
 		return base;
 	}
 	base = g_mime_stream_fs_new(dup(s->fd));
-	sub = g_mime_stream_substream(base, start, end);
+	sub = g_mime_stream_substream(base, s->base + start, s->base + end);
 	g_object_unref(base);
 	return sub;
 }
@@ -1070,38 +1108,78 @@ is_ws(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Does the 8-byte word hold a zero byte / a byte with the high bit? */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+
+static void
+scan_bytes(scan *s, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n && !(s->nul && s->eightbit); i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		if (x & SWAR_HIGH)
+			s->eightbit = true;
+		if ((x - SWAR_ONES) & ~x & SWAR_HIGH)
+			s->nul = true;
+	}
+	for (; i < n && !(s->nul && s->eightbit); i++) {
+		if (p[i] == 0)
+			s->nul = true;
+		if (p[i] >= 0x80)
+			s->eightbit = true;
+	}
+}
+
+/*
+ * The byte-at-a-time rules of the scan, a line at a time: NUL and 8-bit
+ * bytes over the whole chunk, then each line (memchr) for its length, a CR
+ * not followed by LF, trailing white space and a "From " start.
+ */
 static int
 scan_write(const void *data, size_t len, void *payload)
 {
 	scan *s = payload;
-	const unsigned char *p = data;
+	const unsigned char *p = data, *end = p + len;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = p[i];
-		if (c == '\n') {
+	scan_bytes(s, p, len);
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > 0) {
+			if (s->prev == '\r' ||
+			    (n > 1 && memchr(p, '\r', n - 1) != NULL))
+				s->bare_cr = true;
+			s->linelen += n;
+			if (s->linelen > 998)
+				s->longline = true;
+			for (size_t k = 0; s->nstart < 5 && k < n; k++) {
+				s->start[s->nstart++] = (char)p[k];
+				if (s->nstart == 5 &&
+				    memcmp(s->start, "From ", 5) == 0)
+					s->from = true;
+			}
+			if (n >= 2) {
+				s->prev2 = p[n - 2];
+				s->prev = p[n - 1];
+			} else if (n == 1) {
+				s->prev2 = s->prev;
+				s->prev = p[0];
+			}
+			p += n;
+		}
+		if (nl != NULL) {
 			if (is_ws(s->prev) ||
 			    (s->prev == '\r' && is_ws(s->prev2)))
 				s->trailing_ws = true;
 			s->linelen = 0;
 			s->nstart = 0;
-		} else {
-			if (s->prev == '\r')
-				s->bare_cr = true;
-			if (c == 0)
-				s->nul = true;
-			if (c >= 0x80)
-				s->eightbit = true;
-			if (++s->linelen > 998)
-				s->longline = true;
-			if (s->nstart < 5) {
-				s->start[s->nstart++] = (char)c;
-				if (s->nstart == 5 &&
-				    memcmp(s->start, "From ", 5) == 0)
-					s->from = true;
-			}
+			s->prev2 = s->prev;
+			s->prev = '\n';
+			p = nl + 1;
 		}
-		s->prev2 = s->prev;
-		s->prev = c;
 	}
 	return SEALMAIL_OK;
 }
@@ -1150,27 +1228,64 @@ armor_from(GMimePart *part)
 	return true;
 }
 
-/* Choose a 7-bit-safe transfer encoding for one leaf part, if needed. */
+/*
+ * Scan a part's content as GMime would write it: raw content (7bit, 8bit,
+ * binary) is read straight from its stream in 64 KiB pieces, encoded
+ * content through GMime's decoder.
+ */
 static void
-canon_part(GMimePart *part)
+scan_content(GMimeDataWrapper *content, scan *s)
+{
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
+	GMimeStream *cs = g_mime_data_wrapper_get_stream(content);
+	unsigned char *buf = NULL;
+	SmSink *sink;
+
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
+	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+	    enc != GMIME_CONTENT_ENCODING_UUENCODE && cs != NULL &&
+	    g_mime_stream_reset(cs) == 0)
+		buf = sm_malloc(CHUNK);
+	if (buf != NULL) {
+		while (!g_mime_stream_eos(cs)) {
+			ssize_t n = g_mime_stream_read(cs, (char *)buf, CHUNK);
+			if (n <= 0)
+				break;
+			(void)scan_write(buf, (size_t)n, s);
+		}
+		sm_free(buf);
+		return;
+	}
+	sink = sink_new(scan_write, s);
+	(void)g_mime_data_wrapper_write_to_stream(content, GMIME_STREAM(sink));
+	g_object_unref(sink);
+}
+
+/*
+ * Choose a 7-bit-safe transfer encoding for one leaf part, if needed.
+ * `*raw_ok` (may be NULL): the part was scanned and left as it is, with no
+ * CR but in CRLF: its content can be written canonical by sm_canon.
+ */
+static void
+canon_part(GMimePart *part, bool *raw_ok)
 {
 	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeContentType *ct;
-	SmSink *sink;
 	scan s = {0};
 
 	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
 	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
 	    enc == GMIME_CONTENT_ENCODING_UUENCODE || content == NULL)
 		return;
-	sink = sink_new(scan_write, &s);
-	(void)g_mime_data_wrapper_write_to_stream(content, GMIME_STREAM(sink));
-	g_object_unref(sink);
+	scan_content(content, &s);
 	/* The CR of a CRLF before the LF is not trailing white space. */
 	if (!(s.eightbit || s.nul || s.longline || s.trailing_ws || s.from ||
-	      s.bare_cr))
+	      s.bare_cr)) {
+		if (raw_ok != NULL)
+			*raw_ok = s.prev != '\r';
 		return;
+	}
 	ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 	if (ct != NULL && g_mime_content_type_is_type(ct, "text", "*") &&
 	    !s.nul && s.from && armor_from(part))
@@ -1189,7 +1304,7 @@ canon_part(GMimePart *part)
  * as it is (a multipart without parts, nesting over 32).
  */
 static bool
-canon_object(GMimeObject *obj, int depth)
+canon_object(GMimeObject *obj, int depth, bool *raw_ok)
 {
 	bool ok = true;
 
@@ -1210,17 +1325,79 @@ canon_object(GMimeObject *obj, int depth)
 			                              NULL); /* a fresh one */
 		for (int i = 0; ok && i < g_mime_multipart_get_count(mp); i++)
 			ok = canon_object(g_mime_multipart_get_part(mp, i),
-			                  depth + 1);
+			                  depth + 1, NULL);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(
 		        GMIME_MESSAGE_PART(obj));
 		if (m != NULL)
 			ok = canon_object(g_mime_message_get_mime_part(m),
-			                  depth + 1);
+			                  depth + 1, NULL);
 	} else if (GMIME_IS_PART(obj)) {
-		canon_part(GMIME_PART(obj));
+		canon_part(GMIME_PART(obj), raw_ok);
 	}
 	return ok;
+}
+
+/*
+ * Write a leaf part whose content is left as it is (canon_part's raw_ok):
+ * its header block as GMime writes it (the part with empty content), then
+ * the content read in 64 KiB pieces and made CRLF by sm_canon, the same
+ * bytes GMime's newline filter would give for content with no bare CR,
+ * in one fast pass.  -1 on failure (sink->status says a write failure).
+ */
+static ssize_t
+write_part_raw(GMimePart *part, GMimeFormatOptions *fmt, SmSink *sink)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *cs = g_mime_data_wrapper_get_stream(content);
+	GMimeStream *empty = g_mime_stream_mem_new();
+	GMimeDataWrapper *none = g_mime_data_wrapper_new_with_stream(
+	        empty, g_mime_data_wrapper_get_encoding(content));
+	unsigned char *in = sm_malloc(CHUNK);
+	unsigned char *out = sm_malloc(sm_canon_bound(CHUNK));
+	ssize_t n = 0, total = -1;
+	sm_canon canon;
+	size_t m;
+
+	g_object_ref(content);
+	g_mime_part_set_content(part, none);
+	if (in != NULL && out != NULL)
+		total = g_mime_object_write_to_stream(GMIME_OBJECT(part), fmt,
+		                                      GMIME_STREAM(sink));
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_object_unref(none);
+	g_object_unref(empty);
+	if (total < 0 || sink->status != SEALMAIL_OK ||
+	    g_mime_stream_reset(cs) != 0)
+		goto fail;
+	sm_canon_init(&canon, SM_CANON_AUTO);
+	/* GMime streams say EOS, a bounded read past the end fails. */
+	while (!g_mime_stream_eos(cs)) {
+		n = g_mime_stream_read(cs, (char *)in, CHUNK);
+		if (n <= 0)
+			break;
+		m = sm_canon_update(&canon, out, in, (size_t)n);
+		sink->status = sink->write(out, m, sink->payload);
+		if (sink->status != SEALMAIL_OK)
+			goto fail;
+		total += (ssize_t)m;
+	}
+	if (n < 0)
+		goto fail;
+	m = sm_canon_final(&canon, out);
+	if (m > 0) {
+		sink->status = sink->write(out, m, sink->payload);
+		if (sink->status != SEALMAIL_OK)
+			goto fail;
+	}
+	sm_free(in);
+	sm_free(out);
+	return total + (ssize_t)m;
+fail:
+	sm_free(in);
+	sm_free(out);
+	return -1;
 }
 
 int
@@ -1235,6 +1412,7 @@ sm_mime_write_canonical(sm_mime_source *src,
 	GMimeObject *body;
 	GMimeFormatOptions *fmt;
 	SmSink *sink;
+	bool raw_ok = false;
 	ssize_t n;
 	int st;
 
@@ -1262,7 +1440,7 @@ sm_mime_write_canonical(sm_mime_source *src,
 	if (g_mime_object_get_header(body, "Content-Type") == NULL)
 		g_mime_object_set_header(body, "Content-Type",
 		                         "text/plain; charset=utf-8", NULL);
-	if (!canon_object(body, 0)) {
+	if (!canon_object(body, 0, &raw_ok)) {
 		g_object_unref(msg);
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "the message cannot be signed: a multipart "
@@ -1272,7 +1450,11 @@ sm_mime_write_canonical(sm_mime_source *src,
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	sink = sink_new(write, payload);
-	n = g_mime_object_write_to_stream(body, fmt, GMIME_STREAM(sink));
+	if (raw_ok && GMIME_IS_PART(body))
+		n = write_part_raw(GMIME_PART(body), fmt, sink);
+	else
+		n = g_mime_object_write_to_stream(body, fmt,
+		                                  GMIME_STREAM(sink));
 	st = sink->status;
 	g_object_unref(sink);
 	g_mime_format_options_free(fmt);

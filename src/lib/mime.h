@@ -20,7 +20,11 @@ typedef int (*sm_mime_write_fn)(const void *buf, size_t len, void *payload);
 
 typedef struct sm_mime_source sm_mime_source;
 
-/* Spool `in` to the end (memory up to 1 MiB, then a private temporary). */
+/*
+ * Spool `in` to the end (memory up to 1 MiB, then a private temporary); a
+ * regular file over 1 MiB is read where it is (pread), not copied, and the
+ * source cannot be appended to (EINVAL).
+ */
 int sm_mime_source_new(sm_mime_source **out,
                        sealmail_input *in,
                        sealmail_error *err);

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,14 +22,137 @@
 #define NET_CHUNK 16384
 #define NET_REPLY_MAX 300
 
+/*
+ * libcurl is loaded (dlopen) when the network is first used, not at every
+ * start: its dependencies (GSSAPI, LDAP, SSH, RTMP, ...) cost about 3 ms
+ * of dynamic linking in each process, and most commands never connect
+ * (issue 7, start-up).  The table is filled once, under pthread_once, like
+ * curl_global_init itself; when the library cannot be loaded, stubs make
+ * every call fail through the usual error paths.
+ */
+#define NET_LIBCURL "libcurl.so.4"
+
+typedef struct net_lib {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+	CURLcode (*easy_perform)(CURL *curl);
+	void (*easy_cleanup)(CURL *curl);
+	const char *(*easy_strerror)(CURLcode code);
+	void (*free)(void *p);
+	struct curl_slist *(*slist_append)(struct curl_slist *list,
+	                                   const char *s);
+	void (*slist_free_all)(struct curl_slist *list);
+	CURLU *(*url)(void);
+	void (*url_cleanup)(CURLU *u);
+	CURLUcode (*url_get)(const CURLU *u,
+	                     CURLUPart part,
+	                     char **out,
+	                     unsigned int flags);
+	CURLUcode (*url_set)(CURLU *u,
+	                     CURLUPart part,
+	                     const char *content,
+	                     unsigned int flags);
+} net_lib;
+
 static pthread_once_t net_once = PTHREAD_ONCE_INIT;
 static CURLcode net_init_result = CURLE_OK;
+static net_lib net_curl;
+
+static CURLcode
+stub_global_init(long flags)
+{
+	(void)flags;
+	return CURLE_FAILED_INIT;
+}
+
+static CURL *
+stub_easy_init(void)
+{
+	return NULL;
+}
+
+static const char *
+stub_easy_strerror(CURLcode code)
+{
+	(void)code;
+	return "cannot load " NET_LIBCURL;
+}
+
+static CURLU *
+stub_url(void)
+{
+	return NULL;
+}
+
+static void
+stub_url_cleanup(CURLU *u)
+{
+	(void)u;
+}
 
 static void
 net_init(void)
 {
-	net_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *h = dlopen(NET_LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	net_lib l = {0};
+	bool ok = h != NULL;
+
+#define NET_SYM(field, name)                             \
+	do {                                             \
+		void *sym_ = ok ? dlsym(h, name) : NULL; \
+		ok = sym_ != NULL;                       \
+		memcpy(&l.field, &sym_, sizeof(sym_));   \
+	} while (0)
+	NET_SYM(global_init, "curl_global_init");
+	NET_SYM(easy_init, "curl_easy_init");
+	NET_SYM(easy_setopt, "curl_easy_setopt");
+	NET_SYM(easy_perform, "curl_easy_perform");
+	NET_SYM(easy_cleanup, "curl_easy_cleanup");
+	NET_SYM(easy_strerror, "curl_easy_strerror");
+	NET_SYM(free, "curl_free");
+	NET_SYM(slist_append, "curl_slist_append");
+	NET_SYM(slist_free_all, "curl_slist_free_all");
+	NET_SYM(url, "curl_url");
+	NET_SYM(url_cleanup, "curl_url_cleanup");
+	NET_SYM(url_get, "curl_url_get");
+	NET_SYM(url_set, "curl_url_set");
+#undef NET_SYM
+	if (!ok) {
+		/* Only stubs are reached: curl_easy_init and curl_url fail
+		 * first, so no handle or URL ever exists. */
+		l = (net_lib){.global_init = stub_global_init,
+		              .easy_init = stub_easy_init,
+		              .easy_strerror = stub_easy_strerror,
+		              .url = stub_url,
+		              .url_cleanup = stub_url_cleanup};
+	}
+	net_curl = l;
+	net_init_result = net_curl.global_init(CURL_GLOBAL_DEFAULT);
 }
+
+static const net_lib *
+net_lib_get(void)
+{
+	(void)pthread_once(&net_once, net_init);
+	return &net_curl;
+}
+
+/* The curl calls below go through the table (typecheck macros off). */
+#undef curl_easy_setopt
+#define curl_global_init(f) (net_lib_get()->global_init(f))
+#define curl_easy_init() (net_lib_get()->easy_init())
+#define curl_easy_setopt(...) (net_lib_get()->easy_setopt(__VA_ARGS__))
+#define curl_easy_perform(c) (net_lib_get()->easy_perform(c))
+#define curl_easy_cleanup(c) (net_lib_get()->easy_cleanup(c))
+#define curl_easy_strerror(c) (net_lib_get()->easy_strerror(c))
+#define curl_free(p) (net_lib_get()->free(p))
+#define curl_slist_append(l, s) (net_lib_get()->slist_append(l, s))
+#define curl_slist_free_all(l) (net_lib_get()->slist_free_all(l))
+#define curl_url() (net_lib_get()->url())
+#define curl_url_cleanup(u) (net_lib_get()->url_cleanup(u))
+#define curl_url_get(u, p, o, f) (net_lib_get()->url_get(u, p, o, f))
+#define curl_url_set(u, p, c, f) (net_lib_get()->url_set(u, p, c, f))
 
 /* One transfer: the handle, its error texts and a callback's failure. */
 typedef struct xfer {
@@ -169,14 +293,14 @@ xfer_begin(xfer *x,
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "%s URL must start with %s or %s: %s",
 		                    proto, plain, secure, opts->url);
-	if (!net_where(x->where, sizeof(x->where), opts->url))
-		return sm_error_set(err, SEALMAIL_EINVAL,
-		                    "malformed %s URL: %s", proto, opts->url);
-	(void)pthread_once(&net_once, net_init);
+	(void)net_lib_get();
 	if (net_init_result != CURLE_OK)
 		return sm_error_set(err, SEALMAIL_ERROR,
 		                    "libcurl initialisation failed: %s",
 		                    curl_easy_strerror(net_init_result));
+	if (!net_where(x->where, sizeof(x->where), opts->url))
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "malformed %s URL: %s", proto, opts->url);
 	x->curl = curl_easy_init();
 	if (x->curl == NULL)
 		return sm_error_nomem(err);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "b64.h"
 #include "book_int.h"
 #include "crypto/crypto.h"
 #include "db.h"
@@ -858,27 +859,63 @@ walk_content(ctx *c,
 	return walk(c, src, &inner, path, depth + 1, true, top, from, err);
 }
 
+/* The book's and my own digital IDs' certificates, parsed. */
+typedef struct known_certs {
+	sm_cert **book, **own;
+	size_t nbook, nown;
+} known_certs;
+
+static void
+known_free(void *value)
+{
+	known_certs *k = value;
+
+	sm_cert_list_free(k->book, k->nbook);
+	sm_cert_list_free(k->own, k->nown);
+	sm_free(k);
+}
+
+static int
+known_make(void **out, sealmail_store *store, sealmail_error *err)
+{
+	known_certs *k = sm_calloc(1, sizeof(*k));
+	int rc;
+
+	if (k == NULL)
+		return sm_error_nomem(err);
+	rc = sm_book_all_certs(&k->book, &k->nbook, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_id_own_certs(&k->own, &k->nown, store, err);
+	if (rc != SEALMAIL_OK) {
+		known_free(k);
+		return rc;
+	}
+	*out = k;
+	return SEALMAIL_OK;
+}
+
 /*
  * Let the verifier find signer certificates the message does not carry
  * among the address book's and my own digital IDs' certificates (a sender
  * may sign without including the certificate).  Only lookup material: the
  * trust of whatever is found is still decided by the book afterwards.
+ * Parsed once per store while the database does not change (sm_store_cache):
+ * a `list` opens many messages.
  */
 static int
 add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
 {
-	sm_cert **book = NULL, **own = NULL;
-	size_t nbook = 0, nown = 0;
-	int rc = sm_book_all_certs(&book, &nbook, c->store, err);
+	void *value = NULL;
+	known_certs *k;
+	int rc = sm_store_cache(&value, c->store, known_make, known_free, err);
 
-	if (rc == SEALMAIL_OK)
-		rc = sm_id_own_certs(&own, &nown, c->store, err);
-	if (rc == SEALMAIL_OK && nbook > 0)
-		rc = sm_cms_verify_add_certs(v, book, nbook, err);
-	if (rc == SEALMAIL_OK && nown > 0)
-		rc = sm_cms_verify_add_certs(v, own, nown, err);
-	sm_cert_list_free(book, nbook);
-	sm_cert_list_free(own, nown);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	k = value;
+	if (k->nbook > 0)
+		rc = sm_cms_verify_add_certs(v, k->book, k->nbook, err);
+	if (rc == SEALMAIL_OK && k->nown > 0)
+		rc = sm_cms_verify_add_certs(v, k->own, k->nown, err);
 	return rc;
 }
 
@@ -999,6 +1036,207 @@ open_signed_data(ctx *c,
 	return rc;
 }
 
+/* ---- opaque signed-data in one pass ------------------------------------ */
+
+/* sealmail_read_cb over [pos, end) of a source. */
+typedef struct range_reader {
+	sm_mime_source *src;
+	off_t pos, end;
+	sealmail_error err;
+} range_reader;
+
+static long
+range_read(void *buf, size_t len, void *payload)
+{
+	range_reader *r = payload;
+	long n;
+
+	if (r->pos >= r->end)
+		return 0;
+	if ((off_t)len > r->end - r->pos)
+		len = (size_t)(r->end - r->pos);
+	n = sm_mime_source_read(r->src, r->pos, buf, len, &r->err);
+	if (n > 0)
+		r->pos += n;
+	return n;
+}
+
+/* The content goes through the digests and into the readable source. */
+typedef struct vtee {
+	sm_cms_verify *v;
+	sm_mime_source *content;
+	sealmail_error err;
+} vtee;
+
+static int
+vtee_write(const void *buf, size_t len, void *payload)
+{
+	vtee *t = payload;
+	int rc = sm_cms_verify_update(t->v, buf, len, &t->err);
+
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_append(t->content, buf, len, &t->err);
+	return rc;
+}
+
+/* Hash the whole of `src` again (a signer's digest was not computed). */
+static int
+rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
+{
+	unsigned char buf[65536];
+	off_t pos = 0, size = sm_mime_source_size(src);
+	int rc = sm_cms_verify_reset(v, err);
+
+	while (rc == SEALMAIL_OK && pos < size) {
+		long n = sm_mime_source_read(src, pos, buf, sizeof(buf), err);
+		if (n <= 0)
+			return n < 0 ? (int)n : SEALMAIL_EIO;
+		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
+		pos += n;
+	}
+	return rc;
+}
+
+/*
+ * Read the signed-data with sm_cms_reader (base64 decoded on the way when
+ * `b64`): the content octets stream through the digests of the
+ * digestAlgorithms and into `content`; the fields around them go to
+ * OpenSSL as the structure without its content.  Memory stays bounded
+ * whatever the size.  EBADDATA (message in `err`) when the structure is
+ * malformed.
+ */
+static int
+read_signed_data(sm_cms_verify **v_out,
+                 sm_mime_source *content,
+                 ctx *c,
+                 sm_mime_source *src,
+                 const sm_mime_entity *ent,
+                 bool b64,
+                 sealmail_error *err)
+{
+	range_reader rr = {.src = src, .pos = ent->body_start, .end = ent->end};
+	sm_b64_reader *br = NULL;
+	sm_cms_reader *rd = NULL;
+	sm_cms_verify *v = NULL;
+	vtee t = {0};
+	const unsigned char *algs;
+	size_t alen;
+	sm_buf der;
+	int rc;
+
+	*v_out = NULL;
+	sm_buf_init(&der, SM_BER_FIELDS_MAX + 4096);
+	if (b64) {
+		br = sm_malloc(sizeof(*br));
+		if (br == NULL)
+			return sm_error_nomem(err);
+		sm_b64_reader_init(br, range_read, &rr, SM_B64_LENIENT,
+		                   SM_B64_AUTO);
+		rc = sm_cms_reader_new(&rd, sm_b64_reader_read, br, err);
+	} else {
+		rc = sm_cms_reader_new(&rd, range_read, &rr, err);
+	}
+	if (rc != SEALMAIL_OK && rc != SEALMAIL_EBADDATA &&
+	    rc != SEALMAIL_EUNSUPPORTED)
+		goto done;
+	if (rc != SEALMAIL_OK || sm_cms_reader_type(rd) != SM_CMS_SIGNED) {
+		char why[sizeof(err->message) + 2] = "";
+		if (rc != SEALMAIL_OK && err != NULL)
+			(void)snprintf(why, sizeof(why), ": %s", err->message);
+		if (br != NULL && br->err.code != 0)
+			(void)snprintf(why, sizeof(why), ": %s",
+			               br->err.message);
+		sm_free(br);
+		br = NULL; /* said here */
+		rc = sm_error_set(err, SEALMAIL_EBADDATA,
+		                  "the signature is not CMS signed-data%s",
+		                  why);
+		goto done;
+	}
+	if (!sm_cms_reader_has_content(rd)) {
+		rc = sm_error_set(err, SEALMAIL_EBADDATA,
+		                  "the signed-data holds no content");
+		goto done;
+	}
+	/* As d2i did: bytes after the structure are ignored, not shown. */
+	sm_cms_reader_allow_trailing(rd);
+	algs = sm_cms_reader_field(rd, SM_CMS_F_DIGEST_ALGS, &alen);
+	rc = sm_cms_verify_new_stream(&v, c->crypto, algs, alen, err);
+	if (rc != SEALMAIL_OK)
+		goto done;
+	t.v = v;
+	t.content = content;
+	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);
+	if (rc != SEALMAIL_OK && t.err.code != 0)
+		rc = sm_error_set(err, rc, "%s", t.err.message);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_reader_finish(rd, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_reader_detached_der(rd, &der, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_load(v, der.data, der.len, err);
+	if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v))
+		rc = rehash(v, content, err);
+done:
+	/* A base64 or read failure under the reader says what it was. */
+	if (rc != SEALMAIL_OK && br != NULL && br->err.code != 0)
+		(void)sm_error_set(err, rc, "%s", br->err.message);
+	else if (rc != SEALMAIL_OK && rr.err.code != 0)
+		(void)sm_error_set(err, rc, "%s", rr.err.message);
+	sm_buf_free(&der);
+	sm_cms_reader_free(rd);
+	sm_free(br);
+	if (rc != SEALMAIL_OK) {
+		sm_cms_verify_free(v);
+		return rc;
+	}
+	*v_out = v;
+	return SEALMAIL_OK;
+}
+
+static int
+open_signed_stream(ctx *c,
+                   sm_mime_source *src,
+                   const sm_mime_entity *ent,
+                   bool b64,
+                   const char *path,
+                   int depth,
+                   bool top,
+                   const char *from,
+                   sealmail_error *err)
+{
+	sm_cms_verify *v = NULL;
+	sm_mime_source *content = NULL;
+	int rc = sm_mime_source_new_empty(&content, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = read_signed_data(&v, content, c, src, ent, b64, err);
+	if (rc == SEALMAIL_EBADDATA && err != NULL &&
+	    strcmp(err->message, "the signed-data holds no content") != 0) {
+		sm_mime_source_free(content);
+		return sm_report_add_finding(
+		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
+		        "the signed part %s is damaged: %s", path,
+		        err->message);
+	}
+	if (rc == SEALMAIL_OK)
+		rc = add_known_certs(c, v, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_finish(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = record(c, v, "opaque", path, from, NULL, err);
+	sm_cms_verify_free(v);
+	if (rc != SEALMAIL_OK) {
+		sm_mime_source_free(content);
+		return rc;
+	}
+	rc = own(c, content, err);
+	if (rc == SEALMAIL_OK)
+		rc = walk_content(c, content, 0, sm_mime_source_size(content),
+		                  path, depth, top, from, err);
+	return rc;
+}
+
 static bool
 is_enveloped(const char *smime_type)
 {
@@ -1103,6 +1341,16 @@ open_pkcs7_mime(ctx *c,
 	}
 	if (strcmp(ent->smime_type, "certs-only") == 0)
 		return leaf(c, ent, path, false, err);
+	/* Base64 or binary, the usual: in one pass, any size. */
+	if (strcmp(ent->encoding, "base64") == 0)
+		return open_signed_stream(c, src, ent, true, path, depth, top,
+		                          from, err);
+	if (ent->encoding[0] == '\0' || strcmp(ent->encoding, "binary") == 0 ||
+	    strcmp(ent->encoding, "7bit") == 0 ||
+	    strcmp(ent->encoding, "8bit") == 0)
+		return open_signed_stream(c, src, ent, false, path, depth, top,
+		                          from, err);
+	/* Quoted-printable and the like: decoded in memory. */
 	sm_buf_init(&der, OPAQUE_MAX);
 	rc = sm_mime_decode_body(&der, src, ent, err);
 	if (rc == SEALMAIL_OK)

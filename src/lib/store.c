@@ -24,6 +24,12 @@ struct sealmail_store {
 	sealmail_store_options opts;
 	sm_crypto *crypto;
 	int schema_version;
+	/* sm_store_cache's one slot */
+	void *cache;
+	sm_store_cache_make_fn cache_make;
+	void (*cache_free)(void *value);
+	sqlite3_int64 cache_changes;
+	sqlite3_int64 cache_version;
 };
 
 struct sm_stmt {
@@ -159,10 +165,16 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 				    "the store database in %s is damaged or "
 				    "not a sealmail store",
 				    store->home);
-	if (status == SEALMAIL_EPERM && (rc & 0xff) == SQLITE_READONLY)
+	if (status == SEALMAIL_EPERM && (rc & 0xff) == SQLITE_READONLY) {
+		/* A read-only folder or file system says why. */
+		if (access(store->home, W_OK) != 0)
+			return sm_error_set(err, status,
+					    "the store in %s is read-only: %s",
+					    store->home, strerror(errno));
 		return sm_error_set(err, status,
 				    "the store in %s is read-only",
 				    store->home);
+	}
 	if ((rc & 0xff) == SQLITE_CANTOPEN) {
 		/*
 		 * Usually a read-only folder or file system, where SQLite
@@ -374,11 +386,22 @@ sealmail_store_open(sealmail_store **out,
 				  NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK &&
-	    !(store->opts.flags & SEALMAIL_STORE_READONLY))
+	    !(store->opts.flags & SEALMAIL_STORE_READONLY)) {
+		/*
+		 * The WAL and shared-memory files stay between runs (the WAL
+		 * emptied to 0 bytes at each close): making and deleting
+		 * them cost every command two file creations (issue 7).
+		 */
+		int persist = 1;
+		(void)sqlite3_file_control(store->db, "main",
+					   SQLITE_FCNTL_PERSIST_WAL,
+					   &persist);
 		rc = sqlite3_exec(store->db,
 				  "PRAGMA journal_mode = WAL;"
+				  "PRAGMA journal_size_limit = 0;"
 				  "PRAGMA synchronous = FULL;",
 				  NULL, NULL, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		rc = db_error(store, rc, err);
 		(void)umask(old_umask);
@@ -401,6 +424,8 @@ sealmail_store_free(sealmail_store *store)
 {
 	if (store == NULL)
 		return;
+	if (store->cache != NULL)
+		store->cache_free(store->cache);
 	if (store->db != NULL)
 		(void)sqlite3_close_v2(store->db);
 	sm_crypto_free(store->crypto);
@@ -429,6 +454,56 @@ sm_store_crypto(sm_crypto **out, sealmail_store *store, sealmail_error *err)
 			return rc;
 	}
 	*out = store->crypto;
+	return SEALMAIL_OK;
+}
+
+/* PRAGMA data_version: changes by other connections; -1 on failure. */
+static sqlite3_int64
+data_version(sealmail_store *store)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = -1;
+
+	if (sqlite3_prepare_v2(store->db, "PRAGMA data_version", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	return v;
+}
+
+int
+sm_store_cache(void **value_out,
+	       sealmail_store *store,
+	       sm_store_cache_make_fn make,
+	       void (*free_fn)(void *value),
+	       sealmail_error *err)
+{
+	sqlite3_int64 changes = sqlite3_total_changes64(store->db);
+	sqlite3_int64 version = data_version(store);
+	void *value = NULL;
+	int rc;
+
+	if (store->cache != NULL && store->cache_make == make &&
+	    store->cache_changes == changes &&
+	    store->cache_version == version && version >= 0) {
+		*value_out = store->cache;
+		return SEALMAIL_OK;
+	}
+	if (store->cache != NULL)
+		store->cache_free(store->cache);
+	store->cache = NULL;
+	*value_out = NULL;
+	rc = make(&value, store, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	store->cache = value;
+	store->cache_make = make;
+	store->cache_free = free_fn;
+	/* what make read counts from here (it changes nothing) */
+	store->cache_changes = sqlite3_total_changes64(store->db);
+	store->cache_version = version;
+	*value_out = value;
 	return SEALMAIL_OK;
 }
 

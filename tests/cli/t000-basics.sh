@@ -22,4 +22,53 @@ run sealmail --frob id list
 expect_exit 64
 expect_err_contains "unknown option '--frob'"
 
+begin_test "an option with its value missing, before and after the command"
+run sealmail --home
+expect_exit 64
+expect_err "sealmail: option '--home' needs a value (see 'sealmail --help')"
+run sealmail --frob id list
+expect_exit 64
+expect_err "sealmail: unknown option '--frob' (see 'sealmail --help')"
+for c in open list protect "id list" "book list" "account list"; do
+	set -- $c
+	run sealmail "$@" --home
+	expect_exit 64
+	expect_err "sealmail $1: option '--home' needs a value (see 'sealmail $1 --help')"
+	run sealmail "$@" --frob
+	expect_exit 64
+	expect_err "sealmail $1: unknown option '--frob' (see 'sealmail $1 --help')"
+done
+run sealmail open -o
+expect_exit 64
+expect_err "sealmail open: option '-o' needs a value (see 'sealmail open --help')"
+
+begin_test "the store: --home, else \$SEALMAIL_HOME, else \$XDG_DATA_HOME/sealmail, else ~/.local/share/sealmail"
+# Each run creates an ID; the store it lands in shows which folder was used.
+where() {
+	for d in "$TMP/flag" "$TMP/env" "$TMP/xdg/sealmail" "$TMP/user/.local/share/sealmail"; do
+		[ -f "$d/store.db" ] && printf '%s ' "$d"
+	done
+}
+run env SEALMAIL_HOME="$TMP/env" XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/user" \
+	"$SEALMAIL" --home "$TMP/flag" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag " ] || fail "--home: store in '$(where)'"
+run env SEALMAIL_HOME="$TMP/env" XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/user" \
+	"$SEALMAIL" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag $TMP/env " ] || fail "SEALMAIL_HOME: store in '$(where)'"
+run env -u SEALMAIL_HOME XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/user" \
+	"$SEALMAIL" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag $TMP/env $TMP/xdg/sealmail " ] || fail "XDG_DATA_HOME: store in '$(where)'"
+run env -u SEALMAIL_HOME -u XDG_DATA_HOME HOME="$TMP/user" \
+	"$SEALMAIL" id create --email a@example.org --key p256 --no-passphrase
+expect_exit 0
+[ "$(where)" = "$TMP/flag $TMP/env $TMP/xdg/sealmail $TMP/user/.local/share/sealmail " ] ||
+	fail "HOME: store in '$(where)'"
+[ "$(file_mode "$TMP/user/.local/share/sealmail")" = 700 ] || fail "default store mode"
+run env -u SEALMAIL_HOME -u XDG_DATA_HOME -u HOME "$SEALMAIL" id list
+expect_exit 64
+expect_err "sealmail: no store: give --home DIR or set SEALMAIL_HOME"
+
 end_tests

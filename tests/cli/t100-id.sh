@@ -113,6 +113,9 @@ expect_json '.ids[1].key_encrypted' true
 expect_json '.ids[1].key' "RSA 2048"
 expect_json '.ids[1].fingerprint | length' 64
 expect_json '.ids[1].not_after | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")' true
+# --days 30: the certificate ends 30 days from now (give or take the run).
+days=$(printf '%s' "$out" | jq '(.ids[1].not_after | fromdateiso8601) - now | . / 86400 | round')
+[ "$days" = 30 ] || fail "bob's certificate ends in $days days, not 30"
 ALICE=$(printf '%s' "$out" | jq -r '.ids[0].fingerprint')
 BOB=$(printf '%s' "$out" | jq -r '.ids[1].fingerprint')
 

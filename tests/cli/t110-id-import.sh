@@ -237,4 +237,21 @@ expect_one_line_err
 expect_err_contains "sealmail: the store in $RO is read-only: "
 [ "$("$SEALMAIL" --home "$RO" id list --json)" = "$ro_before" ] || fail "the store changed"
 
+begin_test "PKCS#12 asking for absurd KDF work: refused at once, store unchanged"
+# tests/data/crypto/absurd-*.p12: 10 000 001 iterations (one over the
+# limit) in the MAC, the key bag, the certificate bag
+for what in mac:"PKCS#12 MAC" key:"PKCS#12 private key" certs:"PKCS#12 certificates"; do
+	f=$TEST_DATA/crypto/absurd-${what%%:*}.p12
+	t0=$(date +%s)
+	run sealmail --home "$TMP/absurd" id import "$f" --password-file "$D/pw-test" --no-passphrase
+	t1=$(date +%s)
+	expect_exit 65
+	expect_one_line_err
+	expect_err_contains "$f: ${what#*:}: absurd iteration count (over 10000000 or negative), refused"
+	[ $((t1 - t0)) -le 5 ] || fail "$f: took $((t1 - t0)) s"
+done
+run sealmail --home "$TMP/absurd" --json id list
+expect_exit 0
+expect_json '.ids | length' 0
+
 end_tests

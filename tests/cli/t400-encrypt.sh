@@ -169,6 +169,22 @@ run sealmail --home "$HN" protect --encrypt --yes -o "$TMP/noid.eml" "$TMP/to-bo
 expect_exit 0
 [ -s "$TMP/noid.eml" ] || fail "--yes wrote nothing"
 
+begin_test "a sign-only digital ID is no encryption certificate: exit 5 without --yes"
+HS=$TMP/signonly
+run sealmail --home "$HS" id import "$PKI/signonly@example.org.crt" "$PKI/signonly@example.org.key" --no-passphrase
+expect_exit 0
+run sealmail --home "$HS" book add "$PKI/bob@example.org.crt"
+run sealmail --home "$HS" book trust bob@example.org trusted
+printf 'From: signonly@example.org\nTo: bob@example.org\nSubject: s\n\nThe eagle lands at noon.\n' >"$TMP/so.eml"
+run sealmail --home "$HS" protect --encrypt -o "$TMP/so.out" "$TMP/so.eml"
+expect_exit 5
+expect_err_contains "you have no encryption certificate for signonly@example.org"
+[ ! -e "$TMP/so.out" ] || fail "declined protect wrote a file"
+run sealmail --home "$HS" protect --encrypt --yes -o "$TMP/so.out" "$TMP/so.eml"
+expect_exit 0
+[ "$(openssl cms -cmsout -print -in "$TMP/so.out" | grep -c 'issuerAndSerialNumber')" -eq 1 ] ||
+	fail "the sign-only certificate became a recipient"
+
 begin_test "--oaep: RSA-OAEP RecipientInfos that openssl decrypts"
 sm_a protect --encrypt --oaep -o "$TMP/oaep.eml" "$TMP/to-bob"
 expect_exit 0

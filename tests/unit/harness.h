@@ -21,33 +21,33 @@ struct test_case {
 static int test_failures;
 static int test_current_failed;
 
-#define test_assert(cond)                                                     \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			(void)printf("#   %s:%d: assertion failed: %s\n",        \
-				     __FILE__, __LINE__, #cond);              \
-			test_current_failed = 1;                              \
-		}                                                             \
+#define test_assert(cond)                                                 \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			(void)printf("#   %s:%d: assertion failed: %s\n", \
+			             __FILE__, __LINE__, #cond);          \
+			test_current_failed = 1;                          \
+		}                                                         \
 	} while (0)
 
-#define test_assert_int(a, b)                                                 \
-	do {                                                                  \
-		long long a_ = (long long)(a), b_ = (long long)(b);           \
-		if (a_ != b_) {                                               \
-			(void)printf("#   %s:%d: %s == %lld, expected %lld\n",  \
-				     __FILE__, __LINE__, #a, a_, b_);         \
-			test_current_failed = 1;                              \
-		}                                                             \
+#define test_assert_int(a, b)                                                  \
+	do {                                                                   \
+		long long a_ = (long long)(a), b_ = (long long)(b);            \
+		if (a_ != b_) {                                                \
+			(void)printf("#   %s:%d: %s == %lld, expected %lld\n", \
+			             __FILE__, __LINE__, #a, a_, b_);          \
+			test_current_failed = 1;                               \
+		}                                                              \
 	} while (0)
 
 #define test_assert_str(a, b)                                                 \
 	do {                                                                  \
 		const char *a_ = (a), *b_ = (b);                              \
 		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {        \
-			(void)printf("#   %s:%d: %s == \"%s\", expected "      \
-				     "\"%s\"\n",                              \
-				     __FILE__, __LINE__, #a,                  \
-				     a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+			(void)printf("#   %s:%d: %s == \"%s\", expected "     \
+			             "\"%s\"\n",                              \
+			             __FILE__, __LINE__, #a,                  \
+			             a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
 			test_current_failed = 1;                              \
 		}                                                             \
 	} while (0)
@@ -93,14 +93,14 @@ test_run(const struct test_case *tests, size_t n, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) {
 			(void)printf("ok %zu - %s # SKIP not selected\n", i + 1,
-				     tests[i].name);
+			             tests[i].name);
 			continue;
 		}
 		test_current_failed = 0;
 		tests[i].fn();
 		(void)printf("%s %zu - %s\n",
-			     test_current_failed ? "not ok" : "ok", i + 1,
-			     tests[i].name);
+		             test_current_failed ? "not ok" : "ok", i + 1,
+		             tests[i].name);
 		test_failures += test_current_failed;
 	}
 	for (int i = 0; i < test_ntmpdirs; i++)
@@ -108,11 +108,11 @@ test_run(const struct test_case *tests, size_t n, int argc, char **argv)
 	return test_failures == 0 ? 0 : 1;
 }
 
-#define TEST_MAIN(tests)                                                      \
-	int main(int argc, char **argv)                                       \
-	{                                                                     \
-		return test_run(tests, sizeof(tests) / sizeof(tests[0]),      \
-				argc, argv);                                  \
+#define TEST_MAIN(tests)                                                       \
+	int main(int argc, char **argv)                                        \
+	{                                                                      \
+		return test_run(tests, sizeof(tests) / sizeof(tests[0]), argc, \
+		                argv);                                         \
 	}
 
 #endif

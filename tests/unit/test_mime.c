@@ -6,6 +6,8 @@
  */
 #include "mime.h"
 
+#include <fcntl.h>
+
 #include "harness.h"
 
 static sm_mime_source *
@@ -517,6 +519,115 @@ test_canonical(void)
 	}
 }
 
+/*
+ * Exact canonical forms of content left as it is (written by sm_canon in
+ * 64 KiB pieces, not GMime's filter): the same bytes GMime wrote, for LF,
+ * CRLF, mixed line ends, no final line end, a CRLF split between pieces,
+ * and a lone CR at the end (GMime's path).
+ */
+static void
+test_canonical_exact(void)
+{
+	char *c;
+	size_t n = 0, big = 300000;
+	char *m = malloc(big + 200), *want = malloc(2 * big + 200);
+
+	c = canonical("From: a@example.org\nSubject: s\n"
+	              "Content-Type: text/plain\n\nhello\nworld\n");
+	test_assert_str(c,
+	                "Content-Type: text/plain\r\n\r\nhello\r\nworld\r\n");
+	free(c);
+	c = canonical("From: a@example.org\r\nContent-Type: text/plain\r\n"
+	              "\r\nhello\r\nworld");
+	test_assert_str(c, "Content-Type: text/plain\r\n\r\nhello\r\nworld");
+	free(c);
+	c = canonical("From: a@example.org\n\nhi\r\nmixed\nends\r\n\n");
+	test_assert_str(c, "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	                   "hi\r\nmixed\r\nends\r\n\r\n");
+	free(c);
+	c = canonical("From: a@example.org\n\nlast\r");
+	test_assert(c != NULL && strstr(c, "\r\n\r\n") != NULL);
+	free(c);
+
+	/* The first line is 65 bytes, then 64: the CR of the 1024th line end
+	 * is content byte 65535, its LF byte 65536 (the next piece). */
+	test_assert(m != NULL && want != NULL);
+	if (m == NULL || want == NULL) {
+		free(m);
+		free(want);
+		return;
+	}
+	for (int crlf = 0; crlf < 2; crlf++) {
+		size_t w, len = (size_t)sprintf(m, "From: a@example.org\n\n");
+		w = (size_t)sprintf(want, "Content-Type: text/plain; "
+		                          "charset=utf-8\r\n\r\n");
+		for (n = 0; len < big; n++) {
+			size_t letters = n == 0 ? 63 : 62;
+			memset(m + len, 'a' + (int)(n % 26), letters);
+			memset(want + w, 'a' + (int)(n % 26), letters);
+			len += letters;
+			w += letters;
+			if (crlf)
+				m[len++] = '\r';
+			m[len++] = '\n';
+			want[w++] = '\r';
+			want[w++] = '\n';
+		}
+		m[len] = want[w] = '\0';
+		c = canonical(m);
+		test_assert(c != NULL && strcmp(c, want) == 0);
+		free(c);
+	}
+	free(m);
+	free(want);
+}
+
+/*
+ * A regular file over 1 MiB is read in place: from the input's position,
+ * every byte as in the file, and never appended to (it is the user's file).
+ */
+static void
+test_file_in_place(void)
+{
+	char path[128];
+	size_t n = (2u << 20) + 123;
+	unsigned char *data = malloc(n), buf[256];
+	sealmail_input *in = NULL;
+	sm_mime_source *s = NULL;
+	sealmail_error err = {0};
+	FILE *f;
+	int fd;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	(void)snprintf(path, sizeof(path), "%s/big", test_tmpdir());
+	f = fopen(path, "wb");
+	test_assert(f != NULL && fwrite(data, 1, n, f) == n && fclose(f) == 0);
+	fd = open(path, O_RDONLY);
+	test_assert(fd >= 0 && lseek(fd, 100, SEEK_SET) == 100);
+	test_assert_int(sealmail_input_new_fd(&in, fd, &err), SEALMAIL_OK);
+	test_assert_int(sm_mime_source_new(&s, in, &err), SEALMAIL_OK);
+	test_assert_int(sm_mime_source_size(s), (off_t)(n - 100));
+	test_assert_int(sm_mime_source_read(s, 0, buf, 16, &err), 16);
+	test_assert(memcmp(buf, data + 100, 16) == 0);
+	test_assert_int(sm_mime_source_read(s, (off_t)(n - 110), buf,
+	                                    sizeof(buf), &err),
+	                10);
+	test_assert(memcmp(buf, data + n - 10, 10) == 0);
+	/* The input counts as read to the end. */
+	test_assert_int(sealmail_input_read(in, buf, sizeof(buf), &err), 0);
+	test_assert_int(sm_mime_source_append(s, "x", 1, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "cannot append to an input file");
+	sm_mime_source_free(s);
+	sealmail_input_free(in);
+	(void)close(fd);
+	free(data);
+}
+
 static const struct test_case tests[] = {
         {"message_facts", test_message_facts},
         {"from_list_and_cut", test_from_list_and_cut},
@@ -530,6 +641,8 @@ static const struct test_case tests[] = {
         {"write_headers", test_write_headers},
         {"recipients", test_recipients},
         {"canonical", test_canonical},
+        {"canonical_exact", test_canonical_exact},
+        {"file_in_place", test_file_in_place},
 };
 
 TEST_MAIN(tests)

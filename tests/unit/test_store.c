@@ -14,12 +14,12 @@ test_create_modes(void)
 	const char *dir = test_tmpdir();
 	char home[128], db[160];
 	sealmail_store *store = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 	struct stat sb;
 
 	(void)snprintf(home, sizeof(home), "%s/home", dir);
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert(store != NULL);
 	test_assert_int(sealmail_store_schema_version(store), 2);
 	test_assert_str(sealmail_store_home(store), home);
@@ -30,7 +30,7 @@ test_create_modes(void)
 
 	/* Reopening keeps the schema and does not migrate again. */
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert_int(sealmail_store_schema_version(store), 2);
 	sealmail_store_free(store);
 }
@@ -42,12 +42,12 @@ test_no_create(void)
 	char home[128];
 	sealmail_store_options opts = SEALMAIL_STORE_OPTIONS_INIT;
 	sealmail_store *store = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 
 	(void)snprintf(home, sizeof(home), "%s/missing", dir);
 	opts.flags = SEALMAIL_STORE_NO_CREATE;
 	test_assert_int(sealmail_store_open(&store, home, &opts, &err),
-			SEALMAIL_ENOTFOUND);
+	                SEALMAIL_ENOTFOUND);
 	test_assert(store == NULL);
 	test_assert_int(err.code, SEALMAIL_ENOTFOUND);
 	test_assert(access(home, F_OK) != 0);
@@ -59,7 +59,7 @@ test_corrupt(void)
 	const char *dir = test_tmpdir();
 	char db[160];
 	sealmail_store *store = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 	int fd;
 
 	(void)snprintf(db, sizeof(db), "%s/store.db", dir);
@@ -67,14 +67,14 @@ test_corrupt(void)
 	test_assert(fd >= 0);
 	{
 		static const char junk[] = "this is not a database at all, "
-					   "not even close to one; garbage "
-					   "garbage garbage garbage\n";
+		                           "not even close to one; garbage "
+		                           "garbage garbage garbage\n";
 		test_assert(write(fd, junk, sizeof(junk) - 1) ==
-			    (ssize_t)(sizeof(junk) - 1));
+		            (ssize_t)(sizeof(junk) - 1));
 	}
 	(void)close(fd);
 	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
-			SEALMAIL_ECORRUPT);
+	                SEALMAIL_ECORRUPT);
 	test_assert(strstr(err.message, "damaged") != NULL);
 }
 
@@ -83,24 +83,113 @@ test_transaction_rollback(void)
 {
 	const char *dir = test_tmpdir();
 	sealmail_store *store = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 	sm_stmt *st = NULL;
 
 	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert_int(sm_db_begin(store, &err), SEALMAIL_OK);
 	test_assert_int(sm_db_exec(store,
-				   "INSERT INTO contacts(name) VALUES('x')",
-				   &err),
-			SEALMAIL_OK);
+	                           "INSERT INTO contacts(name) VALUES('x')",
+	                           &err),
+	                SEALMAIL_OK);
 	sm_db_rollback(store);
 	test_assert_int(sm_stmt_prepare(&st, store,
-					"SELECT count(*) FROM contacts", &err),
-			SEALMAIL_OK);
+	                                "SELECT count(*) FROM contacts", &err),
+	                SEALMAIL_OK);
 	test_assert_int(sm_stmt_step(st, &err), SM_STEP_ROW);
 	test_assert_int(sm_stmt_column_int64(st, 0), 0);
 	sm_stmt_free(st);
 	sealmail_store_free(store);
+}
+
+/* sm_store_cache: built once while nothing changes, again after a write
+ * by this connection or by another one, and for another maker. */
+static int cache_made, cache_freed;
+
+static int
+cache_make(void **out, sealmail_store *store, sealmail_error *err)
+{
+	(void)store;
+	(void)err;
+	*out = malloc(1);
+	cache_made++;
+	return *out != NULL ? SEALMAIL_OK : SEALMAIL_ENOMEM;
+}
+
+static int
+cache_make_other(void **out, sealmail_store *store, sealmail_error *err)
+{
+	return cache_make(out, store, err);
+}
+
+static int
+cache_make_fail(void **out, sealmail_store *store, sealmail_error *err)
+{
+	(void)out;
+	(void)store;
+	return sm_error_set(err, SEALMAIL_EIO, "cannot make it");
+}
+
+static void
+cache_free(void *value)
+{
+	free(value);
+	cache_freed++;
+}
+
+static void
+test_cache(void)
+{
+	const char *dir = test_tmpdir();
+	sealmail_store *store = NULL, *other = NULL;
+	sealmail_error err = {0};
+	void *a = NULL, *b = NULL;
+
+	cache_made = cache_freed = 0;
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&a, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert(a != NULL && a == b);
+	test_assert_int(cache_made, 1);
+	/* a write by this connection */
+	test_assert_int(sm_db_exec(store,
+	                           "INSERT INTO contacts(name) VALUES('x')",
+	                           &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(cache_made, 2);
+	test_assert_int(cache_freed, 1);
+	/* a write by another connection */
+	test_assert_int(sealmail_store_open(&other, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_db_exec(other,
+	                           "INSERT INTO contacts(name) VALUES('y')",
+	                           &err),
+	                SEALMAIL_OK);
+	sealmail_store_free(other);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(cache_made, 3);
+	/* another maker, then a failing one: nothing cached */
+	test_assert_int(
+	        sm_store_cache(&b, store, cache_make_other, cache_free, &err),
+	        SEALMAIL_OK);
+	test_assert_int(cache_made, 4);
+	test_assert_int(
+	        sm_store_cache(&b, store, cache_make_fail, cache_free, &err),
+	        SEALMAIL_EIO);
+	test_assert(b == NULL);
+	test_assert_int(cache_freed, 4);
+	test_assert_int(sm_store_cache(&b, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	sealmail_store_free(store);
+	test_assert_int(cache_made, 5);
+	test_assert_int(cache_freed, 5);
 }
 
 /* A version-1 store (before the mail transport settings) is upgraded. */
@@ -110,39 +199,39 @@ test_migrate_v1(void)
 	const char *dir = test_tmpdir();
 	char home[128];
 	sealmail_store *store = NULL;
-	sealmail_error err = { 0 };
+	sealmail_error err = {0};
 	sm_stmt *st = NULL;
 
 	(void)snprintf(home, sizeof(home), "%s/v1", dir);
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert_int(
-		sm_db_exec(store,
-			   "INSERT INTO accounts (address) "
-			   "VALUES ('old@example.org');"
-			   "ALTER TABLE accounts DROP COLUMN smtp;"
-			   "ALTER TABLE accounts DROP COLUMN smtp_user;"
-			   "ALTER TABLE accounts DROP COLUMN imap_user;"
-			   "ALTER TABLE accounts DROP COLUMN password_file;"
-			   "ALTER TABLE accounts DROP COLUMN password_command;"
-			   "ALTER TABLE accounts DROP COLUMN sent_mailbox;"
-			   "ALTER TABLE accounts DROP COLUMN inbox_mailbox;"
-			   "ALTER TABLE accounts DROP COLUMN ca_file;"
-			   "ALTER TABLE accounts DROP COLUMN starttls;"
-			   "PRAGMA user_version = 1",
-			   &err),
-		SEALMAIL_OK);
+	        sm_db_exec(store,
+	                   "INSERT INTO accounts (address) "
+	                   "VALUES ('old@example.org');"
+	                   "ALTER TABLE accounts DROP COLUMN smtp;"
+	                   "ALTER TABLE accounts DROP COLUMN smtp_user;"
+	                   "ALTER TABLE accounts DROP COLUMN imap_user;"
+	                   "ALTER TABLE accounts DROP COLUMN password_file;"
+	                   "ALTER TABLE accounts DROP COLUMN password_command;"
+	                   "ALTER TABLE accounts DROP COLUMN sent_mailbox;"
+	                   "ALTER TABLE accounts DROP COLUMN inbox_mailbox;"
+	                   "ALTER TABLE accounts DROP COLUMN ca_file;"
+	                   "ALTER TABLE accounts DROP COLUMN starttls;"
+	                   "PRAGMA user_version = 1",
+	                   &err),
+	        SEALMAIL_OK);
 	sealmail_store_free(store);
 	store = NULL;
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
-			SEALMAIL_OK);
+	                SEALMAIL_OK);
 	test_assert_int(sealmail_store_schema_version(store), 2);
 	test_assert_int(sm_stmt_prepare(&st, store,
-					"SELECT smtp IS NULL, starttls FROM "
-					"accounts WHERE address = "
-					"'old@example.org'",
-					&err),
-			SEALMAIL_OK);
+	                                "SELECT smtp IS NULL, starttls FROM "
+	                                "accounts WHERE address = "
+	                                "'old@example.org'",
+	                                &err),
+	                SEALMAIL_OK);
 	test_assert_int(sm_stmt_step(st, &err), SM_STEP_ROW);
 	test_assert_int(sm_stmt_column_int64(st, 0), 1);
 	test_assert_int(sm_stmt_column_int64(st, 1), 1);
@@ -150,12 +239,145 @@ test_migrate_v1(void)
 	sealmail_store_free(store);
 }
 
+/* Run one SQL statement on the store in HOME and close it again. */
+static void
+poke(const char *home, const char *sql)
+{
+	sealmail_store *store = NULL;
+	sealmail_error err = {0};
+
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_db_exec(store, sql, &err), SEALMAIL_OK);
+	sealmail_store_free(store);
+}
+
+/* The single-row, single-column answer of a PRAGMA or SELECT. */
+static char *
+query_text(sealmail_store *store, const char *sql)
+{
+	static char buf[64];
+	sealmail_error err = {0};
+	sm_stmt *st = NULL;
+	const char *v;
+
+	test_assert_int(sm_stmt_prepare(&st, store, sql, &err), SEALMAIL_OK);
+	test_assert_int(sm_stmt_step(st, &err), SM_STEP_ROW);
+	v = sm_stmt_column_text(st, 0);
+	(void)snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "(null)");
+	sm_stmt_free(st);
+	return buf;
+}
+
+static void
+test_wal(void)
+{
+	const char *dir = test_tmpdir();
+	char wal[160];
+	sealmail_store *store = NULL;
+	sealmail_error err = {0};
+	struct stat sb;
+
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_str(query_text(store, "PRAGMA journal_mode"), "wal");
+	test_assert_str(query_text(store, "PRAGMA synchronous"), "2");
+	test_assert_str(query_text(store, "PRAGMA foreign_keys"), "1");
+	/* A write goes to the WAL file, which is 0600 like the database. */
+	test_assert_int(sm_db_exec(store,
+	                           "INSERT INTO contacts(name) VALUES('x')",
+	                           &err),
+	                SEALMAIL_OK);
+	(void)snprintf(wal, sizeof(wal), "%s/store.db-wal", dir);
+	test_assert(stat(wal, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	sealmail_store_free(store);
+}
+
+static void
+test_migrate_empty_database(void)
+{
+	const char *dir = test_tmpdir();
+	char db[160];
+	sealmail_store *store = NULL;
+	sealmail_error err = {0};
+	int fd;
+
+	/* An empty file is an SQLite database at schema version 0. */
+	(void)snprintf(db, sizeof(db), "%s/store.db", dir);
+	fd = open(db, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	test_assert(fd >= 0);
+	(void)close(fd);
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_store_schema_version(store), 2);
+	test_assert_str(query_text(store, "PRAGMA user_version"), "2");
+	test_assert_str(query_text(store, "PRAGMA application_id"),
+	                "1397574705"); /* "SML1" */
+	test_assert_str(query_text(store, "SELECT count(*) FROM sqlite_schema "
+	                                  "WHERE name = 'identities'"),
+	                "1");
+	sealmail_store_free(store);
+}
+
+static void
+test_schema_refused(void)
+{
+	static const struct {
+		const char *sql, *message;
+	} cases[] = {
+	        {"PRAGMA user_version = 7",
+	         "was made by a newer sealmail (schema 7, this one knows 2)"},
+	        {"PRAGMA user_version = -3",
+	         "has an invalid schema version -3"},
+	        {"PRAGMA application_id = 42",
+	         "does not hold a sealmail store"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *dir = test_tmpdir();
+		char home[128];
+		sealmail_store *store = NULL;
+		sealmail_error err = {0};
+
+		(void)snprintf(home, sizeof(home), "%s/case%zu", dir, i);
+		poke(home, cases[i].sql);
+		test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+		                SEALMAIL_ECORRUPT);
+		test_assert(store == NULL);
+		test_assert(strstr(err.message, cases[i].message) != NULL);
+		test_assert(strstr(err.message, home) != NULL);
+	}
+}
+
+static void
+test_readonly_needs_upgrade(void)
+{
+	const char *dir = test_tmpdir();
+	char home[128];
+	sealmail_store_options opts = SEALMAIL_STORE_OPTIONS_INIT;
+	sealmail_store *store = NULL;
+	sealmail_error err = {0};
+
+	/* A store at version 0 is not migrated when opened read-only. */
+	(void)snprintf(home, sizeof(home), "%s/old", dir);
+	poke(home, "PRAGMA user_version = 0; PRAGMA application_id = 0");
+	opts.flags = SEALMAIL_STORE_READONLY;
+	test_assert_int(sealmail_store_open(&store, home, &opts, &err),
+	                SEALMAIL_EPERM);
+	test_assert(strstr(err.message, "needs an upgrade") != NULL);
+}
+
 static const struct test_case tests[] = {
-	{ "migrate_v1", test_migrate_v1 },
-	{ "create_modes", test_create_modes },
-	{ "no_create", test_no_create },
-	{ "corrupt", test_corrupt },
-	{ "transaction_rollback", test_transaction_rollback },
+        {"migrate_v1", test_migrate_v1},
+        {"create_modes", test_create_modes},
+        {"no_create", test_no_create},
+        {"corrupt", test_corrupt},
+        {"transaction_rollback", test_transaction_rollback},
+        {"wal", test_wal},
+        {"migrate_empty_database", test_migrate_empty_database},
+        {"schema_refused", test_schema_refused},
+        {"readonly_needs_upgrade", test_readonly_needs_upgrade},
+        {"cache", test_cache},
 };
 
 TEST_MAIN(tests)

@@ -68,6 +68,7 @@ struct sm_cms_reader {
 	bool content_done; /* every content octet was returned */
 	bool finished;
 	bool failed;
+	bool trailing_ok;    /* sm_cms_reader_allow_trailing */
 	uint64_t chunk_left; /* octets left in the current primitive chunk */
 	uint64_t content_len;
 
@@ -795,6 +796,10 @@ sm_cms_reader_finish(sm_cms_reader *reader, sealmail_error *err)
 	while (r->nlv > 0)
 		if ((rc = pop(r, err)) != SEALMAIL_OK)
 			return rc;
+	if (r->trailing_ok) {
+		r->finished = true;
+		return SEALMAIL_OK;
+	}
 	if ((rc = fill(r, 1, err)) != SEALMAIL_OK)
 		return rc;
 	if (r->pos != r->len)
@@ -802,6 +807,12 @@ sm_cms_reader_finish(sm_cms_reader *reader, sealmail_error *err)
 		           "data after the end of the CMS data");
 	r->finished = true;
 	return SEALMAIL_OK;
+}
+
+void
+sm_cms_reader_allow_trailing(sm_cms_reader *reader)
+{
+	reader->trailing_ok = true;
 }
 
 const unsigned char *

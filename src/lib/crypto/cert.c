@@ -447,15 +447,10 @@ struct cert_list {
 	size_t n;
 };
 
+/* Make room for one more certificate, or say there are too many. */
 static int
-list_push_x509(struct cert_list *l,
-               sm_crypto *crypto,
-               X509 *x,
-               sealmail_error *err)
+list_room(struct cert_list *l, sealmail_error *err)
 {
-	sm_cert *c;
-	int rc;
-
 	if (l->n >= SM_CERT_LIST_MAX)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "more than %d certificates in one file",
@@ -465,6 +460,21 @@ list_push_x509(struct cert_list *l,
 		if (l->v == NULL)
 			return sm_error_nomem(err);
 	}
+	return SEALMAIL_OK;
+}
+
+static int
+list_push_x509(struct cert_list *l,
+               sm_crypto *crypto,
+               X509 *x,
+               sealmail_error *err)
+{
+	sm_cert *c;
+	int rc;
+
+	rc = list_room(l, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
 	rc = sm_cert_wrap(&c, crypto, x, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
@@ -482,15 +492,9 @@ list_push_der(struct cert_list *l,
 	sm_cert *c;
 	int rc;
 
-	if (l->n >= SM_CERT_LIST_MAX)
-		return sm_error_set(err, SEALMAIL_EBADDATA,
-		                    "more than %d certificates in one file",
-		                    SM_CERT_LIST_MAX);
-	if (l->v == NULL) {
-		l->v = sm_calloc(SM_CERT_LIST_MAX, sizeof(sm_cert *));
-		if (l->v == NULL)
-			return sm_error_nomem(err);
-	}
+	rc = list_room(l, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
 	rc = sm_cert_from_der(&c, crypto, der, len, err);
 	if (rc != SEALMAIL_OK)
 		return rc;

@@ -20,6 +20,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -78,6 +79,17 @@ sm_cipher_is_aead(sm_cipher cipher)
 		if (ciphers[i].cipher == cipher)
 			return ciphers[i].aead;
 	return false;
+}
+
+bool
+sm_cms_can_encrypt_to(const sm_cert *cert)
+{
+	X509 *x = sm_cert_x509(cert);
+	EVP_PKEY *pub = x != NULL ? X509_get0_pubkey(x) : NULL;
+	int type = pub != NULL ? EVP_PKEY_get_base_id(pub) : 0;
+
+	ERR_clear_error();
+	return type == EVP_PKEY_RSA || type == EVP_PKEY_EC;
 }
 
 unsigned int
@@ -277,21 +289,49 @@ add_recipient(CMS_ContentInfo *cms,
 		        "RSA-OAEP asked for %s, whose key is not RSA",
 		        sm_cert_subject(r->cert));
 	}
-	ri = CMS_add1_recipient_cert(cms, x, r->oaep ? CMS_KEY_PARAM : 0);
+	if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC) {
+		/* OpenSSL 3.0 CMS has no X25519/X448 key agreement (RFC
+		 * 8418); it would take such a key for RSA and fail late. */
+		X509_free(x);
+		return sm_error_set(err, SEALMAIL_EUNSUPPORTED,
+		                    "cannot encrypt to %s: algorithm not "
+		                    "supported (%s key; RSA and EC keys are)",
+		                    sm_cert_subject(r->cert),
+		                    pub == NULL ? "unknown"
+		                                : EVP_PKEY_get0_type_name(pub));
+	}
+	/* CMS_KEY_PARAM: set the key parameters below before encrypting. */
+	ri = CMS_add1_recipient_cert(
+	        cms, x, r->oaep || type == EVP_PKEY_EC ? CMS_KEY_PARAM : 0);
 	if (ri == NULL) {
 		X509_free(x);
 		return sm_ossl_error(
 		        err, SEALMAIL_EUNSUPPORTED,
 		        "cannot encrypt to this certificate's key");
 	}
-	if (r->oaep) {
+	if (r->oaep || type == EVP_PKEY_EC) {
 		EVP_PKEY_CTX *pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
-		if (pctx == NULL ||
-		    EVP_PKEY_CTX_set_rsa_padding(pctx,
-		                                 RSA_PKCS1_OAEP_PADDING) <= 0) {
+		/*
+		 * SHA-256, not OpenSSL's SHA-1 defaults: RSAES-OAEP with
+		 * SHA-256 and MGF1-SHA-256 (RFC 4055), ECDH with
+		 * dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753).
+		 */
+		int ok = pctx != NULL;
+		if (ok && r->oaep)
+			ok = EVP_PKEY_CTX_set_rsa_padding(
+			             pctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+			     EVP_PKEY_CTX_set_rsa_oaep_md_name(pctx, "SHA256",
+			                                       NULL) > 0 &&
+			     EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256",
+			                                       NULL) > 0;
+		else if (ok)
+			ok = EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) >
+			     0;
+		if (!ok) {
 			X509_free(x);
 			return sm_ossl_error(err, SEALMAIL_ERROR,
-			                     "cannot set up RSA-OAEP");
+			                     r->oaep ? "cannot set up RSA-OAEP"
+			                             : "cannot set up ECDH");
 		}
 	}
 	X509_free(x);

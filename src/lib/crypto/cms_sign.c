@@ -16,12 +16,13 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "../b64.h"
+
 /* ---- a BIO sink that forwards to an sm_write_fn ----------------------- */
 
 typedef struct sink_ctx {
 	sm_write_fn write;
 	void *payload;
-	bool crlf; /* turn "\n" into "\r\n" (base64 lines for MIME) */
 	int status;
 } sink_ctx;
 
@@ -44,23 +45,10 @@ static int
 sink_write(BIO *b, const char *buf, int len)
 {
 	sink_ctx *c = BIO_get_data(b);
-	int start = 0;
 
 	if (len <= 0)
 		return 0;
-	if (!c->crlf)
-		return sink_put(c, buf, (size_t)len) == 0 ? len : -1;
-	for (int i = 0; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (sink_put(c, buf + start, (size_t)(i - start)) != 0 ||
-		    sink_put(c, "\r\n", 2) != 0)
-			return -1;
-		start = i + 1;
-	}
-	if (start < len && sink_put(c, buf + start, (size_t)(len - start)) != 0)
-		return -1;
-	return len;
+	return sink_put(c, buf, (size_t)len) == 0 ? len : -1;
 }
 
 static long
@@ -127,7 +115,7 @@ struct sm_cms_sign {
 	CMS_ContentInfo *cms;
 	BIO_METHOD *meth;
 	BIO *sink; /* -> caller's write */
-	BIO *b64;  /* base64 -> sink */
+	BIO *b64;  /* base64 (sm_b64, 76-character CRLF lines) -> sink */
 	BIO *data; /* content goes in here */
 	sink_ctx ctx;
 	EVP_MD *md;
@@ -137,17 +125,74 @@ struct sm_cms_sign {
 	const char *micalg;
 };
 
+/*
+ * RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 4055 section 4.1), the
+ * parameters sealmail itself encrypts with, as one SMIMECapability.
+ */
+static X509_ALGOR *
+oaep_capability(void)
+{
+	RSA_OAEP_PARAMS *p = RSA_OAEP_PARAMS_new();
+	X509_ALGOR *mgf_md = X509_ALGOR_new(), *cap = X509_ALGOR_new();
+	ASN1_STRING *mgf_param = NULL, *param = NULL;
+	int ok = p != NULL && mgf_md != NULL && cap != NULL;
+
+	if (ok) {
+		p->hashFunc = X509_ALGOR_new();
+		p->maskGenFunc = X509_ALGOR_new();
+		ok = p->hashFunc != NULL && p->maskGenFunc != NULL;
+	}
+	if (ok) {
+		X509_ALGOR_set_md(p->hashFunc, EVP_sha256());
+		X509_ALGOR_set_md(mgf_md, EVP_sha256());
+		mgf_param = ASN1_item_pack(mgf_md, ASN1_ITEM_rptr(X509_ALGOR),
+		                           NULL);
+		ok = mgf_param != NULL &&
+		     X509_ALGOR_set0(p->maskGenFunc, OBJ_nid2obj(NID_mgf1),
+		                     V_ASN1_SEQUENCE, mgf_param) == 1;
+		if (!ok)
+			ASN1_STRING_free(mgf_param);
+	}
+	if (ok) {
+		param = ASN1_item_pack(p, ASN1_ITEM_rptr(RSA_OAEP_PARAMS),
+		                       NULL);
+		ok = param != NULL &&
+		     X509_ALGOR_set0(cap, OBJ_nid2obj(NID_rsaesOaep),
+		                     V_ASN1_SEQUENCE, param) == 1;
+		if (!ok)
+			ASN1_STRING_free(param);
+	}
+	RSA_OAEP_PARAMS_free(p);
+	X509_ALGOR_free(mgf_md);
+	if (!ok) {
+		X509_ALGOR_free(cap);
+		return NULL;
+	}
+	return cap;
+}
+
 static int
 add_capabilities(CMS_SignerInfo *si)
 {
-	/* What we can decrypt, strongest first (RFC 8551 2.5.2). */
+	/*
+	 * What we can decrypt, strongest first (RFC 8551 2.5.2): the content
+	 * ciphers, then RSAES-OAEP key transport, so that peers can choose
+	 * it over PKCS#1 v1.5.
+	 */
 	static const int nids[] = {NID_aes_256_gcm, NID_aes_128_gcm,
 	                           NID_aes_256_cbc, NID_aes_128_cbc};
 	STACK_OF(X509_ALGOR) *algs = sk_X509_ALGOR_new_null();
+	X509_ALGOR *oaep = NULL;
 	int ok = algs != NULL;
 
 	for (size_t i = 0; ok && i < SM_ARRAY_SIZE(nids); i++)
 		ok = CMS_add_simple_smimecap(&algs, nids[i], -1) == 1;
+	if (ok) {
+		oaep = oaep_capability();
+		ok = oaep != NULL && sk_X509_ALGOR_push(algs, oaep) > 0;
+		if (!ok)
+			X509_ALGOR_free(oaep);
+	}
 	if (ok)
 		ok = CMS_add_smimecap(si, algs) == 1;
 	sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
@@ -277,7 +322,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	ERR_clear_error();
 	s->crypto = crypto;
 	s->opaque = p->opaque && !p->pss; /* streamed through BIO_new_CMS */
-	s->ctx = (sink_ctx){write, payload, true, SEALMAIL_OK};
+	s->ctx = (sink_ctx){write, payload, SEALMAIL_OK};
 	s->pkey = to_pkey(p->key, err);
 	if (s->pkey == NULL) {
 		rc = err != NULL && err->code != 0 ? err->code : SEALMAIL_ERROR;
@@ -309,7 +354,7 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	if (rc != SEALMAIL_OK)
 		goto fail;
 	s->sink = BIO_new(s->meth);
-	s->b64 = BIO_new(BIO_f_base64());
+	s->b64 = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
 	if (s->sink == NULL || s->b64 == NULL) {
 		rc = sm_ossl_error(err, SEALMAIL_ENOMEM, "cannot sign");
 		goto fail;

@@ -61,6 +61,7 @@ struct sm_cms_verify {
 	BIO *chain; /* md BIOs -> null sink */
 	EVP_MD *mds[4];
 	size_t nmds;
+	size_t nhashed; /* mds[0 .. nhashed) are in the chain */
 	vsigner *signers;
 	size_t nsigners;
 	sm_cert **certs;
@@ -292,7 +293,45 @@ sm_cms_verify_reset(sm_cms_verify *v, sealmail_error *err)
 		top = BIO_push(m, top);
 	}
 	v->chain = top;
+	v->nhashed = v->nmds;
 	return SEALMAIL_OK;
+}
+
+static sm_cms_verify *
+verify_alloc(sm_crypto *crypto)
+{
+	sm_cms_verify *v = sm_calloc(1, sizeof(*v));
+
+	if (v != NULL)
+		v->crypto = crypto;
+	return v;
+}
+
+/* Parse the structure and collect its signers and certificates. */
+static int
+verify_load(sm_cms_verify *v,
+            const unsigned char *der,
+            size_t len,
+            sealmail_error *err)
+{
+	const unsigned char *p = der;
+	int rc;
+
+	ERR_clear_error();
+	v->cms = CMS_ContentInfo_new_ex(v->crypto->libctx, NULL);
+	if (v->cms == NULL)
+		return sm_error_nomem(err);
+	if (len > LONG_MAX ||
+	    d2i_CMS_ContentInfo(&v->cms, &p, (long)len) == NULL ||
+	    OBJ_obj2nid(CMS_get0_type(v->cms)) != NID_pkcs7_signed)
+		return sm_ossl_error(err, SEALMAIL_EBADDATA,
+		                     "the signature is not CMS signed-data");
+	rc = collect_signers(v, err);
+	if (rc == SEALMAIL_OK)
+		rc = collect_certs(v, err);
+	for (size_t i = 0; rc == SEALMAIL_OK && i < v->nsigners; i++)
+		match_preference(v, &v->signers[i]);
+	return rc;
 }
 
 int
@@ -302,32 +341,13 @@ sm_cms_verify_new(sm_cms_verify **out,
                   size_t len,
                   sealmail_error *err)
 {
-	sm_cms_verify *v = sm_calloc(1, sizeof(*v));
-	const unsigned char *p = der;
+	sm_cms_verify *v = verify_alloc(crypto);
 	int rc;
 
 	*out = NULL;
 	if (v == NULL)
 		return sm_error_nomem(err);
-	ERR_clear_error();
-	v->crypto = crypto;
-	v->cms = CMS_ContentInfo_new_ex(crypto->libctx, NULL);
-	if (v->cms == NULL) {
-		sm_cms_verify_free(v);
-		return sm_error_nomem(err);
-	}
-	if (len > LONG_MAX ||
-	    d2i_CMS_ContentInfo(&v->cms, &p, (long)len) == NULL ||
-	    OBJ_obj2nid(CMS_get0_type(v->cms)) != NID_pkcs7_signed) {
-		sm_cms_verify_free(v);
-		return sm_ossl_error(err, SEALMAIL_EBADDATA,
-		                     "the signature is not CMS signed-data");
-	}
-	rc = collect_signers(v, err);
-	if (rc == SEALMAIL_OK)
-		rc = collect_certs(v, err);
-	for (size_t i = 0; rc == SEALMAIL_OK && i < v->nsigners; i++)
-		match_preference(v, &v->signers[i]);
+	rc = verify_load(v, der, len, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_reset(v, err);
 	if (rc != SEALMAIL_OK) {
@@ -336,6 +356,71 @@ sm_cms_verify_new(sm_cms_verify **out,
 	}
 	*out = v;
 	return SEALMAIL_OK;
+}
+
+int
+sm_cms_verify_new_stream(sm_cms_verify **out,
+                         sm_crypto *crypto,
+                         const unsigned char *digest_algs,
+                         size_t len,
+                         sealmail_error *err)
+{
+	sm_cms_verify *v = verify_alloc(crypto);
+	sm_ber_iter it;
+	const unsigned char *e;
+	size_t elen;
+	int rc;
+
+	*out = NULL;
+	if (v == NULL)
+		return sm_error_nomem(err);
+	/*
+	 * Unknown or malformed entries are skipped: the signer infos decide
+	 * which digests count, and sm_cms_verify_needs_rehash says when one
+	 * of theirs was not computed here.
+	 */
+	if (digest_algs != NULL &&
+	    sm_ber_iter_init(&it, digest_algs, len, NULL) == SEALMAIL_OK) {
+		while (sm_ber_iter_next(&it, &e, &elen, NULL) == 1) {
+			const unsigned char *p = e;
+			X509_ALGOR *a =
+			        elen <= LONG_MAX
+			                ? d2i_X509_ALGOR(NULL, &p, (long)elen)
+			                : NULL;
+			const ASN1_OBJECT *obj = NULL;
+			if (a != NULL)
+				X509_ALGOR_get0(&obj, NULL, NULL, a);
+			if (obj != NULL && OBJ_obj2nid(obj) != NID_undef)
+				(void)add_md(v, OBJ_obj2nid(obj));
+			X509_ALGOR_free(a);
+		}
+	}
+	ERR_clear_error();
+	rc = sm_cms_verify_reset(v, err);
+	if (rc != SEALMAIL_OK) {
+		sm_cms_verify_free(v);
+		return rc;
+	}
+	*out = v;
+	return SEALMAIL_OK;
+}
+
+int
+sm_cms_verify_load(sm_cms_verify *v,
+                   const unsigned char *der,
+                   size_t len,
+                   sealmail_error *err)
+{
+	if (v->cms != NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "the signature is loaded already");
+	return verify_load(v, der, len, err);
+}
+
+bool
+sm_cms_verify_needs_rehash(const sm_cms_verify *v)
+{
+	return v->nmds > v->nhashed;
 }
 
 int
@@ -458,6 +543,9 @@ verify_one(sm_cms_verify *v, vsigner *vs)
 int
 sm_cms_verify_finish(sm_cms_verify *v, sealmail_error *err)
 {
+	if (v->cms == NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "the signature is not loaded");
 	ERR_clear_error();
 	/* Which certificate belongs to each signer (carried, then extra). */
 	(void)CMS_set1_signers_certs(v->cms, v->extra, 0);

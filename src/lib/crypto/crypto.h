@@ -229,6 +229,11 @@ typedef enum sm_cipher {
 int sm_cipher_parse(sm_cipher *out, const char *name, sealmail_error *err);
 const char *sm_cipher_name(sm_cipher cipher);
 bool sm_cipher_is_aead(sm_cipher cipher);
+/*
+ * Can CMS encrypt to this certificate's key?  RSA (key transport) and EC
+ * (ECDH key agreement); not X25519/X448, which OpenSSL 3.0 CMS lacks.
+ */
+bool sm_cms_can_encrypt_to(const sm_cert *cert);
 
 /* What an SMIMECapabilities attribute (RFC 8551 2.5.2) says a peer can do. */
 enum {
@@ -429,10 +434,10 @@ typedef enum sm_sig_status {
 /*
  * Verification of a signed-data structure (clear: the detached
  * application/pkcs7-signature; opaque: content inside).  The structure is
- * held in memory (d2i; an incremental parser replaces this for opaque data,
- * issue 7); detached content streams through update().  finish() can be
- * followed by reset() and another round of update()/finish() over other
- * bytes (the benign-rewrite retries).
+ * held in memory (d2i), except with sm_cms_verify_new_stream below, where
+ * only its fields around the content are; content streams through
+ * update().  finish() can be followed by reset() and another round of
+ * update()/finish() over other bytes (the benign-rewrite retries).
  */
 typedef struct sm_cms_verify sm_cms_verify;
 
@@ -442,6 +447,26 @@ int sm_cms_verify_new(sm_cms_verify **out,
 		      const unsigned char *der,
 		      size_t len,
 		      sealmail_error *err);
+/*
+ * Opaque signed-data read with sm_cms_reader, in one pass: a verifier
+ * hashing with the digests of `digest_algs` (the captured
+ * SM_CMS_F_DIGEST_ALGS field; unknown entries are skipped) before the
+ * structure is known.  Push the content through sm_cms_verify_update, then
+ * give the whole structure (sm_cms_reader_detached_der after
+ * sm_cms_reader_finish) to sm_cms_verify_load (EBADDATA when it is not
+ * signed-data).  When a signer uses a digest that was not computed,
+ * sm_cms_verify_needs_rehash is true: reset() and push the content again.
+ */
+int sm_cms_verify_new_stream(sm_cms_verify **out,
+			     sm_crypto *crypto,
+			     const unsigned char *digest_algs,
+			     size_t len,
+			     sealmail_error *err);
+int sm_cms_verify_load(sm_cms_verify *v,
+		       const unsigned char *der,
+		       size_t len,
+		       sealmail_error *err);
+bool sm_cms_verify_needs_rehash(const sm_cms_verify *v);
 /* Also look up signer certificates among these (e.g. the address book). */
 int sm_cms_verify_add_certs(sm_cms_verify *v,
 			    sm_cert *const *certs,
@@ -591,6 +616,13 @@ uint64_t sm_cms_reader_content_len(const sm_cms_reader *reader);
  * structure is closed and the input ends.  EBADDATA otherwise.
  */
 int sm_cms_reader_finish(sm_cms_reader *reader, sealmail_error *err);
+
+/*
+ * Let sm_cms_reader_finish stop at the end of the ContentInfo and leave
+ * whatever follows unread (d2i_CMS_ContentInfo's behaviour, for signed
+ * mail: bytes after the structure are neither signed nor shown).
+ */
+void sm_cms_reader_allow_trailing(sm_cms_reader *reader);
 
 /*
  * A captured field, borrowed until the reader is freed; NULL (and *len_out
