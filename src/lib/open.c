@@ -188,8 +188,8 @@ check_from(from_check *fc, const sm_cert *cert, const char *from)
 
 static const char *const rewrite_words[] = {
         "",
-        "the message is stored with LF line endings; it was checked in "
-        "its canonical CRLF form",
+        ("the message is stored with LF line endings; it was checked in "
+         "its canonical CRLF form"),
         "a mail server changed white space at the ends of lines",
         "a mail server changed the transfer encoding",
         "a mail server re-folded the headers of the signed part",

@@ -119,6 +119,11 @@ expect_exit 0
 expect_json '.signatures[0].state' valid
 expect_json '.signatures[0].signer.address' alice@example.org
 expect_json '.signatures[0].trust' trusted
+# The Maildir file itself, LF as Postfix stored it: a note, still good.
+run sealmail --home "$HB" open "$TMP/bob-signed.eml"
+expect_exit 0
+expect_out_contains "note: the message is stored with LF line endings; it was checked in its canonical CRLF form"
+expect_out_contains "verdict: good"
 # shellcheck disable=SC2086
 run sealmail --home "$HB" list $LOGIN_B "$INBOX_B"
 expect_exit 0
