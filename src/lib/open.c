@@ -995,31 +995,35 @@ open_clear(ctx *c,
 	return rc;
 }
 
+/* The finding for a signed-data that cannot be read (message in `err`). */
 static int
-open_signed_data(ctx *c,
-                 const sm_buf *der,
-                 const char *path,
-                 int depth,
-                 bool top,
-                 const char *from,
-                 sealmail_error *err)
+signed_part_damaged(ctx *c, const char *path, sealmail_error *err)
 {
-	sm_cms_verify *v = NULL;
-	sm_mime_source *content = NULL;
-	int rc = sm_cms_verify_new(&v, c->crypto, der->data, der->len, err);
+	return sm_report_add_finding(c->r, SEALMAIL_VERDICT_DANGER,
+	                             "bad-signature", err,
+	                             "the signed part %s is damaged: %s", path,
+	                             err != NULL ? err->message : "");
+}
 
-	if (rc == SEALMAIL_EBADDATA)
-		return sm_report_add_finding(
-		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
-		        "the signed part %s is damaged: %s", path,
-		        err != NULL ? err->message : "");
+/*
+ * The end of both opaque paths, once `v` has hashed the signed content
+ * now in `content` (`rc` says whether that went well): check the
+ * signatures, record them, then show and walk what was signed.  Takes
+ * `v` and `content`.
+ */
+static int
+opaque_checked(ctx *c,
+               int rc,
+               sm_cms_verify *v,
+               sm_mime_source *content,
+               const char *path,
+               int depth,
+               bool top,
+               const char *from,
+               sealmail_error *err)
+{
 	if (rc == SEALMAIL_OK)
 		rc = add_known_certs(c, v, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_new_empty(&content, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_content(v, sm_mime_source_append_cb, content,
-		                           err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_finish(v, err);
 	if (rc == SEALMAIL_OK)
@@ -1034,6 +1038,29 @@ open_signed_data(ctx *c,
 		rc = walk_content(c, content, 0, sm_mime_source_size(content),
 		                  path, depth, top, from, err);
 	return rc;
+}
+
+static int
+open_signed_data(ctx *c,
+                 const sm_buf *der,
+                 const char *path,
+                 int depth,
+                 bool top,
+                 const char *from,
+                 sealmail_error *err)
+{
+	sm_cms_verify *v = NULL;
+	sm_mime_source *content = NULL;
+	int rc = sm_cms_verify_new(&v, c->crypto, der->data, der->len, err);
+
+	if (rc == SEALMAIL_EBADDATA)
+		return signed_part_damaged(c, path, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_new_empty(&content, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_verify_content(v, sm_mime_source_append_cb, content,
+		                           err);
+	return opaque_checked(c, rc, v, content, path, depth, top, from, err);
 }
 
 /* ---- opaque signed-data in one pass ------------------------------------ */
@@ -1214,27 +1241,9 @@ open_signed_stream(ctx *c,
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
 		sm_mime_source_free(content);
-		return sm_report_add_finding(
-		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
-		        "the signed part %s is damaged: %s", path,
-		        err->message);
+		return signed_part_damaged(c, path, err);
 	}
-	if (rc == SEALMAIL_OK)
-		rc = add_known_certs(c, v, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_finish(v, err);
-	if (rc == SEALMAIL_OK)
-		rc = record(c, v, "opaque", path, from, NULL, err);
-	sm_cms_verify_free(v);
-	if (rc != SEALMAIL_OK) {
-		sm_mime_source_free(content);
-		return rc;
-	}
-	rc = own(c, content, err);
-	if (rc == SEALMAIL_OK)
-		rc = walk_content(c, content, 0, sm_mime_source_size(content),
-		                  path, depth, top, from, err);
-	return rc;
+	return opaque_checked(c, rc, v, content, path, depth, top, from, err);
 }
 
 static bool
