@@ -7,6 +7,7 @@
 #ifndef TEST_HARNESS_H
 #define TEST_HARNESS_H
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,27 @@ static int test_current_failed;
 			test_current_failed = 1;                              \
 		}                                                             \
 	} while (0)
+
+/*
+ * How many entries `dir` holds besides "." and ".." (hidden ones count:
+ * a leftover temporary is often hidden); -1 when it cannot be opened.
+ */
+static inline int
+test_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	(void)closedir(d);
+	return n;
+}
 
 /* Temporary folders made by test_tmpdir(), removed when the run ends. */
 static char test_tmpdirs[64][64];

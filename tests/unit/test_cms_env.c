@@ -6,7 +6,6 @@
  */
 #include "harness.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include "crypto/crypto.h"
@@ -218,18 +217,7 @@ our_decrypt(const char *path, const char *who, bool expect_content)
 		sm_plain_free(plain);
 	}
 	/* nothing left behind in the temporary parent */
-	{
-		DIR *d = opendir(tmp);
-		struct dirent *de;
-		int entries = 0;
-		while (d != NULL && (de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") != 0 &&
-			    strcmp(de->d_name, "..") != 0)
-				entries++;
-		if (d != NULL)
-			(void)closedir(d);
-		test_assert_int(entries, 0);
-	}
+	test_assert_int(test_count_entries(tmp), 0);
 	sm_envelope_free(env);
 	sm_key_free(k);
 	sm_cert_free(c);
@@ -562,18 +550,7 @@ test_truncated_content(void)
 	test_assert_str(err.message, "not a CMS structure: not enough data");
 	test_assert(plain == NULL);
 	test_assert_int(oc, SM_ENV_NOT_FOR_KEY);
-	{
-		DIR *d = opendir(tmp);
-		struct dirent *de;
-		int entries = 0;
-		while (d != NULL && (de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") != 0 &&
-			    strcmp(de->d_name, "..") != 0)
-				entries++;
-		if (d != NULL)
-			(void)closedir(d);
-		test_assert_int(entries, 0);
-	}
+	test_assert_int(test_count_entries(tmp), 0);
 	test_assert_int(sm_envelope_decrypt(env, c, k, tmp, &oc, &plain, &err),
 	                SEALMAIL_EINVAL);
 	test_assert_str(err.message, "the encrypted content was already read");

@@ -7,7 +7,6 @@
  */
 #include "mailbox.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -228,22 +227,6 @@ test_mbox_errors(void)
 	test_assert_int(c.count, 0);
 }
 
-static int
-count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	(void)closedir(d);
-	return n;
-}
-
 static long
 failing_read(void *buf, size_t len, void *payload)
 {
@@ -285,7 +268,7 @@ test_maildir_deliver_and_iterate(void)
 	test_assert(p1 != NULL && stat(p1, &st) == 0 &&
 	            (st.st_mode & 0777) == 0600);
 	(void)snprintf(sub, sizeof(sub), "%s/tmp", md);
-	test_assert_int(count_files(sub), 0);
+	test_assert_int(test_count_entries(sub), 0);
 
 	/* A message already seen by a client, in cur/: it comes first. */
 	(void)snprintf(sub, sizeof(sub), "%s/cur/1.seen:2,S", md);
@@ -298,9 +281,9 @@ test_maildir_deliver_and_iterate(void)
 	test_assert_int(sm_maildir_deliver(md, in, NULL, &err), SEALMAIL_EIO);
 	sealmail_input_free(in);
 	(void)snprintf(sub, sizeof(sub), "%s/tmp", md);
-	test_assert_int(count_files(sub), 0);
+	test_assert_int(test_count_entries(sub), 0);
 	(void)snprintf(sub, sizeof(sub), "%s/new", md);
-	test_assert_int(count_files(sub), 2);
+	test_assert_int(test_count_entries(sub), 2);
 
 	memset(&c, 0, sizeof(c));
 	c.read_size = 5;

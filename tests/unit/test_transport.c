@@ -9,7 +9,6 @@
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -254,22 +253,6 @@ test_local_mailboxes(void)
 	sealmail_input_free(in);
 }
 
-static int
-count_in(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	(void)closedir(d);
-	return n;
-}
-
 static void
 test_submit_and_keep(void)
 {
@@ -329,7 +312,7 @@ test_submit_and_keep(void)
 	sealmail_input_free(in);
 	test_assert(strstr(err.message, "550") != NULL);
 	test_assert(!r.stored_in_sent && !r.kept_locally);
-	test_assert_int(count_in(dir), -1);
+	test_assert_int(test_count_entries(dir), -1);
 
 	/* Sent, but the IMAP server is gone: kept in the store. */
 	test_assert_int(sealmail_input_new_memory(&in, msg, strlen(msg), &err),
@@ -343,7 +326,7 @@ test_submit_and_keep(void)
 	test_assert(strncmp(r.where, dir, strlen(dir)) == 0);
 	test_assert(strstr(r.sent_error.message, "imaps://127.0.0.1:1") !=
 	            NULL);
-	test_assert_int(count_in(dir), 1);
+	test_assert_int(test_count_entries(dir), 1);
 	test_assert_int(fetch(r.where, NULL, &b, &err), SEALMAIL_OK);
 	test_assert_str((char *)b.data, msg);
 	sm_buf_free(&b);
@@ -357,7 +340,7 @@ test_submit_and_keep(void)
 	                SEALMAIL_OK);
 	sealmail_input_free(in);
 	test_assert(!r.stored_in_sent && !r.kept_locally);
-	test_assert_int(count_in(dir), 1);
+	test_assert_int(test_count_entries(dir), 1);
 	sealmail_store_free(store);
 
 	/* Neither Sent nor the local folder can keep it: said loudly. */
