@@ -6,15 +6,8 @@
 # over IMAP; protect's refusals send nothing; an SMTP server that does not
 # answer stores nothing; an IMAP server that does not answer keeps the copy
 # in the store and says where; login and configuration errors.
-# shellcheck source=tests/cli/lib.sh
-. "$(dirname "$0")/../cli/lib.sh"
-: "${SEALMAIL_MAIL_ENV:?}"
-if grep -q '^MAIL_SKIP=' "$SEALMAIL_MAIL_ENV" 2>/dev/null; then
-	echo "skipped: $(sed -n 's/^MAIL_SKIP=//p' "$SEALMAIL_MAIL_ENV")"
-	exit 77
-fi
-# shellcheck disable=SC1090
-. "$SEALMAIL_MAIL_ENV"
+# shellcheck source=tests/mail/lib.sh
+. "$(dirname "$0")/lib.sh"
 PKI=$TEST_DATA/pki
 HA=$TMP/alice
 HB=$TMP/bob

@@ -6,15 +6,8 @@
 # recipient named only on the command line getting a copy of its own, the
 # flags mail programs pass (-oi -oem -odb -F -i) accepted, a lone dot
 # ending the message without -i, and the errors.
-# shellcheck source=tests/cli/lib.sh
-. "$(dirname "$0")/../cli/lib.sh"
-: "${SEALMAIL_MAIL_ENV:?}"
-if grep -q '^MAIL_SKIP=' "$SEALMAIL_MAIL_ENV" 2>/dev/null; then
-	echo "skipped: $(sed -n 's/^MAIL_SKIP=//p' "$SEALMAIL_MAIL_ENV")"
-	exit 77
-fi
-# shellcheck disable=SC1090
-. "$SEALMAIL_MAIL_ENV"
+# shellcheck source=tests/mail/lib.sh
+. "$(dirname "$0")/lib.sh"
 PKI=$TEST_DATA/pki
 HA=$TMP/alice
 HB=$TMP/bob

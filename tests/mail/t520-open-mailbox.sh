@@ -4,15 +4,8 @@
 # it: imap[s]://HOST:PORT/MAILBOX/;UID=N (the real Dovecot of the "mail"
 # fixture), a Maildir file, MBOX#N; the errors of each; nothing left behind
 # in the temporary folder.
-# shellcheck source=tests/cli/lib.sh
-. "$(dirname "$0")/../cli/lib.sh"
-: "${SEALMAIL_MAIL_ENV:?}"
-if grep -q '^MAIL_SKIP=' "$SEALMAIL_MAIL_ENV" 2>/dev/null; then
-	echo "skipped: $(sed -n 's/^MAIL_SKIP=//p' "$SEALMAIL_MAIL_ENV")"
-	exit 77
-fi
-# shellcheck disable=SC1090
-. "$SEALMAIL_MAIL_ENV"
+# shellcheck source=tests/mail/lib.sh
+. "$(dirname "$0")/lib.sh"
 PKI=$TEST_DATA/pki
 H=$TMP/carol
 INBOX="imaps://127.0.0.1:$MAIL_IMAPS_PORT/INBOX"

@@ -11,15 +11,8 @@
 # Everyone sends with `sealmail send`/`sendmail` and their account settings
 # (smtp, sent, inbox, password-file), and lists and opens with the login
 # those settings give.
-# shellcheck source=tests/cli/lib.sh
-. "$(dirname "$0")/../cli/lib.sh"
-: "${SEALMAIL_MAIL_ENV:?}"
-if grep -q '^MAIL_SKIP=' "$SEALMAIL_MAIL_ENV" 2>/dev/null; then
-	echo "skipped: $(sed -n 's/^MAIL_SKIP=//p' "$SEALMAIL_MAIL_ENV")"
-	exit 77
-fi
-# shellcheck disable=SC1090
-. "$SEALMAIL_MAIL_ENV"
+# shellcheck source=tests/mail/lib.sh
+. "$(dirname "$0")/lib.sh"
 A=$TMP/alice
 B=$TMP/bob
 IMAPS="imaps://127.0.0.1:$MAIL_IMAPS_PORT"

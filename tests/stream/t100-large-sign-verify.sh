@@ -5,22 +5,15 @@
 # STREAM_MIB sets the size: default 200, but 96 under ASan (`make test`),
 # which makes sealmail several times slower on a loaded 2-core machine; 96
 # MiB is still more than the RSS bound, so a message held in memory fails.
-# Under ASan the allocator's quarantine would hold freed buffers and count
-# them as resident: the test caps it (quarantine_size_mb=4), so what is
-# measured is sealmail's own working set plus ASan's fixed cost.
-. "$(dirname "$0")/../cli/lib.sh"
+# (lib.sh: the bound, `timed`, and ASan's quarantine capped.)
+# shellcheck source=tests/stream/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-if grep -q __asan_init "$SEALMAIL" 2>/dev/null; then
-	MIB=${STREAM_MIB:-96}
-else
-	MIB=${STREAM_MIB:-200}
-fi
-LIMIT_KIB=$((64 * 1024))
+stream_size 96
 PKI=$TEST_DATA/pki
 A=$TMP/alice-home
 PASS=$TMP/pass
 printf 'correct horse\n' >"$PASS"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 
 run sealmail --home "$A" --passphrase-file "$PASS" id import \
 	"$PKI/alice@example.org.crt" "$PKI/alice@example.org.key"
@@ -34,16 +27,6 @@ run sealmail --home "$A" --passphrase-file "$PASS" id import \
 } >"$TMP/msg.eml"
 size=$(wc -c <"$TMP/msg.eml")
 [ "$size" -gt $((MIB * 1048576)) ] || { echo "setup: message is $size bytes" >&2; exit 1; }
-
-# timed NAME CMD...: run CMD under /usr/bin/time; $rss is its peak in KiB
-timed() {
-	name=$1
-	shift
-	run /usr/bin/time -f '%M' -o "$TMP/rss" "$@"
-	rss=$(tail -n 1 "$TMP/rss")
-	echo "$name: ${rss} KiB peak RSS" >&2
-	[ "$rss" -lt "$LIMIT_KIB" ] || fail "$name: peak RSS $rss KiB, not under $LIMIT_KIB"
-}
 
 for mode in clear opaque; do
 	begin_test "$mode sign of $MIB MiB: peak RSS under 64 MiB"

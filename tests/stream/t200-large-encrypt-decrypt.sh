@@ -8,21 +8,14 @@
 # STREAM_MIB sets the size: default 200, but 32 under ASan (`make test`),
 # where nine passes over 200 MiB take over 5 minutes on a loaded 2-core
 # machine.  32 MiB still catches a whole-structure design: the old
-# d2i_CMS_bio decryption held the structure 2-3 times (over 64 MiB here).  Under ASan the allocator's
-# quarantine would hold freed buffers and count them as resident: the test
-# caps it (quarantine_size_mb=4), so what is measured is sealmail's own
-# working set plus ASan's fixed cost.
-. "$(dirname "$0")/../cli/lib.sh"
+# d2i_CMS_bio decryption held the structure 2-3 times (over 64 MiB here).
+# (lib.sh: the bound, `timed`, and ASan's quarantine capped.)
+# shellcheck source=tests/stream/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-if grep -q __asan_init "$SEALMAIL" 2>/dev/null; then
-	MIB=${STREAM_MIB:-32}
-else
-	MIB=${STREAM_MIB:-200}
-fi
-LIMIT_KIB=$((64 * 1024))
+stream_size 32
 PKI=$TEST_DATA/pki
 HA=$TMP/alice
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 
 for who in alice bob carol; do
 	run sealmail --home "$TMP/$who" id import --no-passphrase \
@@ -55,16 +48,6 @@ msg bob@example.org
 msg carol@example.org
 size=$(wc -c <"$TMP/to-bob@example.org")
 [ "$size" -gt $((MIB * 1048576)) ] || { echo "setup: message is $size bytes" >&2; exit 1; }
-
-# timed NAME CMD...: run CMD under /usr/bin/time; $rss is its peak in KiB
-timed() {
-	name=$1
-	shift
-	run /usr/bin/time -f '%M' -o "$TMP/rss" "$@"
-	rss=$(tail -n 1 "$TMP/rss")
-	echo "$name: ${rss} KiB peak RSS" >&2
-	[ "$rss" -lt "$LIMIT_KIB" ] || fail "$name: peak RSS $rss KiB, not under $LIMIT_KIB"
-}
 
 # case WHO CIPHER [--sign]: encrypt to WHO, WHO decrypts, compare
 round_trip() {
