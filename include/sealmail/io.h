@@ -28,60 +28,76 @@ typedef long (*sealmail_read_cb)(void *buf, size_t len, void *payload);
 typedef int (*sealmail_write_cb)(const void *buf, size_t len, void *payload);
 
 /** Read from `fd` (not closed by sealmail_input_free). */
-SEALMAIL_EXTERN(int) sealmail_input_new_fd(sealmail_input **out, int fd,
-				   sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_input_new_fd(sealmail_input **out,
+                      int fd,
+                      sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /** Read the file at `path`.  ENOTFOUND, EPERM, EIO. */
-SEALMAIL_EXTERN(int) sealmail_input_new_path(sealmail_input **out,
-				     const char *path,
-				     sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_input_new_path(sealmail_input **out,
+                        const char *path,
+                        sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /** Read `len` bytes at `data`; borrowed, must outlive the input. */
-SEALMAIL_EXTERN(int) sealmail_input_new_memory(sealmail_input **out,
-				       const void *data,
-				       size_t len,
-				       sealmail_error *err) SEALMAIL_WARN_UNUSED;
-SEALMAIL_EXTERN(int) sealmail_input_new_callback(sealmail_input **out,
-					 sealmail_read_cb read,
-					 void *payload,
-					 sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_input_new_memory(sealmail_input **out,
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_input_new_callback(sealmail_input **out,
+                            sealmail_read_cb read,
+                            void *payload,
+                            sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /**
  * Read up to `len` bytes.  Returns the count (0 at the end) or a negative
  * status.
  */
-SEALMAIL_EXTERN(long) sealmail_input_read(sealmail_input *in, void *buf,
-				  size_t len, sealmail_error *err);
+SEALMAIL_EXTERN(long)
+sealmail_input_read(sealmail_input *in,
+                    void *buf,
+                    size_t len,
+                    sealmail_error *err);
 /** A name for messages ("-" for standard input, else the path). */
 SEALMAIL_EXTERN(const char *) sealmail_input_name(const sealmail_input *in);
 /**
  * Name the input for messages and hints (e.g. the mailbox name a message
  * was fetched from); `name` is copied.  ENOMEM.
  */
-SEALMAIL_EXTERN(int) sealmail_input_set_name(sealmail_input *in,
-				     const char *name,
-				     sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_input_set_name(sealmail_input *in,
+                        const char *name,
+                        sealmail_error *err) SEALMAIL_WARN_UNUSED;
 SEALMAIL_EXTERN(void) sealmail_input_free(sealmail_input *in);
 
 /** Write to `fd` (not closed by sealmail_output_free). */
-SEALMAIL_EXTERN(int) sealmail_output_new_fd(sealmail_output **out, int fd,
-				    sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_output_new_fd(sealmail_output **out,
+                       int fd,
+                       sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /**
  * Write to `path` through a 0600 temporary in the same folder, renamed over
  * `path` by sealmail_output_commit().  Freed without a commit, the temporary
  * is removed: a failure never leaves a partial file.  An existing device or
  * FIFO (/dev/null) is written directly instead, never replaced.
  */
-SEALMAIL_EXTERN(int) sealmail_output_new_path(sealmail_output **out,
-				      const char *path,
-				      sealmail_error *err) SEALMAIL_WARN_UNUSED;
-SEALMAIL_EXTERN(int) sealmail_output_new_callback(sealmail_output **out,
-					  sealmail_write_cb write,
-					  void *payload,
-					  sealmail_error *err) SEALMAIL_WARN_UNUSED;
-SEALMAIL_EXTERN(int) sealmail_output_write(sealmail_output *o, const void *buf,
-				   size_t len,
-				   sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_output_new_path(sealmail_output **out,
+                         const char *path,
+                         sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_output_new_callback(sealmail_output **out,
+                             sealmail_write_cb write,
+                             void *payload,
+                             sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_output_write(sealmail_output *o,
+                      const void *buf,
+                      size_t len,
+                      sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /** Flush; for a path output, fsync and rename into place. */
-SEALMAIL_EXTERN(int) sealmail_output_commit(sealmail_output *o,
-				    sealmail_error *err) SEALMAIL_WARN_UNUSED;
+SEALMAIL_EXTERN(int)
+sealmail_output_commit(sealmail_output *o,
+                       sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /** Free; an uncommitted path output's temporary is removed. */
 SEALMAIL_EXTERN(void) sealmail_output_free(sealmail_output *o);
 

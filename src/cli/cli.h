@@ -119,25 +119,28 @@ enum {
 	OPT_OAEP,
 	OPT_CIPHER
 };
-#define CLI_PROTECT_LONGOPTS                                          \
-	{ "sign", no_argument, NULL, OPT_SIGN },                      \
-		{ "encrypt", no_argument, NULL, OPT_ENCRYPT },        \
-		{ "clear", no_argument, NULL, OPT_CLEAR },            \
-		{ "opaque", no_argument, NULL, OPT_OPAQUE },          \
-		{ "pss", no_argument, NULL, OPT_PSS },                \
-		{ "from", required_argument, NULL, OPT_FROM },        \
-		{ "yes", no_argument, NULL, OPT_YES },                \
-		{ "no-sign", no_argument, NULL, OPT_NO_SIGN },        \
-		{ "no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT },  \
-		{ "oaep", no_argument, NULL, OPT_OAEP },              \
-	{                                                             \
-		"cipher", required_argument, NULL, OPT_CIPHER         \
+#define CLI_PROTECT_LONGOPTS                                       \
+	{"sign", no_argument, NULL, OPT_SIGN},                     \
+	        {"encrypt", no_argument, NULL, OPT_ENCRYPT},       \
+	        {"clear", no_argument, NULL, OPT_CLEAR},           \
+	        {"opaque", no_argument, NULL, OPT_OPAQUE},         \
+	        {"pss", no_argument, NULL, OPT_PSS},               \
+	        {"from", required_argument, NULL, OPT_FROM},       \
+	        {"yes", no_argument, NULL, OPT_YES},               \
+	        {"no-sign", no_argument, NULL, OPT_NO_SIGN},       \
+	        {"no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT}, \
+	        {"oaep", no_argument, NULL, OPT_OAEP},             \
+	{                                                          \
+		"cipher", required_argument, NULL, OPT_CIPHER      \
 	}
-int cli_protect_option(struct cli *cli, sealmail_protect_options *opts, int c,
-		       const char *arg);
+int cli_protect_option(struct cli *cli,
+                       sealmail_protect_options *opts,
+                       int c,
+                       const char *arg);
 int cli_protect_check(struct cli *cli, const sealmail_protect_options *opts);
-int cli_protect_outcome(struct cli *cli, int status,
-			const sealmail_protect_result *result);
+int cli_protect_outcome(struct cli *cli,
+                        int status,
+                        const sealmail_protect_result *result);
 /* Input from FILE, or standard input for "-" or NULL; 0 or exit code. */
 int cli_open_input(struct cli *cli, sealmail_input **in, const char *path);
 

@@ -22,15 +22,16 @@ static const struct command {
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "id", cmd_id, "your digital IDs: create, import, list, export" },
-	{ "account", cmd_account, "per-address security settings" },
-	{ "book", cmd_book, "the address book: certificates and trust" },
-	{ "ca", cmd_ca, "certificate authorities you trust" },
-	{ "protect", cmd_protect, "sign a message before sending it" },
-	{ "open", cmd_open, "check a received message's signatures" },
-	{ "list", cmd_list, "list a mailbox with each message's security state" },
-	{ "send", cmd_send, "protect a message and send it (SMTP, Sent copy)" },
-	{ "sendmail", cmd_sendmail, "sendmail-compatible sending for mail programs" },
+        {"id", cmd_id, "your digital IDs: create, import, list, export"},
+        {"account", cmd_account, "per-address security settings"},
+        {"book", cmd_book, "the address book: certificates and trust"},
+        {"ca", cmd_ca, "certificate authorities you trust"},
+        {"protect", cmd_protect, "sign a message before sending it"},
+        {"open", cmd_open, "check a received message's signatures"},
+        {"list", cmd_list, "list a mailbox with each message's security state"},
+        {"send", cmd_send, "protect a message and send it (SMTP, Sent copy)"},
+        {"sendmail", cmd_sendmail,
+         "sendmail-compatible sending for mail programs"},
 };
 
 /* Library status -> sysexits code.  The only such table. */
@@ -74,8 +75,8 @@ cli_fail(struct cli *cli, int status)
 	/* the message may quote hostile input: escaped like every report */
 	(void)fprintf(stderr, "%s: ", cli->prog);
 	out_text(stderr, cli->err.message[0] != '\0'
-				 ? cli->err.message
-				 : sealmail_status_name(status));
+	                         ? cli->err.message
+	                         : sealmail_status_name(status));
 	(void)fputc('\n', stderr);
 	return cli_exit_code(status);
 }

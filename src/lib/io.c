@@ -60,8 +60,10 @@ io_errno(int e)
 }
 
 static int
-input_new(sealmail_input **out, src_kind kind, const char *name,
-	  sealmail_error *err)
+input_new(sealmail_input **out,
+          src_kind kind,
+          const char *name,
+          sealmail_error *err)
 {
 	sealmail_input *in = sm_calloc(1, sizeof(*in));
 
@@ -91,8 +93,8 @@ sealmail_input_new_fd(sealmail_input **out, int fd, sealmail_error *err)
 
 int
 sealmail_input_new_path(sealmail_input **out,
-			const char *path,
-			sealmail_error *err)
+                        const char *path,
+                        sealmail_error *err)
 {
 	int fd, rc;
 
@@ -100,7 +102,7 @@ sealmail_input_new_path(sealmail_input **out,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sm_error_set(err, io_errno(errno), "%s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	rc = input_new(out, SRC_FD, path, err);
 	if (rc != SEALMAIL_OK) {
 		(void)close(fd);
@@ -113,9 +115,9 @@ sealmail_input_new_path(sealmail_input **out,
 
 int
 sealmail_input_new_memory(sealmail_input **out,
-			  const void *data,
-			  size_t len,
-			  sealmail_error *err)
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err)
 {
 	int rc = input_new(out, SRC_MEM, "memory", err);
 
@@ -128,9 +130,9 @@ sealmail_input_new_memory(sealmail_input **out,
 
 int
 sealmail_input_new_callback(sealmail_input **out,
-			    sealmail_read_cb read_cb,
-			    void *payload,
-			    sealmail_error *err)
+                            sealmail_read_cb read_cb,
+                            void *payload,
+                            sealmail_error *err)
 {
 	int rc = input_new(out, SRC_CB, "input", err);
 
@@ -142,8 +144,10 @@ sealmail_input_new_callback(sealmail_input **out,
 }
 
 long
-sealmail_input_read(sealmail_input *in, void *buf, size_t len,
-		    sealmail_error *err)
+sealmail_input_read(sealmail_input *in,
+                    void *buf,
+                    size_t len,
+                    sealmail_error *err)
 {
 	ssize_t n;
 	long r;
@@ -159,7 +163,7 @@ sealmail_input_read(sealmail_input *in, void *buf, size_t len,
 		r = in->read(buf, len, in->payload);
 		if (r < 0)
 			return sm_error_set(err, (int)r, "%s: read failed",
-					    in->name);
+			                    in->name);
 		return r;
 	case SRC_FD:
 	default:
@@ -168,7 +172,7 @@ sealmail_input_read(sealmail_input *in, void *buf, size_t len,
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return sm_error_set(err, SEALMAIL_EIO, "%s: %s",
-					    in->name, strerror(errno));
+			                    in->name, strerror(errno));
 		return (long)n;
 	}
 }
@@ -199,8 +203,8 @@ sealmail_input_name(const sealmail_input *in)
 
 int
 sealmail_input_set_name(sealmail_input *in,
-			const char *name,
-			sealmail_error *err)
+                        const char *name,
+                        sealmail_error *err)
 {
 	char *copy = sm_strdup(name);
 
@@ -253,8 +257,8 @@ sealmail_output_new_fd(sealmail_output **out, int fd, sealmail_error *err)
 
 int
 sealmail_output_new_path(sealmail_output **out,
-			 const char *path,
-			 sealmail_error *err)
+                         const char *path,
+                         sealmail_error *err)
 {
 	char tmp[PATH_MAX];
 	struct stat st;
@@ -270,7 +274,7 @@ sealmail_output_new_path(sealmail_output **out,
 		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			return sm_error_set(err, io_errno(errno), "%s: %s",
-					    path, strerror(errno));
+			                    path, strerror(errno));
 		rc = output_new(out, SRC_FD, err);
 		if (rc == SEALMAIL_OK) {
 			(*out)->path = sm_strdup(path);
@@ -288,11 +292,11 @@ sealmail_output_new_path(sealmail_output **out,
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return sm_error_set(err, SEALMAIL_EINVAL, "%s: path too long",
-				    path);
+		                    path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return sm_error_set(err, io_errno(errno), "%s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	rc = output_new(out, SRC_FD, err);
 	if (rc == SEALMAIL_OK) {
 		(*out)->path = sm_strdup(path);
@@ -318,9 +322,9 @@ sealmail_output_new_path(sealmail_output **out,
 
 int
 sealmail_output_new_callback(sealmail_output **out,
-			     sealmail_write_cb write_cb,
-			     void *payload,
-			     sealmail_error *err)
+                             sealmail_write_cb write_cb,
+                             void *payload,
+                             sealmail_error *err)
 {
 	int rc = output_new(out, SRC_CB, err);
 
@@ -332,14 +336,16 @@ sealmail_output_new_callback(sealmail_output **out,
 }
 
 static int
-flush_bytes(sealmail_output *o, const unsigned char *p, size_t len,
-	    sealmail_error *err)
+flush_bytes(sealmail_output *o,
+            const unsigned char *p,
+            size_t len,
+            sealmail_error *err)
 {
 	if (o->kind == SRC_CB) {
 		int rc = o->write(p, len, o->payload);
 		if (rc != 0)
 			return sm_error_set(err, rc < 0 ? rc : SEALMAIL_EIO,
-					    "write failed");
+			                    "write failed");
 		return SEALMAIL_OK;
 	}
 	while (len > 0) {
@@ -348,9 +354,9 @@ flush_bytes(sealmail_output *o, const unsigned char *p, size_t len,
 			continue;
 		if (w < 0)
 			return sm_error_set(err, io_errno(errno), "%s: %s",
-					    o->path != NULL ? o->path
-							    : "output",
-					    strerror(errno));
+			                    o->path != NULL ? o->path
+			                                    : "output",
+			                    strerror(errno));
 		p += w;
 		len -= (size_t)w;
 	}
@@ -372,8 +378,10 @@ flush(sealmail_output *o, sealmail_error *err)
 }
 
 int
-sealmail_output_write(sealmail_output *o, const void *data, size_t len,
-		      sealmail_error *err)
+sealmail_output_write(sealmail_output *o,
+                      const void *data,
+                      size_t len,
+                      sealmail_error *err)
 {
 	const unsigned char *p = data;
 	int rc;
@@ -411,13 +419,13 @@ sealmail_output_commit(sealmail_output *o, sealmail_error *err)
 		o->fd = -1;
 		o->failed = true;
 		return sm_error_set(err, SEALMAIL_EIO, "%s: %s", o->path,
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	o->fd = -1;
 	if (rename(o->tmp, o->path) != 0) {
 		o->failed = true;
 		return sm_error_set(err, io_errno(errno), "%s: %s", o->path,
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	sm_free(o->tmp);
 	o->tmp = NULL;

@@ -41,6 +41,8 @@ struct sm_stmt {
  * Schema migrations: entry i takes the database from version i to i+1.
  * Append only; never edit a released entry.
  */
+/* The SQL is laid out by hand, one column a line. */
+/* clang-format off */
 static const char *const migrations[] = {
 	/* 0 -> 1: the foundation */
 	"CREATE TABLE identities ("
@@ -122,6 +124,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE accounts ADD COLUMN ca_file TEXT;"
 	"ALTER TABLE accounts ADD COLUMN starttls INTEGER NOT NULL DEFAULT 1;",
 };
+/* clang-format on */
 
 #define SCHEMA_VERSION ((int)SM_ARRAY_SIZE(migrations))
 
@@ -162,18 +165,17 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 
 	if (status == SEALMAIL_ECORRUPT)
 		return sm_error_set(err, status,
-				    "the store database in %s is damaged or "
-				    "not a sealmail store",
-				    store->home);
+		                    "the store database in %s is damaged or "
+		                    "not a sealmail store",
+		                    store->home);
 	if (status == SEALMAIL_EPERM && (rc & 0xff) == SQLITE_READONLY) {
 		/* A read-only folder or file system says why. */
 		if (access(store->home, W_OK) != 0)
 			return sm_error_set(err, status,
-					    "the store in %s is read-only: %s",
-					    store->home, strerror(errno));
-		return sm_error_set(err, status,
-				    "the store in %s is read-only",
-				    store->home);
+			                    "the store in %s is read-only: %s",
+			                    store->home, strerror(errno));
+		return sm_error_set(err, status, "the store in %s is read-only",
+		                    store->home);
 	}
 	if ((rc & 0xff) == SQLITE_CANTOPEN) {
 		/*
@@ -183,16 +185,16 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 		int e = store->db != NULL ? sqlite3_system_errno(store->db) : 0;
 		if (access(store->home, W_OK) != 0)
 			return sm_error_set(err, status,
-					    "the store in %s is read-only: %s",
-					    store->home, strerror(errno));
+			                    "the store in %s is read-only: %s",
+			                    store->home, strerror(errno));
 		return sm_error_set(err, status,
-				    "cannot open the store in %s%s%s",
-				    store->home, e != 0 ? ": " : "",
-				    e != 0 ? strerror(e) : "");
+		                    "cannot open the store in %s%s%s",
+		                    store->home, e != 0 ? ": " : "",
+		                    e != 0 ? strerror(e) : "");
 	}
 	return sm_error_set(err, status, "store database: %s",
-			    store->db != NULL ? sqlite3_errmsg(store->db)
-					      : sqlite3_errstr(rc));
+	                    store->db != NULL ? sqlite3_errmsg(store->db)
+	                                      : sqlite3_errstr(rc));
 }
 
 int
@@ -213,22 +215,23 @@ make_home(const char *home, bool create, sealmail_error *err)
 	if (stat(home, &sb) == 0) {
 		if (!S_ISDIR(sb.st_mode))
 			return sm_error_set(err, SEALMAIL_EINVAL,
-					    "%s: not a folder", home);
+			                    "%s: not a folder", home);
 		return SEALMAIL_OK;
 	}
 	if (errno != ENOENT)
-		return sm_error_set(err, errno == EACCES ? SEALMAIL_EPERM
-							 : SEALMAIL_EIO,
-				    "%s: %s", home, strerror(errno));
+		return sm_error_set(
+		        err, errno == EACCES ? SEALMAIL_EPERM : SEALMAIL_EIO,
+		        "%s: %s", home, strerror(errno));
 	if (!create)
-		return sm_error_set(err, SEALMAIL_ENOTFOUND,
-				    "no store in %s", home);
+		return sm_error_set(err, SEALMAIL_ENOTFOUND, "no store in %s",
+		                    home);
 	if (mkdir(home, 0700) != 0)
-		return sm_error_set(err, errno == EACCES || errno == EROFS
-						 ? SEALMAIL_EPERM
-						 : SEALMAIL_EIO,
-				    "cannot create the store folder %s: %s",
-				    home, strerror(errno));
+		return sm_error_set(err,
+		                    errno == EACCES || errno == EROFS
+		                            ? SEALMAIL_EPERM
+		                            : SEALMAIL_EIO,
+		                    "cannot create the store folder %s: %s",
+		                    home, strerror(errno));
 	return SEALMAIL_OK;
 }
 
@@ -261,23 +264,23 @@ migrate(sealmail_store *store, sealmail_error *err)
 	}
 	if (app_id != APPLICATION_ID && (app_id != 0 || version != 0))
 		return sm_error_set(err, SEALMAIL_ECORRUPT,
-				    "%s does not hold a sealmail store",
-				    store->home);
+		                    "%s does not hold a sealmail store",
+		                    store->home);
 	if (version < 0)
 		return sm_error_set(err, SEALMAIL_ECORRUPT,
-				    "the store in %s has an invalid schema "
-				    "version %d",
-				    store->home, version);
+		                    "the store in %s has an invalid schema "
+		                    "version %d",
+		                    store->home, version);
 	if (version > SCHEMA_VERSION)
 		return sm_error_set(err, SEALMAIL_ECORRUPT,
-				    "the store in %s was made by a newer "
-				    "sealmail (schema %d, this one knows %d)",
-				    store->home, version, SCHEMA_VERSION);
+		                    "the store in %s was made by a newer "
+		                    "sealmail (schema %d, this one knows %d)",
+		                    store->home, version, SCHEMA_VERSION);
 	if (store->opts.flags & SEALMAIL_STORE_READONLY)
 		return sm_error_set(err, SEALMAIL_EPERM,
-				    "the store in %s needs an upgrade and is "
-				    "opened read-only",
-				    store->home);
+		                    "the store in %s needs an upgrade and is "
+		                    "opened read-only",
+		                    store->home);
 
 	rc = sm_db_begin(store, err);
 	if (rc != SEALMAIL_OK)
@@ -290,9 +293,9 @@ migrate(sealmail_store *store, sealmail_error *err)
 	{
 		char sql[96];
 		(void)snprintf(sql, sizeof(sql),
-			       "PRAGMA user_version = %d; "
-			       "PRAGMA application_id = %d",
-			       SCHEMA_VERSION, APPLICATION_ID);
+		               "PRAGMA user_version = %d; "
+		               "PRAGMA application_id = %d",
+		               SCHEMA_VERSION, APPLICATION_ID);
 		rc = sm_db_exec(store, sql, err);
 		if (rc != SEALMAIL_OK)
 			goto fail;
@@ -311,12 +314,12 @@ fail:
 static void
 tighten_modes(const sealmail_store *store)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < SM_ARRAY_SIZE(suffixes); i++) {
 		int n = snprintf(path, sizeof(path), "%s/store.db%s",
-				 store->home, suffixes[i]);
+		                 store->home, suffixes[i]);
 		if (n > 0 && (size_t)n < sizeof(path))
 			(void)chmod(path, 0600);
 	}
@@ -324,9 +327,9 @@ tighten_modes(const sealmail_store *store)
 
 int
 sealmail_store_open(sealmail_store **out,
-		    const char *home,
-		    const sealmail_store_options *opts,
-		    sealmail_error *err)
+                    const char *home,
+                    const sealmail_store_options *opts,
+                    sealmail_error *err)
 {
 	sealmail_store *store;
 	char path[PATH_MAX];
@@ -338,8 +341,8 @@ sealmail_store_open(sealmail_store **out,
 		return sm_error_set(err, SEALMAIL_EINVAL, "no store folder");
 	if (opts != NULL && opts->version != SEALMAIL_STORE_OPTIONS_VERSION)
 		return sm_error_set(err, SEALMAIL_EINVAL,
-				    "unknown store options version %u",
-				    opts->version);
+		                    "unknown store options version %u",
+		                    opts->version);
 	store = sm_calloc(1, sizeof(*store));
 	if (store == NULL)
 		return sm_error_nomem(err);
@@ -353,15 +356,15 @@ sealmail_store_open(sealmail_store **out,
 		return sm_error_nomem(err);
 	}
 	rc = make_home(home,
-		       !(store->opts.flags & (SEALMAIL_STORE_NO_CREATE |
-					      SEALMAIL_STORE_READONLY)),
-		       err);
+	               !(store->opts.flags &
+	                 (SEALMAIL_STORE_NO_CREATE | SEALMAIL_STORE_READONLY)),
+	               err);
 	if (rc != SEALMAIL_OK)
 		goto fail;
 	n = snprintf(path, sizeof(path), "%s/store.db", home);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		rc = sm_error_set(err, SEALMAIL_EINVAL, "%s: path too long",
-				  home);
+		                  home);
 		goto fail;
 	}
 	if (store->opts.flags & SEALMAIL_STORE_READONLY)
@@ -377,16 +380,15 @@ sealmail_store_open(sealmail_store **out,
 	rc = sqlite3_open_v2(path, &store->db, flags, NULL);
 	if (rc == SQLITE_OK) {
 		(void)sqlite3_busy_timeout(store->db,
-					   store->opts.busy_timeout_ms > 0
-						   ? store->opts.busy_timeout_ms
-						   : 10000);
+		                           store->opts.busy_timeout_ms > 0
+		                                   ? store->opts.busy_timeout_ms
+		                                   : 10000);
 		rc = sqlite3_exec(store->db,
-				  "PRAGMA foreign_keys = ON;"
-				  "PRAGMA secure_delete = ON;",
-				  NULL, NULL, NULL);
+		                  "PRAGMA foreign_keys = ON;"
+		                  "PRAGMA secure_delete = ON;",
+		                  NULL, NULL, NULL);
 	}
-	if (rc == SQLITE_OK &&
-	    !(store->opts.flags & SEALMAIL_STORE_READONLY)) {
+	if (rc == SQLITE_OK && !(store->opts.flags & SEALMAIL_STORE_READONLY)) {
 		/*
 		 * The WAL and shared-memory files stay between runs (the WAL
 		 * emptied to 0 bytes at each close): making and deleting
@@ -394,13 +396,12 @@ sealmail_store_open(sealmail_store **out,
 		 */
 		int persist = 1;
 		(void)sqlite3_file_control(store->db, "main",
-					   SQLITE_FCNTL_PERSIST_WAL,
-					   &persist);
+		                           SQLITE_FCNTL_PERSIST_WAL, &persist);
 		rc = sqlite3_exec(store->db,
-				  "PRAGMA journal_mode = WAL;"
-				  "PRAGMA journal_size_limit = 0;"
-				  "PRAGMA synchronous = FULL;",
-				  NULL, NULL, NULL);
+		                  "PRAGMA journal_mode = WAL;"
+		                  "PRAGMA journal_size_limit = 0;"
+		                  "PRAGMA synchronous = FULL;",
+		                  NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		rc = db_error(store, rc, err);
@@ -465,7 +466,7 @@ data_version(sealmail_store *store)
 	sqlite3_int64 v = -1;
 
 	if (sqlite3_prepare_v2(store->db, "PRAGMA data_version", -1, &st,
-			       NULL) == SQLITE_OK &&
+	                       NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	(void)sqlite3_finalize(st);
@@ -474,10 +475,10 @@ data_version(sealmail_store *store)
 
 int
 sm_store_cache(void **value_out,
-	       sealmail_store *store,
-	       sm_store_cache_make_fn make,
-	       void (*free_fn)(void *value),
-	       sealmail_error *err)
+               sealmail_store *store,
+               sm_store_cache_make_fn make,
+               void (*free_fn)(void *value),
+               sealmail_error *err)
 {
 	sqlite3_int64 changes = sqlite3_total_changes64(store->db);
 	sqlite3_int64 version = data_version(store);
@@ -509,10 +510,10 @@ sm_store_cache(void **value_out,
 
 int
 sm_store_passphrase(sm_buf *out,
-		    sealmail_store *store,
-		    sealmail_passphrase_reason reason,
-		    const char *what,
-		    sealmail_error *err)
+                    sealmail_store *store,
+                    sealmail_passphrase_reason reason,
+                    const char *what,
+                    sealmail_error *err)
 {
 	enum { MAX = 1024 };
 	int n, rc;
@@ -520,17 +521,17 @@ sm_store_passphrase(sm_buf *out,
 	sm_buf_init_secret(out, MAX);
 	if (store->opts.passphrase == NULL)
 		return sm_error_set(err, SEALMAIL_EPASSPHRASE,
-				    "a passphrase is needed for %s", what);
+		                    "a passphrase is needed for %s", what);
 	/* Room for MAX bytes, then let the callback fill it. */
 	rc = sm_buf_reserve(out, MAX, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	n = store->opts.passphrase((char *)out->data, MAX, reason, what,
-				   store->opts.passphrase_payload);
+	                           store->opts.passphrase_payload);
 	if (n < 0 || (size_t)n >= MAX) {
 		sm_buf_free(out);
 		return sm_error_set(err, SEALMAIL_EPASSPHRASE,
-				    "no passphrase given for %s", what);
+		                    "no passphrase given for %s", what);
 	}
 	out->data[n] = '\0';
 	out->len = (size_t)n;
@@ -541,9 +542,9 @@ sm_store_passphrase(sm_buf *out,
 
 int
 sm_stmt_prepare(sm_stmt **out,
-		sealmail_store *store,
-		const char *sql,
-		sealmail_error *err)
+                sealmail_store *store,
+                const char *sql,
+                sealmail_error *err)
 {
 	sm_stmt *st;
 	int rc;
@@ -566,21 +567,18 @@ int
 sm_stmt_bind_text(sm_stmt *st, int idx, const char *text, sealmail_error *err)
 {
 	int rc = text == NULL ? sqlite3_bind_null(st->st, idx)
-			      : sqlite3_bind_text(st->st, idx, text, -1,
-						  SQLITE_TRANSIENT);
+	                      : sqlite3_bind_text(st->st, idx, text, -1,
+	                                          SQLITE_TRANSIENT);
 	return rc == SQLITE_OK ? SEALMAIL_OK : db_error(st->store, rc, err);
 }
 
 int
-sm_stmt_bind_blob(sm_stmt *st,
-		  int idx,
-		  const void *data,
-		  size_t len,
-		  sealmail_error *err)
+sm_stmt_bind_blob(
+        sm_stmt *st, int idx, const void *data, size_t len, sealmail_error *err)
 {
 	int rc = data == NULL ? sqlite3_bind_null(st->st, idx)
-			      : sqlite3_bind_blob64(st->st, idx, data, len,
-						    SQLITE_TRANSIENT);
+	                      : sqlite3_bind_blob64(st->st, idx, data, len,
+	                                            SQLITE_TRANSIENT);
 	return rc == SQLITE_OK ? SEALMAIL_OK : db_error(st->store, rc, err);
 }
 

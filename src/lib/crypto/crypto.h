@@ -38,10 +38,10 @@ enum {
 
 /* Parse one DER certificate.  EBADDATA when it is not one. */
 int sm_cert_from_der(sm_cert **out,
-		     sm_crypto *crypto,
-		     const unsigned char *der,
-		     size_t len,
-		     sealmail_error *err);
+                     sm_crypto *crypto,
+                     const unsigned char *der,
+                     size_t len,
+                     sealmail_error *err);
 
 /*
  * Parse every certificate in `data`: one DER certificate, one or more PEM
@@ -51,11 +51,11 @@ int sm_cert_from_der(sm_cert **out,
  * is found or a block is malformed.
  */
 int sm_cert_list_parse(sm_cert ***list_out,
-		       size_t *count_out,
-		       sm_crypto *crypto,
-		       const unsigned char *data,
-		       size_t len,
-		       sealmail_error *err);
+                       size_t *count_out,
+                       sm_crypto *crypto,
+                       const unsigned char *data,
+                       size_t len,
+                       sealmail_error *err);
 void sm_cert_list_free(sm_cert **list, size_t count);
 
 /* A new reference to the same certificate (cheap). */
@@ -95,13 +95,13 @@ int sm_cert_pem(const sm_cert *cert, sm_buf *out, sealmail_error *err);
  * why in words); other negatives for failures.  Purpose: S/MIME.
  */
 int sm_cert_chain_verify(const sm_cert *leaf,
-			 sm_cert *const *intermediates,
-			 size_t n_intermediates,
-			 sm_cert *const *anchors,
-			 size_t n_anchors,
-			 int64_t at,
-			 const sm_cert **anchor_out,
-			 sealmail_error *err);
+                         sm_cert *const *intermediates,
+                         size_t n_intermediates,
+                         sm_cert *const *anchors,
+                         size_t n_anchors,
+                         int64_t at,
+                         const sm_cert **anchor_out,
+                         sealmail_error *err);
 
 /* --- private keys (key.c) --------------------------------------------- */
 
@@ -120,9 +120,9 @@ typedef enum sm_key_type {
 int sm_key_type_parse(sm_key_type *out, const char *name, sealmail_error *err);
 
 int sm_key_generate(sm_key **out,
-		    sm_crypto *crypto,
-		    sm_key_type type,
-		    sealmail_error *err);
+                    sm_crypto *crypto,
+                    sm_key_type type,
+                    sealmail_error *err);
 void sm_key_free(sm_key *key);
 bool sm_key_matches_cert(const sm_key *key, const sm_cert *cert);
 
@@ -132,16 +132,16 @@ bool sm_key_matches_cert(const sm_key *key, const sm_cert *cert);
  * the passphrase is NULL.
  */
 int sm_key_to_pkcs8(const sm_key *key,
-		    const char *passphrase,
-		    sm_buf *out,
-		    sealmail_error *err);
+                    const char *passphrase,
+                    sm_buf *out,
+                    sealmail_error *err);
 /* EPASSPHRASE when the passphrase is wrong or missing for an encrypted key. */
 int sm_key_from_pkcs8(sm_key **out,
-		      sm_crypto *crypto,
-		      const unsigned char *der,
-		      size_t len,
-		      const char *passphrase,
-		      sealmail_error *err);
+                      sm_crypto *crypto,
+                      const unsigned char *der,
+                      size_t len,
+                      const char *passphrase,
+                      sealmail_error *err);
 
 /*
  * A self-signed S/MIME certificate for `key`: subject CN=name (or the
@@ -151,12 +151,12 @@ int sm_key_from_pkcs8(sm_key **out,
  * subject key identifier, SHA-256, random 128-bit serial, valid `days`.
  */
 int sm_cert_self_signed_new(sm_cert **out,
-			    sm_crypto *crypto,
-			    const sm_key *key,
-			    const char *email,
-			    const char *name,
-			    int days,
-			    sealmail_error *err);
+                            sm_crypto *crypto,
+                            const sm_key *key,
+                            const char *email,
+                            const char *name,
+                            int days,
+                            sealmail_error *err);
 
 /* A digital ID as found in an import file. */
 typedef struct sm_bundle {
@@ -178,11 +178,11 @@ bool sm_is_pkcs12(const unsigned char *data, size_t len);
  * iteration count (over 10 000 000).
  */
 int sm_pkcs12_parse(sm_bundle *out,
-		    sm_crypto *crypto,
-		    const unsigned char *data,
-		    size_t len,
-		    const char *password,
-		    sealmail_error *err);
+                    sm_crypto *crypto,
+                    const unsigned char *data,
+                    size_t len,
+                    const char *password,
+                    sealmail_error *err);
 
 /*
  * Parse PEM text holding certificates and/or one private key (PKCS#8,
@@ -190,11 +190,11 @@ int sm_pkcs12_parse(sm_bundle *out,
  * or a certificate; the caller decides what it needs.
  */
 int sm_pem_bundle_parse(sm_bundle *out,
-			sm_crypto *crypto,
-			const unsigned char *data,
-			size_t len,
-			const char *passphrase,
-			sealmail_error *err);
+                        sm_crypto *crypto,
+                        const unsigned char *data,
+                        size_t len,
+                        const char *passphrase,
+                        sealmail_error *err);
 
 /* True if the PEM text holds an encrypted private key. */
 bool sm_pem_has_encrypted_key(const unsigned char *data, size_t len);
@@ -205,11 +205,11 @@ bool sm_pem_has_encrypted_key(const unsigned char *data, size_t len);
  * certificates with a SHA-1 MAC (for gpgsm 2.2 and macOS).
  */
 int sm_pkcs12_write(const sm_bundle *bundle,
-		    sm_crypto *crypto,
-		    const char *password,
-		    bool legacy,
-		    sm_buf *out,
-		    sealmail_error *err);
+                    sm_crypto *crypto,
+                    const char *password,
+                    bool legacy,
+                    sm_buf *out,
+                    sealmail_error *err);
 
 /* --- CMS enveloped-data (cms_env.c) ------------------------------------ */
 
@@ -225,7 +225,8 @@ typedef enum sm_cipher {
 	SM_CIPHER_AES128_CBC
 } sm_cipher;
 
-/* "aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc".  EINVAL if not. */
+/* "aes-256-gcm", "aes-128-gcm", "aes-256-cbc", "aes-128-cbc".  EINVAL if not.
+ */
 int sm_cipher_parse(sm_cipher *out, const char *name, sealmail_error *err);
 const char *sm_cipher_name(sm_cipher cipher);
 bool sm_cipher_is_aead(sm_cipher cipher);
@@ -260,17 +261,18 @@ typedef struct sm_env_recipient {
  * Encrypt everything read from `in` to the `n` recipients, streaming in
  * bounded memory (CMS_STREAM: indefinite-length BER), writing the CMS
  * ContentInfo to `out` as DER, or as base64 MIME lines (76 columns, CRLF,
- * the vectorised encoder) when `base64` is set.  The caller commits or discards `out`.  EINVAL when there
- * is no recipient, EUNSUPPORTED for a key type CMS cannot encrypt to.
+ * the vectorised encoder) when `base64` is set.  The caller commits or discards
+ * `out`.  EINVAL when there is no recipient, EUNSUPPORTED for a key type CMS
+ * cannot encrypt to.
  */
 int sm_cms_encrypt(sm_crypto *crypto,
-		   const sm_env_recipient *recipients,
-		   size_t n,
-		   sm_cipher cipher,
-		   sealmail_input *in,
-		   sealmail_output *out,
-		   bool base64,
-		   sealmail_error *err);
+                   const sm_env_recipient *recipients,
+                   size_t n,
+                   sm_cipher cipher,
+                   sealmail_input *in,
+                   sealmail_output *out,
+                   bool base64,
+                   sealmail_error *err);
 
 /*
  * A received enveloped-data or authEnveloped-data structure, read in one
@@ -293,7 +295,8 @@ typedef struct sm_env_rid {
 	const char *issuer;  /* RFC 2253, or NULL */
 	const char *serial;  /* upper-case hex (BN_bn2hex), or NULL */
 	const char *ski;     /* lower-case hex, or NULL */
-	const char *key_alg; /* "rsa", "rsa-oaep", "ecdh", "kek", "password", "other" */
+	const char *key_alg; /* "rsa", "rsa-oaep", "ecdh", "kek", "password",
+	                        "other" */
 } sm_env_rid;
 
 /*
@@ -304,16 +307,16 @@ typedef struct sm_env_rid {
  * (unknown algorithms are reported by name).
  */
 int sm_envelope_open(sm_envelope **out,
-		     sm_crypto *crypto,
-		     sealmail_read_cb read,
-		     void *payload,
-		     sealmail_error *err);
+                     sm_crypto *crypto,
+                     sealmail_read_cb read,
+                     void *payload,
+                     sealmail_error *err);
 /* The same from memory (copied). */
 int sm_envelope_parse(sm_envelope **out,
-		      sm_crypto *crypto,
-		      const unsigned char *data,
-		      size_t len,
-		      sealmail_error *err);
+                      sm_crypto *crypto,
+                      const unsigned char *data,
+                      size_t len,
+                      sealmail_error *err);
 void sm_envelope_free(sm_envelope *env);
 
 /* True for AuthEnvelopedData (AES-GCM: tampering is detected). */
@@ -331,19 +334,18 @@ bool sm_envelope_weak(const sm_envelope *env);
 size_t sm_envelope_recipient_count(const sm_envelope *env);
 const sm_env_rid *sm_envelope_recipient_at(const sm_envelope *env, size_t i);
 /* Does recipient `i` name `cert` (issuer+serial or SKI)? */
-bool sm_envelope_recipient_is(const sm_envelope *env,
-			      size_t i,
-			      const sm_cert *cert);
+bool
+sm_envelope_recipient_is(const sm_envelope *env, size_t i, const sm_cert *cert);
 /* Does any RecipientInfo name `cert`? */
 bool sm_envelope_names(const sm_envelope *env, const sm_cert *cert);
 
 /* Outcome of a decryption attempt: verdicts, not errors. */
 typedef enum sm_env_outcome {
-	SM_ENV_DECRYPTED,      /* content written and published */
-	SM_ENV_NOT_FOR_KEY,    /* no RecipientInfo for this cert/key, or the
-				  key did not unwrap the content key */
-	SM_ENV_TAG_FAILED,     /* AES-GCM tag check failed: no content */
-	SM_ENV_CONTENT_FAILED  /* CBC padding/decryption failed: no content */
+	SM_ENV_DECRYPTED,     /* content written and published */
+	SM_ENV_NOT_FOR_KEY,   /* no RecipientInfo for this cert/key, or the
+	                         key did not unwrap the content key */
+	SM_ENV_TAG_FAILED,    /* AES-GCM tag check failed: no content */
+	SM_ENV_CONTENT_FAILED /* CBC padding/decryption failed: no content */
 } sm_env_outcome;
 
 /* Decrypted content in a private temporary file (0600 in a 0700 folder). */
@@ -364,13 +366,12 @@ void sm_plain_free(sm_plain *plain);
  * when the content was already read.
  */
 int sm_envelope_decrypt(sm_envelope *env,
-			const sm_cert *cert,
-			const sm_key *key,
-			const char *tmp_parent,
-			sm_env_outcome *outcome,
-			sm_plain **plain_out,
-			sealmail_error *err);
-
+                        const sm_cert *cert,
+                        const sm_key *key,
+                        const char *tmp_parent,
+                        sm_env_outcome *outcome,
+                        sm_plain **plain_out,
+                        sealmail_error *err);
 
 /* --- CMS signed-data (cms_sign.c) ------------------------------------- */
 
@@ -382,13 +383,13 @@ typedef int (*sm_write_fn)(const void *buf, size_t len, void *payload);
 typedef long (*sm_read_fn)(void *buf, size_t len, void *payload);
 
 typedef struct sm_cms_sign_params {
-	const sm_cert *cert;    /* signer certificate */
-	sm_cert *const *chain;  /* its chain; self-signed roots are left out */
+	const sm_cert *cert;   /* signer certificate */
+	sm_cert *const *chain; /* its chain; self-signed roots are left out */
 	size_t nchain;
-	const sm_key *key;      /* the unlocked key matching cert */
-	bool include_certs;     /* put cert and chain in the signature */
-	bool pss;               /* RSA-PSS instead of PKCS#1 v1.5 (RSA keys) */
-	bool opaque;            /* content inside (signed-data), else detached */
+	const sm_key *key;  /* the unlocked key matching cert */
+	bool include_certs; /* put cert and chain in the signature */
+	bool pss;           /* RSA-PSS instead of PKCS#1 v1.5 (RSA keys) */
+	bool opaque;        /* content inside (signed-data), else detached */
 	/* the encryption certificate, when it differs from cert, named in
 	 * the SMIMEEncryptionKeyPreference attribute; NULL otherwise */
 	const sm_cert *encryption_cert;
@@ -408,15 +409,15 @@ typedef struct sm_cms_sign_params {
 typedef struct sm_cms_sign sm_cms_sign;
 
 int sm_cms_sign_begin(sm_cms_sign **out,
-		      sm_crypto *crypto,
-		      const sm_cms_sign_params *params,
-		      sm_write_fn write,
-		      void *payload,
-		      sealmail_error *err);
+                      sm_crypto *crypto,
+                      const sm_cms_sign_params *params,
+                      sm_write_fn write,
+                      void *payload,
+                      sealmail_error *err);
 int sm_cms_sign_update(sm_cms_sign *s,
-		       const void *data,
-		       size_t len,
-		       sealmail_error *err);
+                       const void *data,
+                       size_t len,
+                       sealmail_error *err);
 int sm_cms_sign_finish(sm_cms_sign *s, sealmail_error *err);
 /* The MIME micalg parameter for the digest: "sha-256", "sha-384", ... */
 const char *sm_cms_sign_micalg(const sm_cms_sign *s);
@@ -424,11 +425,11 @@ void sm_cms_sign_free(sm_cms_sign *s);
 
 /* The verdict on one SignerInfo, as far as cryptography can tell. */
 typedef enum sm_sig_status {
-	SM_SIG_VALID,       /* signature and content digest verify */
-	SM_SIG_ALTERED,     /* signature verifies, content digest does not */
-	SM_SIG_BAD,         /* the signature itself does not verify */
-	SM_SIG_NO_CERT,     /* the signer certificate is not available */
-	SM_SIG_UNSUPPORTED  /* algorithm not supported (e.g. Ed25519) */
+	SM_SIG_VALID,      /* signature and content digest verify */
+	SM_SIG_ALTERED,    /* signature verifies, content digest does not */
+	SM_SIG_BAD,        /* the signature itself does not verify */
+	SM_SIG_NO_CERT,    /* the signer certificate is not available */
+	SM_SIG_UNSUPPORTED /* algorithm not supported (e.g. Ed25519) */
 } sm_sig_status;
 
 /*
@@ -443,10 +444,10 @@ typedef struct sm_cms_verify sm_cms_verify;
 
 /* Parse DER or BER signed-data.  EBADDATA when it is not one. */
 int sm_cms_verify_new(sm_cms_verify **out,
-		      sm_crypto *crypto,
-		      const unsigned char *der,
-		      size_t len,
-		      sealmail_error *err);
+                      sm_crypto *crypto,
+                      const unsigned char *der,
+                      size_t len,
+                      sealmail_error *err);
 /*
  * Opaque signed-data read with sm_cms_reader, in one pass: a verifier
  * hashing with the digests of `digest_algs` (the captured
@@ -458,30 +459,30 @@ int sm_cms_verify_new(sm_cms_verify **out,
  * sm_cms_verify_needs_rehash is true: reset() and push the content again.
  */
 int sm_cms_verify_new_stream(sm_cms_verify **out,
-			     sm_crypto *crypto,
-			     const unsigned char *digest_algs,
-			     size_t len,
-			     sealmail_error *err);
+                             sm_crypto *crypto,
+                             const unsigned char *digest_algs,
+                             size_t len,
+                             sealmail_error *err);
 int sm_cms_verify_load(sm_cms_verify *v,
-		       const unsigned char *der,
-		       size_t len,
-		       sealmail_error *err);
+                       const unsigned char *der,
+                       size_t len,
+                       sealmail_error *err);
 bool sm_cms_verify_needs_rehash(const sm_cms_verify *v);
 /* Also look up signer certificates among these (e.g. the address book). */
 int sm_cms_verify_add_certs(sm_cms_verify *v,
-			    sm_cert *const *certs,
-			    size_t n,
-			    sealmail_error *err);
+                            sm_cert *const *certs,
+                            size_t n,
+                            sealmail_error *err);
 bool sm_cms_verify_is_detached(const sm_cms_verify *v);
 int sm_cms_verify_update(sm_cms_verify *v,
-			 const void *data,
-			 size_t len,
-			 sealmail_error *err);
+                         const void *data,
+                         size_t len,
+                         sealmail_error *err);
 /* Opaque: push the content inside through the digests and into `write`. */
 int sm_cms_verify_content(sm_cms_verify *v,
-			  sm_write_fn write,
-			  void *payload,
-			  sealmail_error *err);
+                          sm_write_fn write,
+                          void *payload,
+                          sealmail_error *err);
 int sm_cms_verify_finish(sm_cms_verify *v, sealmail_error *err);
 int sm_cms_verify_reset(sm_cms_verify *v, sealmail_error *err);
 
@@ -502,14 +503,12 @@ sm_cert *sm_cms_verify_encryption_cert(const sm_cms_verify *v, size_t i);
 /* The digest is weak (SHA-1, MD5): its name ("SHA-1"), else NULL. */
 const char *sm_cms_verify_weak_digest(const sm_cms_verify *v, size_t i);
 /* DER of the SMIMECapabilities attribute value, or NULL (len 0). */
-const unsigned char *sm_cms_verify_capabilities(const sm_cms_verify *v,
-						size_t i,
-						size_t *len_out);
+const unsigned char *
+sm_cms_verify_capabilities(const sm_cms_verify *v, size_t i, size_t *len_out);
 /* The certificates carried in the structure (borrowed). */
 size_t sm_cms_verify_cert_count(const sm_cms_verify *v);
 sm_cert *sm_cms_verify_cert_at(const sm_cms_verify *v, size_t i);
 void sm_cms_verify_free(sm_cms_verify *v);
-
 
 /* SHA-256 over pieces, as 64 hex digits (e.g. a message's identity). */
 typedef struct sm_hash sm_hash;
@@ -604,9 +603,9 @@ long sm_cms_reader_read(sm_cms_reader *reader,
  * `write` stops the reading and is returned.
  */
 int sm_cms_reader_content_foreach(sm_cms_reader *reader,
-				  sealmail_write_cb write,
-				  void *payload,
-				  sealmail_error *err);
+                                  sealmail_write_cb write,
+                                  void *payload,
+                                  sealmail_error *err);
 
 /* Content octets returned so far. */
 uint64_t sm_cms_reader_content_len(const sm_cms_reader *reader);
