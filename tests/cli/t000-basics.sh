@@ -29,7 +29,7 @@ expect_err "sealmail: option '--home' needs a value (see 'sealmail --help')"
 run sealmail --frob id list
 expect_exit 64
 expect_err "sealmail: unknown option '--frob' (see 'sealmail --help')"
-for c in open list protect "id list" "book list" "account list"; do
+for c in open list protect send sendmail "id list" "book list" "ca list" "account list"; do
 	set -- $c
 	run sealmail "$@" --home
 	expect_exit 64
@@ -41,6 +41,15 @@ done
 run sealmail open -o
 expect_exit 64
 expect_err "sealmail open: option '-o' needs a value (see 'sealmail open --help')"
+# send and sendmail: protect's options too, every one that takes a value
+for o in --from --cipher --passphrase-file --password-file; do
+	run sealmail send --sign "$o"
+	expect_exit 64
+	expect_err "sealmail send: option '$o' needs a value (see 'sealmail send --help')"
+	run sealmail sendmail --sign "$o"
+	expect_exit 64
+	expect_err "sealmail sendmail: option '$o' needs a value (see 'sealmail sendmail --help')"
+done
 
 begin_test "the store: --home, else \$SEALMAIL_HOME, else \$XDG_DATA_HOME/sealmail, else ~/.local/share/sealmail"
 # Each run creates an ID; the store it lands in shows which folder was used.
