@@ -51,6 +51,41 @@ for o in --from --cipher --passphrase-file --password-file; do
 	expect_err "sealmail sendmail: option '$o' needs a value (see 'sealmail sendmail --help')"
 done
 
+begin_test "global options before the command, before the subcommand, after it"
+G=$TMP/global
+run sealmail --home "$G" id create --email g@example.org --key p256 --no-passphrase
+expect_exit 0
+for line in "--home $G --json id list" "id --home $G --json list" "id --home=$G list --json" \
+	"id list --home $G --json"; do
+	# shellcheck disable=SC2086 # split on purpose: the words of the line
+	run sealmail $line
+	expect_exit 0
+	expect_json '.ids[0].addresses[0]' g@example.org
+done
+for c in account book ca; do
+	run sealmail "$c" --json --home "$G" list
+	expect_exit 0
+	printf '%s' "$out" | jq -e . >/dev/null || fail "$c --json --home DIR list: not JSON"
+done
+run sealmail id --home "$G" --help
+expect_exit 0
+expect_out_contains "usage: sealmail id create"
+run sealmail book --home "$G" help
+expect_exit 0
+expect_out_contains "usage: sealmail book"
+run sealmail id --home "$G"
+expect_exit 64
+expect_err_contains "usage: sealmail id"
+run sealmail account --home "$G" frob
+expect_exit 64
+expect_err "sealmail account: unknown subcommand 'frob' (see 'sealmail account --help')"
+run sealmail id --email x@example.org create
+expect_exit 64
+expect_err "sealmail id: unknown option '--email' (see 'sealmail id --help')"
+run sealmail ca --home
+expect_exit 64
+expect_err "sealmail ca: option '--home' needs a value (see 'sealmail ca --help')"
+
 begin_test "the store: --home, else \$SEALMAIL_HOME, else \$XDG_DATA_HOME/sealmail, else ~/.local/share/sealmail"
 # Each run creates an ID; the store it lands in shows which folder was used.
 where() {
