@@ -76,34 +76,47 @@ asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 	return 0;
 }
 
-/* Text of a BIO's contents as a new NUL-terminated string. */
-static char *
-bio_to_str(BIO *bio)
-{
-	char *p = NULL;
-	long n = BIO_get_mem_data(bio, &p);
-
-	if (n < 0)
-		return NULL;
-	return sm_strndup(n > 0 ? p : "", (size_t)n);
-}
-
-static char *
-name_to_str(const X509_NAME *name)
+char *
+sm_name_str(const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
-	char *s = NULL;
+	char *p = NULL, *s = NULL;
+	long n;
+	size_t nul = 0;
 
 	if (bio == NULL)
 		return NULL;
 	/*
-	 * RFC 2253 on one line, but with UTF-8 kept as UTF-8 (no \XX escapes
-	 * for bytes over 0x7f) so that names stay readable; control characters
-	 * and RFC 2253 specials are still escaped.
+	 * RFC 2253 on one line, RFC 2253 specials escaped, but UTF-8 kept as
+	 * UTF-8 (no \XX for bytes over 0x7f) so that names stay readable, and
+	 * control characters kept as they are: whoever prints the name
+	 * escapes them like every other hostile field (\x1b, JSON \u001b),
+	 * not RFC 2253's \1B.  A NUL, which would end the string and hide
+	 * the rest of the name, is written as the text "\x00".
 	 */
 	if (X509_NAME_print_ex(bio, name, 0,
-	                       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
-		s = bio_to_str(bio);
+	                       XN_FLAG_RFC2253 & ~(ASN1_STRFLGS_ESC_MSB |
+	                                           ASN1_STRFLGS_ESC_CTRL)) <
+	            0 ||
+	    (n = BIO_get_mem_data(bio, &p)) < 0)
+		goto out;
+	for (long i = 0; i < n; i++)
+		nul += p[i] == '\0';
+	s = sm_malloc((size_t)n + 3 * nul + 1);
+	if (s != NULL) {
+		char *w = s;
+
+		for (long i = 0; i < n; i++) {
+			if (p[i] == '\0') {
+				memcpy(w, "\\x00", 4);
+				w += 4;
+			} else {
+				*w++ = p[i];
+			}
+		}
+		*w = '\0';
+	}
+out:
 	BIO_free(bio);
 	return s;
 }
@@ -373,8 +386,8 @@ sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err)
 	}
 	sm_hex(c->fingerprint, md, mdlen);
 
-	c->subject = name_to_str(X509_get_subject_name(x));
-	c->issuer = name_to_str(X509_get_issuer_name(x));
+	c->subject = sm_name_str(X509_get_subject_name(x));
+	c->issuer = sm_name_str(X509_get_issuer_name(x));
 	c->cn = common_name(X509_get_subject_name(x));
 	c->serial = serial_hex(x);
 	if (c->subject == NULL || c->issuer == NULL || c->cn == NULL ||
