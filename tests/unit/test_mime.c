@@ -641,8 +641,8 @@ test_canonical_fast(void)
 	        "hello\nworld\n",
 	        "hi\r\nmixed\nends\r\n\n",
 	        "no final line end",
-	        "QUJD\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
-	        "--b--\r\n",
+	        ("QUJD\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+	         "--b--\r\n"),
 	        "last\r",
 	        "From here\r\n",
 	        "\xc3\xa9t\xc3\xa9\r\n",
