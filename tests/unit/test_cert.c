@@ -497,7 +497,7 @@ test_chain(void)
  * Names are shown as one RFC 2253 line with control characters kept (the
  * printer escapes them: \x1b, like every report field), UTF-8 kept, RFC
  * 2253 specials escaped, and a NUL written as "\x00" so that nothing after
- * it is hidden.
+ * it is hidden (in the common name too).
  */
 static void
 test_name_escaping(void)
@@ -531,6 +531,9 @@ test_name_escaping(void)
 		                "CN=a\\x00b\033[0m\xc3\xbc\\,\\+");
 		test_assert_str(sm_cert_issuer(list[0]),
 		                sm_cert_subject(list[0]));
+		/* the common name as it is, but its NUL visible too */
+		test_assert_str(sm_cert_common_name(list[0]),
+		                "a\\x00b\033[0m\xc3\xbc,+");
 	}
 	sm_cert_list_free(list, n);
 	OPENSSL_free(der);

@@ -76,13 +76,40 @@ asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 	return 0;
 }
 
+/*
+ * p[0..n) as a new string, each NUL as the text "\x00": a NUL would end
+ * the string and hide the rest of a name.
+ */
+static char *
+nul_visible(const char *p, size_t n)
+{
+	size_t nul = 0;
+	char *s, *w;
+
+	for (size_t i = 0; i < n; i++)
+		nul += p[i] == '\0';
+	s = sm_malloc(n + 3 * nul + 1);
+	if (s == NULL)
+		return NULL;
+	w = s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\0') {
+			memcpy(w, "\\x00", 4);
+			w += 4;
+		} else {
+			*w++ = p[i];
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
 char *
 sm_name_str(const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *p = NULL, *s = NULL;
 	long n;
-	size_t nul = 0;
 
 	if (bio == NULL)
 		return NULL;
@@ -96,27 +123,10 @@ sm_name_str(const X509_NAME *name)
 	 */
 	if (X509_NAME_print_ex(bio, name, 0,
 	                       XN_FLAG_RFC2253 & ~(ASN1_STRFLGS_ESC_MSB |
-	                                           ASN1_STRFLGS_ESC_CTRL)) <
-	            0 ||
-	    (n = BIO_get_mem_data(bio, &p)) < 0)
-		goto out;
-	for (long i = 0; i < n; i++)
-		nul += p[i] == '\0';
-	s = sm_malloc((size_t)n + 3 * nul + 1);
-	if (s != NULL) {
-		char *w = s;
-
-		for (long i = 0; i < n; i++) {
-			if (p[i] == '\0') {
-				memcpy(w, "\\x00", 4);
-				w += 4;
-			} else {
-				*w++ = p[i];
-			}
-		}
-		*w = '\0';
-	}
-out:
+	                                           ASN1_STRFLGS_ESC_CTRL)) >=
+	            0 &&
+	    (n = BIO_get_mem_data(bio, &p)) >= 0)
+		s = nul_visible(p, (size_t)n);
 	BIO_free(bio);
 	return s;
 }
@@ -124,7 +134,8 @@ out:
 /*
  * An ASN1 string as a UTF-8 C string, as the certificate holds it: control
  * characters are kept, so that whoever prints it escapes them visibly
- * (the CLI's out_text: \x1b), the same way as every other hostile field.
+ * (the CLI's out_text: \x1b), the same way as every other hostile field;
+ * a NUL is the text "\x00" (nul_visible).
  */
 static char *
 asn1_to_utf8(const ASN1_STRING *str)
@@ -135,7 +146,7 @@ asn1_to_utf8(const ASN1_STRING *str)
 
 	if (n < 0)
 		return NULL;
-	s = sm_strndup((const char *)utf8, (size_t)n);
+	s = nul_visible((const char *)utf8, (size_t)n);
 	OPENSSL_free(utf8);
 	return s;
 }
