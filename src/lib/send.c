@@ -29,7 +29,11 @@ sealmail_send_options_init(sealmail_send_options *opts, unsigned int version)
 	return SEALMAIL_OK;
 }
 
-/* A list of lower-cased addresses without duplicates. */
+/*
+ * A list of addresses in their ASCII form (sm_mime_address_ascii: the
+ * domain as punycode, lower case) without duplicates: the SMTP envelope
+ * form, since a server without SMTPUTF8 refuses a UTF-8 domain.
+ */
 typedef struct addr_list {
 	char **v;
 	size_t n, cap;
@@ -51,10 +55,9 @@ addr_add(addr_list *l, const char *a, sealmail_error *err)
 
 	if (a == NULL || *a == '\0')
 		return SEALMAIL_OK;
-	copy = sm_strdup(a);
+	copy = sm_mime_address_ascii_dup(a);
 	if (copy == NULL)
 		return sm_error_nomem(err);
-	sm_address_lower(copy);
 	if (addr_has(l, copy)) {
 		sm_free(copy);
 		return SEALMAIL_OK;
@@ -116,10 +119,9 @@ bcc_cb(sealmail_output **out,
 	b = &c->v[c->n];
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
-	b->address = sm_strdup(address);
+	b->address = sm_mime_address_ascii_dup(address);
 	if (b->address == NULL)
 		return sm_error_nomem(err);
-	sm_address_lower(b->address);
 	rc = sm_transport_spool(c->dir, NULL, &b->fd, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_new_fd(&b->out, b->fd, err);
@@ -316,7 +318,7 @@ sealmail_message_send(sealmail_store *store,
 	addr_list rcpt = {NULL, 0, 0}, extra = {NULL, 0, 0};
 	addr_list main_rcpt = {NULL, 0, 0};
 	bcc_copies bcc = {NULL, NULL, 0};
-	char sender[256], password[MAX_PASSWORD];
+	char sender[256], password[MAX_PASSWORD], *envelope_from = NULL;
 	int fd = -1, fd2 = -1, main_fd = -1, rc;
 	bool sent_any = false;
 
@@ -339,10 +341,9 @@ sealmail_message_send(sealmail_store *store,
 		rc = read_envelope(&env, fd, err);
 	if (rc != SEALMAIL_OK)
 		goto out;
-	(void)snprintf(sender, sizeof(sender), "%s",
-	               opts->protect.from != NULL ? opts->protect.from
-	                                          : env.from);
-	sm_address_lower(sender);
+	(void)sm_mime_address_ascii(
+	        sender, sizeof(sender),
+	        opts->protect.from != NULL ? opts->protect.from : env.from);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < opts->nrcpt; i++)
 		rc = addr_add(&rcpt, opts->rcpt[i], err);
 	if (opts->rcpt == NULL || (opts->flags & SEALMAIL_SEND_HEADER_RCPT))
@@ -432,10 +433,16 @@ sealmail_message_send(sealmail_store *store,
 		iopts.user = setting(account, "imap-user");
 
 	/* Submit: the main copy, then each Bcc copy to its recipient. */
+	if (opts->envelope_from != NULL) {
+		envelope_from = sm_mime_address_ascii_dup(opts->envelope_from);
+		if (envelope_from == NULL) {
+			rc = sm_error_nomem(err);
+			goto out;
+		}
+	}
 	{
-		const char *from = opts->envelope_from != NULL
-		                           ? opts->envelope_from
-		                           : sender;
+		const char *from =
+		        envelope_from != NULL ? envelope_from : sender;
 
 		if (main_rcpt.n > 0) {
 			rc = submit(smtp, &sopts, from,
@@ -484,6 +491,7 @@ sealmail_message_send(sealmail_store *store,
 	}
 out:
 	sm_wipe(password, sizeof(password));
+	sm_free(envelope_from);
 	sealmail_account_free(account);
 	bcc_free(&bcc);
 	addr_free(&rcpt);

@@ -71,6 +71,9 @@ for user in alice bob carol; do
 	printf '%s@example.org example.org/%s/Maildir/\n' "$user" "$user" \
 		>>"$run/postfix/conf/vmailbox"
 done
+# Bob also under an internationalised domain (bücher.example), ASCII form.
+printf 'bob@xn--bcher-kva.example example.org/bob/Maildir/\n' \
+	>>"$run/postfix/conf/vmailbox"
 chown -R "$uid:$gid" "$run/mail"
 chown postfix "$run/postfix/data"
 chmod 0644 "$run/users"

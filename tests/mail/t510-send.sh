@@ -129,6 +129,17 @@ run sealmail --home "$HA" list $LOGIN_A "$SENT"
 expect_exit 0
 expect_out_contains "alice@example.org  t510 signed  [signed, trusted]"
 
+begin_test "send: an internationalised recipient domain goes out in its ASCII form"
+# The fixture's Postfix has smtputf8_enable = no: it refuses a UTF-8 RCPT TO
+# (501 5.1.3 Bad recipient address syntax).
+mail "$TMP/m-idn" "t510 idn" "Bob <bob@$(printf 'B\303\234CHER').example>"
+run sealmail --home "$HA" send --sign "$TMP/m-idn"
+expect_exit 0
+expect_err ""
+f=$(delivered bob "t510 idn") || fail "not delivered to bob@xn--bcher-kva.example"
+grep -qx 'Delivered-To: bob@xn--bcher-kva.example' "$f" ||
+	fail "Delivered-To: $(grep '^Delivered-To:' "$f")"
+
 begin_test "send: encrypted, a Bcc recipient gets a copy of their own"
 mail "$TMP/m2" "t510 encrypted" bob@example.org carol@example.org
 run sealmail --home "$HA" send --sign --encrypt "$TMP/m2"
