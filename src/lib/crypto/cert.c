@@ -422,6 +422,15 @@ sm_cert_from_der(sm_cert **out,
 	if (len == 0 || len > LONG_MAX)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "not a DER certificate");
+	/* The same bytes parsed before: the same (immutable) certificate. */
+	for (size_t i = 0; i < SM_CRYPTO_CERT_CACHE; i++) {
+		const sm_cert *c = crypto->parsed[i];
+		if (c != NULL && c->der_len == len &&
+		    memcmp(c->der, der, len) == 0) {
+			*out = sm_cert_ref(crypto->parsed[i]);
+			return SEALMAIL_OK;
+		}
+	}
 	ERR_clear_error();
 	x = X509_new_ex(crypto->libctx, NULL);
 	if (x == NULL)
@@ -438,6 +447,12 @@ sm_cert_from_der(sm_cert **out,
 	}
 	rc = sm_cert_wrap(out, crypto, x, err);
 	X509_free(x);
+	if (rc == SEALMAIL_OK) {
+		unsigned int slot =
+		        crypto->parsed_next++ % SM_CRYPTO_CERT_CACHE;
+		sm_cert_free(crypto->parsed[slot]);
+		crypto->parsed[slot] = sm_cert_ref(*out);
+	}
 	return rc;
 }
 

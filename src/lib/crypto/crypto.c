@@ -27,13 +27,6 @@ sm_crypto_new(sm_crypto **out, sealmail_error *err)
 	c->deflt = OSSL_PROVIDER_load(c->libctx, "default");
 	if (c->deflt == NULL)
 		goto fail;
-	/*
-	 * The legacy provider lets us read old PKCS#12 files (RC2-40, 3DES)
-	 * and decrypt legacy mail; we never write with its algorithms.  It
-	 * may be missing on a minimal system: then those inputs fail cleanly.
-	 */
-	c->legacy = OSSL_PROVIDER_load(c->libctx, "legacy");
-	ERR_clear_error();
 	*out = c;
 	return SEALMAIL_OK;
 fail:
@@ -42,10 +35,27 @@ fail:
 }
 
 void
+sm_crypto_need_legacy(sm_crypto *c)
+{
+	/*
+	 * The legacy provider lets us read old PKCS#12 files (RC2-40) and
+	 * decrypt legacy mail; we never write with its algorithms.  It may
+	 * be missing on a minimal system: then those inputs fail cleanly.
+	 */
+	if (c->legacy_tried)
+		return;
+	c->legacy_tried = true;
+	c->legacy = OSSL_PROVIDER_load(c->libctx, "legacy");
+	ERR_clear_error();
+}
+
+void
 sm_crypto_free(sm_crypto *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; i < SM_CRYPTO_CERT_CACHE; i++)
+		sm_cert_free(c->parsed[i]);
 	if (c->legacy != NULL)
 		(void)OSSL_PROVIDER_unload(c->legacy);
 	if (c->deflt != NULL)

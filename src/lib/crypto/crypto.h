@@ -14,11 +14,21 @@
 
 #include "../internal.h"
 
-/* Per-store OpenSSL library context (default + legacy providers). */
+/*
+ * Per-store OpenSSL library context: the default provider, and the legacy
+ * one once sm_crypto_need_legacy() asked for it.
+ */
 typedef struct sm_crypto sm_crypto;
 
 int sm_crypto_new(sm_crypto **out, sealmail_error *err);
 void sm_crypto_free(sm_crypto *crypto);
+/*
+ * Load the legacy provider (RC2, DES, old PKCS#12 PBEs) before reading
+ * something that may need it; once per context.  Most commands never do,
+ * and loading it costs every process a dlopen (issue 7).  A system without
+ * it is not an error here: those inputs then fail where they are used.
+ */
+void sm_crypto_need_legacy(sm_crypto *crypto);
 
 /* --- certificates (cert.c) -------------------------------------------- */
 

@@ -10,10 +10,23 @@
 
 #include <openssl/types.h>
 
+/* Certificates sm_cert_from_der keeps parsed (its DER cache). */
+#define SM_CRYPTO_CERT_CACHE 8
+
 struct sm_crypto {
 	OSSL_LIB_CTX *libctx;
 	OSSL_PROVIDER *deflt;
 	OSSL_PROVIDER *legacy;
+	bool legacy_tried;
+	/*
+	 * The last certificates parsed from DER, one reference each: a
+	 * command reads the same certificate from several rows (own ID,
+	 * address book, the key's row), and each OpenSSL 3 parse costs its
+	 * public key's provider decoding (issue 7).  Like the store that
+	 * owns it, used by one thread at a time.
+	 */
+	sm_cert *parsed[SM_CRYPTO_CERT_CACHE];
+	unsigned int parsed_next;
 };
 
 /*
