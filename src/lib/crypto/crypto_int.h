@@ -10,9 +10,6 @@
 
 #include <openssl/types.h>
 
-/* Certificates sm_cert_from_der keeps parsed (its DER cache). */
-#define SM_CRYPTO_CERT_CACHE 8
-
 struct sm_crypto {
 	OSSL_LIB_CTX *libctx;
 	OSSL_PROVIDER *deflt;
