@@ -177,7 +177,7 @@ test_der_bad(void)
 /*
  * The same DER parsed again is the same certificate object; other bytes
  * (one signature byte changed) are not; the cache keeps at most
- * SM_CRYPTO_CERT_CACHE certificates.
+ * SM_CERT_CACHE_SIZE certificates.
  */
 static void
 test_der_cache(void)
@@ -207,7 +207,7 @@ test_der_cache(void)
 	sm_cert_free(other);
 
 	/* that many more distinct certificates push alice's out */
-	for (size_t i = 2; i < 2 + SM_CRYPTO_CERT_CACHE; i++) {
+	for (size_t i = 2; i < 2 + SM_CERT_CACHE_SIZE; i++) {
 		memcpy(copy, b.data, b.len);
 		copy[b.len - i] ^= 0x01;
 		other = NULL;

@@ -54,8 +54,7 @@ sm_crypto_free(sm_crypto *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < SM_CRYPTO_CERT_CACHE; i++)
-		sm_cert_free(c->parsed[i]);
+	sm_cert_cache_clear(c);
 	if (c->legacy != NULL)
 		(void)OSSL_PROVIDER_unload(c->legacy);
 	if (c->deflt != NULL)

@@ -34,7 +34,7 @@ void sm_crypto_need_legacy(sm_crypto *crypto);
  * How many certificates sm_cert_from_der keeps parsed per context (its DER
  * cache): a `list` meets the same few senders' certificates again and again.
  */
-#define SM_CRYPTO_CERT_CACHE 32
+#define SM_CERT_CACHE_SIZE 64
 
 /* --- certificates (cert.c) -------------------------------------------- */
 

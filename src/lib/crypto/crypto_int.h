@@ -16,14 +16,15 @@ struct sm_crypto {
 	OSSL_PROVIDER *legacy;
 	bool legacy_tried;
 	/*
-	 * The last certificates parsed from DER, one reference each: a
-	 * command reads the same certificate from several rows (own ID,
-	 * address book, the key's row), and each OpenSSL 3 parse costs its
-	 * public key's provider decoding (issue 7).  Like the store that
-	 * owns it, used by one thread at a time.
+	 * Certificates parsed from DER, one reference each, by their exact
+	 * bytes (cert.c, sm_cert_from_der): a command reads the same
+	 * certificate from several rows and messages, and each OpenSSL 3
+	 * parse costs its public key's provider decoding (issue 7).  Like the
+	 * store that owns it, used by one thread at a time.
 	 */
-	sm_cert *parsed[SM_CRYPTO_CERT_CACHE];
-	unsigned int parsed_next;
+	sm_cert *cert_cache[SM_CERT_CACHE_SIZE];
+	uint64_t cert_cache_hash[SM_CERT_CACHE_SIZE];
+	size_t cert_cache_next; /* the slot replaced next, round robin */
 };
 
 /*
@@ -35,6 +36,19 @@ int sm_ossl_error(sealmail_error *err, int code, const char *what);
 /* cert.c: wrap `x` (takes a new reference; the caller keeps its own). */
 int
 sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err);
+/*
+ * cert.c: the certificate of exactly these DER bytes (a new reference),
+ * parsed once per sm_crypto: a mailbox's messages carry the same few
+ * certificates again and again.  Now the same as sm_cert_from_der, which
+ * keeps every certificate it parses in that cache.
+ */
+int sm_cert_cached(sm_cert **out,
+                   sm_crypto *crypto,
+                   const unsigned char *der,
+                   size_t len,
+                   sealmail_error *err);
+/* cert.c: drop the cached certificates (sm_crypto_free). */
+void sm_cert_cache_clear(sm_crypto *crypto);
 /* cert.c: the certificate's X509, borrowed. */
 X509 *sm_cert_x509(const sm_cert *cert);
 /*
