@@ -272,13 +272,15 @@ main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
 	size_t len = mib << 20, tl = 0, cl = 0;
-	unsigned char *raw = xmalloc(len), *text, *back, *canon_out;
+	unsigned char *raw, *text, *back, *canon_out;
 	unsigned char *lf;
 	uint64_t x = 88172645463325252ull;
 	sm_b64_enc probe;
+	int rc = 0;
 
 	if (len == 0)
 		return 1;
+	raw = xmalloc(len);
 	for (size_t i = 0; i < len; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -326,13 +328,17 @@ main(int argc, char **argv)
 				if (sm_b64_dec_update(
 				            &d, back + o, &n, text + i,
 				            tl - i < CHUNK ? tl - i : CHUNK,
-				            NULL) != 0)
-					return 2;
+				            NULL) != 0) {
+					rc = 2;
+					goto out;
+				}
 				o += n;
 			}
 			if (sm_b64_dec_final(&d, back + o, &n, NULL) != 0 ||
-			    o + n != len || memcmp(back, raw, len) != 0)
-				return 3;
+			    o + n != len || memcmp(back, raw, len) != 0) {
+				rc = 3;
+				goto out;
+			}
 			if (now() - t0 < best_d)
 				best_d = now() - t0;
 
@@ -356,10 +362,11 @@ main(int argc, char **argv)
 	}
 	(void)cl;
 	pipelines(raw, lf, len);
+out:
 	free(raw);
 	free(text);
 	free(back);
 	free(lf);
 	free(canon_out);
-	return 0;
+	return rc;
 }

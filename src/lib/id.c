@@ -629,7 +629,7 @@ sealmail_id_list(sealmail_ids **out, sealmail_store *store, sealmail_error *err)
 	}
 	list = sm_calloc(1, sizeof(*list));
 	if (list == NULL ||
-	    (list->ids = sm_calloc(n > 0 ? n : 1, sizeof(*list->ids))) ==
+	    (list->ids = sm_calloc(n > 0 ? n : 1, sizeof(sealmail_id *))) ==
 	            NULL) {
 		sm_free(list);
 		sm_free(rowids);
@@ -682,7 +682,7 @@ sealmail_id_free(sealmail_id *id)
 	sm_free(id->issuer);
 	sm_free(id->serial);
 	sm_free(id->key_desc);
-	for (size_t i = 0; i < id->naddresses; i++)
+	for (size_t i = 0; id->addresses != NULL && i < id->naddresses; i++)
 		sm_free(id->addresses[i]);
 	sm_free(id->addresses);
 	sm_free(id);
@@ -1075,7 +1075,7 @@ import_two(sm_bundle *b,
 	kb.key = NULL;
 	b->cert = sm_cert_ref(certs[leaf]);
 	if (ncerts > 1) {
-		b->chain = sm_calloc(ncerts - 1, sizeof(*b->chain));
+		b->chain = sm_calloc(ncerts - 1, sizeof(sm_cert *));
 		if (b->chain == NULL) {
 			rc = sm_error_nomem(err);
 			goto out;
@@ -1542,7 +1542,8 @@ sm_id_own_certs(sm_cert ***out,
 		sm_cert *cert;
 		if (count == cap) {
 			size_t ncap = cap == 0 ? 4 : cap * 2;
-			sm_cert **p = sm_realloc(certs, ncap * sizeof(*p));
+			sm_cert **p =
+			        sm_realloc(certs, ncap * sizeof(sm_cert *));
 			if (p == NULL) {
 				rc = sm_error_nomem(err);
 				break;
@@ -1567,7 +1568,7 @@ sm_id_own_certs(sm_cert ***out,
 	}
 	if (certs == NULL) {
 		/* An empty list is still an array the caller can free. */
-		certs = sm_calloc(1, sizeof(*certs));
+		certs = sm_calloc(1, sizeof(sm_cert *));
 		if (certs == NULL)
 			return sm_error_nomem(err);
 	}

@@ -526,7 +526,6 @@ sm_maildir_deliver(const char *path,
 fail:
 	if (fd >= 0)
 		(void)close(fd);
-	fd = -1;
 	(void)unlink(tmp);
 out:
 	sm_free(buf);

@@ -107,7 +107,7 @@ char *sm_mime_address_ascii_dup(const char *addr);
  * `end`.  `message`: the block is a message's (From, Subject wanted).
  * EBADDATA on a header block over 1 MiB.
  */
-int sm_mime_entity_parse(sm_mime_entity *out,
+int sm_mime_entity_parse(sm_mime_entity *e,
                          sm_mime_source *src,
                          off_t start,
                          off_t end,

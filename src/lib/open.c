@@ -62,7 +62,8 @@ typedef struct ctx {
 static int
 own(ctx *c, sm_mime_source *s, sealmail_error *err)
 {
-	sm_mime_source **p = sm_realloc(c->owned, (c->nowned + 1) * sizeof(*p));
+	sm_mime_source **p = sm_realloc(
+	        c->owned, (c->nowned + 1) * sizeof(sm_mime_source *));
 
 	if (p == NULL) {
 		sm_mime_source_free(s);

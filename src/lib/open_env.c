@@ -166,7 +166,7 @@ known_load(known *k,
 		rc = SEALMAIL_OK;
 		if (sm_cert_from_der(&c, crypto, der, len, NULL) != SEALMAIL_OK)
 			continue; /* a damaged row names nobody */
-		grown = sm_realloc(k->certs, (k->n + 1) * sizeof(*grown));
+		grown = sm_realloc(k->certs, (k->n + 1) * sizeof(sm_cert *));
 		if (grown == NULL) {
 			sm_cert_free(c);
 			rc = sm_error_nomem(err);

@@ -181,7 +181,6 @@ sm_protect_encrypt_plan(sm_env_plan **out,
 			if (opts->result != NULL)
 				(void)sm_protect_result_add_warning(
 				        opts->result, question, NULL);
-			rc = SEALMAIL_OK;
 		} else if (rc != SEALMAIL_OK) {
 			goto fail;
 		}
@@ -371,7 +370,7 @@ sm_protect_encrypt(sm_env_plan *plan,
 	size_t n = 0, bcc_index = 0;
 	int rc = SEALMAIL_OK;
 
-	group = sm_calloc(p->n + 1, sizeof(*group));
+	group = sm_calloc(p->n + 1, sizeof(const sm_rcpt *));
 	if (group == NULL)
 		return sm_error_nomem(err);
 	for (size_t i = 0; i < p->n; i++)

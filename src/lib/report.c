@@ -124,7 +124,8 @@ sm_report_add_signature(struct sealmail_signature **out,
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_set(&s->trust_words, "unknown", err);
 	if (rc == SEALMAIL_OK)
-		rc = grow(&r->sigs, r->nsigs, sizeof(*r->sigs), err);
+		rc = grow(&r->sigs, r->nsigs,
+		          sizeof(struct sealmail_signature *), err);
 	if (rc != SEALMAIL_OK) {
 		signature_free(s);
 		return rc;

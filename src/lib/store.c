@@ -160,10 +160,12 @@ db_status(sealmail_store *store, int rc)
 }
 
 static int
-db_error(sealmail_store *store, int rc, sealmail_error *err)
+db_error_message(sealmail_store *store, int rc, sealmail_error *err)
 {
 	int status = db_status(store, rc);
 
+	if (status == SEALMAIL_OK) /* a failed call, whatever its code says */
+		status = SEALMAIL_EIO;
 	if (status == SEALMAIL_ECORRUPT)
 		return sm_error_set(err, status,
 		                    "the store database in %s is damaged or "
@@ -196,6 +198,18 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 	return sm_error_set(err, status, "store database: %s",
 	                    store->db != NULL ? sqlite3_errmsg(store->db)
 	                                      : sqlite3_errstr(rc));
+}
+
+/*
+ * The status of failed SQLite call `rc`, with its message in `err`: never
+ * SEALMAIL_OK (small, so that clang-tidy sees it across the call).
+ */
+static int
+db_error(sealmail_store *store, int rc, sealmail_error *err)
+{
+	int status = db_error_message(store, rc, err);
+
+	return status < 0 ? status : SEALMAIL_EIO;
 }
 
 int

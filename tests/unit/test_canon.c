@@ -8,6 +8,9 @@
 
 #include "harness.h"
 
+/* Line ends written into byte buffers (no NUL: not strings). */
+static const char CRLF[2] = {'\r', '\n'};
+
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint32_t
@@ -351,10 +354,10 @@ test_scan_flaws(void)
 	for (size_t len = 998; len <= 999; len++)
 		for (size_t at = 0; at < 130; at++) {
 			memset(b, 'A', at + len + 201);
-			memcpy(b + at + len - 1, "\r\n", 2);
-			memcpy(b + at + len + 199, "\r\n", 2);
+			memcpy(b + at + len - 1, CRLF, sizeof(CRLF));
+			memcpy(b + at + len + 199, CRLF, sizeof(CRLF));
 			if (at >= 2)
-				memcpy(b + at - 2, "\r\n", 2);
+				memcpy(b + at - 2, CRLF, sizeof(CRLF));
 			scan_check(b, at + len + 1);
 			scan_check(b, at + len + 201);
 			b[at + len - 1] = '\n';

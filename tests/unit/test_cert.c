@@ -14,6 +14,9 @@
 
 #include "harness.h"
 
+/* Bytes after a certificate (no NUL: not a string). */
+static const unsigned char junk[3] = {'x', 'y', 'z'};
+
 #define PKI SEALMAIL_TEST_DATA "/pki/"
 #define CDATA SEALMAIL_TEST_DATA "/crypto/"
 
@@ -169,7 +172,7 @@ test_der_bad(void)
 	slurp(&b, CDATA "alice.der");
 	longer = malloc(b.len + 3);
 	memcpy(longer, b.data, b.len);
-	memcpy(longer + b.len, "xyz", 3);
+	memcpy(longer + b.len, junk, sizeof(junk));
 	test_assert_int(sm_cert_from_der(&c, crypto, longer, b.len + 3, &err),
 	                SEALMAIL_EBADDATA);
 	test_assert_str(err.message, "DER certificate has trailing data");

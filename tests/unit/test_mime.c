@@ -10,6 +10,9 @@
 
 #include "harness.h"
 
+/* Line ends written into byte buffers (no NUL: not strings). */
+static const char CRLF[2] = {'\r', '\n'};
+
 static sm_mime_source *
 src_of(const char *text)
 {
@@ -686,7 +689,7 @@ test_canonical_fast(void)
 		len = (size_t)sprintf(m, "%s", heads[0]);
 		while (len < big) {
 			memset(m + len, 'Q', 76);
-			memcpy(m + len + 76, "\r\n", 2);
+			memcpy(m + len + 76, CRLF, sizeof(CRLF));
 			len += 78;
 		}
 		if (f < SM_ARRAY_SIZE(flaws))
@@ -733,11 +736,11 @@ test_canonical_speculate(void)
 		/* 63 letters + CRLF, then 78-byte lines: the CR of a CRLF is
 		 * body byte 262143, its LF byte 262144 (the second piece) */
 		memset(m + len, 'a', 63);
-		memcpy(m + len + 63, "\r\n", 2);
+		memcpy(m + len + 63, CRLF, sizeof(CRLF));
 		len += 65;
 		while (len - (sizeof(head) - 1) < 262145) {
 			memset(m + len, 'b', 76);
-			memcpy(m + len + 76, "\r\n", 2);
+			memcpy(m + len + 76, CRLF, sizeof(CRLF));
 			len += 78;
 		}
 		/* then LF-only lines */

@@ -83,8 +83,8 @@ opts_for(char *url,
 	        opts_for(var##_url, sizeof(var##_url), scheme, port, mailbox,  \
 	                 who, var##_pw, sizeof(var##_pw));                     \
 	(void)snprintf(var##_user, sizeof(var##_user), "%s@example.org", who); \
-	var.user = var##_user;                                                 \
-	var.password = var##_pw
+	(var).user = var##_user;                                               \
+	(var).password = var##_pw
 
 /* A fresh token for Subject lines, so runs and tests never mix. */
 static void

@@ -945,7 +945,8 @@ env_new(sm_envelope **out,
 			sm_free(env);
 			return sm_error_nomem(err);
 		}
-		memcpy(env->mem, data, len);
+		if (len > 0) /* data may be NULL when empty */
+			memcpy(env->mem, data, len);
 		env->mem_len = len;
 	}
 	ERR_clear_error();

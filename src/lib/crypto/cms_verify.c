@@ -238,7 +238,7 @@ collect_certs(sm_cms_verify *v, sealmail_error *err)
 	int rc = SEALMAIL_OK;
 
 	if (n > 0) {
-		v->certs = sm_calloc((size_t)n, sizeof(*v->certs));
+		v->certs = sm_calloc((size_t)n, sizeof(sm_cert *));
 		if (v->certs == NULL)
 			rc = sm_error_nomem(err);
 	}
@@ -513,7 +513,7 @@ verify_load(sm_cms_verify *v,
 	rc = collect_signers(v, err);
 	if (rc == SEALMAIL_OK && cut) {
 		/* back in the structure, in their order; ours are those */
-		v->certs = sm_calloc(cc.ncerts, sizeof(*v->certs));
+		v->certs = sm_calloc(cc.ncerts, sizeof(sm_cert *));
 		if (v->certs == NULL)
 			rc = sm_error_nomem(err);
 		for (size_t i = 0; rc == SEALMAIL_OK && i < cc.ncerts; i++) {
