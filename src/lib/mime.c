@@ -115,6 +115,8 @@ sm_mime_source_append(sm_mime_source *s,
 	if (s->borrowed)
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "cannot append to an input file");
+	if (len == 0)
+		return SEALMAIL_OK; /* (mem may still be NULL) */
 	if (s->fd < 0 && s->len + len > MEM_MAX) {
 		s->fd = tmp_fd(err);
 		if (s->fd < 0)
