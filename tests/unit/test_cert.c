@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "harness.h"
 
 #define PKI SEALMAIL_TEST_DATA "/pki/"
@@ -171,6 +174,61 @@ test_der_bad(void)
 	                SEALMAIL_EBADDATA);
 	test_assert_str(err.message, "DER certificate has trailing data");
 	free(longer);
+	sm_buf_free(&b);
+}
+
+/*
+ * The same DER parsed again is the same certificate object; other bytes
+ * (one signature byte changed) are not; the cache keeps at most
+ * SM_CERT_CACHE_SIZE certificates.
+ */
+static void
+test_der_cache(void)
+{
+	sm_buf b;
+	sm_cert *a = NULL, *again = NULL, *other = NULL, *later = NULL;
+	sealmail_error err;
+	unsigned char *copy;
+
+	setup();
+	slurp(&b, CDATA "alice.der");
+	test_assert_int(sm_cert_from_der(&a, crypto, b.data, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_cert_from_der(&again, crypto, b.data, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert(a != NULL && again == a);
+
+	copy = malloc(b.len);
+	memcpy(copy, b.data, b.len);
+	copy[b.len - 1] ^= 0x01; /* in the signature: still parses */
+	test_assert_int(sm_cert_from_der(&other, crypto, copy, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert(other != NULL && other != a);
+	if (other != NULL && a != NULL)
+		test_assert(strcmp(sm_cert_fingerprint(other),
+		                   sm_cert_fingerprint(a)) != 0);
+	sm_cert_free(other);
+
+	/* that many more distinct certificates push alice's out */
+	for (size_t i = 2; i < 2 + SM_CERT_CACHE_SIZE; i++) {
+		memcpy(copy, b.data, b.len);
+		copy[b.len - i] ^= 0x01;
+		other = NULL;
+		test_assert_int(
+		        sm_cert_from_der(&other, crypto, copy, b.len, &err),
+		        SEALMAIL_OK);
+		sm_cert_free(other);
+	}
+	test_assert_int(sm_cert_from_der(&later, crypto, b.data, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert(later != NULL && later != a);
+	if (later != NULL && a != NULL)
+		test_assert_str(sm_cert_fingerprint(later),
+		                sm_cert_fingerprint(a));
+	sm_cert_free(later);
+	sm_cert_free(again);
+	sm_cert_free(a);
+	free(copy);
 	sm_buf_free(&b);
 }
 
@@ -490,6 +548,55 @@ test_chain(void)
 	sm_cert_free(inter);
 }
 
+/*
+ * Names are shown as one RFC 2253 line with control characters kept (the
+ * printer escapes them: \x1b, like every report field), UTF-8 kept, RFC
+ * 2253 specials escaped, and a NUL written as "\x00" so that nothing after
+ * it is hidden (in the common name too).
+ */
+static void
+test_name_escaping(void)
+{
+	static const unsigned char cn[] = "a\0b\033[0m\xc3\xbc,+";
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	unsigned char *der = NULL;
+	sm_cert **list = NULL;
+	size_t n = 0;
+	int len;
+
+	setup();
+	test_assert(pkey != NULL && x != NULL && name != NULL);
+	test_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn,
+	                                       (int)sizeof(cn) - 1, -1, 0));
+	test_assert(X509_set_subject_name(x, name) &&
+	            X509_set_issuer_name(x, name) && X509_set_pubkey(x, pkey) &&
+	            X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+	            X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL &&
+	            X509_sign(x, pkey, EVP_sha256()) > 0);
+	len = i2d_X509(x, &der);
+	test_assert(len > 0);
+	test_assert_int(
+	        sm_cert_list_parse(&list, &n, crypto, der, (size_t)len, NULL),
+	        SEALMAIL_OK);
+	test_assert_int(n, 1);
+	if (n == 1) {
+		test_assert_str(sm_cert_subject(list[0]),
+		                "CN=a\\x00b\033[0m\xc3\xbc\\,\\+");
+		test_assert_str(sm_cert_issuer(list[0]),
+		                sm_cert_subject(list[0]));
+		/* the common name as it is, but its NUL visible too */
+		test_assert_str(sm_cert_common_name(list[0]),
+		                "a\\x00b\033[0m\xc3\xbc,+");
+	}
+	sm_cert_list_free(list, n);
+	OPENSSL_free(der);
+	X509_NAME_free(name);
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+}
+
 static void
 test_teardown(void)
 {
@@ -501,6 +608,7 @@ test_teardown(void)
 static const struct test_case tests[] = {
         {"der_fields", test_der_fields},
         {"der_bad", test_der_bad},
+        {"der_cache", test_der_cache},
         {"list_forms", test_list_forms},
         {"list_order_and_p7b_content", test_list_order_and_p7b_content},
         {"list_bad", test_list_bad},
@@ -509,6 +617,7 @@ static const struct test_case tests[] = {
         {"addresses", test_addresses},
         {"pem_roundtrip", test_pem_roundtrip},
         {"chain", test_chain},
+        {"name_escaping", test_name_escaping},
         {"teardown", test_teardown},
 };
 

@@ -527,24 +527,6 @@ struct sm_plain {
 };
 
 static char *
-name_rfc2253(const X509_NAME *name)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *s = NULL;
-	long len;
-
-	if (b == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
-		len = BIO_get_mem_data(b, &data);
-		if (len >= 0)
-			s = sm_strndup(data, (size_t)len);
-	}
-	BIO_free(b);
-	return s;
-}
-
-static char *
 serial_hex(const ASN1_INTEGER *sno)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(sno, NULL);
@@ -584,7 +566,7 @@ rid_fill(rid_entry *e,
 			return SEALMAIL_ENOMEM;
 	} else if (issuer != NULL && sno != NULL) {
 		e->pub.kind = SM_RID_ISSUER_SERIAL;
-		e->issuer = name_rfc2253(issuer);
+		e->issuer = sm_name_str(issuer);
 		e->serial = serial_hex(sno);
 		if (e->issuer == NULL || e->serial == NULL)
 			return SEALMAIL_ENOMEM;
@@ -793,6 +775,11 @@ find_algorithm(sm_envelope *env)
 		return;
 	nid = OBJ_obj2nid(obj);
 	p = q;
+	/* Anything but AES may need the legacy provider (RC2, DES). */
+	if (nid != NID_aes_128_cbc && nid != NID_aes_192_cbc &&
+	    nid != NID_aes_256_cbc && nid != NID_aes_128_gcm &&
+	    nid != NID_aes_192_gcm && nid != NID_aes_256_gcm)
+		sm_crypto_need_legacy(env->crypto);
 	/* RC2-CBC parameters: SEQUENCE { version INTEGER OPTIONAL, iv } */
 	if (nid == NID_rc2_cbc &&
 	    tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) &&
