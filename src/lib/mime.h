@@ -51,6 +51,17 @@ long sm_mime_source_read(sm_mime_source *src,
                          void *buf,
                          size_t len,
                          sealmail_error *err);
+/*
+ * A view of the bytes at `off`: `*ptr` points at up to `len` of them (the
+ * count is returned; 0 at the end, < 0 on error), at least 64 KiB or `len`
+ * when the source holds that many.  No copy: a file is mapped a window
+ * at a time.  Valid until the next view, append or free of `src`.
+ */
+long sm_mime_source_view(sm_mime_source *src,
+                         off_t off,
+                         size_t len,
+                         const unsigned char **ptr,
+                         sealmail_error *err);
 /* Push bytes [start, end) to `write` in bounded pieces. */
 int sm_mime_source_copy(sm_mime_source *src,
                         off_t start,
@@ -131,6 +142,23 @@ int sm_mime_decode_body(sm_buf *out,
                         sm_mime_source *src,
                         const sm_mime_entity *ent,
                         sealmail_error *err);
+
+/*
+ * The entity's body with its transfer encoding undone, as a stream in
+ * bounded memory whatever its size: base64 (lenient, RFC 2045 6.8, the
+ * same as sm_b64's), quoted-printable and uuencode (GMime's decoders, as
+ * sm_mime_decode_body), anything else as it is.  Read it with
+ * sm_mime_body_read, a sealmail_read_cb whose payload is the body (< 0 on
+ * error, the message in sm_mime_body_error).  Uses views of `src`.
+ */
+typedef struct sm_mime_body sm_mime_body;
+int sm_mime_body_new(sm_mime_body **out,
+                     sm_mime_source *src,
+                     const sm_mime_entity *ent,
+                     sealmail_error *err);
+long sm_mime_body_read(void *buf, size_t len, void *payload);
+const sealmail_error *sm_mime_body_error(const sm_mime_body *body);
+void sm_mime_body_free(sm_mime_body *body);
 
 /*
  * Write the header block [start, body_start) without the fields a

@@ -23,9 +23,8 @@
 enum {
 	MAX_DEPTH = 32,
 	MAX_PARTS = 10000,
-	SIG_MAX = 16 << 20,     /* a detached signature part */
-	OPAQUE_MAX = 256 << 20, /* signed-data held in memory (issue 7) */
-	REWRITE_MAX = 64 << 20  /* parts checked for benign rewrites */
+	SIG_MAX = 16 << 20,    /* a detached signature part */
+	REWRITE_MAX = 64 << 20 /* parts checked for benign rewrites */
 };
 
 /* Characters of an input name that the shell takes as they are. */
@@ -614,6 +613,28 @@ rewrite(sm_mime_source **out,
 	return rc;
 }
 
+/* Hash [start, end) of `src` in place (views: no copy). */
+static int
+hash_range(sm_cms_verify *v,
+           sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_error *err)
+{
+	int rc = SEALMAIL_OK;
+
+	while (rc == SEALMAIL_OK && start < end) {
+		const unsigned char *p;
+		long n = sm_mime_source_view(src, start, (size_t)(end - start),
+		                             &p, err);
+		if (n <= 0)
+			return n < 0 ? (int)n : SEALMAIL_EIO;
+		rc = sm_cms_verify_update(v, p, (size_t)n, err);
+		start += n;
+	}
+	return rc;
+}
+
 static int
 verify_range(sm_cms_verify *v,
              sm_mime_source *src,
@@ -621,20 +642,8 @@ verify_range(sm_cms_verify *v,
              off_t end,
              sealmail_error *err)
 {
-	unsigned char buf[65536];
-	int rc = SEALMAIL_OK;
+	int rc = hash_range(v, src, start, end, err);
 
-	while (rc == SEALMAIL_OK && start < end) {
-		long n = sm_mime_source_read(src, start, buf,
-		                             end - start > (off_t)sizeof(buf)
-		                                     ? sizeof(buf)
-		                                     : (size_t)(end - start),
-		                             err);
-		if (n <= 0)
-			return n < 0 ? (int)n : SEALMAIL_EIO;
-		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
-		start += n;
-	}
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_finish(v, err);
 	return rc;
@@ -1040,53 +1049,7 @@ opaque_checked(ctx *c,
 	return rc;
 }
 
-static int
-open_signed_data(ctx *c,
-                 const sm_buf *der,
-                 const char *path,
-                 int depth,
-                 bool top,
-                 const char *from,
-                 sealmail_error *err)
-{
-	sm_cms_verify *v = NULL;
-	sm_mime_source *content = NULL;
-	int rc = sm_cms_verify_new(&v, c->crypto, der->data, der->len, err);
-
-	if (rc == SEALMAIL_EBADDATA)
-		return signed_part_damaged(c, path, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_new_empty(&content, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_content(v, sm_mime_source_append_cb, content,
-		                           err);
-	return opaque_checked(c, rc, v, content, path, depth, top, from, err);
-}
-
 /* ---- opaque signed-data in one pass ------------------------------------ */
-
-/* sealmail_read_cb over [pos, end) of a source. */
-typedef struct range_reader {
-	sm_mime_source *src;
-	off_t pos, end;
-	sealmail_error err;
-} range_reader;
-
-static long
-range_read(void *buf, size_t len, void *payload)
-{
-	range_reader *r = payload;
-	long n;
-
-	if (r->pos >= r->end)
-		return 0;
-	if ((off_t)len > r->end - r->pos)
-		len = (size_t)(r->end - r->pos);
-	n = sm_mime_source_read(r->src, r->pos, buf, len, &r->err);
-	if (n > 0)
-		r->pos += n;
-	return n;
-}
 
 /* The content goes through the digests and into the readable source. */
 typedef struct vtee {
@@ -1110,27 +1073,20 @@ vtee_write(const void *buf, size_t len, void *payload)
 static int
 rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
 {
-	unsigned char buf[65536];
-	off_t pos = 0, size = sm_mime_source_size(src);
 	int rc = sm_cms_verify_reset(v, err);
 
-	while (rc == SEALMAIL_OK && pos < size) {
-		long n = sm_mime_source_read(src, pos, buf, sizeof(buf), err);
-		if (n <= 0)
-			return n < 0 ? (int)n : SEALMAIL_EIO;
-		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
-		pos += n;
-	}
+	if (rc == SEALMAIL_OK)
+		rc = hash_range(v, src, 0, sm_mime_source_size(src), err);
 	return rc;
 }
 
 /*
- * Read the signed-data with sm_cms_reader (base64 decoded on the way when
- * `b64`): the content octets stream through the digests of the
- * digestAlgorithms and into `content`; the fields around them go to
- * OpenSSL as the structure without its content.  Memory stays bounded
- * whatever the size.  EBADDATA (message in `err`) when the structure is
- * malformed.
+ * Read the signed-data with sm_cms_reader (the body's transfer encoding
+ * undone on the way by sm_mime_body): the content octets stream through
+ * the digests of the digestAlgorithms and into `content`; the fields
+ * around them go to OpenSSL as the structure without its content.  Memory
+ * stays bounded whatever the size.  EBADDATA (message in `err`) when the
+ * structure is malformed.
  */
 static int
 read_signed_data(sm_cms_verify **v_out,
@@ -1138,11 +1094,10 @@ read_signed_data(sm_cms_verify **v_out,
                  ctx *c,
                  sm_mime_source *src,
                  const sm_mime_entity *ent,
-                 bool b64,
                  sealmail_error *err)
 {
-	range_reader rr = {.src = src, .pos = ent->body_start, .end = ent->end};
-	sm_b64_reader *br = NULL;
+	sm_mime_body *body = NULL;
+	const sealmail_error *berr;
 	sm_cms_reader *rd = NULL;
 	sm_cms_verify *v = NULL;
 	vtee t = {0};
@@ -1153,16 +1108,11 @@ read_signed_data(sm_cms_verify **v_out,
 
 	*v_out = NULL;
 	sm_buf_init(&der, SM_BER_FIELDS_MAX + 4096);
-	if (b64) {
-		br = sm_malloc(sizeof(*br));
-		if (br == NULL)
-			return sm_error_nomem(err);
-		sm_b64_reader_init(br, range_read, &rr, SM_B64_LENIENT,
-		                   SM_B64_AUTO);
-		rc = sm_cms_reader_new(&rd, sm_b64_reader_read, br, err);
-	} else {
-		rc = sm_cms_reader_new(&rd, range_read, &rr, err);
-	}
+	rc = sm_mime_body_new(&body, src, ent, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	berr = sm_mime_body_error(body);
+	rc = sm_cms_reader_new(&rd, sm_mime_body_read, body, err);
 	if (rc != SEALMAIL_OK && rc != SEALMAIL_EBADDATA &&
 	    rc != SEALMAIL_EUNSUPPORTED)
 		goto done;
@@ -1170,11 +1120,11 @@ read_signed_data(sm_cms_verify **v_out,
 		char why[sizeof(err->message) + 2] = "";
 		if (rc != SEALMAIL_OK && err != NULL)
 			(void)snprintf(why, sizeof(why), ": %s", err->message);
-		if (br != NULL && br->err.code != 0)
-			(void)snprintf(why, sizeof(why), ": %s",
-			               br->err.message);
-		sm_free(br);
-		br = NULL; /* said here */
+		if (berr->code != 0)
+			(void)snprintf(why, sizeof(why), ": %s", berr->message);
+		sm_mime_body_free(body);
+		body = NULL; /* said here */
+		berr = NULL;
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
 		                  "the signature is not CMS signed-data%s",
 		                  why);
@@ -1205,14 +1155,12 @@ read_signed_data(sm_cms_verify **v_out,
 	if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v))
 		rc = rehash(v, content, err);
 done:
-	/* A base64 or read failure under the reader says what it was. */
-	if (rc != SEALMAIL_OK && br != NULL && br->err.code != 0)
-		(void)sm_error_set(err, rc, "%s", br->err.message);
-	else if (rc != SEALMAIL_OK && rr.err.code != 0)
-		(void)sm_error_set(err, rc, "%s", rr.err.message);
+	/* A decoding or read failure under the reader says what it was. */
+	if (rc != SEALMAIL_OK && berr != NULL && berr->code != 0)
+		(void)sm_error_set(err, rc, "%s", berr->message);
 	sm_buf_free(&der);
 	sm_cms_reader_free(rd);
-	sm_free(br);
+	sm_mime_body_free(body);
 	if (rc != SEALMAIL_OK) {
 		sm_cms_verify_free(v);
 		return rc;
@@ -1225,7 +1173,6 @@ static int
 open_signed_stream(ctx *c,
                    sm_mime_source *src,
                    const sm_mime_entity *ent,
-                   bool b64,
                    const char *path,
                    int depth,
                    bool top,
@@ -1237,7 +1184,7 @@ open_signed_stream(ctx *c,
 	int rc = sm_mime_source_new_empty(&content, err);
 
 	if (rc == SEALMAIL_OK)
-		rc = read_signed_data(&v, content, c, src, ent, b64, err);
+		rc = read_signed_data(&v, content, c, src, ent, err);
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
 		sm_mime_source_free(content);
@@ -1305,7 +1252,6 @@ open_pkcs7_mime(ctx *c,
                 const char *from,
                 sealmail_error *err)
 {
-	sm_buf der;
 	int rc;
 
 	if (is_enveloped(ent->smime_type)) {
@@ -1350,22 +1296,8 @@ open_pkcs7_mime(ctx *c,
 	}
 	if (strcmp(ent->smime_type, "certs-only") == 0)
 		return leaf(c, ent, path, false, err);
-	/* Base64 or binary, the usual: in one pass, any size. */
-	if (strcmp(ent->encoding, "base64") == 0)
-		return open_signed_stream(c, src, ent, true, path, depth, top,
-		                          from, err);
-	if (ent->encoding[0] == '\0' || strcmp(ent->encoding, "binary") == 0 ||
-	    strcmp(ent->encoding, "7bit") == 0 ||
-	    strcmp(ent->encoding, "8bit") == 0)
-		return open_signed_stream(c, src, ent, false, path, depth, top,
-		                          from, err);
-	/* Quoted-printable and the like: decoded in memory. */
-	sm_buf_init(&der, OPAQUE_MAX);
-	rc = sm_mime_decode_body(&der, src, ent, err);
-	if (rc == SEALMAIL_OK)
-		rc = open_signed_data(c, &der, path, depth, top, from, err);
-	sm_buf_free(&der);
-	return rc;
+	/* Any transfer encoding, in one pass, any size. */
+	return open_signed_stream(c, src, ent, path, depth, top, from, err);
 }
 
 static bool
@@ -1449,16 +1381,17 @@ message_hash(char *hex, ctx *c, sm_mime_source *src, sealmail_error *err)
 {
 	sm_hash *h = NULL;
 	int rc = sm_sha256_new(&h, c->crypto, err);
-	unsigned char buf[65536];
 	off_t pos = 0, size = sm_mime_source_size(src);
 
 	while (rc == SEALMAIL_OK && pos < size) {
-		long n = sm_mime_source_read(src, pos, buf, sizeof(buf), err);
+		const unsigned char *p;
+		long n = sm_mime_source_view(src, pos, (size_t)(size - pos), &p,
+		                             err);
 		if (n <= 0) {
 			rc = n < 0 ? (int)n : SEALMAIL_EIO;
 			break;
 		}
-		rc = sm_hash_update(h, buf, (size_t)n);
+		rc = sm_hash_update(h, p, (size_t)n);
 		pos += n;
 	}
 	if (rc == SEALMAIL_OK)

@@ -55,7 +55,7 @@ run sealmail --home "$A" --json open "$TMP/bin.eml"
 expect_exit 0
 expect_json '.signatures[0].state' valid
 
-begin_test "quoted-printable signed-data (decoded in memory): valid"
+begin_test "quoted-printable signed-data (streamed like base64): valid"
 wrap quoted-printable "$TMP/opaque.der" "$TMP/qp.eml"
 run sealmail --home "$A" --json open "$TMP/qp.eml"
 expect_exit 0
