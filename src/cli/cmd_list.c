@@ -127,9 +127,15 @@ message_state(const sealmail_report *r, struct state *st)
 	               st->rewrite[0] ? ")" : "", "");
 }
 
+/* As in open's JSON report: nothing signed is "not-signed", never "good". */
 static const char *
-verdict_token(sealmail_verdict v)
+verdict_token(const sealmail_report *r)
 {
+	sealmail_verdict v = sealmail_report_verdict(r);
+
+	if (v == SEALMAIL_VERDICT_GOOD &&
+	    sealmail_report_coverage(r) == SEALMAIL_COVERAGE_NONE)
+		return "not-signed";
 	return v == SEALMAIL_VERDICT_GOOD      ? "good"
 	       : v == SEALMAIL_VERDICT_WARNING ? "warning"
 	       : v == SEALMAIL_VERDICT_DANGER  ? "danger"
@@ -211,8 +217,7 @@ list_one(const char *name,
 		json_kv_string(&c->j, "encryption", st.encryption);
 		json_key(&c->j, "rewrite");
 		json_string(&c->j, st.rewrite[0] ? st.rewrite : NULL);
-		json_kv_string(&c->j, "verdict",
-		               verdict_token(sealmail_report_verdict(r)));
+		json_kv_string(&c->j, "verdict", verdict_token(r));
 		json_kv_string(&c->j, "state", st.words);
 		json_object_end(&c->j);
 	} else {

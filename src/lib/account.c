@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "id_int.h"
+#include "mime.h"
 
 #define MAX_ADDRESS 254
 
@@ -197,8 +198,10 @@ address_copy(char *buf, size_t size, const char *address, sealmail_error *err)
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "'%s' is not an e-mail address",
 		                    address != NULL ? address : "");
-	memcpy(buf, address, len + 1);
-	sm_address_lower(buf);
+	/* The one form addresses are stored and looked up in (mime.h). */
+	if (sm_mime_address_ascii(buf, size, address) >= size)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "'%s' is not an e-mail address", address);
 	return SEALMAIL_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "book_int.h"
 #include "db.h"
 #include "internal.h"
+#include "mime.h"
 
 struct sealmail_cert {
 	char fingerprint[SM_FINGERPRINT_SIZE];
@@ -699,10 +700,9 @@ sm_book_encryption_cert(sm_cert **out,
 	*why = SM_CERT_NONE;
 	if (now == 0)
 		now = (int64_t)time(NULL);
-	addr = sm_strdup(address);
+	addr = sm_mime_address_ascii_dup(address);
 	if (addr == NULL)
 		return sm_error_nomem(err);
-	sm_address_lower(addr);
 	rc = sm_store_crypto(&crypto, store, err);
 	if (rc < 0)
 		goto out_addr;
@@ -898,10 +898,9 @@ resolve(struct ids *ids,
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "no address or fingerprint given");
 	if (!cas && strchr(query, '@') != NULL) {
-		addr = sm_strdup(query);
+		addr = sm_mime_address_ascii_dup(query);
 		if (addr == NULL)
 			return sm_error_nomem(err);
-		sm_address_lower(addr);
 		rc = sm_stmt_prepare(
 		        &st, store,
 		        "SELECT c.id, c.fingerprint FROM certificates c"

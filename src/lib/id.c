@@ -13,6 +13,7 @@
 
 #include "account_int.h"
 #include "db.h"
+#include "mime.h"
 
 #define DEFAULT_DAYS 730
 #define MAX_DAYS 36500
@@ -58,8 +59,9 @@ static const char *const no_id_hint =
 /* --- small helpers ---------------------------------------------------- */
 
 /*
- * Copy `address` lower-cased into `buf` after checking it looks like an
- * e-mail address: local@domain, printable ASCII or UTF-8, no spaces.
+ * Copy `address` in its ASCII form (lower case, IDN domain as punycode)
+ * into `buf` after checking it looks like an e-mail address: local@domain,
+ * printable ASCII or UTF-8, no spaces.
  */
 static int
 address_normalize(char *buf,
@@ -86,8 +88,10 @@ address_normalize(char *buf,
 			                    "'%s' is not an e-mail address",
 			                    address);
 	}
-	memcpy(buf, address, len + 1);
-	sm_address_lower(buf);
+	/* The one form addresses are stored and looked up in (mime.h). */
+	if (sm_mime_address_ascii(buf, size, address) > MAX_ADDRESS)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "'%s' is not an e-mail address", address);
 	return SEALMAIL_OK;
 }
 

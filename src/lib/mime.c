@@ -610,18 +610,51 @@ copy_bounded(char *dst, size_t size, const char *src)
 	memcpy(dst + keep, SM_MIME_CUT, sizeof(SM_MIME_CUT));
 }
 
-void
+/*
+ * `addr` with its domain as IDNA; `*mb` holds the converted string (unref
+ * it).  An all-ASCII address is its own form (lower case aside): no GMime
+ * start-up and no allocation for it.
+ */
+static const char *
+idn_form(const char *addr, InternetAddressMailbox **mb)
+{
+	const unsigned char *p = (const unsigned char *)addr;
+
+	*mb = NULL;
+	while (*p != '\0' && *p < 0x80)
+		p++;
+	if (*p == '\0')
+		return addr;
+	mime_init();
+	*mb = INTERNET_ADDRESS_MAILBOX(
+	        internet_address_mailbox_new(NULL, addr));
+	return *mb != NULL ? internet_address_mailbox_get_idn_addr(*mb) : addr;
+}
+
+size_t
 sm_mime_address_ascii(char *out, size_t size, const char *addr)
 {
 	InternetAddressMailbox *mb;
+	const char *a = idn_form(addr, &mb);
+	size_t len = strlen(a);
 
-	mime_init();
-	mb = INTERNET_ADDRESS_MAILBOX(internet_address_mailbox_new(NULL, addr));
-	copy_lower(out, size,
-	           mb != NULL ? internet_address_mailbox_get_idn_addr(mb)
-	                      : addr);
+	copy_lower(out, size, a);
 	if (mb != NULL)
 		g_object_unref(mb);
+	return len;
+}
+
+char *
+sm_mime_address_ascii_dup(const char *addr)
+{
+	InternetAddressMailbox *mb;
+	char *out = sm_strdup(idn_form(addr, &mb));
+
+	if (out != NULL)
+		sm_address_lower(out);
+	if (mb != NULL)
+		g_object_unref(mb);
+	return out;
 }
 
 /* Add one From address to e->from_all (see mime.h). */

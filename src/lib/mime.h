@@ -102,11 +102,16 @@ typedef struct sm_mime_entity {
 #define SM_MIME_CUT " [truncated]"
 
 /*
- * The ASCII form of an address for comparison: the domain as IDNA
- * (punycode, "xn--") and lower case, the local part ASCII lower case.
- * `addr` as is when it cannot be converted.  Cut to `size`.
+ * The ASCII form of an address, the one form in which addresses are
+ * stored, looked up and compared: the domain as IDNA (punycode, "xn--")
+ * and lower case, the local part ASCII lower case.  `addr` lower-cased
+ * when it cannot be converted.  Cut to `size`; returns the length of the
+ * whole form (as snprintf: `size` or more means it was cut).
  */
-void sm_mime_address_ascii(char *out, size_t size, const char *addr);
+size_t sm_mime_address_ascii(char *out, size_t size, const char *addr);
+
+/* The same in a new string (free with sm_free()); NULL: out of memory. */
+char *sm_mime_address_ascii_dup(const char *addr);
 
 /*
  * Parse the header block of the entity starting at `start` and ending at

@@ -188,7 +188,7 @@ check_from(from_check *fc, const sm_cert *cert, const char *from)
 static const char *const rewrite_words[] = {
         "",
         ("the message is stored with LF line endings; it was checked in "
-         "its canonical CRLF form"),
+         "its canonical CRLF form, which is what was signed"),
         "a mail server changed white space at the ends of lines",
         "a mail server changed the transfer encoding",
         "a mail server re-folded the headers of the signed part",
@@ -203,8 +203,8 @@ static const char *const rewrite_words_encrypted[] = {
         "",
         "the signed text inside the encryption has LF line endings, as the "
         "sender's mail program wrote it (no mail server can change "
-        "encrypted content); the signature covers it with CRLF line "
-        "endings",
+        "encrypted content); it was checked in its canonical CRLF form, "
+        "which is what was signed",
         "the sender's mail program changed white space at the ends of "
         "lines after signing, inside the encryption (no mail server can "
         "change encrypted content)",
@@ -336,10 +336,11 @@ findings(ctx *c,
 		/* MIME's canonical form is CRLF (RFC 8551 3.1.1): LF is a
 		 * storage form (Maildir, mbox, a pipe from a mail program)
 		 * or the sender's local form inside encryption, not a change
-		 * of the signed text -- a note, not a warning. */
+		 * of the signed text -- a note, not a warning; its words say
+		 * on their own that the CRLF form is what was signed. */
 		rc = sm_report_add_finding(
 		        r, SEALMAIL_VERDICT_GOOD, "benign-rewrite", err,
-		        "%s; the text you see is what was signed (%s)",
+		        "%s (%s)",
 		        c->enc_depth > 0 ? rewrite_words_encrypted[s->rewrite]
 		                         : rewrite_words[s->rewrite],
 		        s->part);

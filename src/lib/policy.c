@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "mime.h"
+
 static int
 find(const sm_policy *p, const char *addr)
 {
@@ -32,10 +34,10 @@ add_one(sm_policy *p,
 	size_t caplen = 0;
 	int rc, at;
 
-	addr = sm_strdup(address);
+	/* The form the book stores addresses in: IDN domains as punycode. */
+	addr = sm_mime_address_ascii_dup(address);
 	if (addr == NULL)
 		return sm_error_nomem(err);
-	sm_address_lower(addr);
 	at = find(p, addr);
 	if (at >= 0) {
 		/* visible wins over Bcc (visible addresses come first) */

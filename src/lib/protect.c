@@ -296,9 +296,9 @@ sealmail_message_protect(sealmail_store *store,
 		                          sm_mime_source_size(src), true, err);
 	if (rc != SEALMAIL_OK)
 		goto done;
-	(void)snprintf(addr, sizeof(addr), "%s",
-	               opts->from != NULL ? opts->from : top.from);
-	sm_address_lower(addr);
+	/* IDs and accounts are stored under the ASCII form (punycode). */
+	(void)sm_mime_address_ascii(addr, sizeof(addr),
+	                            opts->from != NULL ? opts->from : top.from);
 	if (addr[0] == '\0') {
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
 		                  "%s: the message has no From address (give "

@@ -648,7 +648,13 @@ sealmail_report_write_json(const sealmail_report *r,
 	sm_buf_init(&j.b, SM_BUF_MAX_DEFAULT);
 	jw_raw(&j, "{");
 	jw_kint(&j, "version", SEALMAIL_REPORT_JSON_VERSION);
-	jw_kstr(&j, "verdict", verdict_names[v]);
+	/* Nothing was checked: "good" would vouch for a sender; the text
+	 * report says "not signed" too (SPEC exit 0 "nothing to check"). */
+	jw_kstr(&j, "verdict",
+	        v == SEALMAIL_VERDICT_GOOD &&
+	                        r->coverage == SEALMAIL_COVERAGE_NONE
+	                ? "not-signed"
+	                : verdict_names[v]);
 	jw_kint(&j, "exit", (int64_t)v);
 	jw_kstr(&j, "from", r->from);
 	jw_kstr(&j, "subject", r->subject);

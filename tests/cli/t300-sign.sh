@@ -89,7 +89,8 @@ begin_test "stored with LF line endings (Maildir, mbox): a note, verdict good, e
 tr -d '\r' <"$TMP/signed.eml" >"$TMP/lf.eml"
 run sealmail --home "$B" open "$TMP/lf.eml"
 expect_exit 0
-expect_out_contains "note: the message is stored with LF line endings; it was checked in its canonical CRLF form"
+expect_out_contains "note: the message is stored with LF line endings; it was checked in its canonical CRLF form, which is what was signed (1.1)"
+expect_out_lacks "the text you see is what was signed"
 run sealmail --home "$B" --json open "$TMP/lf.eml"
 expect_json '.verdict' good
 expect_json '.signatures[0].state' valid

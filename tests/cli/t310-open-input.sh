@@ -6,7 +6,7 @@
 
 H=$TMP/home
 
-begin_test "an unsigned message: exit 0, nothing to check, never \"good\""
+begin_test "an unsigned message: exit 0, nothing to check, never \"good\" (text and JSON)"
 printf 'From: a@example.org\nSubject: plain\n\nhello\n' >"$TMP/plain.eml"
 run sealmail --home "$H" open "$TMP/plain.eml"
 expect_exit 0
@@ -17,7 +17,8 @@ run sealmail --home "$H" --json open "$TMP/plain.eml"
 expect_exit 0
 expect_json .coverage none
 expect_json '.signatures | length' 0
-expect_json .verdict good
+expect_json .verdict not-signed
+expect_json .exit 0
 
 begin_test "standard input works like a file"
 run_stdin "$TMP/plain.eml" sealmail --home "$H" --json open

@@ -125,6 +125,10 @@ expect_exit 0
 expect_out_contains "verdict: encrypted, not signed"
 expect_out_lacks "verdict: good"
 grep -q "The eagle lands at noon." "$TMP/gcm-good" || fail "good GCM copy unreadable"
+sm_b open --json "$TMP/gcm.eml"
+expect_exit 0
+expect_json .verdict not-signed
+expect_json .encryption.authenticated true
 
 begin_test "a message for Carol opened by Bob: exit 3 naming Carol's certificate"
 sm_a book add "$PKI/carol@example.org.crt"

@@ -104,6 +104,9 @@ run sealmail --home "$H" list "$TMP/mbox"
 expect_exit 0
 expect_out "1  2026-11-28 11:00  carol@example.org  plain  [not signed]
 2  2026-11-28 10:00  alice@example.org  signed hello  [signed, trusted]"
+run sealmail --home "$H" --json list "$TMP/mbox"
+expect_exit 0
+expect_json '[.messages[] | .verdict] | join(" ")' "not-signed good"
 
 begin_test "list: the password from a command"
 run sealmail --home "$H" list --user bob@example.org \

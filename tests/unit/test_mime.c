@@ -88,6 +88,21 @@ test_from_list_and_cut(void)
 	test_assert_str(ascii, "a@xn--bcher-kva.example");
 	sm_mime_address_ascii(ascii, sizeof(ascii), "A@xn--bcher-kva.EXAMPLE");
 	test_assert_str(ascii, "a@xn--bcher-kva.example");
+	/* the length of the whole form, cut or not (as snprintf) */
+	test_assert_int((int)sm_mime_address_ascii(ascii, 8,
+	                                           "A@B\xc3\xbc"
+	                                           "cher.example"),
+	                (int)strlen("a@xn--bcher-kva.example"));
+	test_assert_str(ascii, "a@xn--b");
+	{
+		char *dup = sm_mime_address_ascii_dup("Bob@B\xc3\x9c"
+		                                      "CHER.example");
+
+		test_assert(dup != NULL);
+		test_assert_str(dup != NULL ? dup : "",
+		                "bob@xn--bcher-kva.example");
+		sm_free(dup);
+	}
 
 	/* 300 two-byte characters: cut at a character, marked */
 	n = snprintf(m, sizeof(m), "From: a@example.org\r\nSubject: ");
