@@ -69,7 +69,7 @@ rm -f "$TMP/out"
 begin_test "quoted-printable encrypted (AES-256-GCM), $MIB MiB: decrypted, byte-exact, peak RSS under 64 MiB"
 timed "open qp encrypted" "$SEALMAIL" --home "$HB" --json open -o "$TMP/out" "$TMP/enc.eml"
 expect_exit 0
-expect_json .verdict good
+expect_json .verdict not-signed
 expect_json .encryption.algorithm AES-256-GCM
 cmp -s "$TMP/out" "$TMP/msg" || fail "readable message differs"
 rm -f "$TMP/out"
