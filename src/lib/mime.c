@@ -164,6 +164,29 @@ sm_mime_source_append_cb(const void *buf, size_t len, void *payload)
 }
 
 int
+sm_mime_source_new_fd(sm_mime_source **out,
+                      int fd,
+                      off_t size,
+                      sealmail_error *err)
+{
+	int rc = sm_mime_source_new_empty(out, err);
+
+	if (rc != SEALMAIL_OK)
+		return rc;
+	(*out)->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if ((*out)->fd < 0) {
+		sm_mime_source_free(*out);
+		*out = NULL;
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot read a temporary file: %s",
+		                    strerror(errno));
+	}
+	(*out)->size = size;
+	(*out)->borrowed = true;
+	return SEALMAIL_OK;
+}
+
+int
 sm_mime_source_new(sm_mime_source **out,
                    sealmail_input *in,
                    sealmail_error *err)

@@ -28,6 +28,14 @@ typedef struct sm_mime_source sm_mime_source;
 int sm_mime_source_new(sm_mime_source **out,
                        sealmail_input *in,
                        sealmail_error *err);
+/*
+ * A source over the first `size` bytes of the file `fd` (duplicated: the
+ * caller keeps its own), read where they are: no copy, no appending.
+ */
+int sm_mime_source_new_fd(sm_mime_source **out,
+                          int fd,
+                          off_t size,
+                          sealmail_error *err);
 /* A source over `len` bytes at `data` (copied). */
 int sm_mime_source_new_memory(sm_mime_source **out,
                               const void *data,

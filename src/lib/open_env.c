@@ -177,17 +177,15 @@ add_recipients(sealmail_report *report,
 	return rc;
 }
 
-/* Spool the published plaintext into a source open.c can walk. */
+/*
+ * The published plaintext as the source open.c walks: its temporary,
+ * read where it is through the open descriptor (never spooled again).
+ */
 static int
 plain_source(sm_mime_source **out, const sm_plain *plain, sealmail_error *err)
 {
-	sealmail_input *in = NULL;
-	int rc = sealmail_input_new_path(&in, sm_plain_path(plain), err);
-
-	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_new(out, in, err);
-	sealmail_input_free(in);
-	return rc;
+	return sm_mime_source_new_fd(out, sm_plain_fd(plain),
+	                             (off_t)sm_plain_size(plain), err);
 }
 
 int

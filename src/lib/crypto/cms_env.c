@@ -462,6 +462,7 @@ struct sm_envelope {
 struct sm_plain {
 	char *dir;
 	char *path;
+	int fd; /* open for reading and writing; -1 once closed */
 	uint64_t size;
 };
 
@@ -1043,11 +1044,19 @@ sm_plain_size(const sm_plain *plain)
 	return plain->size;
 }
 
+int
+sm_plain_fd(const sm_plain *plain)
+{
+	return plain->fd;
+}
+
 void
 sm_plain_free(sm_plain *plain)
 {
 	if (plain == NULL)
 		return;
+	if (plain->fd >= 0)
+		(void)close(plain->fd);
 	if (plain->path != NULL)
 		(void)unlink(plain->path);
 	if (plain->dir != NULL)
@@ -1057,7 +1066,7 @@ sm_plain_free(sm_plain *plain)
 	sm_free(plain);
 }
 
-/* A 0700 folder with a 0600 file "content" in it, opened for writing. */
+/* A 0700 folder with a 0600 file "content" in it, opened read-write. */
 static int
 plain_create(sm_plain **out,
              int *fd_out,
@@ -1077,6 +1086,7 @@ plain_create(sm_plain **out,
 	p = sm_calloc(1, sizeof(*p));
 	if (p == NULL)
 		return sm_error_nomem(err);
+	p->fd = -1;
 	sm_buf_init(&b, 8192);
 	if (sm_buf_printf(&b, err, "%s/sealmail-XXXXXX", parent) !=
 	    SEALMAIL_OK) {
@@ -1098,7 +1108,7 @@ plain_create(sm_plain **out,
 		return sm_error_nomem(err);
 	}
 	p->path = (char *)sm_buf_detach(&b, NULL);
-	fd = open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	          0600);
 	if (fd < 0) {
 		int e = errno;
@@ -1227,13 +1237,8 @@ sm_envelope_decrypt(sm_envelope *env,
 		                              : SM_ENV_CONTENT_FAILED;
 		goto done;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = sm_error_set(err, SEALMAIL_EIO,
-		                  "cannot write decrypted content: %s",
-		                  strerror(errno));
-		goto done;
-	}
+	/* Published open: the next layer reads it through this fd. */
+	plain->fd = fd;
 	fd = -1;
 	*outcome = SM_ENV_DECRYPTED;
 	*plain_out = plain;

@@ -352,7 +352,12 @@ typedef enum sm_env_outcome {
 typedef struct sm_plain sm_plain;
 const char *sm_plain_path(const sm_plain *plain);
 uint64_t sm_plain_size(const sm_plain *plain);
-/* Removes the file and its folder; accepts NULL. */
+/*
+ * The file, open for reading (owned by the plain: valid until
+ * sm_plain_free), to read it without opening its path again.
+ */
+int sm_plain_fd(const sm_plain *plain);
+/* Closes and removes the file and its folder; accepts NULL. */
 void sm_plain_free(sm_plain *plain);
 
 /*
