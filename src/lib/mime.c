@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -998,6 +999,8 @@ sm_mime_multipart_children(off_t **ranges_out,
 {
 	mpscan m = {.ent = ent, .max = max, .child = -1, .at_start = true};
 	off_t off = ent->body_start;
+	char needle[80];
+	size_t nlen;
 	int rc = SEALMAIL_OK;
 
 	*ranges_out = NULL;
@@ -1006,6 +1009,8 @@ sm_mime_multipart_children(off_t **ranges_out,
 	if (m.blen == 0 || m.blen > 70)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "a multipart has no valid boundary");
+	nlen = (size_t)snprintf(needle, sizeof(needle), "\n--%s",
+	                        ent->boundary);
 	/*
 	 * Lines straight from the source's views.  A line the view cuts is
 	 * viewed again from its start (a view holds at least 64 KiB); one
@@ -1024,10 +1029,33 @@ sm_mime_multipart_children(off_t **ranges_out,
 		have = (size_t)got;
 		last = off + (off_t)have >= ent->end;
 		while (rc == SEALMAIL_OK && !m.closed && pos < have) {
-			const unsigned char *nl =
-			        memchr(buf + pos, '\n', have - pos);
-			size_t len = nl != NULL ? (size_t)(nl - (buf + pos))
-			                        : have - pos;
+			const unsigned char *nl;
+			size_t len;
+			if (m.at_start && have - pos >= 2 &&
+			    (buf[pos] != '-' || buf[pos + 1] != '-')) {
+				/*
+				 * Whole lines up to the next that may be a
+				 * delimiter are no delimiters: skip them
+				 * (memmem skips ahead), keeping what mp_line
+				 * would: a line starts, its line break had a CR
+				 * or not.
+				 */
+				const unsigned char *q = memmem(
+				        buf + pos, have - pos, needle, nlen);
+				if (q == NULL)
+					q = memrchr(buf + pos, '\n',
+					            have - pos);
+				if (q != NULL) {
+					size_t at = (size_t)(q - buf);
+					m.prev_cr =
+					        at > pos && buf[at - 1] == '\r';
+					pos = at + 1;
+					continue;
+				}
+			}
+			nl = memchr(buf + pos, '\n', have - pos);
+			len = nl != NULL ? (size_t)(nl - (buf + pos))
+			                 : have - pos;
 			if (nl == NULL && !last && pos > 0)
 				break; /* view it again from its start */
 			rc = mp_line(&m, off + (off_t)pos, buf + pos, len,
