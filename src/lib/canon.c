@@ -2,7 +2,8 @@
 /*
  * CRLF canonicalisation: copy runs without CR or LF in bulk (32 bytes per
  * step with AVX2, 8 with SWAR) and handle line ends one at a time.  The only
- * state is whether a CR was just written.
+ * state is whether a CR was just written.  sm_canon_scan checks whether
+ * content may be signed as it is, 64 bytes at a time as bit masks.
  */
 #include "canon.h"
 
@@ -139,4 +140,151 @@ sm_canon_final(sm_canon *canon, unsigned char *out)
 	canon->cr = false;
 	out[0] = '\n';
 	return 1;
+}
+
+/* ---- the check whether content may go as it is ------------------------ */
+
+void
+sm_canon_scan_init(sm_canon_scan *scan, sm_canon_impl impl)
+{
+	sm_canon c;
+
+	sm_canon_init(&c, impl);
+	memset(scan, 0, sizeof(*scan));
+	scan->from = -1;
+	scan->impl = c.impl;
+}
+
+static bool
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* One byte, every rule: the reference the vector steps must agree with. */
+static void
+scan_byte(sm_canon_scan *s, unsigned char c)
+{
+	if (c == 0 || c >= 0x80 || (s->p1 == '\r' && c != '\n'))
+		s->dirty = true;
+	if (s->pos == s->line_start)
+		s->from = 0;
+	if (s->from >= 0) {
+		if (c == (unsigned char)"From "[s->from]) {
+			if (++s->from == 5) {
+				s->dirty = true;
+				s->from = -1;
+			}
+		} else {
+			s->from = -1;
+		}
+	}
+	if (c == '\n') {
+		if (s->p1 != '\r')
+			s->bare_lf = true;
+		if (is_ws(s->p1) || (s->p1 == '\r' && is_ws(s->p2)))
+			s->dirty = true;
+		if (s->pos - s->line_start > 998)
+			s->dirty = true;
+		s->line_start = s->pos + 1;
+	}
+	s->p2 = s->p1;
+	s->p1 = c;
+	s->pos++;
+}
+
+#if SM_CANON_X86
+static inline uint64_t eq64(__m256i lo, __m256i hi, char c)
+        __attribute__((target("avx2"), always_inline));
+
+static inline uint64_t
+eq64(__m256i lo, __m256i hi, char c)
+{
+	__m256i v = _mm256_set1_epi8(c);
+
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(
+	               _mm256_cmpeq_epi8(lo, v)) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(
+	               _mm256_cmpeq_epi8(hi, v))
+	               << 32;
+}
+
+/*
+ * 64 bytes a step, as bit masks (bit i: byte i); the byte before the
+ * block is carried in.  Needs 4 bytes past the block to check a "From "
+ * candidate there; returns how many bytes it took (a multiple of 64).
+ */
+__attribute__((target("avx2"))) static size_t
+scan_avx2(sm_canon_scan *s, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (s->from >= 0)
+		return 0;
+	while (n - i >= 68 && !s->dirty) {
+		const unsigned char *b = p + i;
+		__m256i lo =
+		        _mm256_loadu_si256((const __m256i *)(const void *)b);
+		__m256i hi = _mm256_loadu_si256(
+		        (const __m256i *)(const void *)(b + 32));
+		uint64_t bad = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+		               (uint64_t)(uint32_t)_mm256_movemask_epi8(hi)
+		                       << 32;
+		uint64_t lf = eq64(lo, hi, '\n'), cr = eq64(lo, hi, '\r');
+		uint64_t ws = eq64(lo, hi, ' ') | eq64(lo, hi, '\t');
+		uint64_t ws1 = is_ws(s->p1), ws2 = is_ws(s->p2);
+		uint64_t cr_prev = cr << 1 | (uint64_t)(s->p1 == '\r');
+		uint64_t ws_prev = ws << 1 | ws1;
+		uint64_t ws_prev2 = ws << 2 | ws1 << 1 | ws2;
+		uint64_t starts = lf << 1 | (uint64_t)(s->pos == s->line_start);
+		uint64_t m;
+
+		bad |= eq64(lo, hi, 0);
+		if (bad != 0 || (cr_prev & ~lf) != 0 ||
+		    (lf & (ws_prev | (cr_prev & ws_prev2))) != 0)
+			s->dirty = true;
+		if ((lf & ~cr_prev) != 0)
+			s->bare_lf = true;
+		for (m = starts & eq64(lo, hi, 'F'); m != 0; m &= m - 1)
+			if (memcmp(b + __builtin_ctzll(m), "From ", 5) == 0)
+				s->dirty = true;
+		for (m = lf; m != 0; m &= m - 1) {
+			uint64_t at = s->pos + (uint64_t)__builtin_ctzll(m);
+			if (at - s->line_start > 998)
+				s->dirty = true;
+			s->line_start = at + 1;
+		}
+		s->p2 = b[62];
+		s->p1 = b[63];
+		s->pos += 64;
+		i += 64;
+	}
+	return i;
+}
+#endif
+
+void
+sm_canon_scan_update(sm_canon_scan *s, const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && !s->dirty) {
+#if SM_CANON_X86
+		if (s->impl == SM_CANON_AVX2) {
+			size_t k = scan_avx2(s, p + i, len - i);
+			i += k;
+			if (k > 0)
+				continue;
+		}
+#endif
+		scan_byte(s, p[i++]);
+	}
+}
+
+bool
+sm_canon_scan_final(sm_canon_scan *s)
+{
+	if (s->pos - s->line_start > 998 || s->p1 == '\r')
+		s->dirty = true;
+	return !s->dirty;
 }

@@ -3,7 +3,9 @@
  * The MIME module, the only user of GMime: spooled sources with original
  * byte ranges, header facts through GMime's parser, multipart delimiters
  * located in the raw bytes, transfer decoding, and the canonical form of a
- * message's content for signing (GMime encodes and writes it).
+ * message's content for signing (GMime encodes and writes it; a single
+ * leaf part that needs no encoding is checked and copied from the mapped
+ * source in one read).
  */
 #include "mime.h"
 
@@ -1780,11 +1782,229 @@ fail:
 	return -1;
 }
 
+/*
+ * The bytes [start, end) of a source handed to `fn` a window at a time: a
+ * memory source as it is, a file mapped read-only in windows of MAP_WINDOW
+ * bytes (unmapped before the next, so the mapping adds at most that much
+ * to the resident set), or read in CHUNK pieces when it cannot be mapped.
+ * `fn` returns SEALMAIL_OK to go on, SCAN_STOP to stop early (returned as
+ * it is) or a failure.
+ */
+enum { MAP_WINDOW = 8 << 20, SCAN_STOP = 1, PIECE = 256 * 1024 };
+
+typedef int (*span_fn)(const unsigned char *p, size_t len, void *payload);
+
+static int
+source_spans(sm_mime_source *s,
+             off_t start,
+             off_t end,
+             span_fn fn,
+             void *payload,
+             sealmail_error *err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *buf = NULL;
+	int rc = SEALMAIL_OK;
+
+	if (s->fd < 0)
+		return end > start ? fn(s->mem + start, (size_t)(end - start),
+		                        payload)
+		                   : SEALMAIL_OK;
+	while (rc == SEALMAIL_OK && start < end) {
+		off_t at = s->base + start;
+		size_t lead = page > 0 ? (size_t)(at % page) : 0;
+		size_t len = end - start > MAP_WINDOW ? MAP_WINDOW
+		                                      : (size_t)(end - start);
+		void *m = buf != NULL
+		                  ? MAP_FAILED
+		                  : mmap(NULL, lead + len, PROT_READ,
+		                         MAP_SHARED, s->fd, at - (off_t)lead);
+		if (m != MAP_FAILED) {
+			(void)madvise(m, lead + len, MADV_SEQUENTIAL);
+			rc = fn((unsigned char *)m + lead, len, payload);
+			(void)munmap(m, lead + len);
+		} else {
+			long n;
+			if (buf == NULL && (buf = sm_malloc(CHUNK)) == NULL)
+				return sm_error_nomem(err);
+			n = sm_mime_source_read(s, start, buf,
+			                        len > CHUNK ? CHUNK : len, err);
+			if (n <= 0) {
+				rc = n < 0 ? (int)n
+				           : sm_error_set(err, SEALMAIL_EIO,
+				                          "source ended early");
+				break;
+			}
+			len = (size_t)n;
+			rc = fn(buf, len, payload);
+		}
+		start += (off_t)len;
+	}
+	sm_free(buf);
+	return rc;
+}
+
+static int
+scan_span(const unsigned char *p, size_t len, void *payload)
+{
+	sm_canon_scan *cs = payload;
+
+	sm_canon_scan_update(cs, p, len);
+	return cs->dirty ? SCAN_STOP : SEALMAIL_OK;
+}
+
+/* Content that is canonical as it is: written in PIECE-sized writes. */
+typedef struct raw_out {
+	sm_mime_write_fn write;
+	void *payload;
+	sm_canon *canon; /* NULL: copy as it is */
+	unsigned char *buf;
+	int status; /* the first failure of `write` */
+} raw_out;
+
+static int
+raw_span(const unsigned char *p, size_t len, void *payload)
+{
+	raw_out *o = payload;
+	int rc = SEALMAIL_OK;
+
+	while (rc == SEALMAIL_OK && len > 0) {
+		size_t n = len > (o->canon ? CHUNK : PIECE)
+		                   ? (o->canon ? CHUNK : PIECE)
+		                   : len;
+		if (o->canon != NULL)
+			rc = o->write(o->buf,
+			              sm_canon_update(o->canon, o->buf, p, n),
+			              o->payload);
+		else
+			rc = o->write(p, n, o->payload);
+		p += n;
+		len -= n;
+	}
+	if (rc != SEALMAIL_OK)
+		o->status = rc;
+	return rc;
+}
+
+/*
+ * The common case in one read of the content: the message's content is one
+ * leaf part in 7bit, 8bit or binary (or none) whose bytes need no transfer
+ * encoding.  GMime parses the header block alone and writes the part's
+ * header block; the content is checked by sm_canon_scan straight from the
+ * source (mapped) and then written from it, through sm_canon only when some
+ * LF lacks its CR.  *done false: not this case, nothing was written, take
+ * the GMime path.
+ */
+static int
+write_canonical_leaf(sm_mime_source *src,
+                     sm_mime_write_fn write,
+                     void *payload,
+                     bool *done,
+                     sealmail_error *err)
+{
+	off_t size = sm_mime_source_size(src), hend;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *body;
+	GMimeContentEncoding enc;
+	GMimeDataWrapper *content;
+	GMimeStream *cs;
+	GMimeFormatOptions *fmt;
+	SmSink *sink;
+	sm_canon_scan check;
+	sm_canon canon;
+	raw_out o = {write, payload, NULL, NULL, SEALMAIL_OK};
+	ssize_t n;
+	int rc, st;
+
+	*done = false;
+	if (header_end(&hend, src, 0, size, NULL) != SEALMAIL_OK)
+		return SEALMAIL_OK;
+	stream = source_gstream(src, 0, hend);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	body = msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
+	if (body == NULL || !GMIME_IS_PART(body) ||
+	    GMIME_IS_APPLICATION_PKCS7_MIME(body))
+		goto not_leaf;
+	enc = g_mime_part_get_content_encoding(GMIME_PART(body));
+	content = g_mime_part_get_content(GMIME_PART(body));
+	cs = content != NULL ? g_mime_data_wrapper_get_stream(content) : NULL;
+	/* GMime must see the header block end where header_end did. */
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE || cs == NULL ||
+	    g_mime_stream_length(cs) != 0)
+		goto not_leaf;
+	sm_canon_scan_init(&check, SM_CANON_AUTO);
+	rc = source_spans(src, hend, size, scan_span, &check, err);
+	if (rc == SCAN_STOP ||
+	    (rc == SEALMAIL_OK && !sm_canon_scan_final(&check)))
+		goto not_leaf;
+	if (rc != SEALMAIL_OK) {
+		g_object_unref(msg);
+		return rc;
+	}
+	*done = true;
+	/* As in sm_mime_write_canonical: say text/plain inside. */
+	if (g_mime_object_get_header(body, "Content-Type") == NULL)
+		g_mime_object_set_header(body, "Content-Type",
+		                         "text/plain; charset=utf-8", NULL);
+	fmt = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
+	sink = sink_new(write, payload);
+	n = g_mime_object_write_to_stream(body, fmt, GMIME_STREAM(sink));
+	st = sink->status;
+	g_object_unref(sink);
+	g_mime_format_options_free(fmt);
+	g_object_unref(msg);
+	if (st != SEALMAIL_OK || n < 0)
+		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
+		                    "cannot write the signed content");
+	if (check.bare_lf) {
+		sm_canon_init(&canon, SM_CANON_AUTO);
+		o.canon = &canon;
+		o.buf = sm_malloc(sm_canon_bound(CHUNK));
+		if (o.buf == NULL)
+			return sm_error_nomem(err);
+	}
+	rc = source_spans(src, hend, size, raw_span, &o, err);
+	sm_free(o.buf);
+	/* No bare CR: sm_canon_final has nothing to add. */
+	if (o.status != SEALMAIL_OK)
+		rc = sm_error_set(err, o.status,
+		                  "cannot write the signed content");
+	return rc;
+not_leaf:
+	if (msg != NULL)
+		g_object_unref(msg);
+	return SEALMAIL_OK;
+}
+
 int
 sm_mime_write_canonical(sm_mime_source *src,
                         sm_mime_write_fn write,
                         void *payload,
                         sealmail_error *err)
+{
+	bool done = false;
+	int rc;
+
+	mime_init();
+	rc = write_canonical_leaf(src, write, payload, &done, err);
+	if (rc != SEALMAIL_OK || done)
+		return rc;
+	return sm_mime_write_canonical_gmime(src, write, payload, err);
+}
+
+int
+sm_mime_write_canonical_gmime(sm_mime_source *src,
+                              sm_mime_write_fn write,
+                              void *payload,
+                              sealmail_error *err)
 {
 	GMimeStream *stream;
 	GMimeParser *parser;

@@ -199,6 +199,25 @@ write_signed_entity(signer *s,
 	return rc;
 }
 
+/* What sign+encrypt hands to the encryption: the signed entity. */
+typedef struct signed_content {
+	signer *s;
+	sm_mime_source *src;
+	bool opaque, pss;
+} signed_content;
+
+static int
+signed_content_write(sm_mime_write_fn write,
+                     void *write_payload,
+                     void *payload,
+                     sealmail_error *err)
+{
+	signed_content *c = payload;
+
+	return write_signed_entity(c->s, c->src, c->opaque, c->pss, write,
+	                           write_payload, err);
+}
+
 static int
 sign_message(sealmail_store *store,
              sm_mime_source *src,
@@ -210,7 +229,6 @@ sign_message(sealmail_store *store,
              sealmail_error *err)
 {
 	bool pss = (opts->flags & SEALMAIL_PROTECT_PSS) != 0;
-	sm_mime_source *signed_entity = NULL;
 	signer s;
 	bool opaque;
 	int rc;
@@ -223,15 +241,11 @@ sign_message(sealmail_store *store,
 	opaque = (opts->flags & SEALMAIL_PROTECT_OPAQUE) ||
 	         (s.settings.opaque && !(opts->flags & SEALMAIL_PROTECT_CLEAR));
 	if (plan != NULL) {
-		/* Sign first, then encrypt the signed entity (SPEC 5). */
-		rc = sm_mime_source_new_empty(&signed_entity, err);
-		if (rc == SEALMAIL_OK)
-			rc = write_signed_entity(&s, src, opaque, pss,
-			                         sm_mime_source_append_cb,
-			                         signed_entity, err);
-		if (rc == SEALMAIL_OK)
-			rc = sm_protect_encrypt(plan, signed_entity, out, err);
-		sm_mime_source_free(signed_entity);
+		/* Sign first, then encrypt the signed entity (SPEC 5), which
+		 * streams into the encryption as it is written. */
+		signed_content c = {&s, src, opaque, pss};
+		rc = sm_protect_encrypt(plan, signed_content_write, &c, out,
+		                        err);
 	} else {
 		rc = sm_mime_write_headers(src, top, false, out_write, out,
 		                           err);
@@ -246,21 +260,21 @@ sign_message(sealmail_store *store,
 }
 
 static int
+canonical_content_write(sm_mime_write_fn write,
+                        void *write_payload,
+                        void *payload,
+                        sealmail_error *err)
+{
+	return sm_mime_write_canonical(payload, write, write_payload, err);
+}
+
+static int
 encrypt_only(sm_mime_source *src,
              sealmail_output *out,
              sm_env_plan *plan,
              sealmail_error *err)
 {
-	sm_mime_source *content = NULL;
-	int rc = sm_mime_source_new_empty(&content, err);
-
-	if (rc == SEALMAIL_OK)
-		rc = sm_mime_write_canonical(src, sm_mime_source_append_cb,
-		                             content, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_protect_encrypt(plan, content, out, err);
-	sm_mime_source_free(content);
-	return rc;
+	return sm_protect_encrypt(plan, canonical_content_write, src, out, err);
 }
 
 int

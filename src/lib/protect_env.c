@@ -221,31 +221,34 @@ fail:
 
 /* --- writing ------------------------------------------------------------ */
 
-typedef struct src_reader {
-	sm_mime_source *src;
-	off_t off;
-} src_reader;
-
-static long
-src_read(void *buf, size_t len, void *payload)
-{
-	src_reader *r = payload;
-	long n = sm_mime_source_read(r->src, r->off, buf, len, NULL);
-
-	if (n > 0)
-		r->off += n;
-	return n;
-}
-
 static int
 out_write(const void *buf, size_t len, void *payload)
 {
 	return sealmail_output_write(payload, buf, len, NULL);
 }
 
+/* The content's writes into the encryption; its first failure kept. */
+typedef struct enc_sink {
+	sm_cms_enc *enc;
+	int status;
+	sealmail_error err;
+} enc_sink;
+
+static int
+enc_write(const void *buf, size_t len, void *payload)
+{
+	enc_sink *s = payload;
+	int rc = sm_cms_encrypt_update(s->enc, buf, len, &s->err);
+
+	if (rc != SEALMAIL_OK && s->status == SEALMAIL_OK)
+		s->status = rc;
+	return rc;
+}
+
 static int
 write_copy(sm_env_plan *plan,
-           sm_mime_source *content,
+           sm_protect_content_fn content,
+           void *payload,
            const sm_rcpt *const *rcpts,
            size_t n,
            sealmail_output *out,
@@ -256,8 +259,7 @@ write_copy(sm_env_plan *plan,
 	size_t k = 0;
 	sm_crypto *crypto;
 	sm_cipher cipher;
-	sealmail_input *in = NULL;
-	src_reader reader = {content, 0};
+	enc_sink sink = {NULL, SEALMAIL_OK, {0}};
 	char head[512];
 	int rc;
 
@@ -299,10 +301,20 @@ write_copy(sm_env_plan *plan,
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_write(out, head, strlen(head), err);
 	if (rc == SEALMAIL_OK)
-		rc = sealmail_input_new_callback(&in, src_read, &reader, err);
+		rc = sm_cms_encrypt_begin(&sink.enc, crypto, r, k, cipher, out,
+		                          true, err);
+	if (rc == SEALMAIL_OK) {
+		rc = content(enc_write, &sink, payload, err);
+		/* A failure of the encryption or the output says what. */
+		if (rc != SEALMAIL_OK && sink.status != SEALMAIL_OK) {
+			rc = sink.status;
+			if (err != NULL)
+				*err = sink.err;
+		}
+	}
 	if (rc == SEALMAIL_OK)
-		rc = sm_cms_encrypt(crypto, r, k, cipher, in, out, true, err);
-	sealmail_input_free(in);
+		rc = sm_cms_encrypt_finish(sink.enc, err);
+	sm_cms_encrypt_free(sink.enc);
 	sm_free(r);
 	if (rc == SEALMAIL_OK && plan->opts->result != NULL)
 		rc = sm_protect_result_set_cipher(plan->opts->result,
@@ -310,16 +322,31 @@ write_copy(sm_env_plan *plan,
 	return rc;
 }
 
+/* Every Bcc copy encrypts the same bytes: the entity, written once. */
+static int
+spool_content(sm_mime_write_fn write,
+              void *write_payload,
+              void *payload,
+              sealmail_error *err)
+{
+	sm_mime_source *spool = payload;
+
+	return sm_mime_source_copy(spool, 0, sm_mime_source_size(spool), write,
+	                           write_payload, err);
+}
+
 int
 sm_protect_encrypt(sm_env_plan *plan,
-                   sm_mime_source *content,
+                   sm_protect_content_fn content,
+                   void *payload,
                    sealmail_output *out,
                    sealmail_error *err)
 {
 	const sm_policy *p = &plan->policy;
 	const sm_rcpt **group;
+	sm_mime_source *spool = NULL;
 	size_t n = 0, bcc_index = 0;
-	int rc;
+	int rc = SEALMAIL_OK;
 
 	group = sm_calloc(p->n + 1, sizeof(*group));
 	if (group == NULL)
@@ -327,7 +354,16 @@ sm_protect_encrypt(sm_env_plan *plan,
 	for (size_t i = 0; i < p->n; i++)
 		if (!p->rcpts[i].bcc)
 			group[n++] = &p->rcpts[i];
-	rc = write_copy(plan, content, group, n, out, err);
+	if (n < p->n) {
+		rc = sm_mime_source_new_empty(&spool, err);
+		if (rc == SEALMAIL_OK)
+			rc = content(sm_mime_source_append_cb, spool, payload,
+			             err);
+		content = spool_content;
+		payload = spool;
+	}
+	if (rc == SEALMAIL_OK)
+		rc = write_copy(plan, content, payload, group, n, out, err);
 	for (size_t i = 0; i < p->n && rc == SEALMAIL_OK; i++) {
 		sealmail_output *bout = NULL;
 
@@ -340,10 +376,11 @@ sm_protect_encrypt(sm_env_plan *plan,
 		if (rc != SEALMAIL_OK)
 			break;
 		group[0] = &p->rcpts[i];
-		rc = write_copy(plan, content, group, 1, bout, err);
+		rc = write_copy(plan, content, payload, group, 1, bout, err);
 		if (rc == SEALMAIL_OK && plan->opts->result != NULL)
 			plan->opts->result->nbcc++;
 	}
+	sm_mime_source_free(spool);
 	sm_free(group);
 	return rc;
 }

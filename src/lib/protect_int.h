@@ -2,8 +2,8 @@
 /*
  * Between protect.c (signing, the pipeline's frame) and protect_env.c
  * (encryption, issue 4).  protect.c produces the entity to encrypt -- the
- * signed entity with sign+encrypt, else the canonical content -- and hands
- * it here with the original message for its recipients and outer headers.
+ * signed entity with sign+encrypt, else the canonical content -- as a
+ * writer this side calls, streaming into the encryption.
  */
 #ifndef SM_PROTECT_INT_H
 #define SM_PROTECT_INT_H
@@ -31,14 +31,27 @@ int sm_protect_encrypt_plan(sm_env_plan **out,
 void sm_env_plan_free(sm_env_plan *plan);
 
 /*
- * Encrypt `content` (a MIME entity: its Content-* headers and body, CRLF)
- * as planned and write the whole protected message -- the original's outer
- * headers without Bcc, MIME-Version, the application/pkcs7-mime entity --
- * to `out`: one copy for the visible recipients and me, and one per Bcc
- * recipient to the output opts->bcc_output gives.
+ * Writes the entity to encrypt (a MIME entity: its Content-* headers and
+ * body, CRLF) to `write`; called once per copy, or once into a private
+ * temporary when there are several copies.
+ */
+typedef int (*sm_protect_content_fn)(sm_mime_write_fn write,
+                                     void *write_payload,
+                                     void *payload,
+                                     sealmail_error *err);
+
+/*
+ * Encrypt the entity `content` writes as planned and write the whole
+ * protected message -- the original's outer headers without Bcc,
+ * MIME-Version, the application/pkcs7-mime entity -- to `out`: one copy
+ * for the visible recipients and me, and one per Bcc recipient to the
+ * output opts->bcc_output gives.  With one copy the entity streams
+ * straight into the encryption; with Bcc copies it is written once to a
+ * private temporary and every copy encrypts the same bytes.
  */
 int sm_protect_encrypt(sm_env_plan *plan,
-                       sm_mime_source *content,
+                       sm_protect_content_fn content,
+                       void *payload,
                        sealmail_output *out,
                        sealmail_error *err);
 

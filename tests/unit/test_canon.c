@@ -179,10 +179,220 @@ test_random(void)
 	}
 }
 
+/* ---- sm_canon_scan ------------------------------------------------------ */
+
+static bool
+ref_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The rules, one at a time over the whole buffer. */
+static bool
+ref_clean(const unsigned char *b, size_t n, bool *bare_lf)
+{
+	size_t line = 0;
+	bool clean = true;
+
+	*bare_lf = false;
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == 0 || b[i] >= 0x80)
+			clean = false;
+		if (b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n'))
+			clean = false;
+		if ((i == 0 || b[i - 1] == '\n') && n - i >= 5 &&
+		    memcmp(b + i, "From ", 5) == 0)
+			clean = false;
+		if (b[i] != '\n')
+			continue;
+		if (i == 0 || b[i - 1] != '\r')
+			*bare_lf = true;
+		if ((i >= 1 && ref_ws(b[i - 1])) ||
+		    (i >= 2 && b[i - 1] == '\r' && ref_ws(b[i - 2])))
+			clean = false;
+		if (i - line > 998)
+			clean = false;
+		line = i + 1;
+	}
+	if (n - line > 998)
+		clean = false;
+	return clean;
+}
+
+/* Scan in pieces cut at cuts[] (ascending); the verdict and bare_lf. */
+static bool
+scan_pieces(const unsigned char *b,
+            size_t n,
+            sm_canon_impl impl,
+            const size_t *cuts,
+            size_t ncuts,
+            bool *bare_lf)
+{
+	sm_canon_scan s;
+	size_t at = 0;
+	bool clean;
+
+	sm_canon_scan_init(&s, impl);
+	for (size_t i = 0; i <= ncuts; i++) {
+		size_t to = i < ncuts ? cuts[i] : n;
+		sm_canon_scan_update(&s, b + at, to - at);
+		at = to;
+	}
+	clean = sm_canon_scan_final(&s);
+	*bare_lf = s.bare_lf;
+	return clean;
+}
+
+static void
+scan_check(const unsigned char *b, size_t n)
+{
+	bool want_lf, want = ref_clean(b, n, &want_lf);
+
+	for (size_t ii = 0; ii < SM_ARRAY_SIZE(impls); ii++) {
+		size_t cuts[16], k = 0, at = 0;
+		bool lf, got = scan_pieces(b, n, impls[ii], NULL, 0, &lf);
+
+		test_assert_int(got, want);
+		if (want)
+			test_assert_int(lf, want_lf);
+		while (k < 16) {
+			at += 1 + rng() % 97;
+			if (at >= n)
+				break;
+			cuts[k++] = at;
+		}
+		got = scan_pieces(b, n, impls[ii], cuts, k, &lf);
+		test_assert_int(got, want);
+		if (want)
+			test_assert_int(lf, want_lf);
+	}
+}
+
+static void
+test_scan_fixed(void)
+{
+	static const struct {
+		const char *in;
+		bool clean, bare_lf;
+	} cases[] = {
+	        {"", true, false},
+	        {"a", true, false},
+	        {"a\r\nb\r\n", true, false},
+	        {"a\nb\n", true, true},
+	        {"a\r", false, false},
+	        {"a\rb", false, false},
+	        {"a \r\n", false, false},
+	        {"a\t\n", false, false},
+	        {"a \r", false, false},
+	        {"From x", false, false},
+	        {"From", true, false},
+	        {"x\r\nFrom x", false, false},
+	        {"x From y\r\n", true, false},
+	        {"\r\nFrom ", false, false},
+	        {"\xc3\xa9\r\n", false, false},
+	};
+
+	for (size_t i = 0; i < SM_ARRAY_SIZE(cases); i++)
+		for (size_t ii = 0; ii < SM_ARRAY_SIZE(impls); ii++) {
+			bool lf, got = scan_pieces(
+			                 (const unsigned char *)cases[i].in,
+			                 strlen(cases[i].in), impls[ii], NULL,
+			                 0, &lf);
+			test_assert_int(got, cases[i].clean);
+			if (got)
+				test_assert_int(lf, cases[i].bare_lf);
+		}
+}
+
+/*
+ * Canonical CRLF lines, then one flaw: 8-bit byte, NUL, bare CR, white
+ * space before CRLF, "From " at a line start -- at every offset of the
+ * first 200 bytes of 2000 (every place in a 64-byte step), and after 1 MiB
+ * that looked canonical; lines of exactly 998 bytes before the LF (clean)
+ * and 999 (not) wherever they end.
+ */
+static void
+flaw_at(unsigned char *b, size_t n, size_t at)
+{
+	static const char *const flaws[] = {"\x80", "", "\r", " \r\n",
+	                                    "\r\nFrom "};
+
+	for (size_t f = 0; f < SM_ARRAY_SIZE(flaws); f++) {
+		size_t flen = f == 1 ? 1 : strlen(flaws[f]);
+		unsigned char save[8];
+		if (at + flen > n)
+			continue;
+		memcpy(save, b + at, flen);
+		memcpy(b + at, flaws[f], flen);
+		scan_check(b, n);
+		memcpy(b + at, save, flen);
+	}
+}
+
+static void
+test_scan_flaws(void)
+{
+	size_t n = (1u << 20) + 300;
+	unsigned char *b = malloc(n);
+	static const size_t big_at[] = {65535, 65536, 1u << 20, (1u << 20) + 1,
+	                                (1u << 20) + 63};
+
+	test_assert(b != NULL);
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		b[i] = i % 78 == 76 ? '\r' : i % 78 == 77 ? '\n' : 'A';
+	scan_check(b, n);
+	for (size_t at = 0; at < 200; at++)
+		flaw_at(b, 2000, at);
+	for (size_t i = 0; i < SM_ARRAY_SIZE(big_at); i++)
+		flaw_at(b, n, big_at[i]);
+	/* the line's bytes before its LF, its CR included, as scan_write */
+	for (size_t len = 998; len <= 999; len++)
+		for (size_t at = 0; at < 130; at++) {
+			memset(b, 'A', at + len + 201);
+			memcpy(b + at + len - 1, "\r\n", 2);
+			memcpy(b + at + len + 199, "\r\n", 2);
+			if (at >= 2)
+				memcpy(b + at - 2, "\r\n", 2);
+			scan_check(b, at + len + 1);
+			scan_check(b, at + len + 201);
+			b[at + len - 1] = '\n';
+			scan_check(b, at + len);
+			scan_check(b, at + len - 1);
+		}
+	free(b);
+}
+
+/* Random text over an alphabet rich in every byte the rules look at. */
+static void
+test_scan_random(void)
+{
+	static const unsigned char alpha[] = "\r\n\r\n  \tFrom FFFab\x80";
+	static unsigned char buf[4000];
+
+	for (int round = 0; round < 3000; round++) {
+		size_t len = rng() % (round < 2000 ? 300 : 4000);
+		unsigned int density = 1 + rng() % 32;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = rng() % density == 0
+			                 ? alpha[rng() % (sizeof(alpha) - 1)]
+			         : rng() % 4 != 0 ? 'x'
+			                          : alpha[rng() % 4];
+		/* make some rounds mostly clean: CRLF lines of base64-ish */
+		if (round % 3 == 0)
+			for (size_t i = 0; i < len; i++)
+				if (buf[i] == '\n' && i > 0)
+					buf[i - 1] = '\r';
+		scan_check(buf, len);
+	}
+}
+
 static const struct test_case tests[] = {
-        {"fixed", test_fixed},
-        {"positions", test_positions},
-        {"random", test_random},
+        {"fixed", test_fixed},           {"positions", test_positions},
+        {"random", test_random},         {"scan_fixed", test_scan_fixed},
+        {"scan_flaws", test_scan_flaws}, {"scan_random", test_scan_random},
 };
 
 TEST_MAIN(tests)

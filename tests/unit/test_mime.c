@@ -597,6 +597,169 @@ test_canonical_exact(void)
 	free(want);
 }
 
+/* The canonical form of `s` by both paths; asserts they agree. */
+static void
+canonical_both(sm_mime_source *s, const char *what)
+{
+	sm_buf fast, slow;
+	sealmail_error err = {0};
+	int rf, rs;
+
+	sm_buf_init(&fast, 64u << 20);
+	sm_buf_init(&slow, 64u << 20);
+	rf = sm_mime_write_canonical(s, buf_cb, &fast, &err);
+	rs = sm_mime_write_canonical_gmime(s, buf_cb, &slow, &err);
+
+	/* a multipart without parts is refused by both */
+	if (rf != rs || (rf != SEALMAIL_OK && strstr(what, "head 4") == NULL)) {
+		(void)printf("#   %s: status %d and %d\n", what, rf, rs);
+		test_current_failed = 1;
+	}
+	if (fast.len != slow.len ||
+	    (fast.len > 0 && memcmp(fast.data, slow.data, fast.len) != 0)) {
+		(void)printf("#   %s: the one-read path wrote %zu bytes, "
+		             "GMime %zu (or other bytes)\n",
+		             what, fast.len, slow.len);
+		test_current_failed = 1;
+	}
+	sm_buf_free(&fast);
+	sm_buf_free(&slow);
+}
+
+/*
+ * The one-read path for a single leaf part writes what GMime's path
+ * writes, for clean content (taken as it is, or through sm_canon when LFs
+ * lack their CR) and for content it hands back to GMime: a flaw right at
+ * the start, or after 1 MiB that looked canonical (8-bit byte, NUL, bare
+ * CR, trailing space, "From "); headers with and without Content-Type,
+ * 8bit and base64 labels, LF and CRLF header blocks, an empty body.
+ */
+static void
+test_canonical_fast(void)
+{
+	static const char *const heads[] = {
+	        "From: a@example.org\r\nSubject: s\r\n\r\n",
+	        "From: a@example.org\nContent-Type: text/plain; "
+	        "charset=us-ascii\nMIME-Version: 1.0\n\n",
+	        "From: a@example.org\r\nContent-Type: application/octet-"
+	        "stream\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+	        "From: a@example.org\r\nContent-Type: text/plain\r\n"
+	        "Content-Transfer-Encoding: base64\r\n\r\n",
+	        "From: a@example.org\r\nContent-Type: multipart/mixed; "
+	        "boundary=b\r\n\r\n",
+	        "From: a@example.org\r\nContent-Type: text/plain\r\n"
+	        "X-Folded: one\r\n two\r\n\r\n",
+	};
+	static const char *const bodies[] = {
+	        "",
+	        "hello\r\nworld\r\n",
+	        "hello\nworld\n",
+	        "hi\r\nmixed\nends\r\n\n",
+	        "no final line end",
+	        ("QUJD\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+	         "--b--\r\n"),
+	        "last\r",
+	        "From here\r\n",
+	        "\xc3\xa9t\xc3\xa9\r\n",
+	        "trailing \r\n",
+	};
+	static const char *const flaws[] = {"\x80",  "\x01",      "\r",
+	                                    " \r\n", "\r\nFrom ", "\n"};
+	size_t big = (1u << 20) + 4096, len;
+	char *m = malloc(big + 512);
+	sm_mime_source *s;
+	char what[64];
+
+	test_assert(m != NULL);
+	if (m == NULL)
+		return;
+	for (size_t h = 0; h < SM_ARRAY_SIZE(heads); h++)
+		for (size_t b = 0; b < SM_ARRAY_SIZE(bodies); b++) {
+			(void)snprintf(m, big, "%s%s", heads[h], bodies[b]);
+			(void)snprintf(what, sizeof(what), "head %zu body %zu",
+			               h, b);
+			s = src_of(m);
+			canonical_both(s, what);
+			sm_mime_source_free(s);
+		}
+	for (size_t f = 0; f <= SM_ARRAY_SIZE(flaws); f++) {
+		len = (size_t)sprintf(m, "%s", heads[0]);
+		while (len < big) {
+			memset(m + len, 'Q', 76);
+			memcpy(m + len + 76, "\r\n", 2);
+			len += 78;
+		}
+		if (f < SM_ARRAY_SIZE(flaws))
+			memcpy(m + len - 40, flaws[f], strlen(flaws[f]));
+		m[len] = '\0';
+		(void)snprintf(what, sizeof(what), "1 MiB, flaw %zu", f);
+		s = src_of(m);
+		canonical_both(s, what);
+		sm_mime_source_free(s);
+	}
+	free(m);
+}
+
+/*
+ * A file source is mapped in 8 MiB windows from the input's position (not
+ * page aligned here): 17 MiB of lines whose CRLF straddles each window
+ * edge, written as they are, with LF-only lines through sm_canon, and with
+ * a flaw in the last window (GMime's path).
+ */
+static void
+test_canonical_file(void)
+{
+	static const char head[] = "From: a@example.org\r\n\r\n";
+	size_t n = (17u << 20) + 77, pre = 5;
+	unsigned char *data = malloc(n);
+	char path[128];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	(void)snprintf(path, sizeof(path), "%s/big.eml", test_tmpdir());
+	for (int variant = 0; variant < 3; variant++) {
+		sealmail_input *in = NULL;
+		sm_mime_source *s = NULL;
+		sealmail_error err = {0};
+		char what[32];
+		FILE *f;
+		int fd;
+
+		memset(data, 'x', pre);
+		memcpy(data + pre, head, sizeof(head) - 1);
+		for (size_t i = pre + sizeof(head) - 1; i < n; i++)
+			data[i] = 'A' + (unsigned char)(i % 26);
+		/* a CRLF across each 8 MiB edge of the mapping */
+		for (size_t w = 1; w <= 2; w++) {
+			size_t at = pre + w * (8u << 20) - 1;
+			data[at] = '\r';
+			data[at + 1] = '\n';
+		}
+		for (size_t i = pre + 100; i < n - 2; i += 700) {
+			data[i] = variant == 1 ? 'z' : '\r';
+			data[i + 1] = '\n';
+		}
+		if (variant == 2)
+			data[n - 1000] = 0x80;
+		f = fopen(path, "wb");
+		test_assert(f != NULL && fwrite(data, 1, n, f) == n &&
+		            fclose(f) == 0);
+		fd = open(path, O_RDONLY);
+		test_assert(fd >= 0 &&
+		            lseek(fd, (off_t)pre, SEEK_SET) == (off_t)pre);
+		test_assert_int(sealmail_input_new_fd(&in, fd, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_mime_source_new(&s, in, &err), SEALMAIL_OK);
+		(void)snprintf(what, sizeof(what), "file variant %d", variant);
+		canonical_both(s, what);
+		sm_mime_source_free(s);
+		sealmail_input_free(in);
+		(void)close(fd);
+	}
+	free(data);
+}
+
 /*
  * A regular file over 1 MiB is read in place: from the input's position,
  * every byte as in the file, and never appended to (it is the user's file).
@@ -933,6 +1096,8 @@ static const struct test_case tests[] = {
         {"recipients", test_recipients},
         {"canonical", test_canonical},
         {"canonical_exact", test_canonical_exact},
+        {"canonical_fast", test_canonical_fast},
+        {"canonical_file", test_canonical_file},
         {"file_in_place", test_file_in_place},
         {"views", test_views},
         {"boundary_across_window", test_boundary_across_window},

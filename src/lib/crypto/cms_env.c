@@ -166,16 +166,12 @@ key_pkey(sm_crypto *crypto, const sm_key *key, sealmail_error *err)
 /* --- BIOs over sealmail streams ----------------------------------------- */
 
 typedef struct stream_ctx {
-	sealmail_input *in;
 	sealmail_output *out;
 	sealmail_error *err;
 	int status; /* first failure of the stream, kept for the caller */
-	/* input read ahead in large blocks: OpenSSL asks for 1 KiB at a time */
-	unsigned char *ahead;
-	size_t ahead_pos, ahead_len;
 } stream_ctx;
 
-/* Input read-ahead size: few system calls per megabyte. */
+/* sm_cms_encrypt's input reads: few system calls per megabyte. */
 #define READ_AHEAD (256 * 1024)
 
 static int
@@ -195,50 +191,17 @@ sink_write(BIO *b, const char *data, size_t len, size_t *written)
 	return 1;
 }
 
-static int
-source_read(BIO *b, char *data, size_t len, size_t *readbytes)
-{
-	stream_ctx *s = BIO_get_data(b);
-	long n;
-
-	if (s->status != SEALMAIL_OK)
-		return 0;
-	if (s->ahead_pos == s->ahead_len) {
-		n = sealmail_input_read(s->in, s->ahead, READ_AHEAD, s->err);
-		if (n < 0) {
-			s->status = (int)n;
-			return 0;
-		}
-		s->ahead_pos = 0;
-		s->ahead_len = (size_t)n;
-	}
-	if (len > s->ahead_len - s->ahead_pos)
-		len = s->ahead_len - s->ahead_pos;
-	memcpy(data, s->ahead + s->ahead_pos, len);
-	s->ahead_pos += len;
-	*readbytes = len;
-	return len > 0;
-}
-
 static long
-stream_ctrl(BIO *b, int cmd, long num, void *ptr)
+sink_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	stream_ctx *s = BIO_get_data(b);
-
+	(void)b;
 	(void)num;
 	(void)ptr;
-	switch (cmd) {
-	case BIO_CTRL_FLUSH:
-		return 1;
-	case BIO_CTRL_EOF:
-		return s == NULL || s->in == NULL ? 1 : 0;
-	default:
-		return 0;
-	}
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
 static int
-stream_create(BIO *b)
+sink_create(BIO *b)
 {
 	BIO_set_init(b, 1);
 	return 1;
@@ -246,18 +209,16 @@ stream_create(BIO *b)
 
 /* A BIO method, one per call (no global state); freed by the caller. */
 static BIO_METHOD *
-stream_method(bool source)
+sink_method(void)
 {
-	BIO_METHOD *m =
-	        BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-	                     source ? "sealmail input" : "sealmail output");
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	                             "sealmail output");
 
 	if (m == NULL)
 		return NULL;
-	if ((source ? BIO_meth_set_read_ex(m, source_read)
-	            : BIO_meth_set_write_ex(m, sink_write)) != 1 ||
-	    BIO_meth_set_ctrl(m, stream_ctrl) != 1 ||
-	    BIO_meth_set_create(m, stream_create) != 1) {
+	if (BIO_meth_set_write_ex(m, sink_write) != 1 ||
+	    BIO_meth_set_ctrl(m, sink_ctrl) != 1 ||
+	    BIO_meth_set_create(m, sink_create) != 1) {
 		BIO_meth_free(m);
 		return NULL;
 	}
@@ -338,6 +299,166 @@ add_recipient(CMS_ContentInfo *cms,
 	return SEALMAIL_OK;
 }
 
+struct sm_cms_enc {
+	CMS_ContentInfo *cms;
+	EVP_CIPHER *evp;
+	BIO_METHOD *sink_m;
+	BIO *sink, *b64, *top; /* top: b64 -> sink, or sink */
+	BIO *data;             /* content goes in here (BIO_new_CMS) */
+	stream_ctx ctx;
+	sealmail_error sink_err; /* the output's failure, by the sink */
+};
+
+void
+sm_cms_encrypt_free(sm_cms_enc *e)
+{
+	if (e == NULL)
+		return;
+	/* Free what BIO_new_CMS pushed in front of `top`. */
+	while (e->data != NULL && e->data != e->top) {
+		BIO *next = BIO_pop(e->data);
+		BIO_free(e->data);
+		e->data = next;
+	}
+	if (e->b64 != NULL)
+		(void)BIO_pop(e->b64);
+	BIO_free(e->b64);
+	BIO_free(e->sink);
+	BIO_meth_free(e->sink_m);
+	CMS_ContentInfo_free(e->cms);
+	EVP_CIPHER_free(e->evp);
+	ERR_clear_error();
+	sm_free(e);
+}
+
+int
+sm_cms_encrypt_begin(sm_cms_enc **out_enc,
+                     sm_crypto *crypto,
+                     const sm_env_recipient *recipients,
+                     size_t n,
+                     sm_cipher cipher,
+                     sealmail_output *out,
+                     bool base64,
+                     sealmail_error *err)
+{
+	const unsigned int flags = CMS_STREAM | CMS_PARTIAL | CMS_BINARY;
+	const char *ossl = NULL;
+	sm_cms_enc *e;
+	int rc = SEALMAIL_OK;
+
+	*out_enc = NULL;
+	if (n == 0)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "encryption needs at least one recipient");
+	for (size_t i = 0; i < SM_ARRAY_SIZE(ciphers); i++)
+		if (ciphers[i].cipher == cipher)
+			ossl = ciphers[i].ossl;
+	if (ossl == NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL, "unknown cipher");
+	e = sm_calloc(1, sizeof(*e));
+	if (e == NULL)
+		return sm_error_nomem(err);
+	e->ctx = (stream_ctx){out, &e->sink_err, SEALMAIL_OK};
+	ERR_clear_error();
+	e->evp = EVP_CIPHER_fetch(crypto->libctx, ossl, NULL);
+	if (e->evp == NULL) {
+		rc = sm_ossl_error(err, SEALMAIL_EUNSUPPORTED, ossl);
+		goto fail;
+	}
+	e->cms =
+	        CMS_encrypt_ex(NULL, NULL, e->evp, flags, crypto->libctx, NULL);
+	if (e->cms == NULL) {
+		rc = sm_ossl_error(err, SEALMAIL_ERROR,
+		                   "cannot start the encrypted message");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc = add_recipient(e->cms, crypto, &recipients[i], err);
+		if (rc != SEALMAIL_OK)
+			goto fail;
+	}
+	e->sink_m = sink_method();
+	e->sink = e->sink_m != NULL ? BIO_new(e->sink_m) : NULL;
+	if (e->sink == NULL)
+		goto nomem;
+	BIO_set_data(e->sink, &e->ctx);
+	e->top = e->sink;
+	if (base64) {
+		/* vectorised base64, MIME lines with CRLF */
+		e->b64 = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
+		if (e->b64 == NULL)
+			goto nomem;
+		e->top = BIO_push(e->b64, e->sink);
+	}
+	/* Writes the header fields; the content is pushed by _update. */
+	e->data = BIO_new_CMS(e->top, e->cms);
+	if (e->data == NULL) {
+		rc = e->ctx.status != SEALMAIL_OK
+		             ? sm_error_set(err, e->ctx.status, "%s",
+		                            e->sink_err.message)
+		             : sm_ossl_error(err, SEALMAIL_ERROR,
+		                             "cannot start the encrypted "
+		                             "message");
+		goto fail;
+	}
+	*out_enc = e;
+	return SEALMAIL_OK;
+nomem:
+	rc = sm_error_nomem(err);
+fail:
+	sm_cms_encrypt_free(e);
+	return rc;
+}
+
+/* The failure after a BIO call: the output's own, else OpenSSL's. */
+static int
+enc_failure(sm_cms_enc *e, sealmail_error *err)
+{
+	if (e->ctx.status != SEALMAIL_OK) {
+		ERR_clear_error();
+		return sm_error_set(err, e->ctx.status, "%s",
+		                    e->sink_err.message);
+	}
+	return sm_ossl_error(err, SEALMAIL_ERROR, "encryption failed");
+}
+
+int
+sm_cms_encrypt_update(sm_cms_enc *e,
+                      const void *data,
+                      size_t len,
+                      sealmail_error *err)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		int k = len > (1u << 30) ? 1 << 30 : (int)len;
+		int w = e->ctx.status == SEALMAIL_OK ? BIO_write(e->data, p, k)
+		                                     : -1;
+		if (w <= 0)
+			return enc_failure(e, err);
+		p += w;
+		len -= (size_t)w;
+	}
+	return SEALMAIL_OK;
+}
+
+int
+sm_cms_encrypt_finish(sm_cms_enc *e, sealmail_error *err)
+{
+	/* The cipher's final block, the end of the content, the tag. */
+	if (e->ctx.status != SEALMAIL_OK || BIO_flush(e->data) != 1 ||
+	    e->ctx.status != SEALMAIL_OK)
+		return enc_failure(e, err);
+	while (e->data != e->top) {
+		BIO *next = BIO_pop(e->data);
+		BIO_free(e->data);
+		e->data = next;
+	}
+	if (BIO_flush(e->top) != 1 || e->ctx.status != SEALMAIL_OK)
+		return enc_failure(e, err);
+	return SEALMAIL_OK;
+}
+
 int
 sm_cms_encrypt(sm_crypto *crypto,
                const sm_env_recipient *recipients,
@@ -348,85 +469,25 @@ sm_cms_encrypt(sm_crypto *crypto,
                bool base64,
                sealmail_error *err)
 {
-	const unsigned int flags = CMS_STREAM | CMS_PARTIAL | CMS_BINARY;
-	EVP_CIPHER *evp = NULL;
-	CMS_ContentInfo *cms = NULL;
-	BIO_METHOD *src_m = NULL, *sink_m = NULL;
-	BIO *src = NULL, *sink = NULL, *b64 = NULL, *top;
-	stream_ctx ctx = {in, out, err, SEALMAIL_OK, NULL, 0, 0};
-	const char *ossl = NULL;
-	int rc = SEALMAIL_OK;
+	sm_cms_enc *e = NULL;
+	unsigned char *buf = NULL;
+	int rc = sm_cms_encrypt_begin(&e, crypto, recipients, n, cipher, out,
+	                              base64, err);
 
-	if (n == 0)
-		return sm_error_set(err, SEALMAIL_EINVAL,
-		                    "encryption needs at least one recipient");
-	for (size_t i = 0; i < SM_ARRAY_SIZE(ciphers); i++)
-		if (ciphers[i].cipher == cipher)
-			ossl = ciphers[i].ossl;
-	if (ossl == NULL)
-		return sm_error_set(err, SEALMAIL_EINVAL, "unknown cipher");
-	ERR_clear_error();
-	evp = EVP_CIPHER_fetch(crypto->libctx, ossl, NULL);
-	if (evp == NULL) {
-		rc = sm_ossl_error(err, SEALMAIL_EUNSUPPORTED, ossl);
-		goto done;
+	if (rc == SEALMAIL_OK && (buf = sm_malloc(READ_AHEAD)) == NULL)
+		rc = sm_error_nomem(err);
+	while (rc == SEALMAIL_OK) {
+		long got = sealmail_input_read(in, buf, READ_AHEAD, err);
+		if (got <= 0) {
+			rc = (int)got;
+			break;
+		}
+		rc = sm_cms_encrypt_update(e, buf, (size_t)got, err);
 	}
-	cms = CMS_encrypt_ex(NULL, NULL, evp, flags, crypto->libctx, NULL);
-	if (cms == NULL) {
-		rc = sm_ossl_error(err, SEALMAIL_ERROR,
-		                   "cannot start the encrypted message");
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		rc = add_recipient(cms, crypto, &recipients[i], err);
-		if (rc != SEALMAIL_OK)
-			goto done;
-	}
-	src_m = stream_method(true);
-	sink_m = stream_method(false);
-	ctx.ahead = sm_malloc(READ_AHEAD);
-	if (src_m == NULL || sink_m == NULL || ctx.ahead == NULL)
-		goto nomem;
-	src = BIO_new(src_m);
-	sink = BIO_new(sink_m);
-	if (src == NULL || sink == NULL)
-		goto nomem;
-	BIO_set_data(src, &ctx);
-	BIO_set_data(sink, &ctx);
-	top = sink;
-	if (base64) {
-		/* vectorised base64, MIME lines with CRLF */
-		b64 = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
-		if (b64 == NULL)
-			goto nomem;
-		top = BIO_push(b64, sink);
-	}
-	if (i2d_CMS_bio_stream(top, cms, src, flags) != 1 ||
-	    BIO_flush(top) != 1) {
-		if (ctx.status != SEALMAIL_OK)
-			rc = ctx.status; /* err already says what */
-		else
-			rc = sm_ossl_error(err, SEALMAIL_ERROR,
-			                   "encryption failed");
-		goto done;
-	}
-	if (ctx.status != SEALMAIL_OK)
-		rc = ctx.status;
-	goto done;
-nomem:
-	rc = sm_error_nomem(err);
-done:
-	if (b64 != NULL)
-		(void)BIO_pop(b64);
-	BIO_free(b64);
-	BIO_free(sink);
-	BIO_free(src);
-	BIO_meth_free(src_m);
-	BIO_meth_free(sink_m);
-	sm_free(ctx.ahead);
-	CMS_ContentInfo_free(cms);
-	EVP_CIPHER_free(evp);
-	ERR_clear_error();
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_encrypt_finish(e, err);
+	sm_free(buf);
+	sm_cms_encrypt_free(e);
 	return rc;
 }
 

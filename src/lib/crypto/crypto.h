@@ -275,6 +275,31 @@ int sm_cms_encrypt(sm_crypto *crypto,
                    sealmail_error *err);
 
 /*
+ * The same with the content pushed in pieces: _begin writes the header
+ * fields (recipients, algorithm) to `out`, _update encrypts content and
+ * writes it as it goes (BIO_new_CMS: indefinite-length BER, the cipher
+ * BIO's 4 KiB blocks as OCTET STRING chunks), _finish writes the last
+ * block, the tag (AES-GCM) and the end.  The first failure of `out` is the
+ * error of the call that met it.  _free accepts NULL and any state.
+ */
+typedef struct sm_cms_enc sm_cms_enc;
+
+int sm_cms_encrypt_begin(sm_cms_enc **enc,
+                         sm_crypto *crypto,
+                         const sm_env_recipient *recipients,
+                         size_t n,
+                         sm_cipher cipher,
+                         sealmail_output *out,
+                         bool base64,
+                         sealmail_error *err);
+int sm_cms_encrypt_update(sm_cms_enc *enc,
+                          const void *data,
+                          size_t len,
+                          sealmail_error *err);
+int sm_cms_encrypt_finish(sm_cms_enc *enc, sealmail_error *err);
+void sm_cms_encrypt_free(sm_cms_enc *enc);
+
+/*
  * A received enveloped-data or authEnveloped-data structure, read in one
  * pass and bounded memory: opening reads up to the first content octet (the
  * header fields: recipients, algorithm); sm_envelope_decrypt streams the
