@@ -57,6 +57,15 @@ void sm_alloc_fail_after(long n);
  */
 int sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out);
 
+/*
+ * A place to come back to in a path output (its private temporary, not yet
+ * committed): flushes and returns the offset, or -1 when the output cannot
+ * be rewound (a descriptor given by the caller, a callback, a failure).
+ * sm_output_rewind forgets everything written after `mark`.
+ */
+off_t sm_output_mark(sealmail_output *out);
+int sm_output_rewind(sealmail_output *out, off_t mark, sealmail_error *err);
+
 /* Wipe memory in a way the compiler may not remove. */
 void sm_wipe(void *ptr, size_t len);
 /* Wipe a NUL-terminated string and free it; accepts NULL. */

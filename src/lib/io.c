@@ -406,6 +406,29 @@ sealmail_output_write(sealmail_output *o,
 	return SEALMAIL_OK;
 }
 
+off_t
+sm_output_mark(sealmail_output *o)
+{
+	if (o->kind != SRC_FD || o->tmp == NULL || o->failed ||
+	    flush(o, NULL) != SEALMAIL_OK)
+		return -1;
+	return lseek(o->fd, 0, SEEK_CUR);
+}
+
+int
+sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
+{
+	o->len = 0;
+	if (o->kind != SRC_FD || o->tmp == NULL || o->failed || mark < 0 ||
+	    ftruncate(o->fd, mark) != 0 ||
+	    lseek(o->fd, mark, SEEK_SET) != mark) {
+		o->failed = true;
+		return sm_error_set(err, SEALMAIL_EIO, "%s: cannot rewind",
+		                    o->path != NULL ? o->path : "output");
+	}
+	return SEALMAIL_OK;
+}
+
 int
 sealmail_output_commit(sealmail_output *o, sealmail_error *err)
 {

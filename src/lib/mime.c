@@ -1790,7 +1790,7 @@ fail:
  * `fn` returns SEALMAIL_OK to go on, SCAN_STOP to stop early (returned as
  * it is) or a failure.
  */
-enum { MAP_WINDOW = 8 << 20, SCAN_STOP = 1, PIECE = 256 * 1024 };
+enum { MAP_WINDOW = 8 << 20, SCAN_STOP = 2, PIECE = 256 * 1024 };
 
 typedef int (*span_fn)(const unsigned char *p, size_t len, void *payload);
 
@@ -1887,6 +1887,55 @@ raw_span(const unsigned char *p, size_t len, void *payload)
 }
 
 /*
+ * Speculative: each piece is checked, then written while it is in the
+ * cache; a flaw stops the write (SCAN_STOP).  Pieces go out as they are
+ * until a bare LF shows up, then through sm_canon (told whether the byte
+ * before was the CR of a CRLF whose LF it will see first).
+ */
+typedef struct spec_out {
+	sm_mime_write_fn write;
+	void *payload;
+	sm_canon_scan scan;
+	sm_canon canon;
+	unsigned char *buf; /* sm_canon's output, once needed */
+	bool last_cr;
+	int status; /* the first failure of `write` */
+} spec_out;
+
+static int
+spec_span(const unsigned char *p, size_t len, void *payload)
+{
+	spec_out *o = payload;
+	int rc = SEALMAIL_OK;
+
+	while (rc == SEALMAIL_OK && len > 0) {
+		size_t n = len > PIECE ? PIECE : len;
+		sm_canon_scan_update(&o->scan, p, n);
+		if (o->scan.dirty)
+			return SCAN_STOP;
+		if (o->scan.bare_lf && o->buf == NULL) {
+			o->buf = sm_malloc(sm_canon_bound(PIECE));
+			if (o->buf == NULL)
+				return o->status = SEALMAIL_ENOMEM;
+			sm_canon_init(&o->canon, SM_CANON_AUTO);
+			o->canon.cr = o->last_cr;
+		}
+		if (o->buf != NULL)
+			rc = o->write(o->buf,
+			              sm_canon_update(&o->canon, o->buf, p, n),
+			              o->payload);
+		else
+			rc = o->write(p, n, o->payload);
+		o->last_cr = p[n - 1] == '\r';
+		p += n;
+		len -= n;
+	}
+	if (rc != SEALMAIL_OK)
+		o->status = rc;
+	return rc;
+}
+
+/*
  * The common case in one read of the content: the message's content is one
  * leaf part in 7bit, 8bit or binary (or none) whose bytes need no transfer
  * encoding.  GMime parses the header block alone and writes the part's
@@ -1897,6 +1946,7 @@ raw_span(const unsigned char *p, size_t len, void *payload)
  */
 static int
 write_canonical_leaf(sm_mime_source *src,
+                     bool speculate,
                      sm_mime_write_fn write,
                      void *payload,
                      bool *done,
@@ -1940,9 +1990,10 @@ write_canonical_leaf(sm_mime_source *src,
 	    g_mime_stream_length(cs) != 0)
 		goto not_leaf;
 	sm_canon_scan_init(&check, SM_CANON_AUTO);
-	rc = source_spans(src, hend, size, scan_span, &check, err);
+	rc = speculate ? SEALMAIL_OK
+	               : source_spans(src, hend, size, scan_span, &check, err);
 	if (rc == SCAN_STOP ||
-	    (rc == SEALMAIL_OK && !sm_canon_scan_final(&check)))
+	    (rc == SEALMAIL_OK && !speculate && !sm_canon_scan_final(&check)))
 		goto not_leaf;
 	if (rc != SEALMAIL_OK) {
 		g_object_unref(msg);
@@ -1964,6 +2015,19 @@ write_canonical_leaf(sm_mime_source *src,
 	if (st != SEALMAIL_OK || n < 0)
 		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
 		                    "cannot write the signed content");
+	if (speculate) {
+		spec_out so = {.write = write, .payload = payload};
+		sm_canon_scan_init(&so.scan, SM_CANON_AUTO);
+		rc = source_spans(src, hend, size, spec_span, &so, err);
+		sm_free(so.buf);
+		if (rc == SCAN_STOP ||
+		    (rc == SEALMAIL_OK && !sm_canon_scan_final(&so.scan)))
+			return SM_MIME_RETRY;
+		if (so.status != SEALMAIL_OK)
+			rc = sm_error_set(err, so.status,
+			                  "cannot write the signed content");
+		return rc;
+	}
 	if (check.bare_lf) {
 		sm_canon_init(&canon, SM_CANON_AUTO);
 		o.canon = &canon;
@@ -1990,11 +2054,21 @@ sm_mime_write_canonical(sm_mime_source *src,
                         void *payload,
                         sealmail_error *err)
 {
+	return sm_mime_write_canonical_spec(src, false, write, payload, err);
+}
+
+int
+sm_mime_write_canonical_spec(sm_mime_source *src,
+                             bool speculate,
+                             sm_mime_write_fn write,
+                             void *payload,
+                             sealmail_error *err)
+{
 	bool done = false;
 	int rc;
 
 	mime_init();
-	rc = write_canonical_leaf(src, write, payload, &done, err);
+	rc = write_canonical_leaf(src, speculate, write, payload, &done, err);
 	if (rc != SEALMAIL_OK || done)
 		return rc;
 	return sm_mime_write_canonical_gmime(src, write, payload, err);

@@ -232,6 +232,21 @@ int sm_mime_write_canonical(sm_mime_source *src,
                             sealmail_error *err);
 
 /*
+ * The same, and with `speculate` the content of a single leaf part is
+ * checked and written in one read, a piece at a time: when a piece shows
+ * that it needs a transfer encoding after some of it was written, the call
+ * returns SM_MIME_RETRY (positive): the caller forgets what it wrote since
+ * the call (output, digest, cipher) and calls again without `speculate`.
+ */
+#define SM_MIME_RETRY 1
+
+int sm_mime_write_canonical_spec(sm_mime_source *src,
+                                 bool speculate,
+                                 sm_mime_write_fn write,
+                                 void *payload,
+                                 sealmail_error *err);
+
+/*
  * The same bytes by GMime's parser and writer alone, without the one-read
  * path for a single leaf part (for tests that compare the two).
  */

@@ -125,6 +125,7 @@ write_signed_entity(signer *s,
                     sm_mime_source *src,
                     bool opaque,
                     bool pss,
+                    bool speculate,
                     sm_write_fn write,
                     void *payload,
                     sealmail_error *err)
@@ -153,8 +154,8 @@ write_signed_entity(signer *s,
 			rc = sm_cms_sign_begin(&cms, s->crypto, &p, write,
 			                       payload, err);
 		if (rc == SEALMAIL_OK)
-			rc = sm_mime_write_canonical(src, sign_update_cb, cms,
-			                             err);
+			rc = sm_mime_write_canonical_spec(
+			        src, speculate, sign_update_cb, cms, err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_cms_sign_finish(cms, err);
 		sm_cms_sign_free(cms);
@@ -176,7 +177,8 @@ write_signed_entity(signer *s,
 	rc = put(write, payload, line, err);
 	if (rc == SEALMAIL_OK) {
 		tee t = {write, payload, cms};
-		rc = sm_mime_write_canonical(src, tee_write, &t, err);
+		rc = sm_mime_write_canonical_spec(src, speculate, tee_write, &t,
+		                                  err);
 	}
 	(void)snprintf(line, sizeof(line),
 	               "\r\n--%s\r\n"
@@ -209,13 +211,49 @@ typedef struct signed_content {
 static int
 signed_content_write(sm_mime_write_fn write,
                      void *write_payload,
+                     bool speculate,
                      void *payload,
                      sealmail_error *err)
 {
 	signed_content *c = payload;
 
-	return write_signed_entity(c->s, c->src, c->opaque, c->pss, write,
-	                           write_payload, err);
+	return write_signed_entity(c->s, c->src, c->opaque, c->pss, speculate,
+	                           write, write_payload, err);
+}
+
+/*
+ * The signed message, without encryption.  A path output can be rewound:
+ * the content is then checked as it is written (one read), and written
+ * again the slow way when it turns out to need a transfer encoding.
+ */
+static int
+write_signed_message(signer *s,
+                     sm_mime_source *src,
+                     const sm_mime_entity *top,
+                     bool opaque,
+                     bool pss,
+                     sealmail_output *out,
+                     sealmail_error *err)
+{
+	off_t mark = sm_output_mark(out);
+	bool speculate = mark >= 0;
+	int rc;
+
+	for (;;) {
+		rc = sm_mime_write_headers(src, top, false, out_write, out,
+		                           err);
+		if (rc == SEALMAIL_OK)
+			rc = put(out_write, out, "MIME-Version: 1.0\r\n", err);
+		if (rc == SEALMAIL_OK)
+			rc = write_signed_entity(s, src, opaque, pss, speculate,
+			                         out_write, out, err);
+		if (rc != SM_MIME_RETRY || !speculate)
+			return rc;
+		rc = sm_output_rewind(out, mark, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		speculate = false;
+	}
 }
 
 static int
@@ -247,13 +285,7 @@ sign_message(sealmail_store *store,
 		rc = sm_protect_encrypt(plan, signed_content_write, &c, out,
 		                        err);
 	} else {
-		rc = sm_mime_write_headers(src, top, false, out_write, out,
-		                           err);
-		if (rc == SEALMAIL_OK)
-			rc = put(out_write, out, "MIME-Version: 1.0\r\n", err);
-		if (rc == SEALMAIL_OK)
-			rc = write_signed_entity(&s, src, opaque, pss,
-			                         out_write, out, err);
+		rc = write_signed_message(&s, src, top, opaque, pss, out, err);
 	}
 	signer_clear(&s);
 	return rc;
@@ -262,10 +294,12 @@ sign_message(sealmail_store *store,
 static int
 canonical_content_write(sm_mime_write_fn write,
                         void *write_payload,
+                        bool speculate,
                         void *payload,
                         sealmail_error *err)
 {
-	return sm_mime_write_canonical(payload, write, write_payload, err);
+	return sm_mime_write_canonical_spec(payload, speculate, write,
+	                                    write_payload, err);
 }
 
 static int

@@ -249,6 +249,7 @@ static int
 write_copy(sm_env_plan *plan,
            sm_protect_content_fn content,
            void *payload,
+           bool speculate,
            const sm_rcpt *const *rcpts,
            size_t n,
            sealmail_output *out,
@@ -261,6 +262,7 @@ write_copy(sm_env_plan *plan,
 	sm_cipher cipher;
 	enc_sink sink = {NULL, SEALMAIL_OK, {0}};
 	char head[512];
+	off_t mark;
 	int rc;
 
 	if (r == NULL || caps == NULL) {
@@ -296,25 +298,44 @@ write_copy(sm_env_plan *plan,
 	               "\r\n",
 	               sm_cipher_is_aead(cipher) ? "authEnveloped-data"
 	                                         : "enveloped-data");
-	rc = sm_mime_write_headers(plan->original, plan->top, false, out_write,
-	                           out, err);
-	if (rc == SEALMAIL_OK)
-		rc = sealmail_output_write(out, head, strlen(head), err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_cms_encrypt_begin(&sink.enc, crypto, r, k, cipher, out,
-		                          true, err);
-	if (rc == SEALMAIL_OK) {
-		rc = content(enc_write, &sink, payload, err);
-		/* A failure of the encryption or the output says what. */
-		if (rc != SEALMAIL_OK && sink.status != SEALMAIL_OK) {
-			rc = sink.status;
-			if (err != NULL)
-				*err = sink.err;
+	/*
+	 * A path output can be rewound: the content is then checked as it
+	 * is encrypted (one read), and the copy written again the slow way
+	 * when it turns out to need a transfer encoding.
+	 */
+	mark = speculate ? sm_output_mark(out) : -1;
+	speculate = mark >= 0;
+	for (;;) {
+		rc = sm_mime_write_headers(plan->original, plan->top, false,
+		                           out_write, out, err);
+		if (rc == SEALMAIL_OK)
+			rc = sealmail_output_write(out, head, strlen(head),
+			                           err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_cms_encrypt_begin(&sink.enc, crypto, r, k,
+			                          cipher, out, true, err);
+		if (rc == SEALMAIL_OK) {
+			rc = content(enc_write, &sink, speculate, payload, err);
+			/* A failure of the encryption or the output says
+			 * what. */
+			if (rc != SEALMAIL_OK && rc != SM_MIME_RETRY &&
+			    sink.status != SEALMAIL_OK) {
+				rc = sink.status;
+				if (err != NULL)
+					*err = sink.err;
+			}
 		}
+		if (rc == SEALMAIL_OK)
+			rc = sm_cms_encrypt_finish(sink.enc, err);
+		sm_cms_encrypt_free(sink.enc);
+		sink.enc = NULL;
+		if (rc != SM_MIME_RETRY || !speculate)
+			break;
+		rc = sm_output_rewind(out, mark, err);
+		if (rc != SEALMAIL_OK)
+			break;
+		speculate = false;
 	}
-	if (rc == SEALMAIL_OK)
-		rc = sm_cms_encrypt_finish(sink.enc, err);
-	sm_cms_encrypt_free(sink.enc);
 	sm_free(r);
 	if (rc == SEALMAIL_OK && plan->opts->result != NULL)
 		rc = sm_protect_result_set_cipher(plan->opts->result,
@@ -326,11 +347,13 @@ write_copy(sm_env_plan *plan,
 static int
 spool_content(sm_mime_write_fn write,
               void *write_payload,
+              bool speculate,
               void *payload,
               sealmail_error *err)
 {
 	sm_mime_source *spool = payload;
 
+	(void)speculate;
 	return sm_mime_source_copy(spool, 0, sm_mime_source_size(spool), write,
 	                           write_payload, err);
 }
@@ -357,13 +380,14 @@ sm_protect_encrypt(sm_env_plan *plan,
 	if (n < p->n) {
 		rc = sm_mime_source_new_empty(&spool, err);
 		if (rc == SEALMAIL_OK)
-			rc = content(sm_mime_source_append_cb, spool, payload,
-			             err);
+			rc = content(sm_mime_source_append_cb, spool, false,
+			             payload, err);
 		content = spool_content;
 		payload = spool;
 	}
 	if (rc == SEALMAIL_OK)
-		rc = write_copy(plan, content, payload, group, n, out, err);
+		rc = write_copy(plan, content, payload, spool == NULL, group, n,
+		                out, err);
 	for (size_t i = 0; i < p->n && rc == SEALMAIL_OK; i++) {
 		sealmail_output *bout = NULL;
 
@@ -376,7 +400,8 @@ sm_protect_encrypt(sm_env_plan *plan,
 		if (rc != SEALMAIL_OK)
 			break;
 		group[0] = &p->rcpts[i];
-		rc = write_copy(plan, content, payload, group, 1, bout, err);
+		rc = write_copy(plan, content, payload, spool == NULL, group, 1,
+		                bout, err);
 		if (rc == SEALMAIL_OK && plan->opts->result != NULL)
 			plan->opts->result->nbcc++;
 	}

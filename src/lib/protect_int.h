@@ -33,10 +33,13 @@ void sm_env_plan_free(sm_env_plan *plan);
 /*
  * Writes the entity to encrypt (a MIME entity: its Content-* headers and
  * body, CRLF) to `write`; called once per copy, or once into a private
- * temporary when there are several copies.
+ * temporary when there are several copies.  With `speculate` it may return
+ * SM_MIME_RETRY (sm_mime_write_canonical_spec): the copy is then started
+ * again, its output rewound, without `speculate`.
  */
 typedef int (*sm_protect_content_fn)(sm_mime_write_fn write,
                                      void *write_payload,
+                                     bool speculate,
                                      void *payload,
                                      sealmail_error *err);
 
