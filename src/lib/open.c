@@ -47,6 +47,7 @@ typedef struct ctx {
 	sealmail_report *r;
 	unsigned int flags;
 	const char *input_name;
+	bool readable_wanted; /* a readable message is written */
 	size_t nparts;
 	size_t nleaves_signed;
 	int enc_depth; /* encrypted layers around the entity being walked */
@@ -1052,12 +1053,41 @@ opaque_checked(ctx *c,
 
 /* ---- opaque signed-data in one pass ------------------------------------ */
 
-/* The content goes through the digests and into the readable source. */
+/*
+ * The content goes through the digests and into the readable source.
+ * `trim`: no readable message is written, so once the content reaches
+ * TRIM_AT its header block decides: an entity the walk reads no further
+ * than its header (a leaf part) keeps only that prefix -- the rest is
+ * hashed, never stored.
+ */
+enum { TRIM_AT = 1 << 20 };
+
 typedef struct vtee {
 	sm_cms_verify *v;
 	sm_mime_source *content;
+	bool trim, decided, trimmed;
 	sealmail_error err;
 } vtee;
+
+static bool needs_body(const sm_mime_entity *e);
+
+/* Does the walk need more of the content than the `have` bytes kept? */
+static int
+vtee_decide(vtee *t)
+{
+	sm_mime_entity e;
+	off_t have = sm_mime_source_size(t->content);
+	int rc = sm_mime_entity_parse(&e, t->content, 0, have, false, &t->err);
+
+	t->decided = true;
+	if (rc == SEALMAIL_EBADDATA)
+		return SEALMAIL_OK; /* kept whole: the walk will say */
+	if (rc != SEALMAIL_OK)
+		return rc;
+	/* The header block ends inside the prefix and the part is a leaf. */
+	t->trimmed = e.body_start < have && !needs_body(&e);
+	return SEALMAIL_OK;
+}
 
 static int
 vtee_write(const void *buf, size_t len, void *payload)
@@ -1065,7 +1095,10 @@ vtee_write(const void *buf, size_t len, void *payload)
 	vtee *t = payload;
 	int rc = sm_cms_verify_update(t->v, buf, len, &t->err);
 
-	if (rc == SEALMAIL_OK)
+	if (rc == SEALMAIL_OK && t->trim && !t->decided &&
+	    sm_mime_source_size(t->content) + (off_t)len > TRIM_AT)
+		rc = vtee_decide(t);
+	if (rc == SEALMAIL_OK && !t->trimmed)
 		rc = sm_mime_source_append(t->content, buf, len, &t->err);
 	return rc;
 }
@@ -1091,7 +1124,9 @@ rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
  */
 static int
 read_signed_data(sm_cms_verify **v_out,
+                 bool *again,
                  sm_mime_source *content,
+                 bool trim,
                  ctx *c,
                  sm_mime_source *src,
                  const sm_mime_entity *ent,
@@ -1108,6 +1143,7 @@ read_signed_data(sm_cms_verify **v_out,
 	int rc;
 
 	*v_out = NULL;
+	*again = false;
 	sm_buf_init(&der, SM_BER_FIELDS_MAX + 4096);
 	rc = sm_mime_body_new(&body, src, ent, err);
 	if (rc != SEALMAIL_OK)
@@ -1144,6 +1180,7 @@ read_signed_data(sm_cms_verify **v_out,
 		goto done;
 	t.v = v;
 	t.content = content;
+	t.trim = trim;
 	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);
 	if (rc != SEALMAIL_OK && t.err.code != 0)
 		rc = sm_error_set(err, rc, "%s", t.err.message);
@@ -1153,8 +1190,15 @@ read_signed_data(sm_cms_verify **v_out,
 		rc = sm_cms_reader_detached_der(rd, &der, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_load(v, der.data, der.len, err);
-	if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v))
+	if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v) && t.trimmed) {
+		/* A signer's digest needs the whole content: read it again,
+		 * keeping it (rare: a digest the digestAlgorithms omit). */
+		*again = true;
+		sm_cms_verify_free(v);
+		v = NULL;
+	} else if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v)) {
 		rc = rehash(v, content, err);
+	}
 done:
 	/* A decoding or read failure under the reader says what it was. */
 	if (rc != SEALMAIL_OK && berr != NULL && berr->code != 0)
@@ -1182,10 +1226,19 @@ open_signed_stream(ctx *c,
 {
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
+	bool again = false;
 	int rc = sm_mime_source_new_empty(&content, err);
 
 	if (rc == SEALMAIL_OK)
-		rc = read_signed_data(&v, content, c, src, ent, err);
+		rc = read_signed_data(&v, &again, content, !c->readable_wanted,
+		                      c, src, ent, err);
+	if (rc == SEALMAIL_OK && again) {
+		sm_mime_source_free(content);
+		rc = sm_mime_source_new_empty(&content, err);
+		if (rc == SEALMAIL_OK)
+			rc = read_signed_data(&v, &again, content, false, c,
+			                      src, ent, err);
+	}
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
 		sm_mime_source_free(content);
@@ -1306,6 +1359,16 @@ is_type(const sm_mime_entity *e, const char *a, const char *b)
 {
 	return strcmp(e->type, a) == 0 ||
 	       (b != NULL && strcmp(e->type, b) == 0);
+}
+
+/* Does walk() read the entity's body (anything but a leaf part)? */
+static bool
+needs_body(const sm_mime_entity *e)
+{
+	return strncmp(e->type, "multipart/", 10) == 0 ||
+	       is_type(e, "application/pkcs7-mime",
+	               "application/x-pkcs7-mime") ||
+	       is_type(e, "message/rfc822", NULL);
 }
 
 static int
@@ -1604,6 +1667,7 @@ sealmail_message_open(sealmail_report **report_out,
 		                    "open options version %u not supported",
 		                    opts->version);
 	c.flags = opts->flags;
+	c.readable_wanted = readable != NULL;
 	rc = sm_store_crypto(&c.crypto, store, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_new(&c.r, err);
