@@ -1069,8 +1069,6 @@ typedef struct vtee {
 	sealmail_error err;
 } vtee;
 
-static bool needs_body(const sm_mime_entity *e);
-
 /* Does the walk need more of the content than the `have` bytes kept? */
 static int
 vtee_decide(vtee *t)
@@ -1085,7 +1083,7 @@ vtee_decide(vtee *t)
 	if (rc != SEALMAIL_OK)
 		return rc;
 	/* The header block ends inside the prefix and the part is a leaf. */
-	t->trimmed = e.body_start < have && !needs_body(&e);
+	t->trimmed = e.body_start < have && !sm_open_walks_body(&e);
 	return SEALMAIL_OK;
 }
 
@@ -1311,8 +1309,9 @@ open_pkcs7_mime(ctx *c,
 	if (is_enveloped(ent->smime_type)) {
 		sm_mime_source *content = NULL;
 		bool authenticated = false;
-		rc = sm_open_enveloped(&content, &authenticated, c->store, c->r,
-		                       src, ent, err);
+		rc = sm_open_enveloped(&content, &authenticated,
+		                       !c->readable_wanted, c->store, c->r, src,
+		                       ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
 		rc = own(c, content, err);
@@ -1361,9 +1360,8 @@ is_type(const sm_mime_entity *e, const char *a, const char *b)
 	       (b != NULL && strcmp(e->type, b) == 0);
 }
 
-/* Does walk() read the entity's body (anything but a leaf part)? */
-static bool
-needs_body(const sm_mime_entity *e)
+bool
+sm_open_walks_body(const sm_mime_entity *e)
 {
 	return strncmp(e->type, "multipart/", 10) == 0 ||
 	       is_type(e, "application/pkcs7-mime",

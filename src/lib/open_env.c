@@ -188,9 +188,30 @@ plain_source(sm_mime_source **out, const sm_plain *plain, sealmail_error *err)
 	                             (off_t)sm_plain_size(plain), err);
 }
 
+/*
+ * sm_plain_keep_fn: keep the rest of the plaintext only when its header
+ * block is not all in `head` or the walk reads its body.
+ */
+static bool
+keep_plain(const unsigned char *head, size_t len, void *payload)
+{
+	sm_mime_source *s = NULL;
+	sm_mime_entity e;
+	bool keep = true;
+
+	(void)payload;
+	if (sm_mime_source_new_memory(&s, head, len, NULL) == SEALMAIL_OK &&
+	    sm_mime_entity_parse(&e, s, 0, (off_t)len, false, NULL) ==
+	            SEALMAIL_OK)
+		keep = e.body_start >= (off_t)len || sm_open_walks_body(&e);
+	sm_mime_source_free(s);
+	return keep;
+}
+
 int
 sm_open_enveloped(sm_mime_source **content_out,
                   bool *authenticated_out,
+                  bool trim,
                   sealmail_store *store,
                   sealmail_report *report,
                   sm_mime_source *src,
@@ -252,6 +273,8 @@ sm_open_enveloped(sm_mime_source **content_out,
 	rc = sm_id_load_key(&key, store, sm_cert_fingerprint(mine), err);
 	if (rc != SEALMAIL_OK)
 		goto done;
+	if (trim)
+		sm_envelope_set_trim(env, (uint64_t)1 << 20, keep_plain, NULL);
 	rc = sm_envelope_decrypt(env, mine, key, NULL, &outcome, &plain, err);
 	if (rc == SEALMAIL_EBADDATA) {
 		rc = damaged(report, false, err);

@@ -518,6 +518,10 @@ struct sm_envelope {
 	char algorithm[64];
 	rid_entry *rids;
 	size_t nrids;
+	/* sm_envelope_set_trim: keep the plaintext past `trim_after`? */
+	uint64_t trim_after;
+	sm_plain_keep_fn trim_keep;
+	void *trim_payload;
 };
 
 struct sm_plain {
@@ -1203,6 +1207,47 @@ write_all(int fd, const unsigned char *p, size_t len, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+void
+sm_envelope_set_trim(sm_envelope *env,
+                     uint64_t after,
+                     sm_plain_keep_fn keep,
+                     void *payload)
+{
+	env->trim_after = after;
+	env->trim_keep = keep;
+	env->trim_payload = payload;
+}
+
+/* The trim callback on the first `len` bytes written to `fd`. */
+static int
+trim_decide(bool *keep,
+            const sm_envelope *env,
+            int fd,
+            size_t len,
+            sealmail_error *err)
+{
+	unsigned char *head = sm_malloc(len > 0 ? len : 1);
+	size_t got = 0;
+
+	if (head == NULL)
+		return sm_error_nomem(err);
+	while (got < len) {
+		ssize_t n = pread(fd, head + got, len - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sm_free(head);
+			return sm_error_set(err, SEALMAIL_EIO,
+			                    "cannot read decrypted content: %s",
+			                    n < 0 ? strerror(errno) : "short");
+		}
+		got += (size_t)n;
+	}
+	*keep = env->trim_keep(head, len, env->trim_payload);
+	sm_free(head);
+	return SEALMAIL_OK;
+}
+
 /* Pop and free the BIOs CMS_dataInit pushed onto `src`, then `src`. */
 static void
 chain_free(BIO *chain, BIO *src)
@@ -1231,6 +1276,7 @@ sm_envelope_decrypt(sm_envelope *env,
 	sm_plain *plain = NULL;
 	unsigned char *buf = NULL;
 	sealmail_error e = {0};
+	bool keep = true, decided = false;
 	int fd = -1, rc = SEALMAIL_OK, n;
 
 	*plain_out = NULL;
@@ -1274,6 +1320,18 @@ sm_envelope_decrypt(sm_envelope *env,
 	if (rc != SEALMAIL_OK)
 		goto done;
 	while ((n = BIO_read(chain, buf, DECRYPT_BUF)) > 0) {
+		if (!keep)
+			continue; /* decrypted (and authenticated), not kept */
+		if (env->trim_keep != NULL && !decided &&
+		    plain->size + (uint64_t)n > env->trim_after) {
+			decided = true;
+			rc = trim_decide(&keep, env, fd, (size_t)plain->size,
+			                 err);
+			if (rc != SEALMAIL_OK)
+				goto done;
+			if (!keep)
+				continue;
+		}
 		rc = write_all(fd, buf, (size_t)n, err);
 		if (rc != SEALMAIL_OK)
 			goto done;
