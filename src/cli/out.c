@@ -176,6 +176,13 @@ json_string(json *j, const char *s)
 }
 
 void
+json_raw(json *j, const char *text, size_t len)
+{
+	json_sep(j);
+	(void)fwrite(text, 1, len, j->f);
+}
+
+void
 json_int(json *j, int64_t v)
 {
 	json_sep(j);

@@ -33,6 +33,8 @@ void json_string(json *j, const char *s); /* NULL writes null */
 void json_int(json *j, int64_t v);
 void json_bool(json *j, bool v);
 void json_null(json *j);
+/* A value written already as JSON by another writer (its own json). */
+void json_raw(json *j, const char *text, size_t len);
 /* Finish the document with a newline. */
 void json_end(json *j);
 

@@ -220,6 +220,130 @@ static const char *const rewrite_words_encrypted[] = {
         "encrypted content)",
 };
 
+/*
+ * The book's and my own digital IDs' certificates, parsed, and the trust
+ * judged per signer: kept per store while the database does not change
+ * (sm_store_cache).  A list opens many messages by the same few signers.
+ */
+enum {
+	TRUST_MEMO_MAX = 64,
+	/*
+	 * A chain to a CA is checked at the current time: a CA that expires
+	 * meanwhile is noticed within this many seconds.
+	 */
+	TRUST_MEMO_TTL = 60
+};
+
+typedef struct trust_memo {
+	char fp[SM_FINGERPRINT_SIZE]; /* the signer's certificate */
+	char *carried; /* the carried certificates' fingerprints, in order */
+	int64_t when;
+	sealmail_effective_trust t;
+	char via[256];
+} trust_memo;
+
+typedef struct known_certs {
+	sm_cert **book, **own;
+	size_t nbook, nown;
+	trust_memo memo[TRUST_MEMO_MAX];
+	size_t memo_next; /* replaced next, round robin */
+} known_certs;
+
+static void
+known_free(void *value)
+{
+	known_certs *k = value;
+
+	sm_cert_list_free(k->book, k->nbook);
+	sm_cert_list_free(k->own, k->nown);
+	for (size_t i = 0; i < TRUST_MEMO_MAX; i++)
+		sm_free(k->memo[i].carried);
+	sm_free(k);
+}
+
+static int
+known_make(void **out, sealmail_store *store, sealmail_error *err)
+{
+	known_certs *k = sm_calloc(1, sizeof(*k));
+	int rc;
+
+	if (k == NULL)
+		return sm_error_nomem(err);
+	rc = sm_book_all_certs(&k->book, &k->nbook, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_id_own_certs(&k->own, &k->nown, store, err);
+	if (rc != SEALMAIL_OK) {
+		known_free(k);
+		return rc;
+	}
+	*out = k;
+	return SEALMAIL_OK;
+}
+
+/*
+ * sm_book_effective_trust, remembered by the exact certificates it was
+ * given (the signer's and the carried ones, by fingerprint).
+ */
+static int
+trust_memo_get(sealmail_effective_trust *t,
+               char *via,
+               size_t via_size,
+               ctx *c,
+               const sm_cert *cert,
+               sm_cert *const *carried,
+               size_t n,
+               sealmail_error *err)
+{
+	int64_t now = (int64_t)time(NULL);
+	void *value = NULL;
+	known_certs *k;
+	trust_memo *m;
+	char *key;
+	int rc;
+
+	key = sm_malloc(n * (SM_FINGERPRINT_SIZE - 1) + 1);
+	if (key == NULL)
+		return sm_error_nomem(err);
+	key[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		memcpy(key + i * (SM_FINGERPRINT_SIZE - 1),
+		       sm_cert_fingerprint(carried[i]), SM_FINGERPRINT_SIZE);
+	rc = sm_store_cache(&value, c->store, known_make, known_free, err);
+	if (rc != SEALMAIL_OK) {
+		sm_free(key);
+		return rc;
+	}
+	k = value;
+	for (size_t i = 0; i < TRUST_MEMO_MAX; i++) {
+		m = &k->memo[i];
+		if (m->carried != NULL && now >= m->when &&
+		    now - m->when < TRUST_MEMO_TTL &&
+		    strcmp(m->fp, sm_cert_fingerprint(cert)) == 0 &&
+		    strcmp(m->carried, key) == 0) {
+			*t = m->t;
+			(void)snprintf(via, via_size, "%s", m->via);
+			sm_free(key);
+			return SEALMAIL_OK;
+		}
+	}
+	rc = sm_book_effective_trust(t, via, via_size, c->store, cert, carried,
+	                             n, err);
+	if (rc != SEALMAIL_OK) {
+		sm_free(key);
+		return rc;
+	}
+	/* What sm_book_effective_trust read changed nothing: k is current. */
+	m = &k->memo[k->memo_next];
+	k->memo_next = (k->memo_next + 1) % TRUST_MEMO_MAX;
+	sm_free(m->carried);
+	m->carried = key;
+	(void)snprintf(m->fp, sizeof(m->fp), "%s", sm_cert_fingerprint(cert));
+	m->when = now;
+	m->t = *t;
+	(void)snprintf(m->via, sizeof(m->via), "%s", via);
+	return SEALMAIL_OK;
+}
+
 static int
 add_cert(ctx *c,
          struct sealmail_signature *s,
@@ -275,8 +399,7 @@ judge_trust(ctx *c,
 		n = SM_ARRAY_SIZE(carried);
 	for (size_t i = 0; i < n; i++)
 		carried[i] = sm_cms_verify_cert_at(v, i);
-	rc = sm_book_effective_trust(&t, via, sizeof(via), c->store, cert,
-	                             carried, n, err);
+	rc = trust_memo_get(&t, via, sizeof(via), c, cert, carried, n, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	s->trust = trust_token(t);
@@ -868,41 +991,6 @@ walk_content(ctx *c,
 		c->read_end = end;
 	}
 	return walk(c, src, &inner, path, depth + 1, true, top, from, err);
-}
-
-/* The book's and my own digital IDs' certificates, parsed. */
-typedef struct known_certs {
-	sm_cert **book, **own;
-	size_t nbook, nown;
-} known_certs;
-
-static void
-known_free(void *value)
-{
-	known_certs *k = value;
-
-	sm_cert_list_free(k->book, k->nbook);
-	sm_cert_list_free(k->own, k->nown);
-	sm_free(k);
-}
-
-static int
-known_make(void **out, sealmail_store *store, sealmail_error *err)
-{
-	known_certs *k = sm_calloc(1, sizeof(*k));
-	int rc;
-
-	if (k == NULL)
-		return sm_error_nomem(err);
-	rc = sm_book_all_certs(&k->book, &k->nbook, store, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_id_own_certs(&k->own, &k->nown, store, err);
-	if (rc != SEALMAIL_OK) {
-		known_free(k);
-		return rc;
-	}
-	*out = k;
-	return SEALMAIL_OK;
 }
 
 /*

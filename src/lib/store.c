@@ -30,6 +30,7 @@ struct sealmail_store {
 	void (*cache_free)(void *value);
 	sqlite3_int64 cache_changes;
 	sqlite3_int64 cache_version;
+	sqlite3_stmt *data_version; /* prepared once: asked per message */
 };
 
 struct sm_stmt {
@@ -427,6 +428,7 @@ sealmail_store_free(sealmail_store *store)
 		return;
 	if (store->cache != NULL)
 		store->cache_free(store->cache);
+	(void)sqlite3_finalize(store->data_version);
 	if (store->db != NULL)
 		(void)sqlite3_close_v2(store->db);
 	sm_crypto_free(store->crypto);
@@ -462,14 +464,19 @@ sm_store_crypto(sm_crypto **out, sealmail_store *store, sealmail_error *err)
 static sqlite3_int64
 data_version(sealmail_store *store)
 {
-	sqlite3_stmt *st = NULL;
 	sqlite3_int64 v = -1;
 
-	if (sqlite3_prepare_v2(store->db, "PRAGMA data_version", -1, &st,
-	                       NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	(void)sqlite3_finalize(st);
+	if (store->data_version == NULL &&
+	    sqlite3_prepare_v3(store->db, "PRAGMA data_version", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &store->data_version,
+	                       NULL) != SQLITE_OK) {
+		(void)sqlite3_finalize(store->data_version);
+		store->data_version = NULL;
+		return -1;
+	}
+	if (sqlite3_step(store->data_version) == SQLITE_ROW)
+		v = sqlite3_column_int64(store->data_version, 0);
+	(void)sqlite3_reset(store->data_version);
 	return v;
 }
 

@@ -439,6 +439,217 @@ test_rfc9216(void)
 	sm_buf_free(&pem);
 }
 
+/* ---- carried certificates through the store's cache (issue 7) ---- */
+
+/* A DER header: its size, and the content length in *len. */
+static size_t
+der_hdr(const unsigned char *p, size_t *len)
+{
+	size_t k = p[1] & 0x7f;
+
+	if (p[1] < 0x80) {
+		*len = p[1];
+		return 2;
+	}
+	*len = 0;
+	for (size_t i = 0; i < k; i++)
+		*len = (*len << 8) | p[2 + i];
+	return 2 + k;
+}
+
+static void
+put_hdr(sm_buf *b, unsigned char tag, size_t len)
+{
+	unsigned char h[6] = {tag};
+	size_t n = 2;
+
+	if (len < 0x80) {
+		h[1] = (unsigned char)len;
+	} else if (len < 0x100) {
+		h[1] = 0x81, h[2] = (unsigned char)len, n = 3;
+	} else {
+		h[1] = 0x82, h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len, n = 4;
+	}
+	test_assert_int(sm_buf_append(b, h, n, NULL), SEALMAIL_OK);
+}
+
+/*
+ * `der` (definite ContentInfo { OID, [0] SignedData } with certificates)
+ * with its first certificate carried twice.
+ */
+static void
+dup_first_cert(sm_buf *out, const sm_buf *der)
+{
+	const unsigned char *p = der->data, *oid, *sd, *certs, *after;
+	size_t l, oid_len, sd_len, certs_len, first_len, h;
+	sm_buf inner, certset;
+
+	p += der_hdr(p, &l); /* ContentInfo */
+	oid = p;
+	p += der_hdr(p, &l);
+	p += l;
+	oid_len = (size_t)(p - oid);
+	p += der_hdr(p, &l);      /* [0] */
+	p += der_hdr(p, &sd_len); /* SignedData */
+	sd = p;
+	for (int i = 0; i < 3; i++) { /* version, algorithms, content */
+		p += der_hdr(p, &l);
+		p += l;
+	}
+	test_assert_int(p[0], 0xa0);
+	h = der_hdr(p, &certs_len);
+	certs = p + h;
+	after = certs + certs_len;
+	first_len = der_hdr(certs, &l) + l;
+
+	sm_buf_init(&certset, 1 << 20);
+	sm_buf_init(&inner, 1 << 20);
+	test_assert_int(sm_buf_append(&certset, certs, certs_len, NULL),
+	                SEALMAIL_OK);
+	test_assert_int(sm_buf_append(&certset, certs, first_len, NULL),
+	                SEALMAIL_OK);
+	test_assert_int(sm_buf_append(&inner, sd, (size_t)(p - sd), NULL),
+	                SEALMAIL_OK);
+	put_hdr(&inner, 0xa0, certset.len);
+	test_assert_int(sm_buf_append(&inner, certset.data, certset.len, NULL),
+	                SEALMAIL_OK);
+	test_assert_int(sm_buf_append(&inner, after,
+	                              (size_t)(sd + sd_len - after), NULL),
+	                SEALMAIL_OK);
+	/* inner is SignedData's content: wrap it three times. */
+	sm_buf_reset(&certset);
+	put_hdr(&certset, 0x30, inner.len);
+	test_assert_int(sm_buf_append(&certset, inner.data, inner.len, NULL),
+	                SEALMAIL_OK);
+	sm_buf_reset(&inner);
+	test_assert_int(sm_buf_append(&inner, oid, oid_len, NULL), SEALMAIL_OK);
+	put_hdr(&inner, 0xa0, certset.len);
+	test_assert_int(sm_buf_append(&inner, certset.data, certset.len, NULL),
+	                SEALMAIL_OK);
+	sm_buf_init(out, 1 << 20);
+	put_hdr(out, 0x30, inner.len);
+	test_assert_int(sm_buf_append(out, inner.data, inner.len, NULL),
+	                SEALMAIL_OK);
+	sm_buf_free(&inner);
+	sm_buf_free(&certset);
+}
+
+/*
+ * The carried certificates are parsed once per sm_crypto and matched by
+ * their exact bytes; a structure the cache cannot take (duplicates, BER)
+ * reads as before.
+ */
+static void
+test_cached_certs(void)
+{
+	person alice;
+	sm_cms_sign_params params = {.include_certs = true};
+	sm_buf out, der, dup, chainpem;
+	sm_cms_verify *v1, *v2;
+	sm_cert **chain = NULL;
+	size_t nchain = 0;
+	sealmail_error err = {0};
+	char path[512];
+
+	load(&alice, "alice@example.org");
+	(void)snprintf(path, sizeof(path), "%s/pki/ca-chain.crt",
+	               SEALMAIL_TEST_DATA);
+	sm_buf_init(&chainpem, 1 << 20);
+	test_assert_int(sm_read_file(&chainpem, path, 1 << 20, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_cert_list_parse(&chain, &nchain, crypto,
+	                                   chainpem.data, chainpem.len, &err),
+	                SEALMAIL_OK);
+	params.chain = chain;
+	params.nchain = nchain;
+	sm_buf_init(&out, 1 << 20);
+	test_assert_int(sign(&out, &alice, &params, msg_content), SEALMAIL_OK);
+	unbase64(&der, &out);
+
+	/* Twice: the same certificate objects, in the structure's order. */
+	test_assert_int(sm_cms_verify_new(&v1, crypto, der.data, der.len, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_new(&v2, crypto, der.data, der.len, &err),
+	                SEALMAIL_OK);
+	/* Alice's and the intermediate (the root is not carried). */
+	test_assert_int(sm_cms_verify_cert_count(v1), 2);
+	test_assert_int(sm_cms_verify_cert_count(v2), 2);
+	for (size_t i = 0; i < 2 && sm_cms_verify_cert_count(v2) == 2; i++)
+		test_assert(sm_cms_verify_cert_at(v1, i) ==
+		            sm_cms_verify_cert_at(v2, i));
+	test_assert_int(check(v1, msg_content), SM_SIG_VALID);
+	test_assert_int(check(v2, "Content-Type: text/plain\r\n\r\nhell0\r\n"),
+	                SM_SIG_ALTERED);
+	test_assert(sm_cms_verify_signer_cert(v2, 0) != NULL);
+	if (sm_cms_verify_signer_cert(v2, 0) != NULL)
+		test_assert_str(
+		        sm_cert_fingerprint(sm_cms_verify_signer_cert(v2, 0)),
+		        sm_cert_fingerprint(alice.b.cert));
+	test_assert(sm_cms_verify_signer_cert(v2, 0) ==
+	                    sm_cms_verify_cert_at(v2, 0) ||
+	            sm_cms_verify_signer_cert(v2, 0) ==
+	                    sm_cms_verify_cert_at(v2, 1));
+	sm_cms_verify_free(v1);
+	sm_cms_verify_free(v2);
+
+	/* A certificate carried twice: both kept, as OpenSSL reads them. */
+	dup_first_cert(&dup, &der);
+	test_assert_int(sm_cms_verify_new(&v1, crypto, dup.data, dup.len, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_cms_verify_cert_count(v1), 3);
+	test_assert_int(check(v1, msg_content), SM_SIG_VALID);
+	sm_cms_verify_free(v1);
+
+	/*
+	 * A damaged version field (the structure without certificates does
+	 * not parse either), then a carried certificate that does not parse:
+	 * not signed-data, as before.
+	 */
+	{
+		const unsigned char *p = der.data;
+		size_t l;
+		unsigned char *c;
+
+		/* into ContentInfo, past the OID, into [0] and SignedData */
+		p += der_hdr(p, &l);
+		p += der_hdr(p, &l);
+		p += l;
+		p += der_hdr(p, &l);
+		p += der_hdr(p, &l);
+		c = der.data + (p - der.data);
+		test_assert_int(c[0], 0x02); /* version */
+		c[0] = 0x04;
+		test_assert_int(
+		        sm_cms_verify_new(&v1, crypto, der.data, der.len, &err),
+		        SEALMAIL_EBADDATA);
+		test_assert(v1 == NULL);
+		c[0] = 0x02;
+		for (int i = 0; i < 3; i++) {
+			p += der_hdr(p, &l);
+			p += l;
+		}
+		p += der_hdr(p, &l); /* [0] certificates */
+		p += der_hdr(p, &l); /* the first Certificate */
+		c = der.data + (p - der.data);
+		test_assert_int(c[0], 0x30); /* TBSCertificate */
+		c[0] = 0x31;
+		test_assert_int(
+		        sm_cms_verify_new(&v1, crypto, der.data, der.len, &err),
+		        SEALMAIL_EBADDATA);
+		test_assert(v1 == NULL);
+		test_assert(strncmp(err.message,
+		                    "the signature is not CMS signed-data: ",
+		                    38) == 0);
+	}
+	sm_buf_free(&dup);
+	sm_buf_free(&der);
+	sm_buf_free(&out);
+	sm_buf_free(&chainpem);
+	sm_cert_list_free(chain, nchain);
+	sm_bundle_clear(&alice.b);
+}
+
 static void
 test_garbage(void)
 {
@@ -466,6 +677,7 @@ static const struct test_case tests[] = {
         {"certs", test_certs},
         {"key_preference", test_key_preference},
         {"rfc9216", test_rfc9216},
+        {"cached_certs", test_cached_certs},
         {"garbage", test_garbage},
         {"teardown", test_teardown},
 };

@@ -441,6 +441,58 @@ sm_cert_from_der(sm_cert **out,
 	return rc;
 }
 
+/* FNV-1a: picks the candidate; the DER bytes are compared in full. */
+static uint64_t
+der_hash(const unsigned char *der, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ der[i]) * 1099511628211u;
+	return h;
+}
+
+int
+sm_cert_cached(sm_cert **out,
+               sm_crypto *crypto,
+               const unsigned char *der,
+               size_t len,
+               sealmail_error *err)
+{
+	uint64_t h = der_hash(der, len);
+	size_t slot;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < SM_CERT_CACHE_SIZE; i++) {
+		sm_cert *c = crypto->cert_cache[i];
+		if (c != NULL && crypto->cert_cache_hash[i] == h &&
+		    c->der_len == len && memcmp(c->der, der, len) == 0) {
+			*out = sm_cert_ref(c);
+			return SEALMAIL_OK;
+		}
+	}
+	rc = sm_cert_from_der(out, crypto, der, len, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	slot = crypto->cert_cache_next;
+	crypto->cert_cache_next = (slot + 1) % SM_CERT_CACHE_SIZE;
+	sm_cert_free(crypto->cert_cache[slot]);
+	crypto->cert_cache[slot] = sm_cert_ref(*out);
+	crypto->cert_cache_hash[slot] = h;
+	return SEALMAIL_OK;
+}
+
+void
+sm_cert_cache_clear(sm_crypto *crypto)
+{
+	for (size_t i = 0; i < SM_CERT_CACHE_SIZE; i++) {
+		sm_cert_free(crypto->cert_cache[i]);
+		crypto->cert_cache[i] = NULL;
+	}
+	crypto->cert_cache_next = 0;
+}
+
 /* A growing list of certificates, bounded by SM_CERT_LIST_MAX. */
 struct cert_list {
 	sm_cert **v;

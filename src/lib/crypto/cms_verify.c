@@ -307,6 +307,169 @@ verify_alloc(sm_crypto *crypto)
 	return v;
 }
 
+/*
+ * ---- carried certificates from the store's cache ----------------------
+ *
+ * Decoding a certificate is most of the cost of a small signed message
+ * (OpenSSL 3 decodes its public key through the provider decoders), and a
+ * mailbox's messages carry the same few certificates.  When the structure
+ * is plain DER (definite lengths), its certificates field is cut out before
+ * d2i, each certificate comes from sm_cert_cached (parsed once per store,
+ * matched by its exact bytes), and they are put back in the same order.
+ * The certificates field is not covered by any signature.  Anything unusual
+ * (BER, other certificate choices, duplicates, a certificate that does not
+ * parse alone) takes the plain path, with its usual errors.
+ */
+
+/* One DER header at p (< end): tag, content start and length. */
+static bool
+der_header(const unsigned char *p,
+           const unsigned char *end,
+           unsigned char *tag,
+           const unsigned char **content,
+           size_t *len)
+{
+	size_t n = 0, k;
+
+	if (end - p < 2 || (p[0] & 0x1f) == 0x1f)
+		return false;
+	*tag = p[0];
+	if (p[1] < 0x80) {
+		n = p[1];
+		p += 2;
+	} else {
+		k = p[1] & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - p) < 2 + k)
+			return false; /* indefinite, or absurd */
+		for (size_t i = 0; i < k; i++)
+			n = (n << 8) | p[2 + i];
+		p += 2 + k;
+	}
+	if ((size_t)(end - p) < n)
+		return false;
+	*content = p;
+	*len = n;
+	return true;
+}
+
+/* A DER header for `len` content bytes at out; its size. */
+static size_t
+der_put_header(unsigned char *out, unsigned char tag, size_t len)
+{
+	size_t k = 0;
+
+	out[0] = tag;
+	if (len < 0x80) {
+		out[1] = (unsigned char)len;
+		return 2;
+	}
+	for (size_t t = len; t > 0; t >>= 8)
+		k++;
+	out[1] = (unsigned char)(0x80 | k);
+	for (size_t i = 0; i < k; i++)
+		out[2 + i] = (unsigned char)(len >> (8 * (k - 1 - i)));
+	return 2 + k;
+}
+
+typedef struct cut_certs {
+	unsigned char *der; /* the structure without its certificates */
+	size_t len;
+	sm_cert *certs[16];
+	size_t ncerts;
+} cut_certs;
+
+static void
+cut_certs_free(cut_certs *cc)
+{
+	for (size_t i = 0; i < cc->ncerts; i++)
+		sm_cert_free(cc->certs[i]);
+	sm_free(cc->der);
+	memset(cc, 0, sizeof(*cc));
+}
+
+/* Cut the certificates out of `der`; false: take the plain path. */
+static bool
+cut_certs_make(cut_certs *cc,
+               sm_crypto *crypto,
+               const unsigned char *der,
+               size_t len)
+{
+	const unsigned char *end, *ci, *sd0, *sd, *p, *q, *certs;
+	size_t cil, sd0l, sdl, l, certsl, before, after, oid_len, h0, h1, h2;
+	unsigned char tag, *o, hdr[3][8];
+	sealmail_error scratch;
+
+	memset(cc, 0, sizeof(*cc));
+	if (der == NULL || len < 2)
+		return false;
+	end = der + len;
+	/* ContentInfo { OID, [0] { SignedData } }, nothing after it */
+	if (!der_header(der, end, &tag, &ci, &cil) || tag != 0x30 ||
+	    ci + cil != end || !der_header(ci, end, &tag, &p, &l) ||
+	    tag != 0x06 || !der_header(p + l, end, &tag, &sd0, &sd0l) ||
+	    tag != 0xa0 || sd0 + sd0l != end ||
+	    !der_header(sd0, end, &tag, &sd, &sdl) || tag != 0x30 ||
+	    sd + sdl != end)
+		return false;
+	/* version, digestAlgorithms, encapContentInfo, then [0] certs */
+	p = sd;
+	for (int i = 0; i < 3; i++) {
+		if (!der_header(p, end, &tag, &q, &l))
+			return false;
+		p = q + l;
+	}
+	if (!der_header(p, end, &tag, &certs, &certsl) || tag != 0xa0)
+		return false;
+	for (const unsigned char *c = certs; c < certs + certsl;) {
+		if (!der_header(c, certs + certsl, &tag, &q, &l) ||
+		    tag != 0x30 || cc->ncerts == SM_ARRAY_SIZE(cc->certs))
+			goto fail;
+		l += (size_t)(q - c);
+		memset(&scratch, 0, sizeof(scratch));
+		if (sm_cert_cached(&cc->certs[cc->ncerts], crypto, c, l,
+		                   &scratch) != SEALMAIL_OK)
+			goto fail;
+		for (size_t i = 0; i < cc->ncerts; i++)
+			if (cc->certs[i] == cc->certs[cc->ncerts]) {
+				cc->ncerts++;
+				goto fail; /* a duplicate */
+			}
+		cc->ncerts++;
+		c += l;
+	}
+	if (cc->ncerts == 0)
+		goto fail;
+	/* The same structure, the certificates field left out. */
+	before = (size_t)(p - sd);                /* version .. encap */
+	after = (size_t)(end - (certs + certsl)); /* crls, signerInfos */
+	if (!der_header(ci, end, &tag, &q, &l))
+		goto fail;
+	oid_len = (size_t)(q - ci) + l; /* the OID alone */
+	h2 = der_put_header(hdr[2], 0x30, before + after);
+	h1 = der_put_header(hdr[1], 0xa0, h2 + before + after);
+	h0 = der_put_header(hdr[0], 0x30, oid_len + h1 + h2 + before + after);
+	cc->len = h0 + oid_len + h1 + h2 + before + after;
+	cc->der = cc->len <= len ? sm_malloc(cc->len) : NULL;
+	if (cc->der == NULL)
+		goto fail;
+	o = cc->der;
+	memcpy(o, hdr[0], h0);
+	o += h0;
+	memcpy(o, ci, oid_len);
+	o += oid_len;
+	memcpy(o, hdr[1], h1);
+	o += h1;
+	memcpy(o, hdr[2], h2);
+	o += h2;
+	memcpy(o, sd, before);
+	o += before;
+	memcpy(o, certs + certsl, after);
+	return true;
+fail:
+	cut_certs_free(cc);
+	return false;
+}
+
 /* Parse the structure and collect its signers and certificates. */
 static int
 verify_load(sm_cms_verify *v,
@@ -315,20 +478,56 @@ verify_load(sm_cms_verify *v,
             sealmail_error *err)
 {
 	const unsigned char *p = der;
+	cut_certs cc;
+	bool cut = cut_certs_make(&cc, v->crypto, der, len);
 	int rc;
 
 	ERR_clear_error();
 	v->cms = CMS_ContentInfo_new_ex(v->crypto->libctx, NULL);
-	if (v->cms == NULL)
+	if (v->cms == NULL) {
+		cut_certs_free(&cc);
 		return sm_error_nomem(err);
-	if (len > LONG_MAX ||
-	    d2i_CMS_ContentInfo(&v->cms, &p, (long)len) == NULL ||
-	    OBJ_obj2nid(CMS_get0_type(v->cms)) != NID_pkcs7_signed)
+	}
+	if (cut) {
+		/* the plain path decides what a structure that fails is */
+		p = cc.der;
+		if (d2i_CMS_ContentInfo(&v->cms, &p, (long)cc.len) == NULL ||
+		    OBJ_obj2nid(CMS_get0_type(v->cms)) != NID_pkcs7_signed) {
+			CMS_ContentInfo_free(v->cms);
+			v->cms =
+			        CMS_ContentInfo_new_ex(v->crypto->libctx, NULL);
+			cut_certs_free(&cc);
+			cut = false;
+			p = der;
+			ERR_clear_error();
+			if (v->cms == NULL)
+				return sm_error_nomem(err);
+		}
+	}
+	if (!cut && (len > LONG_MAX ||
+	             d2i_CMS_ContentInfo(&v->cms, &p, (long)len) == NULL ||
+	             OBJ_obj2nid(CMS_get0_type(v->cms)) != NID_pkcs7_signed))
 		return sm_ossl_error(err, SEALMAIL_EBADDATA,
 		                     "the signature is not CMS signed-data");
 	rc = collect_signers(v, err);
-	if (rc == SEALMAIL_OK)
+	if (rc == SEALMAIL_OK && cut) {
+		/* back in the structure, in their order; ours are those */
+		v->certs = sm_calloc(cc.ncerts, sizeof(*v->certs));
+		if (v->certs == NULL)
+			rc = sm_error_nomem(err);
+		for (size_t i = 0; rc == SEALMAIL_OK && i < cc.ncerts; i++) {
+			if (CMS_add1_cert(v->cms, sm_cert_x509(cc.certs[i])) !=
+			    1) {
+				rc = sm_ossl_error(err, SEALMAIL_ERROR,
+				                   "cannot add a certificate");
+				break;
+			}
+			v->certs[v->ncerts++] = sm_cert_ref(cc.certs[i]);
+		}
+	} else if (rc == SEALMAIL_OK) {
 		rc = collect_certs(v, err);
+	}
+	cut_certs_free(&cc);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < v->nsigners; i++)
 		match_preference(v, &v->signers[i]);
 	return rc;
@@ -504,10 +703,16 @@ static int
 signer_cert(sm_cms_verify *v, vsigner *vs, X509 *x, sealmail_error *err)
 {
 	unsigned char *der = NULL;
-	int len = i2d_X509(x, &der);
+	int len;
 
 	sm_cert_free(vs->cert);
 	vs->cert = NULL;
+	for (size_t i = 0; i < v->ncerts; i++)
+		if (sm_cert_x509(v->certs[i]) == x) {
+			vs->cert = sm_cert_ref(v->certs[i]);
+			return SEALMAIL_OK;
+		}
+	len = i2d_X509(x, &der);
 	for (size_t i = 0; len > 0 && i < v->ncerts; i++) {
 		size_t clen;
 		const unsigned char *cder = sm_cert_der(v->certs[i], &clen);

@@ -46,6 +46,7 @@ sm_crypto_free(sm_crypto *c)
 {
 	if (c == NULL)
 		return;
+	sm_cert_cache_clear(c);
 	if (c->legacy != NULL)
 		(void)OSSL_PROVIDER_unload(c->legacy);
 	if (c->deflt != NULL)

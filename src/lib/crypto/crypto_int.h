@@ -10,10 +10,17 @@
 
 #include <openssl/types.h>
 
+/* Parsed certificates kept per store (cert.c: sm_cert_cached). */
+#define SM_CERT_CACHE_SIZE 64
+
 struct sm_crypto {
 	OSSL_LIB_CTX *libctx;
 	OSSL_PROVIDER *deflt;
 	OSSL_PROVIDER *legacy;
+	/* certificates carried by messages, by their exact DER bytes */
+	sm_cert *cert_cache[SM_CERT_CACHE_SIZE];
+	uint64_t cert_cache_hash[SM_CERT_CACHE_SIZE];
+	size_t cert_cache_next; /* the slot replaced next, round robin */
 };
 
 /*
@@ -25,6 +32,18 @@ int sm_ossl_error(sealmail_error *err, int code, const char *what);
 /* cert.c: wrap `x` (takes a new reference; the caller keeps its own). */
 int
 sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err);
+/*
+ * cert.c: the certificate of exactly these DER bytes (a new reference),
+ * parsed once per sm_crypto: a mailbox's messages carry the same few
+ * certificates again and again.  Like sm_cert_from_der otherwise.
+ */
+int sm_cert_cached(sm_cert **out,
+                   sm_crypto *crypto,
+                   const unsigned char *der,
+                   size_t len,
+                   sealmail_error *err);
+/* cert.c: drop the cached certificates (sm_crypto_free). */
+void sm_cert_cache_clear(sm_crypto *crypto);
 /* cert.c: the certificate's X509, borrowed. */
 X509 *sm_cert_x509(const sm_cert *cert);
 /*

@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# sealmail list with several workers (issue 7): the same lines, in the same
+# order, with the same exit status as one worker, over a Maildir and an mbox
+# of mixed messages (trusted, through a CA, untrusted, expired, altered,
+# unsigned, encrypted for me and not, unreadable, larger than what a
+# worker is handed in memory); --workers checked.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PKI=$TEST_DATA/pki
+H=$TMP/bob
+HA=$TMP/alice
+
+setup() {
+	run sealmail --home "$@"
+	[ "$rc" -eq 0 ] || { echo "setup: $*: $errout"; exit 1; }
+}
+setup "$H" id import "$PKI/bob@example.org.crt" "$PKI/bob@example.org.key" --no-passphrase
+setup "$H" book add "$PKI/alice@example.org.crt"
+setup "$H" book trust alice@example.org trusted
+setup "$H" ca add "$PKI/root-ca.crt"
+setup "$H" ca trust "$(openssl x509 -in "$PKI/root-ca.crt" -outform DER | sha256sum | cut -c1-16)" trusted
+setup "$HA" id import "$PKI/alice@example.org.crt" "$PKI/alice@example.org.key" --no-passphrase
+for who in bob carol; do
+	setup "$HA" book add "$PKI/$who@example.org.crt"
+	setup "$HA" book trust "$who@example.org" trusted
+done
+
+M=$TMP/msgs
+mkdir -p "$M"
+printf 'Content-Type: text/plain\r\n\r\nHello Bob,\r\nsigned.\r\n' >"$TMP/body"
+sign() { # SIGNER SUBJECT [BODY]
+	printf 'Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n'
+	openssl cms -sign -in "${3:-$TMP/body}" -signer "$PKI/$1.crt" \
+		-inkey "$PKI/$1.key" -certfile "$PKI/intermediate-ca.crt" \
+		-from "$1" -to bob@example.org -subject "$2" -crlfeol
+}
+sign alice@example.org good >"$M/a-good"
+sign carol@example.org "through the CA" >"$M/b-viaca"
+sign dave@example.org dave >"$M/c-dave"
+sign expired@example.org expired >"$M/d-expired"
+sed 's/^Hello Bob,/Hello Bob, changed/' "$M/a-good" >"$M/e-tampered"
+printf 'Date: Sat, 28 Nov 2026 11:00:00 +0000\r\nFrom: carol@example.org\r\nTo: bob@example.org\r\nSubject: plain\r\n\r\nnot signed\r\n' >"$M/f-plain"
+printf 'From: Alice <alice@example.org>\nTo: %s\nSubject: secret\nDate: Sun, 29 Nov 2026 01:00:00 +0000\n\nThe eagle lands.\n' \
+	bob@example.org >"$TMP/to-bob"
+sed 's/bob@/carol@/' "$TMP/to-bob" >"$TMP/to-carol"
+setup "$HA" protect --sign --encrypt -o "$M/g-enc-bob" "$TMP/to-bob"
+setup "$HA" protect --encrypt --no-sign -o "$M/h-enc-carol" "$TMP/to-carol"
+# unreadable: a header block over 1 MiB (also more than a worker's 256 KiB)
+{
+	printf 'Subject: '
+	head -c 1100000 /dev/zero | tr '\0' a
+	printf '\r\n\r\nbody\r\n'
+} >"$M/i-huge-header"
+# a valid signature over 400 KiB of text
+{
+	printf 'Content-Type: text/plain\r\n\r\n'
+	i=0
+	while [ $i -lt 5000 ]; do
+		printf 'line %05d of a long signed text, long enough for the test.....\r\n' $i
+		i=$((i + 1))
+	done
+} >"$TMP/long"
+sign alice@example.org long "$TMP/long" >"$M/j-long"
+
+# 90 messages: 9 rounds of the 10 kinds, interleaved, in cur/ and new/.
+MD=$TMP/Maildir
+mkdir -p "$MD/cur" "$MD/new" "$MD/tmp"
+: >"$TMP/mbox"
+r=0
+for r in 1 2 3 4 5 6 7 8 9; do
+	for f in "$M"/*; do
+		sub=cur
+		[ "$r" -gt 7 ] && sub=new
+		cp "$f" "$MD/$sub/$r-$(basename "$f"):2,S"
+		{
+			echo "From alice@example.org Sat Nov 28 10:00:00 2026"
+			cat "$f"
+			echo
+		} >>"$TMP/mbox"
+	done
+done
+
+begin_test "list: the states of the mixed messages, one worker"
+run sealmail --home "$H" list --workers 1 "$MD"
+expect_exit 0
+one=$out
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 90 ] || fail "not 90 lines"
+expect_out_contains "cur/1-a-good:2,S  2026-11-28 10:00  alice@example.org  good  [signed, trusted]
+cur/1-b-viaca:2,S  2026-11-28 10:00  carol@example.org  through the CA  [signed, trusted]
+cur/1-c-dave:2,S  2026-11-28 10:00  dave@example.org  dave  [signed, trusted]
+cur/1-d-expired:2,S  2026-11-28 10:00  expired@example.org  expired  [signed, signer not trusted]
+cur/1-e-tampered:2,S  2026-11-28 10:00  alice@example.org  good  [signed, ALTERED after signing]
+cur/1-f-plain:2,S  2026-11-28 11:00  carol@example.org  plain  [not signed]
+cur/1-g-enc-bob:2,S  2026-11-29 01:00  alice@example.org  secret  [encrypted, signed, trusted]
+cur/1-h-enc-carol:2,S  2026-11-29 01:00  alice@example.org  secret  [encrypted (not for me)]
+cur/1-i-huge-header:2,S  (cannot be read: a header block is larger than 1 MiB)
+cur/1-j-long:2,S  2026-11-28 10:00  alice@example.org  long  [signed, trusted]
+cur/2-a-good:2,S"
+expect_out_contains "new/9-j-long:2,S  2026-11-28 10:00  alice@example.org  long  [signed, trusted]"
+
+for w in 2 3; do
+	begin_test "list --workers $w: the same lines in the same order (Maildir)"
+	run sealmail --home "$H" list --workers "$w" "$MD"
+	expect_exit 0
+	expect_out "$one"
+	expect_err ""
+done
+
+begin_test "list --json: the same document with 1 and 2 workers (Maildir)"
+run sealmail --home "$H" --json list --workers 1 "$MD"
+expect_exit 0
+json1=$out
+[ "$(printf '%s' "$out" | jq '.messages | length')" = 90 ] || fail "not 90 messages"
+run sealmail --home "$H" --json list --workers 2 "$MD"
+expect_exit 0
+expect_out "$json1"
+
+begin_test "list: an mbox with 1 and 2 workers (large messages examined in turn)"
+run sealmail --home "$H" list --workers 1 "$TMP/mbox"
+expect_exit 0
+mbox1=$out
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 90 ] || fail "not 90 lines"
+expect_out_contains "9  (cannot be read: a header block is larger than 1 MiB)
+10  2026-11-28 10:00  alice@example.org  long  [signed, trusted]
+11  2026-11-28 10:00  alice@example.org  good  [signed, trusted]"
+run sealmail --home "$H" list --workers 2 "$TMP/mbox"
+expect_exit 0
+expect_out "$mbox1"
+run sealmail --home "$H" --json list --workers 1 "$TMP/mbox"
+json1=$out
+run sealmail --home "$H" --json list --workers 2 "$TMP/mbox"
+expect_exit 0
+expect_out "$json1"
+
+begin_test "list: the default worker count gives the same lines"
+run sealmail --home "$H" list "$MD"
+expect_exit 0
+expect_out "$one"
+
+begin_test "list: an empty Maildir with 2 workers"
+mkdir -p "$TMP/empty/cur"
+run sealmail --home "$H" list --workers 2 "$TMP/empty"
+expect_exit 0
+expect_out ""
+run sealmail --home "$H" --json list --workers 2 "$TMP/empty"
+expect_exit 0
+expect_out "{\"mailbox\":\"$TMP/empty\",\"messages\":[]}"
+
+begin_test "list --workers: a number from 1 to 16"
+for bad in 0 17 x 2x ""; do
+	run sealmail --home "$H" list --workers "$bad" "$MD"
+	expect_exit 64
+	expect_err "sealmail list: --workers takes a number from 1 to 16 (see 'sealmail list --help')"
+	expect_out ""
+done
+
+end_tests
