@@ -62,7 +62,10 @@ typedef struct sealmail_id_create_options {
 		        SEALMAIL_KEY_DEFAULT, 0              \
 	}
 
-/** Initialise `opts` with defaults for `version`.  EINVAL if unknown. */
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_id_create_options_init(sealmail_id_create_options *opts,
                                 unsigned int version) SEALMAIL_WARN_UNUSED;
@@ -103,7 +106,10 @@ typedef struct sealmail_id_import_options {
 		SEALMAIL_ID_IMPORT_OPTIONS_VERSION, 0, NULL, NULL \
 	}
 
-/** Initialise `opts` with defaults for `version`.  EINVAL if unknown. */
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_id_import_options_init(sealmail_id_import_options *opts,
                                 unsigned int version) SEALMAIL_WARN_UNUSED;
@@ -198,7 +204,10 @@ typedef struct sealmail_id_export_options {
 		SEALMAIL_ID_EXPORT_OPTIONS_VERSION, 0, SEALMAIL_ID_EXPORT_CERT \
 	}
 
-/** Initialise `opts` with defaults for `version`.  EINVAL if unknown. */
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_id_export_options_init(sealmail_id_export_options *opts,
                                 unsigned int version) SEALMAIL_WARN_UNUSED;

@@ -109,6 +109,10 @@ typedef struct sealmail_protect_options {
 		        NULL, NULL, NULL                                     \
 	}
 
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_protect_options_init(sealmail_protect_options *opts,
                               unsigned int version) SEALMAIL_WARN_UNUSED;
@@ -147,6 +151,10 @@ typedef struct sealmail_open_options {
 		SEALMAIL_OPEN_OPTIONS_VERSION, 0 \
 	}
 
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_open_options_init(sealmail_open_options *opts,
                            unsigned int version) SEALMAIL_WARN_UNUSED;

@@ -60,6 +60,11 @@ typedef enum sealmail_coverage {
 /** Schema version of the JSON document (docs/json.md). */
 #define SEALMAIL_REPORT_JSON_VERSION 1
 
+/**
+ * The worst finding.  SEALMAIL_VERDICT_GOOD with SEALMAIL_COVERAGE_NONE
+ * means nothing was signed: show "not signed" (the JSON verdict
+ * "not-signed"), never "good", which would vouch for a sender.
+ */
 SEALMAIL_EXTERN(sealmail_verdict)
 sealmail_report_verdict(const sealmail_report *r);
 /** The message's From address (lower case) and Subject; "" if none. */

@@ -46,7 +46,10 @@ typedef struct sealmail_store_options {
 		SEALMAIL_STORE_OPTIONS_VERSION, 0, NULL, NULL, 0 \
 	}
 
-/** Initialise `opts` with defaults for `version`. */
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_store_options_init(sealmail_store_options *opts,
                             unsigned int version) SEALMAIL_WARN_UNUSED;

@@ -49,7 +49,10 @@ typedef struct sealmail_transport_options {
 		SEALMAIL_TRANSPORT_OPTIONS_VERSION, 0, NULL, NULL, NULL, 0 \
 	}
 
-/** Initialise `opts` with defaults for `version`.  EINVAL: unknown version. */
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_transport_options_init(sealmail_transport_options *opts,
                                 unsigned int version) SEALMAIL_WARN_UNUSED;
@@ -240,7 +243,10 @@ typedef struct sealmail_send_options {
 		        NULL, 0                                             \
 	}
 
-/** Initialise `opts` with defaults for `version`.  EINVAL: unknown version. */
+/**
+ * Set `opts` to the SEALMAIL_<X>_OPTIONS_INIT defaults for `version`.
+ * EINVAL: `opts` is NULL or `version` unknown.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_send_options_init(sealmail_send_options *opts,
                            unsigned int version) SEALMAIL_WARN_UNUSED;

@@ -78,6 +78,15 @@ int cli_global_option(struct cli *cli, int c, const char *arg);
  */
 int cli_option(struct cli *cli, int c, char *const argv[]);
 
+/*
+ * The subcommand word of a command that has them (id, account, book, ca),
+ * after the global options that may stand before it (`sealmail id --home
+ * DIR list`): *word gets its index in argv, argc when there is none.
+ * Returns 0, -1 for --help or "help" (the caller prints its usage and
+ * returns 0), or EXIT_USAGE after printing the error.
+ */
+int cli_subcommand(struct cli *cli, int argc, char **argv, int *word);
+
 /* Open the store (resolving --home, $SEALMAIL_HOME, XDG); 0 or exit code. */
 int cli_open_store(struct cli *cli);
 

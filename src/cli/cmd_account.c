@@ -219,21 +219,24 @@ cmd_account(struct cli *cli, int argc, char **argv)
 	        {"show", account_show},
 	        {"set", account_set},
 	};
-	int c, rc;
+	int c, w, rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	rc = cli_subcommand(cli, argc, argv, &w);
+	if (rc == -1) {
 		usage(stdout);
 		return 0;
 	}
+	if (rc != 0)
+		return rc;
+	if (w >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
+		if (strcmp(argv[w], subs[i].name) != 0)
 			continue;
-		argc--;
-		argv++;
+		argc -= w;
+		argv += w;
 		optind = 0;
 		while ((c = getopt_long(argc, argv, ":", account_longopts,
 		                        NULL)) != -1) {
@@ -247,5 +250,5 @@ cmd_account(struct cli *cli, int argc, char **argv)
 		}
 		return subs[i].run(cli, argc - optind, argv + optind);
 	}
-	return cli_usage_error(cli, "unknown subcommand '%s'", argv[1]);
+	return cli_usage_error(cli, "unknown subcommand '%s'", argv[w]);
 }

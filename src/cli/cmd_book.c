@@ -551,21 +551,24 @@ dispatch(struct cli *cli,
          void (*usage)(FILE *f))
 {
 	struct book_args a;
-	int rc;
+	int w, rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	rc = cli_subcommand(cli, argc, argv, &w);
+	if (rc == -1) {
 		usage(stdout);
 		return 0;
 	}
+	if (rc != 0)
+		return rc;
+	if (w >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < nsubs; i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
+		if (strcmp(argv[w], subs[i].name) != 0)
 			continue;
-		rc = parse(cli, &a, subs[i].run == book_add, argc - 1,
-		           argv + 1);
+		rc = parse(cli, &a, subs[i].run == book_add, argc - w,
+		           argv + w);
 		if (rc == -1) {
 			usage(stdout);
 			return 0;
@@ -574,7 +577,7 @@ dispatch(struct cli *cli,
 			return rc;
 		return subs[i].run(cli, &a);
 	}
-	return cli_usage_error(cli, "unknown subcommand '%s'", argv[1]);
+	return cli_usage_error(cli, "unknown subcommand '%s'", argv[w]);
 }
 
 int

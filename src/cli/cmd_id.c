@@ -481,20 +481,23 @@ cmd_id(struct cli *cli, int argc, char **argv)
 	        {"export", id_export}, {"delete", id_delete},
 	};
 	struct id_args a;
-	int rc;
+	int w, rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	rc = cli_subcommand(cli, argc, argv, &w);
+	if (rc == -1) {
 		usage(stdout);
 		return 0;
 	}
+	if (rc != 0)
+		return rc;
+	if (w >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
+		if (strcmp(argv[w], subs[i].name) != 0)
 			continue;
-		rc = parse(cli, &a, argc - 1, argv + 1);
+		rc = parse(cli, &a, argc - w, argv + w);
 		if (rc == -1) {
 			usage(stdout);
 			return 0;
@@ -503,5 +506,5 @@ cmd_id(struct cli *cli, int argc, char **argv)
 			return rc;
 		return subs[i].run(cli, &a);
 	}
-	return cli_usage_error(cli, "unknown subcommand '%s'", argv[1]);
+	return cli_usage_error(cli, "unknown subcommand '%s'", argv[w]);
 }

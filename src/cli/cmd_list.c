@@ -115,7 +115,21 @@ message_state(const sealmail_report *r, struct state *st)
 			sig_words = words;
 		}
 	}
-	if (n == 0 && strcmp(st->encryption, "not-for-me") == 0) {
+	/*
+	 * A signature part that cannot be read, or a signed part without
+	 * one, holds no signature to count, yet it is not "not signed".
+	 */
+	if (worst < 5) {
+		for (size_t i = 0; i < sealmail_report_finding_count(r); i++)
+			if (strcmp(sealmail_report_finding_code(r, i),
+			           "bad-signature") == 0) {
+				worst = 5;
+				st->signature = "invalid";
+				sig_words = "signed, signature NOT valid";
+				break;
+			}
+	}
+	if (worst < 0 && strcmp(st->encryption, "not-for-me") == 0) {
 		/* Whether it is signed inside cannot be known. */
 		st->signature = "unknown";
 		(void)snprintf(st->words, sizeof(st->words),

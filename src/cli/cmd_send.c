@@ -154,24 +154,20 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	sealmail_input *in = NULL;
 	int c, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		rc = cli_protect_option(cli, &opts.protect, c, optarg);
 		if (rc == 0)
 			continue;
 		if (rc != 1)
 			return rc;
-		if (c == '?')
-			return cli_usage_error(cli, "unknown option '%s'",
-			                       argv[optind - 1]);
-		rc = cli_global_option(cli, c, optarg);
+		rc = cli_option(cli, c, argv);
 		if (rc == -1) {
 			send_usage(stdout);
 			return 0;
 		}
 		if (rc != 0)
-			return cli_usage_error(cli, "bad option");
+			return rc;
 	}
 	if (argc - optind > 1)
 		return cli_usage_error(cli, "one message at a time");
@@ -273,44 +269,31 @@ cmd_sendmail(struct cli *cli, int argc, char **argv)
 		if (a[0] != '-' || a[1] == '\0')
 			break;
 		if (a[1] == '-') {
-			/* A long option: ours (protect flags, --home ...). */
-			char *one[3] = {argv[0], argv[i], NULL};
-			int c, n = 2;
+			/* A long option: ours (protect flags, --home ...),
+			 * parsed alone with the next word, which getopt takes
+			 * as its value when the option has one. */
+			char *two[4] = {argv[0], argv[i],
+			                i + 1 < argc ? argv[i + 1] : NULL,
+			                NULL};
+			int c;
 
-			if (i + 1 < argc && strchr(a, '=') == NULL &&
-			    (strcmp(a, "--home") == 0 ||
-			     strcmp(a, "--from") == 0 ||
-			     strcmp(a, "--cipher") == 0 ||
-			     strcmp(a, "--passphrase-file") == 0)) {
-				char *two[4] = {argv[0], argv[i], argv[i + 1],
-				                NULL};
-
-				optind = 0;
-				opterr = 0;
-				c = getopt_long(3, two, "", longopts, NULL);
+			optind = 0;
+			c = getopt_long(i + 1 < argc ? 3 : 2, two, ":",
+			                longopts, NULL);
+			if (optind == 3)
 				i++;
-				n = 3;
-			} else {
-				optind = 0;
-				opterr = 0;
-				c = getopt_long(n, one, "", longopts, NULL);
-			}
-			if (c == -1 || c == '?' || c == ':')
-				return cli_usage_error(
-				        cli, "unknown option '%s'", a);
 			rc = cli_protect_option(cli, &opts.protect, c, optarg);
 			if (rc == 0)
 				continue;
 			if (rc != 1)
 				return rc;
-			rc = cli_global_option(cli, c, optarg);
+			rc = cli_option(cli, c, two);
 			if (rc == -1) {
 				sendmail_usage(stdout);
 				return 0;
 			}
 			if (rc != 0)
-				return cli_usage_error(cli, "bad option '%s'",
-				                       a);
+				return rc;
 			continue;
 		}
 		/* -t -i -v ... may be grouped (-ti); -fADDR, -f ADDR. */

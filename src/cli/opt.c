@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include <string.h>
+
 int
 cli_global_option(struct cli *cli, int c, const char *arg)
 {
@@ -43,4 +45,24 @@ cli_option(struct cli *cli, int c, char *const argv[])
 		return cli_usage_error(cli, "unknown option '%s'",
 		                       argv[optind - 1]);
 	return rc;
+}
+
+int
+cli_subcommand(struct cli *cli, int argc, char **argv, int *word)
+{
+	static const struct option longopts[] = {CLI_GLOBAL_LONGOPTS,
+	                                         {NULL, 0, NULL, 0}};
+	int c, rc;
+
+	/* "+": stop at the first word, the subcommand. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+		rc = cli_option(cli, c, argv);
+		if (rc != 0)
+			return rc;
+	}
+	*word = optind;
+	if (optind < argc && strcmp(argv[optind], "help") == 0)
+		return -1;
+	return 0;
 }

@@ -846,10 +846,9 @@ int
 sealmail_id_create_options_init(sealmail_id_create_options *opts,
                                 unsigned int version)
 {
-	if (version != SEALMAIL_ID_CREATE_OPTIONS_VERSION)
+	if (opts == NULL || version != SEALMAIL_ID_CREATE_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
+	*opts = (sealmail_id_create_options)SEALMAIL_ID_CREATE_OPTIONS_INIT;
 	return SEALMAIL_OK;
 }
 
@@ -938,10 +937,9 @@ int
 sealmail_id_import_options_init(sealmail_id_import_options *opts,
                                 unsigned int version)
 {
-	if (version != SEALMAIL_ID_IMPORT_OPTIONS_VERSION)
+	if (opts == NULL || version != SEALMAIL_ID_IMPORT_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
+	*opts = (sealmail_id_import_options)SEALMAIL_ID_IMPORT_OPTIONS_INIT;
 	return SEALMAIL_OK;
 }
 
@@ -1198,10 +1196,9 @@ int
 sealmail_id_export_options_init(sealmail_id_export_options *opts,
                                 unsigned int version)
 {
-	if (version != SEALMAIL_ID_EXPORT_OPTIONS_VERSION)
+	if (opts == NULL || version != SEALMAIL_ID_EXPORT_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
+	*opts = (sealmail_id_export_options)SEALMAIL_ID_EXPORT_OPTIONS_INIT;
 	return SEALMAIL_OK;
 }
 

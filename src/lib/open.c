@@ -35,7 +35,7 @@ enum {
 int
 sealmail_open_options_init(sealmail_open_options *opts, unsigned int version)
 {
-	if (version != SEALMAIL_OPEN_OPTIONS_VERSION)
+	if (opts == NULL || version != SEALMAIL_OPEN_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
 	*opts = (sealmail_open_options)SEALMAIL_OPEN_OPTIONS_INIT;
 	return SEALMAIL_OK;

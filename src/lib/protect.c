@@ -20,7 +20,7 @@ int
 sealmail_protect_options_init(sealmail_protect_options *opts,
                               unsigned int version)
 {
-	if (version != SEALMAIL_PROTECT_OPTIONS_VERSION)
+	if (opts == NULL || version != SEALMAIL_PROTECT_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
 	*opts = (sealmail_protect_options)SEALMAIL_PROTECT_OPTIONS_INIT;
 	return SEALMAIL_OK;

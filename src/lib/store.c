@@ -201,10 +201,9 @@ db_error(sealmail_store *store, int rc, sealmail_error *err)
 int
 sealmail_store_options_init(sealmail_store_options *opts, unsigned int version)
 {
-	if (version != SEALMAIL_STORE_OPTIONS_VERSION)
+	if (opts == NULL || version != SEALMAIL_STORE_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
+	*opts = (sealmail_store_options)SEALMAIL_STORE_OPTIONS_INIT;
 	return SEALMAIL_OK;
 }
 

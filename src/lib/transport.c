@@ -29,8 +29,7 @@ sealmail_transport_options_init(sealmail_transport_options *opts,
 {
 	if (opts == NULL || version != SEALMAIL_TRANSPORT_OPTIONS_VERSION)
 		return SEALMAIL_EINVAL;
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
+	*opts = (sealmail_transport_options)SEALMAIL_TRANSPORT_OPTIONS_INIT;
 	return SEALMAIL_OK;
 }
 

@@ -4,7 +4,7 @@
 # order, with the same exit status as one worker, over a Maildir and an mbox
 # of mixed messages (trusted, through a CA, untrusted, expired, altered,
 # unsigned, encrypted for me and not, unreadable, larger than what a
-# worker is handed in memory); --workers checked.
+# worker is handed in memory, a damaged signature part); --workers checked.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -63,8 +63,12 @@ setup "$HA" protect --encrypt --no-sign -o "$M/h-enc-carol" "$TMP/to-carol"
 	done
 } >"$TMP/long"
 sign alice@example.org long "$TMP/long" >"$M/j-long"
+# signed, but the signature part is not CMS: no signature to count, yet
+# not "not signed"
+printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nFrom: alice@example.org\r\nSubject: damaged\r\nContent-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary="x"\r\n\r\n--x\r\nhello\r\n--x\r\nContent-Type: application/pkcs7-signature\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--x--\r\n' \
+	>"$M/k-damaged"
 
-# 90 messages: 9 rounds of the 10 kinds, interleaved, in cur/ and new/.
+# 99 messages: 9 rounds of the 11 kinds, interleaved, in cur/ and new/.
 MD=$TMP/Maildir
 mkdir -p "$MD/cur" "$MD/new" "$MD/tmp"
 : >"$TMP/mbox"
@@ -86,7 +90,7 @@ begin_test "list: the states of the mixed messages, one worker"
 run sealmail --home "$H" list --workers 1 "$MD"
 expect_exit 0
 one=$out
-[ "$(printf '%s\n' "$out" | wc -l)" -eq 90 ] || fail "not 90 lines"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 99 ] || fail "not 99 lines"
 expect_out_contains "cur/1-a-good:2,S  2026-11-28 10:00  alice@example.org  good  [signed, trusted]
 cur/1-b-viaca:2,S  2026-11-28 10:00  carol@example.org  through the CA  [signed, trusted]
 cur/1-c-dave:2,S  2026-11-28 10:00  dave@example.org  dave  [signed, trusted]
@@ -97,6 +101,7 @@ cur/1-g-enc-bob:2,S  2026-11-29 01:00  alice@example.org  secret  [encrypted, si
 cur/1-h-enc-carol:2,S  2026-11-29 01:00  alice@example.org  secret  [encrypted (not for me)]
 cur/1-i-huge-header:2,S  (cannot be read: a header block is larger than 1 MiB)
 cur/1-j-long:2,S  2026-11-28 10:00  alice@example.org  long  [signed, trusted]
+cur/1-k-damaged:2,S  2026-11-28 12:00  alice@example.org  damaged  [signed, signature NOT valid]
 cur/2-a-good:2,S"
 expect_out_contains "new/9-j-long:2,S  2026-11-28 10:00  alice@example.org  long  [signed, trusted]"
 
@@ -112,7 +117,9 @@ begin_test "list --json: the same document with 1 and 2 workers (Maildir)"
 run sealmail --home "$H" --json list --workers 1 "$MD"
 expect_exit 0
 json1=$out
-[ "$(printf '%s' "$out" | jq '.messages | length')" = 90 ] || fail "not 90 messages"
+[ "$(printf '%s' "$out" | jq '.messages | length')" = 99 ] || fail "not 99 messages"
+[ "$(printf '%s' "$out" | jq -r '.messages[10] | [.id, .signature, .verdict, .state] | join(" ")')" = \
+	"cur/1-k-damaged:2,S invalid danger signed, signature NOT valid" ] || fail "damaged: json fields differ"
 run sealmail --home "$H" --json list --workers 2 "$MD"
 expect_exit 0
 expect_out "$json1"
@@ -121,10 +128,11 @@ begin_test "list: an mbox with 1 and 2 workers (large messages examined in turn)
 run sealmail --home "$H" list --workers 1 "$TMP/mbox"
 expect_exit 0
 mbox1=$out
-[ "$(printf '%s\n' "$out" | wc -l)" -eq 90 ] || fail "not 90 lines"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 99 ] || fail "not 99 lines"
 expect_out_contains "9  (cannot be read: a header block is larger than 1 MiB)
 10  2026-11-28 10:00  alice@example.org  long  [signed, trusted]
-11  2026-11-28 10:00  alice@example.org  good  [signed, trusted]"
+11  2026-11-28 12:00  alice@example.org  damaged  [signed, signature NOT valid]
+12  2026-11-28 10:00  alice@example.org  good  [signed, trusted]"
 run sealmail --home "$H" list --workers 2 "$TMP/mbox"
 expect_exit 0
 expect_out "$mbox1"

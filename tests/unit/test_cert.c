@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "harness.h"
 
 #define PKI SEALMAIL_TEST_DATA "/pki/"
@@ -490,6 +493,55 @@ test_chain(void)
 	sm_cert_free(inter);
 }
 
+/*
+ * Names are shown as one RFC 2253 line with control characters kept (the
+ * printer escapes them: \x1b, like every report field), UTF-8 kept, RFC
+ * 2253 specials escaped, and a NUL written as "\x00" so that nothing after
+ * it is hidden (in the common name too).
+ */
+static void
+test_name_escaping(void)
+{
+	static const unsigned char cn[] = "a\0b\033[0m\xc3\xbc,+";
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	unsigned char *der = NULL;
+	sm_cert **list = NULL;
+	size_t n = 0;
+	int len;
+
+	setup();
+	test_assert(pkey != NULL && x != NULL && name != NULL);
+	test_assert(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn,
+	                                       (int)sizeof(cn) - 1, -1, 0));
+	test_assert(X509_set_subject_name(x, name) &&
+	            X509_set_issuer_name(x, name) && X509_set_pubkey(x, pkey) &&
+	            X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+	            X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL &&
+	            X509_sign(x, pkey, EVP_sha256()) > 0);
+	len = i2d_X509(x, &der);
+	test_assert(len > 0);
+	test_assert_int(
+	        sm_cert_list_parse(&list, &n, crypto, der, (size_t)len, NULL),
+	        SEALMAIL_OK);
+	test_assert_int(n, 1);
+	if (n == 1) {
+		test_assert_str(sm_cert_subject(list[0]),
+		                "CN=a\\x00b\033[0m\xc3\xbc\\,\\+");
+		test_assert_str(sm_cert_issuer(list[0]),
+		                sm_cert_subject(list[0]));
+		/* the common name as it is, but its NUL visible too */
+		test_assert_str(sm_cert_common_name(list[0]),
+		                "a\\x00b\033[0m\xc3\xbc,+");
+	}
+	sm_cert_list_free(list, n);
+	OPENSSL_free(der);
+	X509_NAME_free(name);
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+}
+
 static void
 test_teardown(void)
 {
@@ -509,6 +561,7 @@ static const struct test_case tests[] = {
         {"addresses", test_addresses},
         {"pem_roundtrip", test_pem_roundtrip},
         {"chain", test_chain},
+        {"name_escaping", test_name_escaping},
         {"teardown", test_teardown},
 };
 

@@ -76,34 +76,57 @@ asn1_time_to_unix(const ASN1_TIME *t, int64_t *out)
 	return 0;
 }
 
-/* Text of a BIO's contents as a new NUL-terminated string. */
+/*
+ * p[0..n) as a new string, each NUL as the text "\x00": a NUL would end
+ * the string and hide the rest of a name.
+ */
 static char *
-bio_to_str(BIO *bio)
+nul_visible(const char *p, size_t n)
 {
-	char *p = NULL;
-	long n = BIO_get_mem_data(bio, &p);
+	size_t nul = 0;
+	char *s, *w;
 
-	if (n < 0)
+	for (size_t i = 0; i < n; i++)
+		nul += p[i] == '\0';
+	s = sm_malloc(n + 3 * nul + 1);
+	if (s == NULL)
 		return NULL;
-	return sm_strndup(n > 0 ? p : "", (size_t)n);
+	w = s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\0') {
+			memcpy(w, "\\x00", 4);
+			w += 4;
+		} else {
+			*w++ = p[i];
+		}
+	}
+	*w = '\0';
+	return s;
 }
 
-static char *
-name_to_str(const X509_NAME *name)
+char *
+sm_name_str(const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
-	char *s = NULL;
+	char *p = NULL, *s = NULL;
+	long n;
 
 	if (bio == NULL)
 		return NULL;
 	/*
-	 * RFC 2253 on one line, but with UTF-8 kept as UTF-8 (no \XX escapes
-	 * for bytes over 0x7f) so that names stay readable; control characters
-	 * and RFC 2253 specials are still escaped.
+	 * RFC 2253 on one line, RFC 2253 specials escaped, but UTF-8 kept as
+	 * UTF-8 (no \XX for bytes over 0x7f) so that names stay readable, and
+	 * control characters kept as they are: whoever prints the name
+	 * escapes them like every other hostile field (\x1b, JSON \u001b),
+	 * not RFC 2253's \1B.  A NUL, which would end the string and hide
+	 * the rest of the name, is written as the text "\x00".
 	 */
 	if (X509_NAME_print_ex(bio, name, 0,
-	                       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
-		s = bio_to_str(bio);
+	                       XN_FLAG_RFC2253 & ~(ASN1_STRFLGS_ESC_MSB |
+	                                           ASN1_STRFLGS_ESC_CTRL)) >=
+	            0 &&
+	    (n = BIO_get_mem_data(bio, &p)) >= 0)
+		s = nul_visible(p, (size_t)n);
 	BIO_free(bio);
 	return s;
 }
@@ -111,7 +134,8 @@ name_to_str(const X509_NAME *name)
 /*
  * An ASN1 string as a UTF-8 C string, as the certificate holds it: control
  * characters are kept, so that whoever prints it escapes them visibly
- * (the CLI's out_text: \x1b), the same way as every other hostile field.
+ * (the CLI's out_text: \x1b), the same way as every other hostile field;
+ * a NUL is the text "\x00" (nul_visible).
  */
 static char *
 asn1_to_utf8(const ASN1_STRING *str)
@@ -122,7 +146,7 @@ asn1_to_utf8(const ASN1_STRING *str)
 
 	if (n < 0)
 		return NULL;
-	s = sm_strndup((const char *)utf8, (size_t)n);
+	s = nul_visible((const char *)utf8, (size_t)n);
 	OPENSSL_free(utf8);
 	return s;
 }
@@ -373,8 +397,8 @@ sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err)
 	}
 	sm_hex(c->fingerprint, md, mdlen);
 
-	c->subject = name_to_str(X509_get_subject_name(x));
-	c->issuer = name_to_str(X509_get_issuer_name(x));
+	c->subject = sm_name_str(X509_get_subject_name(x));
+	c->issuer = sm_name_str(X509_get_issuer_name(x));
 	c->cn = common_name(X509_get_subject_name(x));
 	c->serial = serial_hex(x);
 	if (c->subject == NULL || c->issuer == NULL || c->cn == NULL ||

@@ -532,24 +532,6 @@ struct sm_plain {
 };
 
 static char *
-name_rfc2253(const X509_NAME *name)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *s = NULL;
-	long len;
-
-	if (b == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
-		len = BIO_get_mem_data(b, &data);
-		if (len >= 0)
-			s = sm_strndup(data, (size_t)len);
-	}
-	BIO_free(b);
-	return s;
-}
-
-static char *
 serial_hex(const ASN1_INTEGER *sno)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(sno, NULL);
@@ -589,7 +571,7 @@ rid_fill(rid_entry *e,
 			return SEALMAIL_ENOMEM;
 	} else if (issuer != NULL && sno != NULL) {
 		e->pub.kind = SM_RID_ISSUER_SERIAL;
-		e->issuer = name_rfc2253(issuer);
+		e->issuer = sm_name_str(issuer);
 		e->serial = serial_hex(sno);
 		if (e->issuer == NULL || e->serial == NULL)
 			return SEALMAIL_ENOMEM;

@@ -58,6 +58,13 @@ int sm_cert_list_parse_ex(sm_cert ***list_out,
                           bool allow_none,
                           sealmail_error *err);
 
+/*
+ * cert.c: a distinguished name as one RFC 2253 line for display, UTF-8 and
+ * control characters kept (the printer escapes them), NUL as "\x00".  New
+ * string (sm_free); NULL when out of memory.
+ */
+char *sm_name_str(const X509_NAME *name);
+
 /* key.c: wrap `pkey` (takes it, also on failure). */
 int sm_key_wrap(sm_key **out,
                 sm_crypto *crypto,
