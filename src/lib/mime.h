@@ -62,8 +62,9 @@ long sm_mime_source_read(sm_mime_source *src,
 /*
  * A view of the bytes at `off`: `*ptr` points at up to `len` of them (the
  * count is returned; 0 at the end, < 0 on error), at least 64 KiB or `len`
- * when the source holds that many.  No copy: a file is mapped a window
- * at a time.  Valid until the next view, append or free of `src`.
+ * when the source holds that many.  A source in memory is viewed where it
+ * is; a file through a 256 KiB buffer the source keeps (one read for many
+ * views).  Valid until the next view, append or free of `src`.
  */
 long sm_mime_source_view(sm_mime_source *src,
                          off_t off,

@@ -738,7 +738,7 @@ rewrite(sm_mime_source **out,
 	return rc;
 }
 
-/* Hash [start, end) of `src` in place (views: no copy). */
+/* Hash [start, end) of `src` in 128 KiB reads. */
 static int
 hash_range(sm_cms_verify *v,
            sm_mime_source *src,
@@ -746,17 +746,24 @@ hash_range(sm_cms_verify *v,
            off_t end,
            sealmail_error *err)
 {
-	int rc = SEALMAIL_OK;
+	enum { HASH_BUF = 128 * 1024 };
+	unsigned char *buf = sm_malloc(HASH_BUF);
+	int rc = buf == NULL ? sm_error_nomem(err) : SEALMAIL_OK;
 
 	while (rc == SEALMAIL_OK && start < end) {
-		const unsigned char *p;
-		long n = sm_mime_source_view(src, start, (size_t)(end - start),
-		                             &p, err);
-		if (n <= 0)
-			return n < 0 ? (int)n : SEALMAIL_EIO;
-		rc = sm_cms_verify_update(v, p, (size_t)n, err);
+		long n = sm_mime_source_read(src, start, buf,
+		                             end - start > HASH_BUF
+		                                     ? HASH_BUF
+		                                     : (size_t)(end - start),
+		                             err);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : SEALMAIL_EIO;
+			break;
+		}
+		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
 		start += n;
 	}
+	sm_free(buf);
 	return rc;
 }
 

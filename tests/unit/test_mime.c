@@ -938,7 +938,7 @@ test_views(void)
 		}
 		test_assert(same);
 	}
-	/* Around the 4 MiB windows, backwards too, and the last byte. */
+	/* Around 4 MiB, backwards too, and the last byte. */
 	for (size_t off = (4u << 20) - 70000; off < (4u << 20) + 10;
 	     off += 6997) {
 		long got = sm_mime_source_view(s, (off_t)off, 100000, &p, &err);
@@ -952,18 +952,9 @@ test_views(void)
 	free(data);
 }
 
-/*
- * A delimiter line cut by the edge of a mapped window is still found: the
- * multipart in a temporary file, the delimiter moved across the 4 MiB
- * edge a byte at a time.
- */
 static void
-test_boundary_across_window(void)
+check_cut_delimiters(const char *head, size_t hl, size_t edge)
 {
-	const char *head = "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
-	                   "\r\n--b1\r\n\r\n";
-	size_t hl = strlen(head), edge = 4u << 20;
-
 	for (size_t cut = 0; cut <= 8; cut++) {
 		size_t d = edge - cut, total = d + 40;
 		char *m = malloc(total + 1);
@@ -991,6 +982,24 @@ test_boundary_across_window(void)
 		free(p0);
 		free(m);
 	}
+}
+
+/*
+ * A delimiter line cut by the end of a view is still found: the multipart
+ * in a temporary file, the delimiter moved a byte at a time across the
+ * end of the first view (256 KiB from the body's start) and across 4 MiB.
+ */
+static void
+test_boundary_across_window(void)
+{
+	const char *head = "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+	                   "\r\n--b1\r\n\r\n";
+	size_t hl = strlen(head);
+	size_t edges[2] = {(size_t)(strstr(head, "--b1") - head) + (256u << 10),
+	                   4u << 20};
+
+	for (size_t k = 0; k < 2; k++)
+		check_cut_delimiters(head, hl, edges[k]);
 }
 
 /* Everything sm_mime_body_read gives, `step` bytes a read at most. */
@@ -1088,7 +1097,7 @@ test_body_stream(void)
 	check_body("x-uuencode", "begin 644 f\r\n#86)C\r\n`\r\nend\r\n", 28,
 	           false, NULL);
 	/* Multi-MiB quoted-printable in a file: escapes and soft breaks
-	 * across every read and window edge. */
+	 * across every read and view edge. */
 	test_assert(text != NULL && q != NULL);
 	if (text == NULL || q == NULL)
 		goto done;
@@ -1110,7 +1119,7 @@ test_body_stream(void)
 		}
 	}
 	check_body("quoted-printable", q, qn, true, NULL);
-	/* The same bytes in base64, from the file's windows. */
+	/* The same bytes in base64, from the file. */
 	{
 		static const char al[] =
 		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
