@@ -6,13 +6,16 @@
 set -u
 top=${1:-.}
 cd "$top" || exit 2
-fail=0
+# report runs at the end of pipelines (a subshell): it cannot set a variable
+# here, so violations are counted in a file.
+found=$(mktemp) || exit 2
+trap 'rm -f "$found"' EXIT
 
 report() {
 	# $1 rule, then grep -n output on stdin
 	while IFS= read -r line; do
 		echo "$line: $1"
-		fail=1
+		echo x >>"$found"
 	done
 }
 
@@ -34,6 +37,13 @@ for f in $lib_c; do
 	esac
 done
 
+# GMime's OpenPGP/S/MIME contexts and GIO stream are not linked in the static
+# build (src/shim/gmime_nocrypto.c aborts): nothing may call them.
+for f in $lib_c; do
+	grep -HnE '\bg_mime_(crypto_context|gpg_context|pkcs7_context|multipart_signed_(verify|sign)|multipart_encrypted_(decrypt|encrypt)|application_pkcs7_mime_(sign|verify|encrypt|decrypt)|stream_gio)[a-z_]*\s*\(' "$f" |
+		report "GMime crypto/GIO call (not linked: src/shim/gmime_nocrypto.c)"
+done
+
 # Consumers use only the public API.
 for f in $(find src/cli -name '*.[ch]' 2>/dev/null); do
 	grep -Hn '#include "\(internal\|db\|crypto\|mime\|net\)' "$f" | report "internal header in a consumer"
@@ -53,4 +63,5 @@ for f in $(find src/lib -name '*.[ch]' 2>/dev/null); do
 	grep -HnE '(^|[^a-z_])(printf|puts|perror)\s*\(|fprintf\s*\(\s*std(err|out)' "$f" | report "printing in the library"
 done
 
-exit $fail
+[ -s "$found" ] && exit 1
+exit 0

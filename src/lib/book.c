@@ -433,11 +433,13 @@ out:
 	return SEALMAIL_OK;
 }
 
-int
-sm_book_all_certs(sm_cert ***out,
-                  size_t *n_out,
-                  sealmail_store *store,
-                  sealmail_error *err)
+/* The book's certificates, or only those whose serial is `serial`. */
+static int
+book_certs(sm_cert ***out,
+           size_t *n_out,
+           sealmail_store *store,
+           const char *serial,
+           sealmail_error *err)
 {
 	sm_crypto *crypto;
 	sm_stmt *st = NULL;
@@ -450,8 +452,14 @@ sm_book_all_certs(sm_cert ***out,
 	rc = sm_store_crypto(&crypto, store, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_stmt_prepare(&st, store,
-		                     "SELECT der FROM certificates ORDER BY id",
+		                     serial != NULL
+		                             ? "SELECT der FROM certificates "
+		                               "WHERE serial = ?1 ORDER BY id"
+		                             : "SELECT der FROM certificates "
+		                               "ORDER BY id",
 		                     err);
+	if (rc == SEALMAIL_OK && serial != NULL)
+		rc = sm_stmt_bind_text(st, 1, serial, err);
 	while (rc >= 0 && (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
 		size_t len;
 		const void *der = sm_stmt_column_blob(st, 0, &len);
@@ -479,6 +487,25 @@ sm_book_all_certs(sm_cert ***out,
 	*out = list;
 	*n_out = n;
 	return SEALMAIL_OK;
+}
+
+int
+sm_book_all_certs(sm_cert ***out,
+                  size_t *n_out,
+                  sealmail_store *store,
+                  sealmail_error *err)
+{
+	return book_certs(out, n_out, store, NULL, err);
+}
+
+int
+sm_book_certs_with_serial(sm_cert ***out,
+                          size_t *n_out,
+                          sealmail_store *store,
+                          const char *serial,
+                          sealmail_error *err)
+{
+	return book_certs(out, n_out, store, serial, err);
 }
 
 /* A display name for a CA: its common name, else its subject. */

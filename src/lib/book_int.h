@@ -86,6 +86,17 @@ int sm_book_all_certs(sm_cert ***out,
                       sealmail_store *store,
                       sealmail_error *err);
 
+/*
+ * The address book's certificates with serial number `serial` (lower-case
+ * hex, as sm_cert_serial): the only ones that can match a signer or
+ * recipient named by issuer and serial.  Only those are parsed.
+ */
+int sm_book_certs_with_serial(sm_cert ***out,
+                              size_t *n_out,
+                              sealmail_store *store,
+                              const char *serial,
+                              sealmail_error *err);
+
 /* The SMIMECapabilities DER recorded for a book certificate (caller frees
  * with sm_free).  ENOTFOUND when none is recorded. */
 int sm_book_capabilities(unsigned char **der_out,

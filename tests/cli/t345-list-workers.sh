@@ -156,6 +156,35 @@ run sealmail --home "$H" --json list --workers 2 "$TMP/empty"
 expect_exit 0
 expect_out "{\"mailbox\":\"$TMP/empty\",\"messages\":[]}"
 
+begin_test "list: a message that stops the listing stops it at the same place"
+# Bob's key under a passphrase, none given: the first message encrypted
+# for him ends the listing (exit 77) after the lines before it.
+HP=$TMP/bob-passphrase
+printf 'pass phrase\n' >"$TMP/pp"
+setup "$HP" --passphrase-file "$TMP/pp" id import "$PKI/bob@example.org.crt" \
+	"$PKI/bob@example.org.key"
+mkdir -p "$TMP/stop/cur"
+i=10
+while [ $i -lt 70 ]; do
+	cp "$M/a-good" "$TMP/stop/cur/$i-a"
+	i=$((i + 1))
+done
+cp "$M/g-enc-bob" "$TMP/stop/cur/50-b"
+run sealmail --home "$HP" list --workers 1 "$TMP/stop"
+expect_exit 77
+expect_err "sealmail: no passphrase given for the digital ID for bob@example.org"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 41 ] || fail "not the 41 lines before it"
+stop1=$out
+for w in 2 3; do
+	run sealmail --home "$HP" list --workers "$w" "$TMP/stop"
+	expect_exit 77
+	expect_err "sealmail: no passphrase given for the digital ID for bob@example.org"
+	expect_out "$stop1"
+done
+run sealmail --home "$HP" --passphrase-file "$TMP/pp" list --workers 2 "$TMP/stop"
+expect_exit 0
+expect_out_contains "50-b  2026-11-29 01:00  alice@example.org  secret  [encrypted, signed, signer not trusted]"
+
 begin_test "list --workers: a number from 1 to 16"
 for bad in 0 17 x 2x ""; do
 	run sealmail --home "$H" list --workers "$bad" "$MD"

@@ -177,6 +177,61 @@ test_der_bad(void)
 	sm_buf_free(&b);
 }
 
+/*
+ * The same DER parsed again is the same certificate object; other bytes
+ * (one signature byte changed) are not; the cache keeps at most
+ * SM_CERT_CACHE_SIZE certificates.
+ */
+static void
+test_der_cache(void)
+{
+	sm_buf b;
+	sm_cert *a = NULL, *again = NULL, *other = NULL, *later = NULL;
+	sealmail_error err;
+	unsigned char *copy;
+
+	setup();
+	slurp(&b, CDATA "alice.der");
+	test_assert_int(sm_cert_from_der(&a, crypto, b.data, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_cert_from_der(&again, crypto, b.data, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert(a != NULL && again == a);
+
+	copy = malloc(b.len);
+	memcpy(copy, b.data, b.len);
+	copy[b.len - 1] ^= 0x01; /* in the signature: still parses */
+	test_assert_int(sm_cert_from_der(&other, crypto, copy, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert(other != NULL && other != a);
+	if (other != NULL && a != NULL)
+		test_assert(strcmp(sm_cert_fingerprint(other),
+		                   sm_cert_fingerprint(a)) != 0);
+	sm_cert_free(other);
+
+	/* that many more distinct certificates push alice's out */
+	for (size_t i = 2; i < 2 + SM_CERT_CACHE_SIZE; i++) {
+		memcpy(copy, b.data, b.len);
+		copy[b.len - i] ^= 0x01;
+		other = NULL;
+		test_assert_int(
+		        sm_cert_from_der(&other, crypto, copy, b.len, &err),
+		        SEALMAIL_OK);
+		sm_cert_free(other);
+	}
+	test_assert_int(sm_cert_from_der(&later, crypto, b.data, b.len, &err),
+	                SEALMAIL_OK);
+	test_assert(later != NULL && later != a);
+	if (later != NULL && a != NULL)
+		test_assert_str(sm_cert_fingerprint(later),
+		                sm_cert_fingerprint(a));
+	sm_cert_free(later);
+	sm_cert_free(again);
+	sm_cert_free(a);
+	free(copy);
+	sm_buf_free(&b);
+}
+
 static size_t
 parse_count(const char *path, int want_rc, const char *want_msg)
 {
@@ -553,6 +608,7 @@ test_teardown(void)
 static const struct test_case tests[] = {
         {"der_fields", test_der_fields},
         {"der_bad", test_der_bad},
+        {"der_cache", test_der_cache},
         {"list_forms", test_list_forms},
         {"list_order_and_p7b_content", test_list_order_and_p7b_content},
         {"list_bad", test_list_bad},

@@ -431,6 +431,23 @@ sm_cert_x509(const sm_cert *cert)
 	return cert->x509;
 }
 
+/* FNV-1a: picks the candidate; the DER bytes are compared in full. */
+static uint64_t
+der_hash(const unsigned char *der, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ der[i]) * 1099511628211u;
+	return h;
+}
+
+/*
+ * Parsed once per sm_crypto (its cache, SM_CERT_CACHE_SIZE): the same bytes
+ * give the same (immutable) certificate.  A command reads the same
+ * certificate from several rows (own ID, address book, the key's row) and
+ * a mailbox's messages carry the same few.
+ */
 int
 sm_cert_from_der(sm_cert **out,
                  sm_crypto *crypto,
@@ -439,6 +456,8 @@ sm_cert_from_der(sm_cert **out,
                  sealmail_error *err)
 {
 	const unsigned char *p = der;
+	uint64_t h;
+	size_t slot;
 	X509 *x;
 	int rc;
 
@@ -446,6 +465,15 @@ sm_cert_from_der(sm_cert **out,
 	if (len == 0 || len > LONG_MAX)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "not a DER certificate");
+	h = der_hash(der, len);
+	for (size_t i = 0; i < SM_CERT_CACHE_SIZE; i++) {
+		sm_cert *c = crypto->cert_cache[i];
+		if (c != NULL && crypto->cert_cache_hash[i] == h &&
+		    c->der_len == len && memcmp(c->der, der, len) == 0) {
+			*out = sm_cert_ref(c);
+			return SEALMAIL_OK;
+		}
+	}
 	ERR_clear_error();
 	x = X509_new_ex(crypto->libctx, NULL);
 	if (x == NULL)
@@ -462,18 +490,14 @@ sm_cert_from_der(sm_cert **out,
 	}
 	rc = sm_cert_wrap(out, crypto, x, err);
 	X509_free(x);
-	return rc;
-}
-
-/* FNV-1a: picks the candidate; the DER bytes are compared in full. */
-static uint64_t
-der_hash(const unsigned char *der, size_t len)
-{
-	uint64_t h = 14695981039346656037u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ der[i]) * 1099511628211u;
-	return h;
+	if (rc != SEALMAIL_OK)
+		return rc;
+	slot = crypto->cert_cache_next;
+	crypto->cert_cache_next = (slot + 1) % SM_CERT_CACHE_SIZE;
+	sm_cert_free(crypto->cert_cache[slot]);
+	crypto->cert_cache[slot] = sm_cert_ref(*out);
+	crypto->cert_cache_hash[slot] = h;
+	return SEALMAIL_OK;
 }
 
 int
@@ -483,28 +507,7 @@ sm_cert_cached(sm_cert **out,
                size_t len,
                sealmail_error *err)
 {
-	uint64_t h = der_hash(der, len);
-	size_t slot;
-	int rc;
-
-	*out = NULL;
-	for (size_t i = 0; i < SM_CERT_CACHE_SIZE; i++) {
-		sm_cert *c = crypto->cert_cache[i];
-		if (c != NULL && crypto->cert_cache_hash[i] == h &&
-		    c->der_len == len && memcmp(c->der, der, len) == 0) {
-			*out = sm_cert_ref(c);
-			return SEALMAIL_OK;
-		}
-	}
-	rc = sm_cert_from_der(out, crypto, der, len, err);
-	if (rc != SEALMAIL_OK)
-		return rc;
-	slot = crypto->cert_cache_next;
-	crypto->cert_cache_next = (slot + 1) % SM_CERT_CACHE_SIZE;
-	sm_cert_free(crypto->cert_cache[slot]);
-	crypto->cert_cache[slot] = sm_cert_ref(*out);
-	crypto->cert_cache_hash[slot] = h;
-	return SEALMAIL_OK;
+	return sm_cert_from_der(out, crypto, der, len, err);
 }
 
 void

@@ -780,6 +780,11 @@ find_algorithm(sm_envelope *env)
 		return;
 	nid = OBJ_obj2nid(obj);
 	p = q;
+	/* Anything but AES may need the legacy provider (RC2, DES). */
+	if (nid != NID_aes_128_cbc && nid != NID_aes_192_cbc &&
+	    nid != NID_aes_256_cbc && nid != NID_aes_128_gcm &&
+	    nid != NID_aes_192_gcm && nid != NID_aes_256_gcm)
+		sm_crypto_need_legacy(env->crypto);
 	/* RC2-CBC parameters: SEQUENCE { version INTEGER OPTIONAL, iv } */
 	if (nid == NID_rc2_cbc &&
 	    tlv_enter(&p, &end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL) &&

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -817,6 +818,42 @@ sm_cms_verify_capabilities(const sm_cms_verify *v, size_t i, size_t *len_out)
 {
 	*len_out = v->signers[i].caps_len;
 	return v->signers[i].caps;
+}
+
+bool
+sm_cms_verify_signer_serial(const sm_cms_verify *v,
+                            size_t i,
+                            char *serial,
+                            size_t size)
+{
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *sno = NULL;
+	BIGNUM *bn;
+	char *hex;
+	bool ok = false;
+
+	if (CMS_SignerInfo_get0_signer_id(v->signers[i].si, &keyid, &issuer,
+	                                  &sno) != 1 ||
+	    sno == NULL)
+		return false;
+	bn = ASN1_INTEGER_to_BN(sno, NULL);
+	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	BN_free(bn);
+	if (hex != NULL && strlen(hex) < size) {
+		for (size_t j = 0;; j++) {
+			char ch = hex[j];
+			serial[j] = ch >= 'A' && ch <= 'F'
+			                    ? (char)(ch - 'A' + 'a')
+			                    : ch;
+			if (ch == '\0')
+				break;
+		}
+		ok = true;
+	}
+	OPENSSL_free(hex);
+	ERR_clear_error();
+	return ok;
 }
 
 size_t

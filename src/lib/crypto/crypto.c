@@ -27,18 +27,26 @@ sm_crypto_new(sm_crypto **out, sealmail_error *err)
 	c->deflt = OSSL_PROVIDER_load(c->libctx, "default");
 	if (c->deflt == NULL)
 		goto fail;
-	/*
-	 * The legacy provider lets us read old PKCS#12 files (RC2-40, 3DES)
-	 * and decrypt legacy mail; we never write with its algorithms.  It
-	 * may be missing on a minimal system: then those inputs fail cleanly.
-	 */
-	c->legacy = OSSL_PROVIDER_load(c->libctx, "legacy");
-	ERR_clear_error();
 	*out = c;
 	return SEALMAIL_OK;
 fail:
 	sm_crypto_free(c);
 	return sm_ossl_error(err, SEALMAIL_ERROR, "cannot start OpenSSL");
+}
+
+void
+sm_crypto_need_legacy(sm_crypto *c)
+{
+	/*
+	 * The legacy provider lets us read old PKCS#12 files (RC2-40) and
+	 * decrypt legacy mail; we never write with its algorithms.  It may
+	 * be missing on a minimal system: then those inputs fail cleanly.
+	 */
+	if (c->legacy_tried)
+		return;
+	c->legacy_tried = true;
+	c->legacy = OSSL_PROVIDER_load(c->libctx, "legacy");
+	ERR_clear_error();
 }
 
 void

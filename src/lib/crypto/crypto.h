@@ -14,11 +14,27 @@
 
 #include "../internal.h"
 
-/* Per-store OpenSSL library context (default + legacy providers). */
+/*
+ * Per-store OpenSSL library context: the default provider, and the legacy
+ * one once sm_crypto_need_legacy() asked for it.
+ */
 typedef struct sm_crypto sm_crypto;
 
 int sm_crypto_new(sm_crypto **out, sealmail_error *err);
 void sm_crypto_free(sm_crypto *crypto);
+/*
+ * Load the legacy provider (RC2, DES, old PKCS#12 PBEs) before reading
+ * something that may need it; once per context.  Most commands never do,
+ * and loading it costs every process a dlopen (issue 7).  A system without
+ * it is not an error here: those inputs then fail where they are used.
+ */
+void sm_crypto_need_legacy(sm_crypto *crypto);
+
+/*
+ * How many certificates sm_cert_from_der keeps parsed per context (its DER
+ * cache): a `list` meets the same few senders' certificates again and again.
+ */
+#define SM_CERT_CACHE_SIZE 64
 
 /* --- certificates (cert.c) -------------------------------------------- */
 
@@ -553,6 +569,15 @@ sm_cms_verify_capabilities(const sm_cms_verify *v, size_t i, size_t *len_out);
 /* The certificates carried in the structure (borrowed). */
 size_t sm_cms_verify_cert_count(const sm_cms_verify *v);
 sm_cert *sm_cms_verify_cert_at(const sm_cms_verify *v, size_t i);
+/*
+ * Signer i's identifier: true with its serial number in `serial` (lower
+ * case hex, as sm_cert_serial) when it names an issuer and serial number;
+ * false for a subject key identifier (or a serial longer than `size`).
+ */
+bool sm_cms_verify_signer_serial(const sm_cms_verify *v,
+                                 size_t i,
+                                 char *serial,
+                                 size_t size);
 void sm_cms_verify_free(sm_cms_verify *v);
 
 /* SHA-256 over pieces, as 64 hex digits (e.g. a message's identity). */

@@ -10,14 +10,18 @@
 
 #include <openssl/types.h>
 
-/* Parsed certificates kept per store (cert.c: sm_cert_cached). */
-#define SM_CERT_CACHE_SIZE 64
-
 struct sm_crypto {
 	OSSL_LIB_CTX *libctx;
 	OSSL_PROVIDER *deflt;
 	OSSL_PROVIDER *legacy;
-	/* certificates carried by messages, by their exact DER bytes */
+	bool legacy_tried;
+	/*
+	 * Certificates parsed from DER, one reference each, by their exact
+	 * bytes (cert.c, sm_cert_from_der): a command reads the same
+	 * certificate from several rows and messages, and each OpenSSL 3
+	 * parse costs its public key's provider decoding (issue 7).  Like the
+	 * store that owns it, used by one thread at a time.
+	 */
 	sm_cert *cert_cache[SM_CERT_CACHE_SIZE];
 	uint64_t cert_cache_hash[SM_CERT_CACHE_SIZE];
 	size_t cert_cache_next; /* the slot replaced next, round robin */
@@ -35,7 +39,8 @@ sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err);
 /*
  * cert.c: the certificate of exactly these DER bytes (a new reference),
  * parsed once per sm_crypto: a mailbox's messages carry the same few
- * certificates again and again.  Like sm_cert_from_der otherwise.
+ * certificates again and again.  Now the same as sm_cert_from_der, which
+ * keeps every certificate it parses in that cache.
  */
 int sm_cert_cached(sm_cert **out,
                    sm_crypto *crypto,

@@ -332,6 +332,7 @@ sm_pkcs12_parse(sm_bundle *out,
 	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
 	w.crypto = crypto;
+	sm_crypto_need_legacy(crypto); /* RC2-40 and other old PBEs */
 	if (len == 0 || len > LONG_MAX)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "not a PKCS#12 file");
@@ -602,6 +603,7 @@ sm_pem_bundle_parse(sm_bundle *out,
 	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
 	w.crypto = crypto;
+	sm_crypto_need_legacy(crypto); /* keys under DES and old PBEs */
 	if (len == 0 || len > INT_MAX)
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "no PEM text found");
@@ -656,6 +658,8 @@ sm_pkcs12_write(const sm_bundle *b,
 	if (password == NULL)
 		return sm_error_set(err, SEALMAIL_EPASSPHRASE,
 		                    "a PKCS#12 file needs a password");
+	if (legacy)
+		sm_crypto_need_legacy(crypto);
 	ERR_clear_error();
 	ca = sk_X509_new_null();
 	if (ca == NULL)

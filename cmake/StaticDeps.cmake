@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: MIT
+# SEALMAIL_STATIC_DEPS: find the archives of GMime, GLib and SQLite and check
+# that a program calling g_mime_init() links and runs with them and the
+# shim (src/shim/gmime_nocrypto.c).  Sets SEALMAIL_STATIC_DEPS_GMIME and
+# SEALMAIL_STATIC_DEPS_LIBS, or leaves them empty (shared libraries then).
+set(SEALMAIL_STATIC_DEPS_GMIME "")
+set(SEALMAIL_STATIC_DEPS_LIBS "")
+if(NOT SEALMAIL_STATIC_DEPS)
+  return()
+endif()
+
+set(_sm_missing "")
+foreach(_lib gmime-3.0 gobject-2.0 glib-2.0 ffi pcre2-8 idn2 z sqlite3)
+  string(MAKE_C_IDENTIFIER "${_lib}" _id)
+  find_library(SEALMAIL_A_${_id} NAMES lib${_lib}.a)
+  if(SEALMAIL_A_${_id})
+    list(APPEND _sm_archives "${SEALMAIL_A_${_id}}")
+  else()
+    list(APPEND _sm_missing lib${_lib}.a)
+  endif()
+endforeach()
+# libidn2's libunistring has no archive on Debian: shared.
+find_library(SEALMAIL_SO_unistring NAMES unistring libunistring.so.2)
+if(NOT SEALMAIL_SO_unistring)
+  list(APPEND _sm_missing libunistring)
+endif()
+find_package(Threads REQUIRED)
+find_library(SEALMAIL_LIBM m)
+
+if(_sm_missing)
+  message(STATUS "sealmail: static dependencies off, missing ${_sm_missing}")
+  return()
+endif()
+
+list(POP_FRONT _sm_archives _sm_gmime)
+set(_sm_libs ${_sm_archives} ${SEALMAIL_SO_unistring} ${SEALMAIL_LIBM}
+  Threads::Threads)
+
+# One program as the CLI links: g_mime_init() must run with the shim.
+set(_sm_dir ${CMAKE_BINARY_DIR}/static-deps-check)
+file(WRITE ${_sm_dir}/check.c [=[
+#include <gmime/gmime.h>
+#include <sqlite3.h>
+int main(void)
+{
+	GMimeStream *s;
+	g_mime_init();
+	s = g_mime_stream_mem_new();
+	g_object_unref(s);
+	return sqlite3_libversion_number() > 0 ? 0 : 1;
+}
+]=])
+try_run(_sm_run _sm_compile ${_sm_dir}/build
+  SOURCES ${_sm_dir}/check.c ${PROJECT_SOURCE_DIR}/src/shim/gmime_nocrypto.c
+  CMAKE_FLAGS "-DINCLUDE_DIRECTORIES=${GMIME_INCLUDE_DIRS};${SQLITE_INCLUDE_DIRS}"
+  LINK_LIBRARIES ${_sm_gmime} ${_sm_libs}
+  LINK_OPTIONS -Wl,--gc-sections -Wl,--as-needed
+  COMPILE_OUTPUT_VARIABLE _sm_out)
+if(NOT _sm_compile OR NOT _sm_run EQUAL 0)
+  message(STATUS "sealmail: static dependencies off: the check program "
+                 "does not link or run (${_sm_run})")
+  file(WRITE ${_sm_dir}/check.log "${_sm_out}")
+  return()
+endif()
+message(STATUS "sealmail: GMime, GLib and SQLite linked statically")
+set(SEALMAIL_STATIC_DEPS_GMIME ${_sm_gmime})
+set(SEALMAIL_STATIC_DEPS_LIBS ${_sm_libs})
