@@ -310,17 +310,23 @@ fail:
 	return rc;
 }
 
-/* Make sure the database and its WAL side files are 0600. */
+/*
+ * Make sure the database and its WAL side files are 0600.  Only a file
+ * whose mode differs is changed: a chmod on every open wrote the three
+ * inodes (their change time) for every command, reading ones too.
+ */
 static void
 tighten_modes(const sealmail_store *store)
 {
 	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	char path[PATH_MAX];
+	struct stat sb;
 
 	for (size_t i = 0; i < SM_ARRAY_SIZE(suffixes); i++) {
 		int n = snprintf(path, sizeof(path), "%s/store.db%s",
 		                 store->home, suffixes[i]);
-		if (n > 0 && (size_t)n < sizeof(path))
+		if (n > 0 && (size_t)n < sizeof(path) && stat(path, &sb) == 0 &&
+		    (sb.st_mode & 07777) != 0600)
 			(void)chmod(path, 0600);
 	}
 }

@@ -46,6 +46,39 @@ for mode in clear opaque; do
 	rm -f "$TMP/$mode.eml"
 done
 
+# The same text with CRLF lines: taken as it is (no sm_canon).  To standard
+# output (cannot be rewound: checked first, then written); and to a file
+# with an 8-bit line at the very end, found after the whole body went out:
+# the output is rewound and written again as quoted-printable.
+sed 's/$/\r/' "$TMP/msg.eml" >"$TMP/crlf.eml"
+begin_test "clear sign of $MIB MiB CRLF to standard output: peak RSS, good"
+run /usr/bin/time -f '%M' -o "$TMP/rss" sh -c '"$1" --home "$2" \
+	--passphrase-file "$3" protect --sign --clear "$4" >"$5"' sh \
+	"$SEALMAIL" "$A" "$PASS" "$TMP/crlf.eml" "$TMP/stdout.eml"
+expect_exit 0
+rss=$(tail -n 1 "$TMP/rss")
+echo "clear sign to stdout: ${rss} KiB peak RSS" >&2
+[ "$rss" -lt "$LIMIT_KIB" ] || fail "peak RSS $rss KiB, not under $LIMIT_KIB"
+run "$SEALMAIL" --home "$A" --json open -o /dev/null "$TMP/stdout.eml"
+expect_exit 0
+expect_json .verdict good
+rm -f "$TMP/stdout.eml"
+
+printf 'caf\303\251\r\n' >>"$TMP/crlf.eml"
+begin_test "clear sign of $MIB MiB with an 8-bit last line: rewound, good"
+timed "clear sign, rewound" "$SEALMAIL" --home "$A" \
+	--passphrase-file "$PASS" protect --sign --clear -o "$TMP/qp.eml" \
+	"$TMP/crlf.eml"
+expect_exit 0
+[ "$(grep -c '^Content-Type: multipart/signed' "$TMP/qp.eml")" = 1 ] ||
+	fail "not one multipart/signed"
+grep -q '^Content-Transfer-Encoding: quoted-printable' "$TMP/qp.eml" ||
+	fail "not quoted-printable"
+run "$SEALMAIL" --home "$A" --json open -o /dev/null "$TMP/qp.eml"
+expect_exit 0
+expect_json .verdict good
+rm -f "$TMP/qp.eml" "$TMP/crlf.eml"
+
 begin_test "both readable messages are the same"
 cmp -s "$TMP/clear.out" "$TMP/opaque.out" || fail "clear and opaque readable messages differ"
 [ "$(wc -c <"$TMP/clear.out")" -ge "$size" ] || fail "readable message too small"

@@ -33,6 +33,30 @@ test_create_modes(void)
 	                SEALMAIL_OK);
 	test_assert_int(sealmail_store_schema_version(store), 2);
 	sealmail_store_free(store);
+
+	/* A widened database file is made 0600 again when opened. */
+	test_assert(chmod(db, 0644) == 0);
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	sealmail_store_free(store);
+
+	/*
+	 * Opening and closing without a change writes nothing to the
+	 * database file, not even its inode (no chmod of a file already
+	 * 0600): its change time stays (20 ms: past the coarse clock tick).
+	 */
+	{
+		struct stat before;
+		test_assert(stat(db, &before) == 0);
+		(void)usleep(20000);
+		test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+		                SEALMAIL_OK);
+		sealmail_store_free(store);
+		test_assert(stat(db, &sb) == 0 &&
+		            sb.st_ctim.tv_sec == before.st_ctim.tv_sec &&
+		            sb.st_ctim.tv_nsec == before.st_ctim.tv_nsec);
+	}
 }
 
 static void
