@@ -243,12 +243,21 @@ typedef struct trust_memo {
 	char via[256];
 } trust_memo;
 
+/* The book's certificates with one serial number (add_known_certs). */
+typedef struct serial_memo {
+	char serial[256]; /* "" when the entry is unused */
+	sm_cert **certs;
+	size_t n;
+} serial_memo;
+
 typedef struct known_certs {
 	sm_cert **book, **own;
 	size_t nbook, nown;
 	bool book_loaded; /* the whole book, once a signature needed it */
 	trust_memo memo[TRUST_MEMO_MAX];
 	size_t memo_next; /* replaced next, round robin */
+	serial_memo serials[TRUST_MEMO_MAX];
+	size_t serials_next;
 } known_certs;
 
 static void
@@ -258,9 +267,47 @@ known_free(void *value)
 
 	sm_cert_list_free(k->book, k->nbook);
 	sm_cert_list_free(k->own, k->nown);
-	for (size_t i = 0; i < TRUST_MEMO_MAX; i++)
+	for (size_t i = 0; i < TRUST_MEMO_MAX; i++) {
 		sm_free(k->memo[i].carried);
+		sm_cert_list_free(k->serials[i].certs, k->serials[i].n);
+	}
 	sm_free(k);
+}
+
+/*
+ * sm_book_certs_with_serial, remembered with the rest of `k` (while the
+ * database does not change): a list asks for the same signer every time.
+ * The certificates are borrowed from `k`.
+ */
+static int
+serial_certs(sm_cert ***out,
+             size_t *n_out,
+             known_certs *k,
+             sealmail_store *store,
+             const char *serial,
+             sealmail_error *err)
+{
+	serial_memo *m;
+	int rc;
+
+	for (size_t i = 0; i < TRUST_MEMO_MAX; i++)
+		if (k->serials[i].serial[0] != '\0' &&
+		    strcmp(k->serials[i].serial, serial) == 0) {
+			*out = k->serials[i].certs;
+			*n_out = k->serials[i].n;
+			return SEALMAIL_OK;
+		}
+	m = &k->serials[k->serials_next];
+	k->serials_next = (k->serials_next + 1) % TRUST_MEMO_MAX;
+	sm_cert_list_free(m->certs, m->n);
+	memset(m, 0, sizeof(*m));
+	rc = sm_book_certs_with_serial(&m->certs, &m->n, store, serial, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	(void)snprintf(m->serial, sizeof(m->serial), "%s", serial);
+	*out = m->certs;
+	*n_out = m->n;
+	return SEALMAIL_OK;
 }
 
 static int
@@ -1037,11 +1084,9 @@ add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
 		}
 		if (k->book_loaded)
 			continue; /* the whole book is added below */
-		rc = sm_book_certs_with_serial(&some, &n, c->store, serial,
-		                               err);
+		rc = serial_certs(&some, &n, k, c->store, serial, err);
 		if (rc == SEALMAIL_OK && n > 0)
 			rc = sm_cms_verify_add_certs(v, some, n, err);
-		sm_cert_list_free(some, n);
 	}
 	if (rc == SEALMAIL_OK && need_book && !k->book_loaded) {
 		rc = sm_book_all_certs(&k->book, &k->nbook, c->store, err);

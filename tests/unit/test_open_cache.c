@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for what open keeps per store handle for a list (issue 7):
- * the trust judged per signer is reused only while the database does not
+ * the trust judged per signer and the book's certificates looked up by a
+ * signer's serial number are reused only while the database does not
  * change, whether this handle or another connection changes it.
  */
 #include "internal.h"
+#include "sealmail/account.h"
 #include "sealmail/book.h"
+#include "sealmail/id.h"
 #include "sealmail/message.h"
 #include "sealmail/report.h"
 #include "sealmail/store.h"
@@ -27,9 +30,12 @@ open_store(const char *home)
 	return store;
 }
 
-/* The trust token of the message's one signature, opened with `store`. */
+/*
+ * The trust token of the one signature of the message at `path`, opened
+ * with `store`; its state in `*state` when not NULL (-1: no signature).
+ */
 static const char *
-trust_of(sealmail_store *store)
+sig_of(sealmail_store *store, const char *path, int *state)
 {
 	static char trust[64];
 	sealmail_open_options opts = SEALMAIL_OPEN_OPTIONS_INIT;
@@ -38,19 +44,29 @@ trust_of(sealmail_store *store)
 	sealmail_error err = {0};
 
 	trust[0] = '\0';
-	test_assert_int(
-	        sealmail_input_new_path(
-	                &in, TB "alice.dsig.SHA256.multipart.eml", &err),
-	        SEALMAIL_OK);
+	if (state != NULL)
+		*state = -1;
+	test_assert_int(sealmail_input_new_path(&in, path, &err), SEALMAIL_OK);
 	test_assert_int(sealmail_message_open(&r, store, in, NULL, &opts, &err),
 	                SEALMAIL_OK);
-	if (r != NULL && sealmail_report_signature_count(r) == 1)
+	if (r != NULL && sealmail_report_signature_count(r) == 1) {
+		const sealmail_signature *sig =
+		        sealmail_report_signature_at(r, 0);
 		(void)snprintf(trust, sizeof(trust), "%s",
-		               sealmail_signature_trust(
-		                       sealmail_report_signature_at(r, 0)));
+		               sealmail_signature_trust(sig));
+		if (state != NULL)
+			*state = (int)sealmail_signature_state(sig);
+	}
 	sealmail_report_free(r);
 	sealmail_input_free(in);
 	return trust;
+}
+
+/* The trust token of the message's one signature, opened with `store`. */
+static const char *
+trust_of(sealmail_store *store)
+{
+	return sig_of(store, TB "alice.dsig.SHA256.multipart.eml", NULL);
 }
 
 static void
@@ -97,8 +113,105 @@ test_trust_follows_store(void)
 	sealmail_store_free(b);
 }
 
+/* Read a test PKI file into `buf` (caller frees). */
+static void
+slurp(sm_buf *buf, const char *name)
+{
+	char path[256];
+	sealmail_error err = {0};
+
+	(void)snprintf(path, sizeof(path), "%s/pki/%s", SEALMAIL_TEST_DATA,
+	               name);
+	sm_buf_init(buf, 1 << 20);
+	test_assert_int(sm_read_file(buf, path, 1 << 20, &err), SEALMAIL_OK);
+}
+
+static int
+to_file(const void *data, size_t len, void *payload)
+{
+	return fwrite(data, 1, len, payload) == len ? 0 : SEALMAIL_EIO;
+}
+
+/*
+ * A signature that does not carry its certificate: the book's certificate
+ * with the signer's serial number checks it, found again after the book
+ * changes (this handle adds it, another connection removes it).
+ */
+static void
+test_book_serial_follows_store(void)
+{
+	static const char msg[] = "From: alice@example.org\r\n"
+	                          "To: bob@example.org\r\n"
+	                          "Subject: no cert\r\n\r\nhello\r\n";
+	char ha[128], hb[128], signed_path[160];
+	sealmail_id_import_options io = SEALMAIL_ID_IMPORT_OPTIONS_INIT;
+	sealmail_protect_options po = SEALMAIL_PROTECT_OPTIONS_INIT;
+	sealmail_store *a, *b, *b2;
+	sealmail_cert_list *l = NULL;
+	sealmail_input *in = NULL;
+	sealmail_output *out = NULL;
+	sealmail_id *id = NULL;
+	sm_buf crt, key;
+	sealmail_error err = {0};
+	int state;
+	FILE *f;
+
+	(void)snprintf(ha, sizeof(ha), "%s/alice", test_tmpdir());
+	(void)snprintf(hb, sizeof(hb), "%s/bob", test_tmpdir());
+	(void)snprintf(signed_path, sizeof(signed_path), "%s/signed.eml",
+	               test_tmpdir());
+	a = open_store(ha);
+	slurp(&crt, "alice@example.org.crt");
+	slurp(&key, "alice@example.org.key");
+	io.flags = SEALMAIL_ID_NO_PASSPHRASE;
+	test_assert_int(sealmail_id_import(&id, a, crt.data, crt.len, key.data,
+	                                   key.len, &io, &err),
+	                SEALMAIL_OK);
+	sealmail_id_free(id);
+	test_assert_int(sealmail_account_set(a, "alice@example.org",
+	                                     "include-cert", "no", &err),
+	                SEALMAIL_OK);
+	po.flags = SEALMAIL_PROTECT_SIGN;
+	f = fopen(signed_path, "wb");
+	test_assert(f != NULL);
+	test_assert_int(
+	        sealmail_input_new_memory(&in, msg, sizeof(msg) - 1, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sealmail_output_new_callback(&out, to_file, f, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_message_protect(a, in, out, &po, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	sealmail_input_free(in);
+	(void)fclose(f);
+	sealmail_store_free(a);
+
+	b = open_store(hb);
+	b2 = open_store(hb);
+	(void)sig_of(b, signed_path, &state);
+	test_assert_int(state, SEALMAIL_SIG_NO_CERT);
+	(void)sig_of(b, signed_path, &state); /* remembered: none */
+	test_assert_int(state, SEALMAIL_SIG_NO_CERT);
+	test_assert_int(sealmail_book_add(&l, b, crt.data, crt.len, NULL, &err),
+	                SEALMAIL_OK);
+	sealmail_cert_list_free(l);
+	test_assert_str(sig_of(b, signed_path, &state), "not-trusted");
+	test_assert_int(state, SEALMAIL_SIG_VALID);
+	test_assert_int(sealmail_book_remove(b2, "alice@example.org", &err),
+	                SEALMAIL_OK);
+	(void)sig_of(b, signed_path, &state);
+	test_assert_int(state, SEALMAIL_SIG_NO_CERT);
+
+	sealmail_store_free(b);
+	sealmail_store_free(b2);
+	sm_buf_free(&crt);
+	sm_buf_free(&key);
+}
+
 static const struct test_case tests[] = {
         {"trust_follows_store", test_trust_follows_store},
+        {"book_serial_follows_store", test_book_serial_follows_store},
 };
 
 TEST_MAIN(tests)
