@@ -28,6 +28,14 @@ typedef struct sm_mime_source sm_mime_source;
 int sm_mime_source_new(sm_mime_source **out,
                        sealmail_input *in,
                        sealmail_error *err);
+/*
+ * A source over the first `size` bytes of the file `fd` (duplicated: the
+ * caller keeps its own), read where they are: no copy, no appending.
+ */
+int sm_mime_source_new_fd(sm_mime_source **out,
+                          int fd,
+                          off_t size,
+                          sealmail_error *err);
 /* A source over `len` bytes at `data` (copied). */
 int sm_mime_source_new_memory(sm_mime_source **out,
                               const void *data,
@@ -50,6 +58,18 @@ long sm_mime_source_read(sm_mime_source *src,
                          off_t off,
                          void *buf,
                          size_t len,
+                         sealmail_error *err);
+/*
+ * A view of the bytes at `off`: `*ptr` points at up to `len` of them (the
+ * count is returned; 0 at the end, < 0 on error), at least 64 KiB or `len`
+ * when the source holds that many.  A source in memory is viewed where it
+ * is; a file through a 256 KiB buffer the source keeps (one read for many
+ * views).  Valid until the next view, append or free of `src`.
+ */
+long sm_mime_source_view(sm_mime_source *src,
+                         off_t off,
+                         size_t len,
+                         const unsigned char **ptr,
                          sealmail_error *err);
 /* Push bytes [start, end) to `write` in bounded pieces. */
 int sm_mime_source_copy(sm_mime_source *src,
@@ -136,6 +156,23 @@ int sm_mime_decode_body(sm_buf *out,
                         sm_mime_source *src,
                         const sm_mime_entity *ent,
                         sealmail_error *err);
+
+/*
+ * The entity's body with its transfer encoding undone, as a stream in
+ * bounded memory whatever its size: base64 (lenient, RFC 2045 6.8, the
+ * same as sm_b64's), quoted-printable and uuencode (GMime's decoders, as
+ * sm_mime_decode_body), anything else as it is.  Read it with
+ * sm_mime_body_read, a sealmail_read_cb whose payload is the body (< 0 on
+ * error, the message in sm_mime_body_error).  Uses views of `src`.
+ */
+typedef struct sm_mime_body sm_mime_body;
+int sm_mime_body_new(sm_mime_body **out,
+                     sm_mime_source *src,
+                     const sm_mime_entity *ent,
+                     sealmail_error *err);
+long sm_mime_body_read(void *buf, size_t len, void *payload);
+const sealmail_error *sm_mime_body_error(const sm_mime_body *body);
+void sm_mime_body_free(sm_mime_body *body);
 
 /*
  * Write the header block [start, body_start) without the fields a

@@ -23,9 +23,8 @@
 enum {
 	MAX_DEPTH = 32,
 	MAX_PARTS = 10000,
-	SIG_MAX = 16 << 20,     /* a detached signature part */
-	OPAQUE_MAX = 256 << 20, /* signed-data held in memory (issue 7) */
-	REWRITE_MAX = 64 << 20  /* parts checked for benign rewrites */
+	SIG_MAX = 16 << 20,    /* a detached signature part */
+	REWRITE_MAX = 64 << 20 /* parts checked for benign rewrites */
 };
 
 /* Characters of an input name that the shell takes as they are. */
@@ -48,6 +47,7 @@ typedef struct ctx {
 	sealmail_report *r;
 	unsigned int flags;
 	const char *input_name;
+	bool readable_wanted; /* a readable message is written */
 	size_t nparts;
 	size_t nleaves_signed;
 	int enc_depth; /* encrypted layers around the entity being walked */
@@ -786,6 +786,35 @@ rewrite(sm_mime_source **out,
 	return rc;
 }
 
+/* Hash [start, end) of `src` in 128 KiB reads. */
+static int
+hash_range(sm_cms_verify *v,
+           sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_error *err)
+{
+	enum { HASH_BUF = 128 * 1024 };
+	unsigned char *buf = sm_malloc(HASH_BUF);
+	int rc = buf == NULL ? sm_error_nomem(err) : SEALMAIL_OK;
+
+	while (rc == SEALMAIL_OK && start < end) {
+		long n = sm_mime_source_read(src, start, buf,
+		                             end - start > HASH_BUF
+		                                     ? HASH_BUF
+		                                     : (size_t)(end - start),
+		                             err);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : SEALMAIL_EIO;
+			break;
+		}
+		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
+		start += n;
+	}
+	sm_free(buf);
+	return rc;
+}
+
 static int
 verify_range(sm_cms_verify *v,
              sm_mime_source *src,
@@ -793,20 +822,8 @@ verify_range(sm_cms_verify *v,
              off_t end,
              sealmail_error *err)
 {
-	unsigned char buf[65536];
-	int rc = SEALMAIL_OK;
+	int rc = hash_range(v, src, start, end, err);
 
-	while (rc == SEALMAIL_OK && start < end) {
-		long n = sm_mime_source_read(src, start, buf,
-		                             end - start > (off_t)sizeof(buf)
-		                                     ? sizeof(buf)
-		                                     : (size_t)(end - start),
-		                             err);
-		if (n <= 0)
-			return n < 0 ? (int)n : SEALMAIL_EIO;
-		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
-		start += n;
-	}
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_finish(v, err);
 	return rc;
@@ -1206,60 +1223,41 @@ opaque_checked(ctx *c,
 	return rc;
 }
 
-static int
-open_signed_data(ctx *c,
-                 const sm_buf *der,
-                 const char *path,
-                 int depth,
-                 bool top,
-                 const char *from,
-                 sealmail_error *err)
-{
-	sm_cms_verify *v = NULL;
-	sm_mime_source *content = NULL;
-	int rc = sm_cms_verify_new(&v, c->crypto, der->data, der->len, err);
-
-	if (rc == SEALMAIL_EBADDATA)
-		return signed_part_damaged(c, path, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_new_empty(&content, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_content(v, sm_mime_source_append_cb, content,
-		                           err);
-	return opaque_checked(c, rc, v, content, path, depth, top, from, err);
-}
-
 /* ---- opaque signed-data in one pass ------------------------------------ */
 
-/* sealmail_read_cb over [pos, end) of a source. */
-typedef struct range_reader {
-	sm_mime_source *src;
-	off_t pos, end;
-	sealmail_error err;
-} range_reader;
+/*
+ * The content goes through the digests and into the readable source.
+ * `trim`: no readable message is written, so once the content reaches
+ * TRIM_AT its header block decides: an entity the walk reads no further
+ * than its header (a leaf part) keeps only that prefix -- the rest is
+ * hashed, never stored.
+ */
+enum { TRIM_AT = 1 << 20 };
 
-static long
-range_read(void *buf, size_t len, void *payload)
-{
-	range_reader *r = payload;
-	long n;
-
-	if (r->pos >= r->end)
-		return 0;
-	if ((off_t)len > r->end - r->pos)
-		len = (size_t)(r->end - r->pos);
-	n = sm_mime_source_read(r->src, r->pos, buf, len, &r->err);
-	if (n > 0)
-		r->pos += n;
-	return n;
-}
-
-/* The content goes through the digests and into the readable source. */
 typedef struct vtee {
 	sm_cms_verify *v;
 	sm_mime_source *content;
+	bool trim, decided, trimmed;
 	sealmail_error err;
 } vtee;
+
+/* Does the walk need more of the content than the `have` bytes kept? */
+static int
+vtee_decide(vtee *t)
+{
+	sm_mime_entity e;
+	off_t have = sm_mime_source_size(t->content);
+	int rc = sm_mime_entity_parse(&e, t->content, 0, have, false, &t->err);
+
+	t->decided = true;
+	if (rc == SEALMAIL_EBADDATA)
+		return SEALMAIL_OK; /* kept whole: the walk will say */
+	if (rc != SEALMAIL_OK)
+		return rc;
+	/* The header block ends inside the prefix and the part is a leaf. */
+	t->trimmed = e.body_start < have && !sm_open_walks_body(&e);
+	return SEALMAIL_OK;
+}
 
 static int
 vtee_write(const void *buf, size_t len, void *payload)
@@ -1267,7 +1265,10 @@ vtee_write(const void *buf, size_t len, void *payload)
 	vtee *t = payload;
 	int rc = sm_cms_verify_update(t->v, buf, len, &t->err);
 
-	if (rc == SEALMAIL_OK)
+	if (rc == SEALMAIL_OK && t->trim && !t->decided &&
+	    sm_mime_source_size(t->content) + (off_t)len > TRIM_AT)
+		rc = vtee_decide(t);
+	if (rc == SEALMAIL_OK && !t->trimmed)
 		rc = sm_mime_source_append(t->content, buf, len, &t->err);
 	return rc;
 }
@@ -1276,39 +1277,33 @@ vtee_write(const void *buf, size_t len, void *payload)
 static int
 rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
 {
-	unsigned char buf[65536];
-	off_t pos = 0, size = sm_mime_source_size(src);
 	int rc = sm_cms_verify_reset(v, err);
 
-	while (rc == SEALMAIL_OK && pos < size) {
-		long n = sm_mime_source_read(src, pos, buf, sizeof(buf), err);
-		if (n <= 0)
-			return n < 0 ? (int)n : SEALMAIL_EIO;
-		rc = sm_cms_verify_update(v, buf, (size_t)n, err);
-		pos += n;
-	}
+	if (rc == SEALMAIL_OK)
+		rc = hash_range(v, src, 0, sm_mime_source_size(src), err);
 	return rc;
 }
 
 /*
- * Read the signed-data with sm_cms_reader (base64 decoded on the way when
- * `b64`): the content octets stream through the digests of the
- * digestAlgorithms and into `content`; the fields around them go to
- * OpenSSL as the structure without its content.  Memory stays bounded
- * whatever the size.  EBADDATA (message in `err`) when the structure is
- * malformed.
+ * Read the signed-data with sm_cms_reader (the body's transfer encoding
+ * undone on the way by sm_mime_body): the content octets stream through
+ * the digests of the digestAlgorithms and into `content`; the fields
+ * around them go to OpenSSL as the structure without its content.  Memory
+ * stays bounded whatever the size.  EBADDATA (message in `err`) when the
+ * structure is malformed.
  */
 static int
 read_signed_data(sm_cms_verify **v_out,
+                 bool *again,
                  sm_mime_source *content,
+                 bool trim,
                  ctx *c,
                  sm_mime_source *src,
                  const sm_mime_entity *ent,
-                 bool b64,
                  sealmail_error *err)
 {
-	range_reader rr = {.src = src, .pos = ent->body_start, .end = ent->end};
-	sm_b64_reader *br = NULL;
+	sm_mime_body *body = NULL;
+	const sealmail_error *berr;
 	sm_cms_reader *rd = NULL;
 	sm_cms_verify *v = NULL;
 	vtee t = {0};
@@ -1318,17 +1313,13 @@ read_signed_data(sm_cms_verify **v_out,
 	int rc;
 
 	*v_out = NULL;
+	*again = false;
 	sm_buf_init(&der, SM_BER_FIELDS_MAX + 4096);
-	if (b64) {
-		br = sm_malloc(sizeof(*br));
-		if (br == NULL)
-			return sm_error_nomem(err);
-		sm_b64_reader_init(br, range_read, &rr, SM_B64_LENIENT,
-		                   SM_B64_AUTO);
-		rc = sm_cms_reader_new(&rd, sm_b64_reader_read, br, err);
-	} else {
-		rc = sm_cms_reader_new(&rd, range_read, &rr, err);
-	}
+	rc = sm_mime_body_new(&body, src, ent, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	berr = sm_mime_body_error(body);
+	rc = sm_cms_reader_new(&rd, sm_mime_body_read, body, err);
 	if (rc != SEALMAIL_OK && rc != SEALMAIL_EBADDATA &&
 	    rc != SEALMAIL_EUNSUPPORTED)
 		goto done;
@@ -1336,11 +1327,11 @@ read_signed_data(sm_cms_verify **v_out,
 		char why[sizeof(err->message) + 2] = "";
 		if (rc != SEALMAIL_OK && err != NULL)
 			(void)snprintf(why, sizeof(why), ": %s", err->message);
-		if (br != NULL && br->err.code != 0)
-			(void)snprintf(why, sizeof(why), ": %s",
-			               br->err.message);
-		sm_free(br);
-		br = NULL; /* said here */
+		if (berr->code != 0)
+			(void)snprintf(why, sizeof(why), ": %s", berr->message);
+		sm_mime_body_free(body);
+		body = NULL; /* said here */
+		berr = NULL;
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
 		                  "the signature is not CMS signed-data%s",
 		                  why);
@@ -1359,6 +1350,7 @@ read_signed_data(sm_cms_verify **v_out,
 		goto done;
 	t.v = v;
 	t.content = content;
+	t.trim = trim;
 	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);
 	if (rc != SEALMAIL_OK && t.err.code != 0)
 		rc = sm_error_set(err, rc, "%s", t.err.message);
@@ -1368,17 +1360,22 @@ read_signed_data(sm_cms_verify **v_out,
 		rc = sm_cms_reader_detached_der(rd, &der, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_cms_verify_load(v, der.data, der.len, err);
-	if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v))
+	if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v) && t.trimmed) {
+		/* A signer's digest needs the whole content: read it again,
+		 * keeping it (rare: a digest the digestAlgorithms omit). */
+		*again = true;
+		sm_cms_verify_free(v);
+		v = NULL;
+	} else if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v)) {
 		rc = rehash(v, content, err);
+	}
 done:
-	/* A base64 or read failure under the reader says what it was. */
-	if (rc != SEALMAIL_OK && br != NULL && br->err.code != 0)
-		(void)sm_error_set(err, rc, "%s", br->err.message);
-	else if (rc != SEALMAIL_OK && rr.err.code != 0)
-		(void)sm_error_set(err, rc, "%s", rr.err.message);
+	/* A decoding or read failure under the reader says what it was. */
+	if (rc != SEALMAIL_OK && berr != NULL && berr->code != 0)
+		(void)sm_error_set(err, rc, "%s", berr->message);
 	sm_buf_free(&der);
 	sm_cms_reader_free(rd);
-	sm_free(br);
+	sm_mime_body_free(body);
 	if (rc != SEALMAIL_OK) {
 		sm_cms_verify_free(v);
 		return rc;
@@ -1391,7 +1388,6 @@ static int
 open_signed_stream(ctx *c,
                    sm_mime_source *src,
                    const sm_mime_entity *ent,
-                   bool b64,
                    const char *path,
                    int depth,
                    bool top,
@@ -1400,10 +1396,19 @@ open_signed_stream(ctx *c,
 {
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
+	bool again = false;
 	int rc = sm_mime_source_new_empty(&content, err);
 
 	if (rc == SEALMAIL_OK)
-		rc = read_signed_data(&v, content, c, src, ent, b64, err);
+		rc = read_signed_data(&v, &again, content, !c->readable_wanted,
+		                      c, src, ent, err);
+	if (rc == SEALMAIL_OK && again) {
+		sm_mime_source_free(content);
+		rc = sm_mime_source_new_empty(&content, err);
+		if (rc == SEALMAIL_OK)
+			rc = read_signed_data(&v, &again, content, false, c,
+			                      src, ent, err);
+	}
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
 		sm_mime_source_free(content);
@@ -1471,14 +1476,14 @@ open_pkcs7_mime(ctx *c,
                 const char *from,
                 sealmail_error *err)
 {
-	sm_buf der;
 	int rc;
 
 	if (is_enveloped(ent->smime_type)) {
 		sm_mime_source *content = NULL;
 		bool authenticated = false;
-		rc = sm_open_enveloped(&content, &authenticated, c->store, c->r,
-		                       src, ent, err);
+		rc = sm_open_enveloped(&content, &authenticated,
+		                       !c->readable_wanted, c->store, c->r, src,
+		                       ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
 		rc = own(c, content, err);
@@ -1516,22 +1521,8 @@ open_pkcs7_mime(ctx *c,
 	}
 	if (strcmp(ent->smime_type, "certs-only") == 0)
 		return leaf(c, ent, path, false, err);
-	/* Base64 or binary, the usual: in one pass, any size. */
-	if (strcmp(ent->encoding, "base64") == 0)
-		return open_signed_stream(c, src, ent, true, path, depth, top,
-		                          from, err);
-	if (ent->encoding[0] == '\0' || strcmp(ent->encoding, "binary") == 0 ||
-	    strcmp(ent->encoding, "7bit") == 0 ||
-	    strcmp(ent->encoding, "8bit") == 0)
-		return open_signed_stream(c, src, ent, false, path, depth, top,
-		                          from, err);
-	/* Quoted-printable and the like: decoded in memory. */
-	sm_buf_init(&der, OPAQUE_MAX);
-	rc = sm_mime_decode_body(&der, src, ent, err);
-	if (rc == SEALMAIL_OK)
-		rc = open_signed_data(c, &der, path, depth, top, from, err);
-	sm_buf_free(&der);
-	return rc;
+	/* Any transfer encoding, in one pass, any size. */
+	return open_signed_stream(c, src, ent, path, depth, top, from, err);
 }
 
 static bool
@@ -1539,6 +1530,15 @@ is_type(const sm_mime_entity *e, const char *a, const char *b)
 {
 	return strcmp(e->type, a) == 0 ||
 	       (b != NULL && strcmp(e->type, b) == 0);
+}
+
+bool
+sm_open_walks_body(const sm_mime_entity *e)
+{
+	return strncmp(e->type, "multipart/", 10) == 0 ||
+	       is_type(e, "application/pkcs7-mime",
+	               "application/x-pkcs7-mime") ||
+	       is_type(e, "message/rfc822", NULL);
 }
 
 static int
@@ -1615,16 +1615,17 @@ message_hash(char *hex, ctx *c, sm_mime_source *src, sealmail_error *err)
 {
 	sm_hash *h = NULL;
 	int rc = sm_sha256_new(&h, c->crypto, err);
-	unsigned char buf[65536];
 	off_t pos = 0, size = sm_mime_source_size(src);
 
 	while (rc == SEALMAIL_OK && pos < size) {
-		long n = sm_mime_source_read(src, pos, buf, sizeof(buf), err);
+		const unsigned char *p;
+		long n = sm_mime_source_view(src, pos, (size_t)(size - pos), &p,
+		                             err);
 		if (n <= 0) {
 			rc = n < 0 ? (int)n : SEALMAIL_EIO;
 			break;
 		}
-		rc = sm_hash_update(h, buf, (size_t)n);
+		rc = sm_hash_update(h, p, (size_t)n);
 		pos += n;
 	}
 	if (rc == SEALMAIL_OK)
@@ -1836,6 +1837,7 @@ sealmail_message_open(sealmail_report **report_out,
 		                    "open options version %u not supported",
 		                    opts->version);
 	c.flags = opts->flags;
+	c.readable_wanted = readable != NULL;
 	rc = sm_store_crypto(&c.crypto, store, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_new(&c.r, err);

@@ -11,78 +11,29 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "b64.h"
 #include "crypto/crypto.h"
 #include "db.h"
 #include "id_int.h"
 #include "report_int.h"
 
 /*
- * Largest encrypted body decoded into memory: only for the rare
- * quoted-printable or uuencoded ones; base64 and binary bodies stream.
- */
-#define ENVELOPE_MAX ((size_t)1 << 30)
-
-/* The encrypted part's body as a stream, base64-decoded when so encoded. */
-typedef struct body_stream {
-	sm_mime_source *src;
-	off_t off, end;
-	sm_b64_reader *b64; /* base64 bodies: decodes what range_read gives */
-} body_stream;
-
-static long
-range_read(void *buf, size_t len, void *payload)
-{
-	body_stream *b = payload;
-	size_t left = (size_t)(b->end - b->off);
-	long n;
-
-	if (len > left)
-		len = left;
-	if (len == 0)
-		return 0;
-	n = sm_mime_source_read(b->src, b->off, buf, len, NULL);
-	if (n > 0)
-		b->off += n;
-	return n;
-}
-
-/*
- * Open the envelope in the entity's body: streamed from the source for
- * base64 and unencoded bodies, decoded into memory for the others.
+ * Open the envelope in the entity's body, streamed from the source with
+ * its transfer encoding undone on the way (base64, quoted-printable or
+ * none): the body is never held in memory.
  */
 static int
 envelope_open(sm_envelope **out,
-              body_stream *body,
+              sm_mime_body **body,
               sm_crypto *crypto,
               sm_mime_source *src,
               const sm_mime_entity *ent,
               sealmail_error *err)
 {
-	const char *enc = ent->encoding;
-	sm_buf der;
-	int rc;
+	int rc = sm_mime_body_new(body, src, ent, err);
 
-	body->src = src;
-	body->off = ent->body_start;
-	body->end = ent->end;
-	if (strcmp(enc, "base64") == 0) {
-		body->b64 = sm_malloc(sizeof(*body->b64));
-		if (body->b64 == NULL)
-			return sm_error_nomem(err);
-		sm_b64_reader_init(body->b64, range_read, body, SM_B64_LENIENT,
-		                   SM_B64_AUTO);
-		return sm_envelope_open(out, crypto, sm_b64_reader_read,
-		                        body->b64, err);
-	}
-	if (enc[0] == '\0' || strcmp(enc, "7bit") == 0 ||
-	    strcmp(enc, "8bit") == 0 || strcmp(enc, "binary") == 0)
-		return sm_envelope_open(out, crypto, range_read, body, err);
-	sm_buf_init(&der, ENVELOPE_MAX);
-	rc = sm_mime_decode_body(&der, src, ent, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_envelope_parse(out, crypto, der.data, der.len, err);
-	sm_buf_free(&der);
+		rc = sm_envelope_open(out, crypto, sm_mime_body_read, *body,
+		                      err);
 	return rc;
 }
 
@@ -292,22 +243,41 @@ add_recipients(sealmail_report *report,
 	return rc;
 }
 
-/* Spool the published plaintext into a source open.c can walk. */
+/*
+ * The published plaintext as the source open.c walks: its temporary,
+ * read where it is through the open descriptor (never spooled again).
+ */
 static int
 plain_source(sm_mime_source **out, const sm_plain *plain, sealmail_error *err)
 {
-	sealmail_input *in = NULL;
-	int rc = sealmail_input_new_path(&in, sm_plain_path(plain), err);
+	return sm_mime_source_new_fd(out, sm_plain_fd(plain),
+	                             (off_t)sm_plain_size(plain), err);
+}
 
-	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_new(out, in, err);
-	sealmail_input_free(in);
-	return rc;
+/*
+ * sm_plain_keep_fn: keep the rest of the plaintext only when its header
+ * block is not all in `head` or the walk reads its body.
+ */
+static bool
+keep_plain(const unsigned char *head, size_t len, void *payload)
+{
+	sm_mime_source *s = NULL;
+	sm_mime_entity e;
+	bool keep = true;
+
+	(void)payload;
+	if (sm_mime_source_new_memory(&s, head, len, NULL) == SEALMAIL_OK &&
+	    sm_mime_entity_parse(&e, s, 0, (off_t)len, false, NULL) ==
+	            SEALMAIL_OK)
+		keep = e.body_start >= (off_t)len || sm_open_walks_body(&e);
+	sm_mime_source_free(s);
+	return keep;
 }
 
 int
 sm_open_enveloped(sm_mime_source **content_out,
                   bool *authenticated_out,
+                  bool trim,
                   sealmail_store *store,
                   sealmail_report *report,
                   sm_mime_source *src,
@@ -322,7 +292,7 @@ sm_open_enveloped(sm_mime_source **content_out,
 	sm_key *key = NULL;
 	sm_plain *plain = NULL;
 	sm_env_outcome outcome;
-	body_stream body = {0};
+	sm_mime_body *body = NULL;
 	int rc;
 
 	*content_out = NULL;
@@ -368,6 +338,8 @@ sm_open_enveloped(sm_mime_source **content_out,
 	rc = sm_id_load_key(&key, store, sm_cert_fingerprint(mine), err);
 	if (rc != SEALMAIL_OK)
 		goto done;
+	if (trim)
+		sm_envelope_set_trim(env, (uint64_t)1 << 20, keep_plain, NULL);
 	rc = sm_envelope_decrypt(env, mine, key, NULL, &outcome, &plain, err);
 	if (rc == SEALMAIL_EBADDATA) {
 		rc = damaged(report, false, err);
@@ -412,6 +384,6 @@ done:
 	known_free(&book.all);
 	sm_cert_list_free(own, nown);
 	sm_envelope_free(env);
-	sm_free(body.b64);
+	sm_mime_body_free(body);
 	return rc;
 }

@@ -19,14 +19,21 @@
  * source holding the decrypted MIME entity (owned by the caller; open.c
  * walks it as the entity's content); NULL when nothing was decrypted.
  * `*authenticated_out`: the content is integrity-protected by the cipher
- * (GCM).  A negative status only when the message cannot be examined.
+ * (GCM).  `trim`: no readable message is written, so content whose part
+ * the walk reads no further than its header (sm_open_walks_body false)
+ * keeps only its first MiB.  A negative status only when the message
+ * cannot be examined.
  */
 int sm_open_enveloped(sm_mime_source **content_out,
                       bool *authenticated_out,
+                      bool trim,
                       sealmail_store *store,
                       sealmail_report *report,
                       sm_mime_source *src,
                       const sm_mime_entity *ent,
                       sealmail_error *err);
+
+/* Does the walk read the entity's body (anything but a leaf part)? */
+bool sm_open_walks_body(const sm_mime_entity *e);
 
 #endif

@@ -55,7 +55,7 @@ run sealmail --home "$A" --json open "$TMP/bin.eml"
 expect_exit 0
 expect_json '.signatures[0].state' valid
 
-begin_test "quoted-printable signed-data (decoded in memory): valid"
+begin_test "quoted-printable signed-data (streamed like base64): valid"
 wrap quoted-printable "$TMP/opaque.der" "$TMP/qp.eml"
 run sealmail --home "$A" --json open "$TMP/qp.eml"
 expect_exit 0
@@ -133,5 +133,65 @@ wait "$reader"
 [ -p "$TMP/fifo" ] || fail "the FIFO was replaced"
 grep -q 'lunch at noon?' "$TMP/fifo.got" || fail "nothing came through the FIFO"
 [ -z "$(find "$TMP" -maxdepth 1 -name 'fifo.tmp.*')" ] || fail "a temporary was left"
+
+# Over 1 MiB of content and no -o: a leaf part keeps only its header (the
+# rest is hashed, not stored); what needs the body keeps it all.
+{
+	printf 'Content-Type: text/plain\r\n\r\n'
+	head -c 1200000 /dev/zero | tr '\0' 'a' | fold -w 76 | sed 's/$/\r/'
+} >"$TMP/big.txt"
+{
+	printf 'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+	cat "$TMP/big.txt"
+	printf '\r\n--b1\r\nContent-Type: text/plain\r\n\r\nlast\r\n--b1--\r\n'
+} >"$TMP/bigmp.txt"
+# bigsign IN OUT.eml [openssl args]
+bigsign() {
+	in=$1 out=$2
+	shift 2
+	openssl cms -sign -binary -nodetach -in "$in" \
+		-signer "$PKI/alice@example.org.crt" \
+		-inkey "$PKI/alice@example.org.key" -passin "file:$PASS" \
+		-outform DER -out "$TMP/big.der" "$@" || fail "openssl cms -sign"
+	wrap base64 "$TMP/big.der" "$out"
+}
+
+begin_test "over 1 MiB of signed text, no -o: valid, same report as with -o"
+bigsign "$TMP/big.txt" "$TMP/big.eml"
+run sealmail --home "$A" --json open -o "$TMP/big.out" "$TMP/big.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+with_o=$out
+run sealmail --home "$A" --json open "$TMP/big.eml"
+expect_exit 0
+[ "$out" = "$with_o" ] || fail "the report differs without -o"
+# the readable message: the outer header, then the signed content
+tail -c "$(wc -c <"$TMP/big.txt")" "$TMP/big.out" | cmp -s - "$TMP/big.txt" ||
+	fail "readable content differs from what was signed"
+
+begin_test "over 1 MiB, one changed byte past the first MiB, no -o: exit 2, changed"
+perl -0777 -pe 'substr($_, length($_) - 2000, 1) = "b" if substr($_, length($_) - 2000, 1) eq "a"' \
+	"$TMP/big.der" >"$TMP/bigx.der"
+cmp -s "$TMP/big.der" "$TMP/bigx.der" && fail "no byte was changed"
+wrap base64 "$TMP/bigx.der" "$TMP/bigx.eml"
+run sealmail --home "$A" open "$TMP/bigx.eml"
+expect_exit 2
+expect_out_contains "this message was changed after it was signed"
+
+begin_test "over 1 MiB multipart signed, no -o: the body is kept and walked, fully signed"
+bigsign "$TMP/bigmp.txt" "$TMP/bigmp.eml"
+run sealmail --home "$A" --json open "$TMP/bigmp.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+expect_json .coverage full
+
+begin_test "over 1 MiB, a signer digest not in digestAlgorithms, no -o: read again whole, valid"
+perl -0777 -pe 's/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x02/' \
+	"$TMP/big.der" >"$TMP/bigswap.der"
+cmp -s "$TMP/big.der" "$TMP/bigswap.der" && fail "the OID was not changed"
+wrap base64 "$TMP/bigswap.der" "$TMP/bigswap.eml"
+run sealmail --home "$A" --json open "$TMP/bigswap.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
 
 end_tests

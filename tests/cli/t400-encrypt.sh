@@ -130,6 +130,52 @@ expect_exit 0
 expect_json .verdict not-signed
 expect_json .encryption.authenticated true
 
+# Over 1 MiB decrypted and no -o: a leaf part keeps only its first MiB
+# (the rest is decrypted and authenticated, not written); what needs its
+# body (a signature inside) keeps it all.
+{
+	echo "From: Alice <alice@example.org>"
+	echo "To: bob@example.org"
+	echo "Subject: big"
+	echo
+	head -c 1500000 /dev/zero | tr '\0' 'a' | fold -w 76
+} >"$TMP/big"
+
+begin_test "over 1 MiB GCM, no -o: the same report as with -o; a byte flipped past the first MiB is still caught"
+sm_a protect --encrypt --cipher aes-256-gcm -o "$TMP/big.eml" "$TMP/big"
+expect_exit 0
+sm_b open --json -o "$TMP/big-read" "$TMP/big.eml"
+expect_exit 0
+with_o=$out
+sm_b open --json "$TMP/big.eml"
+expect_exit 0
+[ "$out" = "$with_o" ] || fail "the report differs without -o"
+expect_json .verdict not-signed
+sed '1,/^\r\{0,1\}$/d' "$TMP/big.eml" | tr -d '\r' | openssl base64 -d >"$TMP/big.der"
+n=$(wc -c <"$TMP/big.der")
+off=$((n - 200000))
+b=$(od -An -tu1 -j "$off" -N1 "$TMP/big.der" | tr -d ' ')
+{
+	head -c "$off" "$TMP/big.der"
+	printf "\\$(printf '%03o' $((b ^ 1)))"
+	tail -c +$((off + 2)) "$TMP/big.der"
+} >"$TMP/big-bad.der"
+{
+	sed -n '1,/^\r\{0,1\}$/p' "$TMP/big.eml"
+	openssl base64 -in "$TMP/big-bad.der"
+} >"$TMP/big-bad.eml"
+sm_b open --json "$TMP/big-bad.eml"
+expect_exit 2
+expect_json '[.findings[].code] | join(",")' tag-mismatch
+
+begin_test "over 1 MiB signed and encrypted, no -o: the signature inside is checked whole"
+sm_a protect --sign --encrypt --cipher aes-256-gcm -o "$TMP/big-se.eml" "$TMP/big"
+expect_exit 0
+sm_b open --json "$TMP/big-se.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+expect_json .coverage full
+
 begin_test "a message for Carol opened by Bob: exit 3 naming Carol's certificate"
 sm_a book add "$PKI/carol@example.org.crt"
 sm_a book trust carol@example.org trusted

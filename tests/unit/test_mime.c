@@ -894,6 +894,291 @@ test_file_in_place(void)
 	free(data);
 }
 
+/* A source over `data` held in a temporary file (appended past 1 MiB). */
+static sm_mime_source *
+file_src(const unsigned char *data, size_t len)
+{
+	sm_mime_source *s = NULL;
+	sealmail_error err = {0};
+
+	test_assert_int(sm_mime_source_new_empty(&s, &err), SEALMAIL_OK);
+	for (size_t i = 0; i < len; i += 100000)
+		test_assert_int(sm_mime_source_append(s, data + i,
+		                                      len - i < 100000 ? len - i
+		                                                       : 100000,
+		                                      &err),
+		                SEALMAIL_OK);
+	return s;
+}
+
+static void
+test_views(void)
+{
+	size_t n = (9u << 20) + 777;
+	unsigned char *data = malloc(n);
+	sm_mime_source *s;
+	sealmail_error err = {0};
+	const unsigned char *p;
+	size_t pos = 0;
+	bool same = true;
+	static const size_t steps[] = {1, 4095, 65536, 1000000};
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 13 + i / 4099);
+	s = file_src(data, n);
+	/* In order, in pieces of every size: the bytes, never a copy. */
+	for (size_t k = 0; k < SM_ARRAY_SIZE(steps); k++) {
+		pos = 0;
+		while (pos < n) {
+			long got = sm_mime_source_view(s, (off_t)pos, steps[k],
+			                               &p, &err);
+			size_t min = steps[k] < 65536 ? steps[k] : 65536;
+			if (min > n - pos)
+				min = n - pos;
+			if (got < (long)min || got > (long)steps[k] ||
+			    memcmp(p, data + pos, (size_t)got) != 0) {
+				same = false;
+				break;
+			}
+			pos += (size_t)got;
+		}
+		test_assert(same);
+	}
+	/* Around 4 MiB, backwards too, and the last byte. */
+	for (size_t off = (4u << 20) - 70000; off < (4u << 20) + 10;
+	     off += 6997) {
+		long got = sm_mime_source_view(s, (off_t)off, 100000, &p, &err);
+		test_assert(got >= 65536 &&
+		            memcmp(p, data + off, (size_t)got) == 0);
+	}
+	test_assert_int(sm_mime_source_view(s, (off_t)n - 1, 10, &p, &err), 1);
+	test_assert(p[0] == data[n - 1]);
+	test_assert_int(sm_mime_source_view(s, (off_t)n, 10, &p, &err), 0);
+	sm_mime_source_free(s);
+	free(data);
+}
+
+static void
+check_cut_delimiters(const char *head, size_t hl, size_t edge)
+{
+	for (size_t cut = 0; cut <= 8; cut++) {
+		size_t d = edge - cut, total = d + 40;
+		char *m = malloc(total + 1);
+		const char *want[2];
+		char *p0;
+		sm_mime_source *s;
+
+		test_assert(m != NULL);
+		if (m == NULL)
+			return;
+		memcpy(m, head, hl);
+		for (size_t i = hl; i < d - 2; i++)
+			m[i] = (i - hl) % 78 == 76   ? '\r'
+			       : (i - hl) % 78 == 77 ? '\n'
+			                             : 'a';
+		memcpy(m + d - 2, "\r\n--b1\r\n\r\nsecond\r\n--b1--\r\n", 26);
+		total = d + 24;
+		m[total] = '\0';
+		p0 = slice(m, (off_t)hl - 2, (off_t)d - 2);
+		want[0] = p0;
+		want[1] = "\r\nsecond";
+		s = file_src((const unsigned char *)m, total);
+		check_children(s, m, 2, want);
+		sm_mime_source_free(s);
+		free(p0);
+		free(m);
+	}
+}
+
+/*
+ * A delimiter line cut by the end of a view is still found: the multipart
+ * in a temporary file, the delimiter moved a byte at a time across the
+ * end of the first view (256 KiB from the body's start) and across 4 MiB.
+ */
+static void
+test_boundary_across_window(void)
+{
+	const char *head = "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+	                   "\r\n--b1\r\n\r\n";
+	size_t hl = strlen(head);
+	size_t edges[2] = {(size_t)(strstr(head, "--b1") - head) + (256u << 10),
+	                   4u << 20};
+
+	for (size_t k = 0; k < 2; k++)
+		check_cut_delimiters(head, hl, edges[k]);
+}
+
+/* Everything sm_mime_body_read gives, `step` bytes a read at most. */
+static long
+body_all(sm_buf *out, sm_mime_source *s, const sm_mime_entity *e, size_t step)
+{
+	sm_mime_body *b = NULL;
+	sealmail_error err = {0};
+	unsigned char buf[200000];
+	long n;
+
+	test_assert_int(sm_mime_body_new(&b, s, e, &err), SEALMAIL_OK);
+	while ((n = sm_mime_body_read(buf, step, b)) > 0)
+		test_assert_int(sm_buf_append(out, buf, (size_t)n, &err),
+		                SEALMAIL_OK);
+	if (n < 0)
+		test_assert(sm_mime_body_error(b)->message[0] != '\0');
+	sm_mime_body_free(b);
+	return n;
+}
+
+/*
+ * sm_mime_body gives what sm_mime_decode_body (GMime, whole body) gives,
+ * for every encoding and read size -- or `want` when given (base64 is
+ * sm_b64's lenient decoder, which also reads an unpadded last group).
+ */
+static void
+check_body(const char *enc,
+           const char *body,
+           size_t blen,
+           bool file,
+           const char *want)
+{
+	static const size_t steps[] = {1, 2,  3,    5,     6,
+	                               7, 64, 4096, 65536, 200000};
+	sm_buf m, ref, got;
+	sm_mime_source *s;
+	sm_mime_entity e;
+	sealmail_error err = {0};
+
+	sm_buf_init(&m, 1 << 30);
+	test_assert_int(sm_buf_printf(&m, &err,
+	                              "Content-Type: application/pkcs7-mime\r\n"
+	                              "Content-Transfer-Encoding: %s\r\n\r\n",
+	                              enc),
+	                SEALMAIL_OK);
+	test_assert_int(sm_buf_append(&m, body, blen, &err), SEALMAIL_OK);
+	s = file ? file_src(m.data, m.len) : NULL;
+	if (!file)
+		test_assert_int(
+		        sm_mime_source_new_memory(&s, m.data, m.len, &err),
+		        SEALMAIL_OK);
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     false, &err),
+	                SEALMAIL_OK);
+	sm_buf_init(&ref, 1 << 30);
+	if (want != NULL)
+		test_assert_int(sm_buf_append(&ref, want, strlen(want), &err),
+		                SEALMAIL_OK);
+	else
+		test_assert_int(sm_mime_decode_body(&ref, s, &e, &err),
+		                SEALMAIL_OK);
+	for (size_t k = 0; k < SM_ARRAY_SIZE(steps); k++) {
+		if (file && steps[k] < 4096)
+			continue; /* a byte at a time over MiB: too slow */
+		sm_buf_init(&got, 1 << 30);
+		test_assert_int(body_all(&got, s, &e, steps[k]), 0);
+		test_assert_int(got.len, ref.len);
+		test_assert(got.len == ref.len &&
+		            (got.len == 0 ||
+		             memcmp(got.data, ref.data, got.len) == 0));
+		sm_buf_free(&got);
+	}
+	sm_buf_free(&ref);
+	sm_buf_free(&m);
+	sm_mime_source_free(s);
+}
+
+static void
+test_body_stream(void)
+{
+	static const char qp[] = "caf=C3=A9 =3D=\r\nsoft break\r\n"
+	                         "=0D=0A=00=FF bad =ZZ =4\r\ntrailing  \r\n=";
+	static const char b64[] = "aGVs bG8g\r\n!d29y*bGQ=\r\nignored";
+	size_t big = (3u << 20) + 5;
+	char *text = malloc(big), *q = malloc(big * 3 + big / 70 * 3 + 8);
+	size_t qn = 0;
+
+	check_body("quoted-printable", qp, strlen(qp), false, NULL);
+	check_body("base64", b64, strlen(b64), false, "hello world");
+	check_body("base64", "aGk", 3, false, "hi"); /* no padding */
+	check_body("binary", "\0\1\2=3D", 7, false, NULL);
+	check_body("7bit", "", 0, false, NULL);
+	check_body("x-unknown", "as it is=3D", 11, false, "as it is=3D");
+	check_body("x-uuencode", "begin 644 f\r\n#86)C\r\n`\r\nend\r\n", 28,
+	           false, NULL);
+	/* Multi-MiB quoted-printable in a file: escapes and soft breaks
+	 * across every read and view edge. */
+	test_assert(text != NULL && q != NULL);
+	if (text == NULL || q == NULL)
+		goto done;
+	for (size_t i = 0; i < big; i++)
+		text[i] = (char)((i * 31 + i / 977) & 0xff);
+	for (size_t i = 0, col = 0; i < big; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (col >= 72) {
+			memcpy(q + qn, "=\r\n", 3);
+			qn += 3;
+			col = 0;
+		}
+		if (c >= 33 && c <= 126 && c != '=') {
+			q[qn++] = (char)c;
+			col++;
+		} else {
+			qn += (size_t)sprintf(q + qn, "=%02X", c);
+			col += 3;
+		}
+	}
+	check_body("quoted-printable", q, qn, true, NULL);
+	/* The same bytes in base64, from the file. */
+	{
+		static const char al[] =
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+		        "nopqrstuvwxyz0123456789+/";
+		size_t bn = 0;
+		for (size_t i = 0; i + 3 <= big; i += 3) {
+			unsigned v = (unsigned)(unsigned char)text[i] << 16 |
+			             (unsigned)(unsigned char)text[i + 1] << 8 |
+			             (unsigned char)text[i + 2];
+			q[bn++] = al[v >> 18];
+			q[bn++] = al[(v >> 12) & 63];
+			q[bn++] = al[(v >> 6) & 63];
+			q[bn++] = al[v & 63];
+			if (bn % 78 == 76) {
+				q[bn++] = '\r';
+				q[bn++] = '\n';
+			}
+		}
+		check_body("base64", q, bn, true, NULL);
+	}
+done:
+	free(text);
+	free(q);
+}
+
+static void
+test_body_errors(void)
+{
+	/* One character in the last group holds no byte: EBADDATA. */
+	const char *m = "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e;
+	sm_mime_body *b = NULL;
+	sealmail_error err = {0};
+	unsigned char buf[64];
+	long n;
+
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), false, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_body_new(&b, s, &e, &err), SEALMAIL_OK);
+	while ((n = sm_mime_body_read(buf, sizeof(buf), b)) > 0)
+		;
+	test_assert_int(n, SEALMAIL_EBADDATA);
+	test_assert(strstr(sm_mime_body_error(b)->message, "base64") != NULL);
+	sm_mime_body_free(b);
+	sm_mime_body_free(NULL);
+	sm_mime_source_free(s);
+}
+
 static const struct test_case tests[] = {
         {"message_facts", test_message_facts},
         {"from_list_and_cut", test_from_list_and_cut},
@@ -912,6 +1197,10 @@ static const struct test_case tests[] = {
         {"canonical_file", test_canonical_file},
         {"canonical_speculate", test_canonical_speculate},
         {"file_in_place", test_file_in_place},
+        {"views", test_views},
+        {"boundary_across_window", test_boundary_across_window},
+        {"body_stream", test_body_stream},
+        {"body_errors", test_body_errors},
 };
 
 TEST_MAIN(tests)

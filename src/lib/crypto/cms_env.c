@@ -518,11 +518,16 @@ struct sm_envelope {
 	char algorithm[64];
 	rid_entry *rids;
 	size_t nrids;
+	/* sm_envelope_set_trim: keep the plaintext past `trim_after`? */
+	uint64_t trim_after;
+	sm_plain_keep_fn trim_keep;
+	void *trim_payload;
 };
 
 struct sm_plain {
 	char *dir;
 	char *path;
+	int fd; /* open for reading and writing; -1 once closed */
 	uint64_t size;
 };
 
@@ -1092,11 +1097,19 @@ sm_plain_size(const sm_plain *plain)
 	return plain->size;
 }
 
+int
+sm_plain_fd(const sm_plain *plain)
+{
+	return plain->fd;
+}
+
 void
 sm_plain_free(sm_plain *plain)
 {
 	if (plain == NULL)
 		return;
+	if (plain->fd >= 0)
+		(void)close(plain->fd);
 	if (plain->path != NULL)
 		(void)unlink(plain->path);
 	if (plain->dir != NULL)
@@ -1106,7 +1119,7 @@ sm_plain_free(sm_plain *plain)
 	sm_free(plain);
 }
 
-/* A 0700 folder with a 0600 file "content" in it, opened for writing. */
+/* A 0700 folder with a 0600 file "content" in it, opened read-write. */
 static int
 plain_create(sm_plain **out,
              int *fd_out,
@@ -1126,6 +1139,7 @@ plain_create(sm_plain **out,
 	p = sm_calloc(1, sizeof(*p));
 	if (p == NULL)
 		return sm_error_nomem(err);
+	p->fd = -1;
 	sm_buf_init(&b, 8192);
 	if (sm_buf_printf(&b, err, "%s/sealmail-XXXXXX", parent) !=
 	    SEALMAIL_OK) {
@@ -1147,7 +1161,7 @@ plain_create(sm_plain **out,
 		return sm_error_nomem(err);
 	}
 	p->path = (char *)sm_buf_detach(&b, NULL);
-	fd = open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	          0600);
 	if (fd < 0) {
 		int e = errno;
@@ -1181,6 +1195,47 @@ write_all(int fd, const unsigned char *p, size_t len, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+void
+sm_envelope_set_trim(sm_envelope *env,
+                     uint64_t after,
+                     sm_plain_keep_fn keep,
+                     void *payload)
+{
+	env->trim_after = after;
+	env->trim_keep = keep;
+	env->trim_payload = payload;
+}
+
+/* The trim callback on the first `len` bytes written to `fd`. */
+static int
+trim_decide(bool *keep,
+            const sm_envelope *env,
+            int fd,
+            size_t len,
+            sealmail_error *err)
+{
+	unsigned char *head = sm_malloc(len > 0 ? len : 1);
+	size_t got = 0;
+
+	if (head == NULL)
+		return sm_error_nomem(err);
+	while (got < len) {
+		ssize_t n = pread(fd, head + got, len - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sm_free(head);
+			return sm_error_set(err, SEALMAIL_EIO,
+			                    "cannot read decrypted content: %s",
+			                    n < 0 ? strerror(errno) : "short");
+		}
+		got += (size_t)n;
+	}
+	*keep = env->trim_keep(head, len, env->trim_payload);
+	sm_free(head);
+	return SEALMAIL_OK;
+}
+
 /* Pop and free the BIOs CMS_dataInit pushed onto `src`, then `src`. */
 static void
 chain_free(BIO *chain, BIO *src)
@@ -1209,6 +1264,7 @@ sm_envelope_decrypt(sm_envelope *env,
 	sm_plain *plain = NULL;
 	unsigned char *buf = NULL;
 	sealmail_error e = {0};
+	bool keep = true, decided = false;
 	int fd = -1, rc = SEALMAIL_OK, n;
 
 	*plain_out = NULL;
@@ -1252,6 +1308,18 @@ sm_envelope_decrypt(sm_envelope *env,
 	if (rc != SEALMAIL_OK)
 		goto done;
 	while ((n = BIO_read(chain, buf, DECRYPT_BUF)) > 0) {
+		if (!keep)
+			continue; /* decrypted (and authenticated), not kept */
+		if (env->trim_keep != NULL && !decided &&
+		    plain->size + (uint64_t)n > env->trim_after) {
+			decided = true;
+			rc = trim_decide(&keep, env, fd, (size_t)plain->size,
+			                 err);
+			if (rc != SEALMAIL_OK)
+				goto done;
+			if (!keep)
+				continue;
+		}
 		rc = write_all(fd, buf, (size_t)n, err);
 		if (rc != SEALMAIL_OK)
 			goto done;
@@ -1276,13 +1344,8 @@ sm_envelope_decrypt(sm_envelope *env,
 		                              : SM_ENV_CONTENT_FAILED;
 		goto done;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = sm_error_set(err, SEALMAIL_EIO,
-		                  "cannot write decrypted content: %s",
-		                  strerror(errno));
-		goto done;
-	}
+	/* Published open: the next layer reads it through this fd. */
+	plain->fd = fd;
 	fd = -1;
 	*outcome = SM_ENV_DECRYPTED;
 	*plain_out = plain;

@@ -393,8 +393,28 @@ typedef enum sm_env_outcome {
 typedef struct sm_plain sm_plain;
 const char *sm_plain_path(const sm_plain *plain);
 uint64_t sm_plain_size(const sm_plain *plain);
-/* Removes the file and its folder; accepts NULL. */
+/*
+ * The file, open for reading (owned by the plain: valid until
+ * sm_plain_free), to read it without opening its path again.
+ */
+int sm_plain_fd(const sm_plain *plain);
+/* Closes and removes the file and its folder; accepts NULL. */
 void sm_plain_free(sm_plain *plain);
+
+/*
+ * Keep only a prefix of the plaintext when the reader needs no more: once
+ * more than `after` bytes came out, `keep` gets the first ones (at most
+ * `after`); false: the rest is still decrypted and checked (the GCM tag,
+ * the padding) but not written, and the published plaintext is that
+ * prefix.  For a caller that writes no readable message.
+ */
+typedef bool (*sm_plain_keep_fn)(const unsigned char *head,
+                                 size_t len,
+                                 void *payload);
+void sm_envelope_set_trim(sm_envelope *env,
+                          uint64_t after,
+                          sm_plain_keep_fn keep,
+                          void *payload);
 
 /*
  * Decrypt with `key` (whose certificate is `cert`), streaming the content
