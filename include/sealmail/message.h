@@ -144,11 +144,18 @@ enum {
 typedef struct sealmail_open_options {
 	unsigned int version; /**< SEALMAIL_OPEN_OPTIONS_VERSION */
 	unsigned int flags;   /**< SEALMAIL_OPEN_* */
+	/**
+	 * Folder for the private temporary that holds decrypted content (a
+	 * 0700 folder with a 0600 file, removed when the open ends); NULL:
+	 * the system's (P_tmpdir).  The library reads no environment: a
+	 * program that honours TMPDIR passes it here.  Borrowed.
+	 */
+	const char *temp_dir;
 } sealmail_open_options;
 
-#define SEALMAIL_OPEN_OPTIONS_INIT               \
-	{                                        \
-		SEALMAIL_OPEN_OPTIONS_VERSION, 0 \
+#define SEALMAIL_OPEN_OPTIONS_INIT                     \
+	{                                              \
+		SEALMAIL_OPEN_OPTIONS_VERSION, 0, NULL \
 	}
 
 /**

@@ -163,6 +163,8 @@ int cli_protect_check(struct cli *cli, const sealmail_protect_options *opts);
 int cli_protect_outcome(struct cli *cli,
                         int status,
                         const sealmail_protect_result *result);
+/* $TMPDIR when set and not empty (temporaries go there), else NULL. */
+const char *cli_temp_dir(void);
 /* Input from FILE, or standard input for "-" or NULL; 0 or exit code. */
 int cli_open_input(struct cli *cli, sealmail_input **in, const char *path);
 

@@ -204,6 +204,7 @@ list_one(const struct list_ctx *c,
 	char when[32];
 	int rc;
 
+	opts.temp_dir = cli_temp_dir();
 	rc = sealmail_message_open(&r, store, in, NULL, &opts, err);
 	if (rc == SEALMAIL_EBADDATA) {
 		/* One unreadable message does not stop the listing. */

@@ -202,12 +202,12 @@ fetch_input(struct cli *cli,
             const sealmail_transport_options *o,
             int *fd_out)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *dir = cli_temp_dir();
 	sealmail_output *out = NULL;
 	char path[4096];
 	int fd, rc;
 
-	if (dir == NULL || dir[0] == '\0')
+	if (dir == NULL)
 		dir = "/tmp";
 	if ((size_t)snprintf(path, sizeof(path), "%s/sealmail-open.XXXXXX",
 	                     dir) >= sizeof(path))
@@ -403,6 +403,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	int c, rc, fd = -1;
 
 	memset(&m, 0, sizeof(m));
+	opts.temp_dir = cli_temp_dir();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {

@@ -3,6 +3,7 @@
  * Global options shared by every command.
  */
 #include "cli.h"
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -65,4 +66,12 @@ cli_subcommand(struct cli *cli, int argc, char **argv, int *word)
 	if (optind < argc && strcmp(argv[optind], "help") == 0)
 		return -1;
 	return 0;
+}
+
+const char *
+cli_temp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir != NULL && dir[0] != '\0' ? dir : NULL;
 }

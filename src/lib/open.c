@@ -46,6 +46,7 @@ typedef struct ctx {
 	sm_crypto *crypto;
 	sealmail_report *r;
 	unsigned int flags;
+	const char *temp_dir; /* decrypted content's folder; NULL: P_tmpdir */
 	const char *input_name;
 	bool readable_wanted; /* a readable message is written */
 	size_t nparts;
@@ -1482,8 +1483,8 @@ open_pkcs7_mime(ctx *c,
 		sm_mime_source *content = NULL;
 		bool authenticated = false;
 		rc = sm_open_enveloped(&content, &authenticated,
-		                       !c->readable_wanted, c->store, c->r, src,
-		                       ent, err);
+		                       !c->readable_wanted, c->temp_dir,
+		                       c->store, c->r, src, ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
 		rc = own(c, content, err);
@@ -1837,6 +1838,7 @@ sealmail_message_open(sealmail_report **report_out,
 		                    "open options version %u not supported",
 		                    opts->version);
 	c.flags = opts->flags;
+	c.temp_dir = opts->temp_dir;
 	c.readable_wanted = readable != NULL;
 	rc = sm_store_crypto(&c.crypto, store, err);
 	if (rc == SEALMAIL_OK)

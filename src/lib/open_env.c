@@ -278,6 +278,7 @@ int
 sm_open_enveloped(sm_mime_source **content_out,
                   bool *authenticated_out,
                   bool trim,
+                  const char *temp_dir,
                   sealmail_store *store,
                   sealmail_report *report,
                   sm_mime_source *src,
@@ -340,7 +341,8 @@ sm_open_enveloped(sm_mime_source **content_out,
 		goto done;
 	if (trim)
 		sm_envelope_set_trim(env, (uint64_t)1 << 20, keep_plain, NULL);
-	rc = sm_envelope_decrypt(env, mine, key, NULL, &outcome, &plain, err);
+	rc = sm_envelope_decrypt(env, mine, key, temp_dir, &outcome, &plain,
+	                         err);
 	if (rc == SEALMAIL_EBADDATA) {
 		rc = damaged(report, false, err);
 		goto done;

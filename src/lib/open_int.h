@@ -21,12 +21,14 @@
  * `*authenticated_out`: the content is integrity-protected by the cipher
  * (GCM).  `trim`: no readable message is written, so content whose part
  * the walk reads no further than its header (sm_open_walks_body false)
- * keeps only its first MiB.  A negative status only when the message
+ * keeps only its first MiB.  `temp_dir`: the decrypted content's folder
+ * (NULL: P_tmpdir).  A negative status only when the message
  * cannot be examined.
  */
 int sm_open_enveloped(sm_mime_source **content_out,
                       bool *authenticated_out,
                       bool trim,
+                      const char *temp_dir,
                       sealmail_store *store,
                       sealmail_report *report,
                       sm_mime_source *src,

@@ -276,4 +276,14 @@ grep -q 'application/pkcs7-mime; smime-type=enveloped' "$TMP/none.eml" &&
 	fail "--no-encrypt still encrypted"
 grep -q 'multipart/signed' "$TMP/none.eml" || fail "--sign did not sign"
 
+begin_test "decrypted content goes to \$TMPDIR's private folder, removed after; a missing TMPDIR is an error"
+mkdir "$TMP/tmpdir"
+TMPDIR=$TMP/tmpdir sm_b open "$TMP/auto-gcm.eml"
+expect_exit 0
+expect_out_contains "verdict: encrypted, not signed"
+[ -z "$(ls -A "$TMP/tmpdir")" ] || fail "the private folder was left in \$TMPDIR"
+TMPDIR=$TMP/no-such-dir sm_b open "$TMP/auto-gcm.eml"
+expect_exit 74
+expect_err_contains "cannot create a private folder in $TMP/no-such-dir"
+
 end_tests

@@ -1133,9 +1133,7 @@ plain_create(sm_plain **out,
 	*out = NULL;
 	*fd_out = -1;
 	if (parent == NULL || parent[0] == '\0')
-		parent = getenv("TMPDIR");
-	if (parent == NULL || parent[0] == '\0')
-		parent = "/tmp";
+		parent = P_tmpdir; /* the library reads no environment */
 	p = sm_calloc(1, sizeof(*p));
 	if (p == NULL)
 		return sm_error_nomem(err);

@@ -419,7 +419,7 @@ void sm_envelope_set_trim(sm_envelope *env,
 /*
  * Decrypt with `key` (whose certificate is `cert`), streaming the content
  * octets through the cipher.  The plaintext goes to a private temporary
- * under `tmp_parent` (NULL: $TMPDIR or /tmp) and is published in
+ * under `tmp_parent` (NULL: P_tmpdir) and is published in
  * `*plain_out` only when the whole content decrypted and, for GCM, the tag
  * verified; otherwise the file is removed and `*outcome` says why.
  * Negative status for I/O and memory errors, EBADDATA when the structure
