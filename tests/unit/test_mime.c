@@ -12,6 +12,7 @@
 
 /* Line ends written into byte buffers (no NUL: not strings). */
 static const char CRLF[2] = {'\r', '\n'};
+static const char SOFT_BREAK[3] = {'=', '\r', '\n'};
 
 static sm_mime_source *
 src_of(const char *text)
@@ -1115,7 +1116,7 @@ test_body_stream(void)
 	for (size_t i = 0, col = 0; i < big; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (col >= 72) {
-			memcpy(q + qn, "=\r\n", 3);
+			memcpy(q + qn, SOFT_BREAK, sizeof(SOFT_BREAK));
 			qn += 3;
 			col = 0;
 		}
