@@ -500,16 +500,6 @@ sm_cert_from_der(sm_cert **out,
 	return SEALMAIL_OK;
 }
 
-int
-sm_cert_cached(sm_cert **out,
-               sm_crypto *crypto,
-               const unsigned char *der,
-               size_t len,
-               sealmail_error *err)
-{
-	return sm_cert_from_der(out, crypto, der, len, err);
-}
-
 void
 sm_cert_cache_clear(sm_crypto *crypto)
 {

@@ -315,7 +315,7 @@ verify_alloc(sm_crypto *crypto)
  * (OpenSSL 3 decodes its public key through the provider decoders), and a
  * mailbox's messages carry the same few certificates.  When the structure
  * is plain DER (definite lengths), its certificates field is cut out before
- * d2i, each certificate comes from sm_cert_cached (parsed once per store,
+ * d2i, each certificate comes from sm_cert_from_der (parsed once per store,
  * matched by its exact bytes), and they are put back in the same order.
  * The certificates field is not covered by any signature.  Anything unusual
  * (BER, other certificate choices, duplicates, a certificate that does not
@@ -427,8 +427,8 @@ cut_certs_make(cut_certs *cc,
 			goto fail;
 		l += (size_t)(q - c);
 		memset(&scratch, 0, sizeof(scratch));
-		if (sm_cert_cached(&cc->certs[cc->ncerts], crypto, c, l,
-		                   &scratch) != SEALMAIL_OK)
+		if (sm_cert_from_der(&cc->certs[cc->ncerts], crypto, c, l,
+		                     &scratch) != SEALMAIL_OK)
 			goto fail;
 		for (size_t i = 0; i < cc->ncerts; i++)
 			if (cc->certs[i] == cc->certs[cc->ncerts]) {

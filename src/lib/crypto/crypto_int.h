@@ -36,17 +36,6 @@ int sm_ossl_error(sealmail_error *err, int code, const char *what);
 /* cert.c: wrap `x` (takes a new reference; the caller keeps its own). */
 int
 sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err);
-/*
- * cert.c: the certificate of exactly these DER bytes (a new reference),
- * parsed once per sm_crypto: a mailbox's messages carry the same few
- * certificates again and again.  Now the same as sm_cert_from_der, which
- * keeps every certificate it parses in that cache.
- */
-int sm_cert_cached(sm_cert **out,
-                   sm_crypto *crypto,
-                   const unsigned char *der,
-                   size_t len,
-                   sealmail_error *err);
 /* cert.c: drop the cached certificates (sm_crypto_free). */
 void sm_cert_cache_clear(sm_crypto *crypto);
 /* cert.c: the certificate's X509, borrowed. */
