@@ -506,6 +506,59 @@ test_gcm_flip(void)
 }
 
 /*
+ * With no folder given, the plaintext goes to P_tmpdir: the library reads
+ * no environment, so a TMPDIR naming a missing folder changes nothing
+ * (the CLI passes $TMPDIR itself, sealmail_open_options.temp_dir).
+ */
+static void
+test_tmp_parent_default(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	const char *old = getenv("TMPDIR");
+	char *saved = old != NULL ? strdup(old) : NULL;
+	char path[600], missing[600];
+	sm_env_outcome oc = SM_ENV_NOT_FOR_KEY;
+	sm_plain *plain = NULL;
+	sm_envelope *env;
+	sm_cert *c;
+	sm_key *k;
+
+	setup();
+	test_assert_int(encrypt_to(dir, who, 1, SM_CIPHER_AES256_GCM, false,
+	                           false, "t.der"),
+	                SEALMAIL_OK);
+	(void)snprintf(path, sizeof(path), "%s/t.der", dir);
+	(void)snprintf(missing, sizeof(missing), "%s/no-such-folder", dir);
+	env = read_env(path);
+	c = load_cert("bob@example.org");
+	k = load_key("bob@example.org");
+	test_assert(env != NULL);
+	test_assert_int(setenv("TMPDIR", missing, 1), 0);
+	if (env != NULL) {
+		test_assert_int(
+		        sm_envelope_decrypt(env, c, k, NULL, &oc, &plain, NULL),
+		        SEALMAIL_OK);
+		test_assert_int(oc, SM_ENV_DECRYPTED);
+		test_assert(plain != NULL);
+		if (plain != NULL)
+			test_assert(strncmp(sm_plain_path(plain),
+			                    P_tmpdir "/sealmail-",
+			                    strlen(P_tmpdir "/sealmail-")) ==
+			            0);
+	}
+	if (saved != NULL)
+		test_assert_int(setenv("TMPDIR", saved, 1), 0);
+	else
+		test_assert_int(unsetenv("TMPDIR"), 0);
+	free(saved);
+	sm_plain_free(plain);
+	sm_envelope_free(env);
+	sm_key_free(k);
+	sm_cert_free(c);
+}
+
+/*
  * Damage after the header is found while the content streams: the header
  * parses, decryption fails with EBADDATA, nothing is published or left in
  * the temporary folder, and the content cannot be read a second time.
@@ -652,6 +705,7 @@ static const struct test_case tests[] = {
         {"no_recipient", test_no_recipient},
         {"openssl_encrypted", test_openssl_encrypted},
         {"gcm_flip", test_gcm_flip},
+        {"tmp_parent_default", test_tmp_parent_default},
         {"truncated_content", test_truncated_content},
         {"not_enveloped", test_not_enveloped},
         {"teardown", teardown},

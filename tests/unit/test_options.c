@@ -76,7 +76,7 @@ same_protect(const sealmail_protect_options *a,
 static bool
 same_open(const sealmail_open_options *a, const sealmail_open_options *b)
 {
-	return a->flags == b->flags;
+	return a->flags == b->flags && a->temp_dir == b->temp_dir;
 }
 
 static bool
