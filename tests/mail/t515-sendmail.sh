@@ -49,15 +49,16 @@ mail() { # FILE SUBJECT TO [CC]
 	} >"$1"
 }
 # delivered USER SUBJECT: a CRLF copy (as IMAP serves it) of the message of
-# USER's INBOX with that subject; waits up to 10 s.
+# USER's INBOX with that subject; waits up to 10 s.  Dovecot, serving other
+# tests at the same time, may rename the file (new/ -> cur/, flags) between
+# finding and copying it: then it is looked for again.
 delivered() {
 	i=0
 	while [ $i -lt 50 ]; do
 		f=$(grep -l "^Subject: $2\$" "$BOX/$1/Maildir/new/"* \
 			"$BOX/$1/Maildir/cur/"* 2>/dev/null | head -n 1)
-		if [ -n "$f" ]; then
-			n=$TMP/$1-$(echo "$2" | tr ' ' -).eml
-			sed 's/$/\r/' "$f" >"$n"
+		n=$TMP/$1-$(echo "$2" | tr ' ' -).eml
+		if [ -n "$f" ] && sed 's/$/\r/' "$f" >"$n" 2>/dev/null; then
 			echo "$n"
 			return 0
 		fi
