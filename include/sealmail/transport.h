@@ -66,7 +66,9 @@ sealmail_transport_options_init(sealmail_transport_options *opts,
  * @return SEALMAIL_OK; SEALMAIL_EIO (connection, TLS, the server refused:
  *         its answer is in `err`); SEALMAIL_EPASSPHRASE (login refused);
  *         SEALMAIL_EINVAL (bad URL or address; an address longer than the
- *         254 bytes SMTP allows, refused before connecting)
+ *         254 bytes SMTP allows, refused before connecting);
+ *         SEALMAIL_EUNSUPPORTED (an address that is not ASCII: a UTF-8
+ *         local part needs SMTPUTF8, which sealmail does not support yet)
  */
 SEALMAIL_EXTERN(int)
 sealmail_smtp_send(const char *url,
@@ -273,6 +275,8 @@ sealmail_send_options_init(sealmail_send_options *opts,
  *         an `opts` address longer than the 254 bytes SMTP allows);
  *         SEALMAIL_EBADDATA (such an address in the message: never cut,
  *         refused before anything is protected or sent);
+ *         SEALMAIL_EUNSUPPORTED (an address with a UTF-8 local part: it
+ *         needs SMTPUTF8, not supported yet; refused as early);
  *         the submission's status (SEALMAIL_EIO with the server's answer,
  *         SEALMAIL_EPASSPHRASE when the login is refused): nothing was
  *         sent and nothing stored; SEALMAIL_EIO when a Bcc copy failed

@@ -71,6 +71,12 @@ sm_smtp_address_check(const char *what,
 		                    "%s %.64s... is longer than %d bytes, the "
 		                    "most an SMTP envelope allows",
 		                    what, addr, SM_SMTP_ADDRESS_MAX);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)addr[i] >= 0x80)
+			return sm_error_set(err, SEALMAIL_EUNSUPPORTED,
+			                    "%s %s needs SMTPUTF8, which "
+			                    "sealmail does not support yet",
+			                    what, addr);
 	return SEALMAIL_OK;
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # send and sendmail: the SMTP envelope is the addresses as given or never
 # sent.  An address longer than SMTP allows (254 bytes) is an error naming
-# it, before anything is protected or connected (never a cut address).  The
+# it, before anything is protected or connected (never a cut address); a
+# UTF-8 local part needs SMTPUTF8, which sealmail does not support yet.  The
 # account's server is a closed port: reaching it is exit 74.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +22,9 @@ addr() {
 	printf '%s@example.org' "$(head -c $(($1 - 12)) /dev/zero | tr '\0' a)"
 }
 A64=$(head -c 64 /dev/zero | tr '\0' a)
+JUERGEN=$(printf 'j\303\274rgen@example.org')
 TOOLONG="is longer than 254 bytes, the most an SMTP envelope allows"
+SMTPUTF8="needs SMTPUTF8, which sealmail does not support yet"
 
 mail() { # FILE FROM TO
 	printf 'From: %s\nTo: %s\nSubject: envelope\n\nHello.\n' "$2" "$3" >"$1"
@@ -69,5 +72,29 @@ run_stdin "$TMP/ok" sealmail --home "$H" sendmail bob@example.org \
 expect_exit 64
 expect_err "sealmail: recipient address $A64... $TOOLONG"
 expect_out ""
+
+begin_test "a UTF-8 local part needs SMTPUTF8: refused before connecting"
+mail "$TMP/u1" alice@example.org "Juergen <$JUERGEN>"
+run sealmail --home "$H" send --sign "$TMP/u1"
+expect_exit 65
+expect_err "sealmail: recipient address $JUERGEN $SMTPUTF8"
+expect_out ""
+mail "$TMP/u2" "$JUERGEN" bob@example.org
+run sealmail --home "$H" send --sign "$TMP/u2"
+expect_exit 65
+expect_err "sealmail: sender address $JUERGEN $SMTPUTF8"
+run_stdin "$TMP/ok" sealmail --home "$H" sendmail -f "$JUERGEN" \
+	bob@example.org
+expect_exit 65
+expect_err "sealmail: sender address $JUERGEN $SMTPUTF8"
+run_stdin "$TMP/ok" sealmail --home "$H" sendmail bob@example.org "$JUERGEN"
+expect_exit 65
+expect_err "sealmail: recipient address $JUERGEN $SMTPUTF8"
+
+begin_test "a UTF-8 domain is not refused: it goes out in its ASCII form"
+mail "$TMP/idn" alice@example.org "$(printf 'bob@b\303\274cher.example')"
+run sealmail --home "$H" send --sign "$TMP/idn"
+expect_exit 74
+expect_err_contains "sealmail: sending through $SMTP: "
 
 end_tests

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The SMTP envelope of sealmail_smtp_send and sealmail_message_send
- * (transport.c, send.c): an address longer than SMTP allows is refused
- * before any connection, never cut.  No server needed: the SMTP URL is a
- * closed port.
+ * (transport.c, send.c): an address longer than SMTP allows or with a
+ * UTF-8 local part is refused before any connection, never cut or sent
+ * mangled.  No server needed: the SMTP URL is a closed port.
  */
 #include "sealmail/transport.h"
 
@@ -14,6 +14,8 @@
 
 #define CLOSED "smtp://127.0.0.1:1"
 #define TOOLONG "is longer than 254 bytes, the most an SMTP envelope allows"
+#define SMTPUTF8 "needs SMTPUTF8, which sealmail does not support yet"
+#define JUERGEN "j\xc3\xbcrgen@example.org"
 #define A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 /* An address of exactly `len` bytes (< size): a...a@example.org */
@@ -47,6 +49,10 @@ test_address_check(void)
 	                                      SEALMAIL_EBADDATA, &err),
 	                SEALMAIL_EBADDATA);
 	test_assert_str(err.message, "sender address " A64 "... " TOOLONG);
+	test_assert_int(sm_smtp_address_check("recipient address", JUERGEN,
+	                                      SEALMAIL_EINVAL, &err),
+	                SEALMAIL_EUNSUPPORTED);
+	test_assert_str(err.message, "recipient address " JUERGEN " " SMTPUTF8);
 	test_assert_int(sm_smtp_address_check("recipient address",
 	                                      "bob@xn--bcher-kva.example",
 	                                      SEALMAIL_EINVAL, &err),
@@ -82,7 +88,7 @@ test_smtp_send(void)
 	test_assert_int(
 	        smtp_send(addr(a, sizeof(a), 254), "bob@example.org", &err),
 	        SEALMAIL_EIO);
-	/* Longer: refused before connecting. */
+	/* Longer, or UTF-8: refused before connecting. */
 	test_assert_int(
 	        smtp_send("alice@example.org", addr(a, sizeof(a), 255), &err),
 	        SEALMAIL_EINVAL);
@@ -91,6 +97,12 @@ test_smtp_send(void)
 	        smtp_send(addr(a, sizeof(a), 400), "bob@example.org", &err),
 	        SEALMAIL_EINVAL);
 	test_assert_str(err.message, "sender address " A64 "... " TOOLONG);
+	test_assert_int(smtp_send("alice@example.org", JUERGEN, &err),
+	                SEALMAIL_EUNSUPPORTED);
+	test_assert_str(err.message, "recipient address " JUERGEN " " SMTPUTF8);
+	test_assert_int(smtp_send(JUERGEN, "bob@example.org", &err),
+	                SEALMAIL_EUNSUPPORTED);
+	test_assert_str(err.message, "sender address " JUERGEN " " SMTPUTF8);
 }
 
 /*
@@ -154,6 +166,14 @@ test_message_send(void)
 	                             addr(a, sizeof(a), 255), NULL, &err),
 	                SEALMAIL_EBADDATA);
 	test_assert_str(err.message, "recipient address " A64 "... " TOOLONG);
+	test_assert_int(
+	        message_send(store, "alice@example.org", JUERGEN, NULL, &err),
+	        SEALMAIL_EUNSUPPORTED);
+	test_assert_str(err.message, "recipient address " JUERGEN " " SMTPUTF8);
+	test_assert_int(
+	        message_send(store, JUERGEN, "bob@example.org", NULL, &err),
+	        SEALMAIL_EUNSUPPORTED);
+	test_assert_str(err.message, "sender address " JUERGEN " " SMTPUTF8);
 
 	/* From the caller: invalid arguments. */
 	opts.protect.from = addr(a, sizeof(a), 300);
