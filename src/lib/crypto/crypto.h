@@ -98,7 +98,8 @@ bool sm_cert_has_address(const sm_cert *cert, const char *addr);
 int64_t sm_cert_not_before(const sm_cert *cert); /* Unix time */
 int64_t sm_cert_not_after(const sm_cert *cert);
 unsigned int sm_cert_usage(const sm_cert *cert); /* SM_USAGE_* bits */
-bool sm_cert_is_self_signed(const sm_cert *cert);
+/* Checked on first use (a signature verification), then remembered. */
+bool sm_cert_is_self_signed(sm_cert *cert);
 
 /* PEM text of the certificate appended to `out`. */
 int sm_cert_pem(const sm_cert *cert, sm_buf *out, sealmail_error *err);
