@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
@@ -46,6 +47,20 @@ sm_crypto_new(sm_crypto **out, sealmail_error *err)
 fail:
 	sm_crypto_free(c);
 	return sm_ossl_error(err, SEALMAIL_ERROR, "cannot start OpenSSL");
+}
+
+void
+sm_crypto_standalone(void)
+{
+	/*
+	 * OPENSSL_init_crypto is process-wide, hence the public function's
+	 * rule (sealmail.h).  Without its exit handler OpenSSL does not free
+	 * every global table as the process ends (OPENSSL_cleanup: 1.5 % of
+	 * a 4 KiB verify).  The configuration file is still read: libcurl's
+	 * TLS (net.c) uses the default context, which it configures, and
+	 * openssl.cnf may hold the system's TLS policy (docs/design.md).
+	 */
+	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 }
 
 void

@@ -29,6 +29,8 @@ void sm_crypto_free(sm_crypto *crypto);
  * it is not an error here: those inputs then fail where they are used.
  */
 void sm_crypto_need_legacy(sm_crypto *crypto);
+/* sealmail_standalone_init (sealmail.h): OpenSSL's process-wide part. */
+void sm_crypto_standalone(void);
 
 /*
  * How many certificates sm_cert_from_der keeps parsed per context (its DER
