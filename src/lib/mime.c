@@ -569,6 +569,8 @@ entity_facts(sm_mime_entity *e, GMimeObject *obj)
 	           g_mime_content_type_get_parameter(ct, "protocol"));
 	copy_lower(e->smime_type, sizeof(e->smime_type),
 	           g_mime_content_type_get_parameter(ct, "smime-type"));
+	copy_lower(e->micalg, sizeof(e->micalg),
+	           g_mime_content_type_get_parameter(ct, "micalg"));
 	if (GMIME_IS_PART(obj))
 		copy_str(e->filename, sizeof(e->filename),
 		         g_mime_part_get_filename(GMIME_PART(obj)));
@@ -913,7 +915,90 @@ typedef struct mpscan {
 	bool pending_cr; /* the last piece of an over-long line ended in CR */
 	bool closed;
 	ranges r;
+	/* The tap on the first child (sm_mime_multipart_children_tap). */
+	sm_mime_write_fn tap;
+	void *payload;
+	bool tap_on;           /* the first child is being scanned */
+	off_t fed;             /* source offset of the next byte to push */
+	unsigned char held[2]; /* the last bytes pushed, not yet tapped */
+	size_t nheld;
+	off_t tapped[2]; /* the range given to the tap */
 } mpscan;
+
+/* Give `len` bytes to the tap, counting them. */
+static int
+tap_emit(mpscan *m, const unsigned char *p, size_t len, sealmail_error *err)
+{
+	int rc;
+
+	if (len == 0)
+		return SEALMAIL_OK;
+	rc = m->tap(p, len, m->payload);
+	if (rc != SEALMAIL_OK)
+		return sm_error_set(err, rc, "cannot hash the signed part");
+	m->tapped[1] += (off_t)len;
+	return SEALMAIL_OK;
+}
+
+/*
+ * Bytes of the first child at m->fed, in order: all but the last two seen
+ * go to the tap now; those two may be the line break that belongs to the
+ * next delimiter.
+ */
+static int
+tap_push(mpscan *m, const unsigned char *p, size_t len, sealmail_error *err)
+{
+	int rc = SEALMAIL_OK;
+
+	m->fed += (off_t)len;
+	if (m->nheld + len <= sizeof(m->held)) {
+		memcpy(m->held + m->nheld, p, len);
+		m->nheld += len;
+		return SEALMAIL_OK;
+	}
+	if (len == 1) { /* two held: the older goes */
+		rc = tap_emit(m, m->held, 1, err);
+		m->held[0] = m->held[1];
+		m->held[1] = p[0];
+		return rc;
+	}
+	rc = tap_emit(m, m->held, m->nheld, err);
+	if (rc == SEALMAIL_OK)
+		rc = tap_emit(m, p, len - 2, err);
+	memcpy(m->held, p + len - 2, 2);
+	m->nheld = 2;
+	return rc;
+}
+
+/* The first child ends at `end` (at most two bytes before m->fed). */
+static int
+tap_finish(mpscan *m, off_t end, sealmail_error *err)
+{
+	off_t first_held = m->fed - (off_t)m->nheld;
+	int rc = SEALMAIL_OK;
+
+	m->tap_on = false;
+	if (end < first_held || end > m->fed)
+		/* not where the held bytes are: the tapped range says so */
+		return SEALMAIL_OK;
+	rc = tap_emit(m, m->held, (size_t)(end - first_held), err);
+	m->nheld = 0;
+	return rc;
+}
+
+/* Push what the scan passed over in this view: [m->fed, upto). */
+static int
+tap_upto(mpscan *m,
+         off_t view_off,
+         const unsigned char *view,
+         off_t upto,
+         sealmail_error *err)
+{
+	if (!m->tap_on || upto <= m->fed)
+		return SEALMAIL_OK;
+	return tap_push(m, view + (m->fed - view_off), (size_t)(upto - m->fed),
+	                err);
+}
 
 /* One line (or a piece of an over-long one) at offset `off`. */
 static int
@@ -966,7 +1051,62 @@ sm_mime_multipart_children(off_t **ranges_out,
                            size_t max,
                            sealmail_error *err)
 {
-	mpscan m = {.ent = ent, .max = max, .child = -1, .at_start = true};
+	off_t tapped[2];
+
+	return sm_mime_multipart_children_tap(ranges_out, count_out, src, ent,
+	                                      max, NULL, NULL, tapped, err);
+}
+
+/*
+ * A line (or piece) for mp_line, with the tap kept in step: the bytes
+ * before the line are pushed first; a delimiter that opens the first child
+ * starts the tap, one that closes it finishes it.
+ */
+static int
+mp_line_tap(mpscan *m,
+            off_t view_off,
+            const unsigned char *view,
+            size_t pos,
+            size_t len,
+            bool nl,
+            sealmail_error *err)
+{
+	off_t off = view_off + (off_t)pos;
+	bool first_open = m->child < 0;
+	int rc = tap_upto(m, view_off, view, off, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = mp_line(m, off, view + pos, len, nl, err);
+	if (rc != SEALMAIL_OK || m->tap == NULL)
+		return rc;
+	if (m->tap_on && m->r.n > 0)
+		rc = tap_finish(m, m->r.v[1], err);
+	else if (first_open && m->child >= 0 && m->r.n == 0) {
+		m->tap_on = true;
+		m->fed = m->child;
+		m->tapped[0] = m->tapped[1] = m->child;
+	}
+	return rc;
+}
+
+int
+sm_mime_multipart_children_tap(off_t **ranges_out,
+                               size_t *count_out,
+                               sm_mime_source *src,
+                               const sm_mime_entity *ent,
+                               size_t max,
+                               sm_mime_write_fn tap,
+                               void *payload,
+                               off_t tapped[2],
+                               sealmail_error *err)
+{
+	mpscan m = {.ent = ent,
+	            .max = max,
+	            .child = -1,
+	            .at_start = true,
+	            .tap = tap,
+	            .payload = payload,
+	            .tapped = {-1, -1}};
 	off_t off = ent->body_start;
 	char needle[80];
 	size_t nlen;
@@ -1027,16 +1167,23 @@ sm_mime_multipart_children(off_t **ranges_out,
 			                 : have - pos;
 			if (nl == NULL && !last && pos > 0)
 				break; /* view it again from its start */
-			rc = mp_line(&m, off + (off_t)pos, buf + pos, len,
-			             nl != NULL, err);
+			rc = mp_line_tap(&m, off, buf, pos, len, nl != NULL,
+			                 err);
 			pos += len + (nl != NULL ? 1 : 0);
 		}
+		if (rc == SEALMAIL_OK)
+			rc = tap_upto(&m, off, buf, off + (off_t)pos, err);
 		off += (off_t)pos;
 	}
 	/* No close delimiter: the last part runs to the end (lenient). */
 	if (rc == SEALMAIL_OK && !m.closed && m.child >= 0 &&
-	    m.child <= ent->end)
+	    m.child <= ent->end) {
 		rc = ranges_push(&m.r, m.child, ent->end, err);
+		if (rc == SEALMAIL_OK && m.tap_on)
+			rc = tap_finish(&m, ent->end, err);
+	}
+	tapped[0] = m.tapped[0];
+	tapped[1] = m.tapped[1];
 	if (rc == SEALMAIL_OK && m.r.n == 0)
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
 		                  "a multipart has no part (boundary not "

@@ -90,6 +90,7 @@ typedef struct sm_mime_entity {
 	                 */
 	char boundary[128];
 	char protocol[128];  /* multipart/signed protocol, lower case */
+	char micalg[64];     /* multipart/signed micalg, lower case (a hint) */
 	char smime_type[32]; /* application/pkcs7-mime smime-type */
 	char filename[128];  /* Content-Disposition filename or name= */
 	char encoding[32];   /* Content-Transfer-Encoding, lower case */
@@ -147,6 +148,26 @@ int sm_mime_multipart_children(off_t **ranges_out,
                                const sm_mime_entity *ent,
                                size_t max,
                                sealmail_error *err);
+
+/*
+ * The same, and the first child's bytes go to `tap` as the scan passes
+ * over them, in order, each once, in the pieces the scan reads (the bytes
+ * of a multipart/signed message's signed part, hashed while its end is
+ * looked for): the last two bytes seen are held back until the scan knows
+ * whether they are the line break before the next delimiter.  The range
+ * the tap was given is in tapped[0], tapped[1] (start, end; both -1 when
+ * it was given nothing): the caller checks that it is the first child's
+ * range before it relies on what the tap computed.
+ */
+int sm_mime_multipart_children_tap(off_t **ranges_out,
+                                   size_t *count_out,
+                                   sm_mime_source *src,
+                                   const sm_mime_entity *ent,
+                                   size_t max,
+                                   sm_mime_write_fn tap,
+                                   void *payload,
+                                   off_t tapped[2],
+                                   sealmail_error *err);
 
 /*
  * Decode the entity's body (base64, quoted-printable, or as it is) into

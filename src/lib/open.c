@@ -1103,6 +1103,13 @@ add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
 	return rc;
 }
 
+/* sm_mime_write_fn: the signed part's bytes into the verifier's digests. */
+static int
+tap_hash(const void *buf, size_t len, void *payload)
+{
+	return sm_cms_verify_update(payload, buf, len, NULL);
+}
+
 static int
 open_clear(ctx *c,
            sm_mime_source *src,
@@ -1121,13 +1128,27 @@ open_clear(ctx *c,
 	sm_mime_source *fixed = NULL;
 	sealmail_rewrite rewrites[16] = {0};
 	char cpath[64];
+	off_t tapped[2];
 	int rc;
 
-	rc = sm_mime_multipart_children(&rg, &n, src, ent, MAX_PARTS, err);
-	if (rc != SEALMAIL_OK)
+	/*
+	 * One read of the signed part: it is hashed (with the digest micalg
+	 * names) while the scan looks for its end; the signature, after it,
+	 * is loaded afterwards.  What was hashed is used only when it is
+	 * exactly the first part's range and the signers' digests; else the
+	 * range is hashed again.
+	 */
+	rc = sm_cms_verify_new_micalg(&v, c->crypto, ent->micalg, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_multipart_children_tap(
+		        &rg, &n, src, ent, MAX_PARTS, tap_hash, v, tapped, err);
+	if (rc != SEALMAIL_OK) {
+		sm_cms_verify_free(v);
 		return rc;
+	}
 	child_path(cpath, sizeof(cpath), path, 0);
 	if (n < 2) {
+		sm_cms_verify_free(v);
 		rc = sm_report_add_finding(
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signed part %s has no signature", path);
@@ -1139,9 +1160,10 @@ open_clear(ctx *c,
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_decode_body(&der, src, &sig, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_new(&v, c->crypto, der.data, der.len, err);
+		rc = sm_cms_verify_load(v, der.data, der.len, err);
 	sm_buf_free(&der);
 	if (rc == SEALMAIL_EBADDATA) {
+		sm_cms_verify_free(v);
 		rc = sm_report_add_finding(
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signature of part %s is "
@@ -1156,8 +1178,14 @@ open_clear(ctx *c,
 	}
 	if (rc == SEALMAIL_OK)
 		rc = add_known_certs(c, v, err);
+	if (rc == SEALMAIL_OK && (tapped[0] != rg[0] || tapped[1] != rg[1] ||
+	                          sm_cms_verify_needs_rehash(v))) {
+		rc = sm_cms_verify_reset(v, err);
+		if (rc == SEALMAIL_OK)
+			rc = hash_range(v, src, rg[0], rg[1], err);
+	}
 	if (rc == SEALMAIL_OK)
-		rc = verify_range(v, src, rg[0], rg[1], err);
+		rc = sm_cms_verify_finish(v, err);
 	if (rc == SEALMAIL_OK && any_altered(v))
 		rc = try_rewrites(c, v, src, rg[0], rg[1], rewrites, &fixed,
 		                  err);
