@@ -19,6 +19,13 @@
 
 #include <gmime/gmime.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SM_FIND_X86 1
+#else
+#define SM_FIND_X86 0
+#endif
+
 #include "b64.h"
 #include "canon.h"
 
@@ -383,6 +390,13 @@ sm_mime_source_view(sm_mime_source *s,
 	have = s->view_len - (size_t)(off - s->view_off);
 	*ptr = s->vbuf + (off - s->view_off);
 	return (long)(have < len ? have : len);
+}
+
+int
+sm_mime_source_fd(const sm_mime_source *s, off_t *base)
+{
+	*base = s->base;
+	return s->fd;
 }
 
 void
@@ -905,6 +919,80 @@ ranges_push(ranges *r, off_t a, off_t b, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+/*
+ * The first "\n--boundary" (`needle`, nlen >= 4 bytes) in p[0, n), or
+ * NULL.  With AVX2, 32 places at a time (AVX-512BW: 64): those holding
+ * '\n' whose byte nlen - 1 further on is the needle's last (two compares,
+ * no other work for almost every byte of a body), each then compared
+ * whole; the last bytes, and without AVX2 everything, by memmem (glibc's
+ * is not vectorised: 7 % of a large clear verify, 2-3 % now).
+ */
+#if SM_FIND_X86
+__attribute__((target("avx2"))) static const unsigned char *
+find_avx2(const unsigned char *p, size_t n, const char *needle, size_t nlen)
+{
+	const __m256i first = _mm256_set1_epi8(needle[0]);
+	const __m256i last = _mm256_set1_epi8(needle[nlen - 1]);
+	size_t i = 0;
+
+	for (; i + nlen + 31 <= n; i += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(p + i));
+		__m256i b =
+		        _mm256_loadu_si256((const __m256i *)(p + i + nlen - 1));
+		unsigned int m = (unsigned int)_mm256_movemask_epi8(
+		        _mm256_and_si256(_mm256_cmpeq_epi8(a, first),
+		                         _mm256_cmpeq_epi8(b, last)));
+		while (m != 0) {
+			unsigned int at = (unsigned int)__builtin_ctz(m);
+			if (memcmp(p + i + at + 1, needle + 1, nlen - 2) == 0)
+				return p + i + at;
+			m &= m - 1;
+		}
+	}
+	return memmem(p + i, n - i, needle, nlen);
+}
+
+/* The same, 64 places at a time (AVX-512BW). */
+__attribute__((target("avx512bw"))) static const unsigned char *
+find_avx512(const unsigned char *p, size_t n, const char *needle, size_t nlen)
+{
+	const __m512i first = _mm512_set1_epi8(needle[0]);
+	const __m512i last = _mm512_set1_epi8(needle[nlen - 1]);
+	size_t i = 0;
+
+	for (; i + nlen + 63 <= n; i += 64) {
+		__m512i a = _mm512_loadu_si512((const void *)(p + i));
+		__m512i b =
+		        _mm512_loadu_si512((const void *)(p + i + nlen - 1));
+		unsigned long long m = _mm512_cmpeq_epi8_mask(a, first) &
+		                       _mm512_cmpeq_epi8_mask(b, last);
+		while (m != 0) {
+			unsigned int at = (unsigned int)__builtin_ctzll(m);
+			if (memcmp(p + i + at + 1, needle + 1, nlen - 2) == 0)
+				return p + i + at;
+			m &= m - 1;
+		}
+	}
+	return find_avx2(p + i, n - i, needle, nlen);
+}
+#endif
+
+static const unsigned char *
+find_delimiter(const unsigned char *p,
+               size_t n,
+               const char *needle,
+               size_t nlen)
+{
+#if SM_FIND_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512bw"))
+		return find_avx512(p, n, needle, nlen);
+	if (__builtin_cpu_supports("avx2"))
+		return find_avx2(p, n, needle, nlen);
+#endif
+	return memmem(p, n, needle, nlen);
+}
+
 /* Scanning state for sm_mime_multipart_children. */
 typedef struct mpscan {
 	const sm_mime_entity *ent;
@@ -1145,11 +1233,11 @@ sm_mime_multipart_children_tap(off_t **ranges_out,
 				/*
 				 * Whole lines up to the next that may be a
 				 * delimiter are no delimiters: skip them
-				 * (memmem skips ahead), keeping what mp_line
-				 * would: a line starts, its line break had a CR
-				 * or not.
+				 * (find_delimiter skips ahead), keeping what
+				 * mp_line would: a line starts, its line break
+				 * had a CR or not.
 				 */
-				const unsigned char *q = memmem(
+				const unsigned char *q = find_delimiter(
 				        buf + pos, have - pos, needle, nlen);
 				if (q == NULL)
 					q = memrchr(buf + pos, '\n',

@@ -78,6 +78,11 @@ int sm_mime_source_copy(sm_mime_source *src,
                         sm_mime_write_fn write,
                         void *payload,
                         sealmail_error *err);
+/*
+ * The file a source reads, with the offset of its first byte in it in
+ * `*base`; -1 for a source in memory.
+ */
+int sm_mime_source_fd(const sm_mime_source *src, off_t *base);
 void sm_mime_source_free(sm_mime_source *src);
 
 /* --- entities: header facts and original byte ranges ------------------- */

@@ -1718,6 +1718,30 @@ out_write(const void *buf, size_t len, void *payload)
 	return sealmail_output_write(payload, buf, len, NULL);
 }
 
+/*
+ * Bytes of a source to the output as they are: in the kernel when the
+ * source is a file and the output a descriptor (no copy through this
+ * process), else through the source's views.
+ */
+static int
+copy_range(sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_output *out,
+           sealmail_error *err)
+{
+	off_t base;
+	int fd = sm_mime_source_fd(src, &base);
+
+	if (fd >= 0 && end > start) {
+		int rc = sm_output_copy_fd(out, fd, base + start, end - start,
+		                           err);
+		if (rc != SM_OUTPUT_NO_COPY)
+			return rc;
+	}
+	return sm_mime_source_copy(src, start, end, out_write, out, err);
+}
+
 static int
 write_readable(ctx *c,
                sm_mime_source *src,
@@ -1728,15 +1752,14 @@ write_readable(ctx *c,
 	int rc;
 
 	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
-		return sm_mime_source_copy(src, 0, sm_mime_source_size(src),
-		                           out_write, out, err);
+		return copy_range(src, 0, sm_mime_source_size(src), out, err);
 	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
 		                           err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_copy(c->read_src, c->read_start,
-		                         c->read_end, out_write, out, err);
+		rc = copy_range(c->read_src, c->read_start, c->read_end, out,
+		                err);
 	return rc;
 }
 

@@ -4,7 +4,9 @@
 # part's end (one read, issue 7), with the digest the micalg parameter
 # names; the signature says which digest counts.  A 3 MiB message (read
 # where it is, in 256 KiB views) checks the same as before whatever micalg
-# claims, and a changed last byte before the delimiter is still seen.
+# claims, and a changed last byte before the delimiter is still seen.  Its
+# readable message is written by the kernel (sendfile) and must be the
+# signed content, byte for byte.
 . "$(dirname "$0")/lib.sh"
 
 PKI=$TEST_DATA/pki
@@ -38,6 +40,12 @@ expect_out_contains "verdict: good"
 [ "$(tail -c 23 "$TMP/out.eml")" = "the last line ends in Z" ] ||
 	fail "the readable message does not end with the signed content's end"
 [ "$(grep -c '^line ' "$TMP/out.eml")" = 40000 ] || fail "lines missing"
+# the readable message: the signed part as it is, after a header block
+awk '/^--sealmail-/ { n++; next } n == 1 { print }' "$TMP/s.eml" |
+	sed '$ s/\r$//' | head -c -1 >"$TMP/part"
+tail -c "$(wc -c <"$TMP/part")" "$TMP/out.eml" >"$TMP/out.tail"
+[ "$(wc -c <"$TMP/part")" -gt 3000000 ] || fail "the signed part is not there"
+expect_same_file "$TMP/part" "$TMP/out.tail"
 
 begin_test "the same from standard input (spooled): good"
 run_stdin "$TMP/s.eml" sealmail --home "$HB" open -o /dev/null -
