@@ -65,7 +65,10 @@ sealmail_transport_options_init(sealmail_transport_options *opts,
  *
  * @return SEALMAIL_OK; SEALMAIL_EIO (connection, TLS, the server refused:
  *         its answer is in `err`); SEALMAIL_EPASSPHRASE (login refused);
- *         SEALMAIL_EINVAL (bad URL or address)
+ *         SEALMAIL_EINVAL (bad URL or address; an address longer than the
+ *         254 bytes SMTP allows, refused before connecting);
+ *         SEALMAIL_EUNSUPPORTED (an address that is not ASCII: a UTF-8
+ *         local part needs SMTPUTF8, which sealmail does not support yet)
  */
 SEALMAIL_EXTERN(int)
 sealmail_smtp_send(const char *url,
@@ -268,7 +271,12 @@ sealmail_send_options_init(sealmail_send_options *opts,
  * @param result  filled in on SEALMAIL_OK (may be NULL)
  * @return SEALMAIL_OK; protect's statuses (ENOKEY, ERECIPIENTS, EDECLINED,
  *         EBADDATA, EPASSPHRASE, ...); SEALMAIL_EINVAL (no recipients, no
- *         smtp setting for the account: the message says how to set it);
+ *         smtp setting for the account: the message says how to set it;
+ *         an `opts` address longer than the 254 bytes SMTP allows);
+ *         SEALMAIL_EBADDATA (such an address in the message: never cut,
+ *         refused before anything is protected or sent);
+ *         SEALMAIL_EUNSUPPORTED (an address with a UTF-8 local part: it
+ *         needs SMTPUTF8, not supported yet; refused as early);
  *         the submission's status (SEALMAIL_EIO with the server's answer,
  *         SEALMAIL_EPASSPHRASE when the login is refused): nothing was
  *         sent and nothing stored; SEALMAIL_EIO when a Bcc copy failed

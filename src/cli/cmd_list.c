@@ -164,6 +164,7 @@ verdict_token(const sealmail_report *r)
 struct list_ctx {
 	struct cli *cli;
 	const char *mailbox;
+	const char *temp_dir; /* $TMPDIR, read once per run */
 	json j;
 };
 
@@ -204,7 +205,7 @@ list_one(const struct list_ctx *c,
 	char when[32];
 	int rc;
 
-	opts.temp_dir = cli_temp_dir();
+	opts.temp_dir = c->temp_dir;
 	rc = sealmail_message_open(&r, store, in, NULL, &opts, err);
 	if (rc == SEALMAIL_EBADDATA) {
 		/* One unreadable message does not stop the listing. */
@@ -779,6 +780,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	if (workers == 0)
 		workers = default_workers();
 	ctx.cli = cli;
+	ctx.temp_dir = cli_temp_dir();
 	if (cli->json) {
 		json_init(&ctx.j, stdout);
 		json_object_begin(&ctx.j);

@@ -3,23 +3,32 @@
  * Streaming base64 (RFC 2045 / RFC 4648 alphabet) for MIME bodies: an encoder
  * writing CRLF-terminated lines and a decoder that skips line breaks.  Both
  * work into caller buffers sized with the _bound functions, keep their state
- * in the stream object, and never allocate.  An AVX2 implementation is chosen
- * at init time when the CPU has it; results are identical to the portable one.
+ * in the stream object, and never allocate.  An AVX-512 VBMI or AVX2
+ * implementation is chosen at init time when the CPU has it; results are
+ * identical to the portable one.
  */
 #ifndef SM_B64_H
 #define SM_B64_H
 
 #include "internal.h"
 
-/* Which implementation a stream uses; AUTO picks AVX2 when available. */
+/*
+ * Which implementation a stream uses; AUTO picks the best the CPU has:
+ * VBMI (AVX-512 VBMI, 48 bytes / 64 characters a step), else AVX2, else
+ * PORTABLE.  One asked for that the CPU lacks falls back the same way.
+ */
 typedef enum sm_b64_impl {
 	SM_B64_AUTO = 0,
 	SM_B64_PORTABLE = 1,
-	SM_B64_AVX2 = 2
+	SM_B64_AVX2 = 2,
+	SM_B64_VBMI = 3
 } sm_b64_impl;
 
 /* True when this build and this CPU can run the AVX2 implementation. */
 bool sm_b64_have_avx2(void);
+
+/* True when this build and this CPU can run the AVX-512 VBMI one. */
+bool sm_b64_have_vbmi(void);
 
 /* MIME's line length (RFC 2045 6.8): 76 characters, then CRLF. */
 #define SM_B64_MIME_LINE 76
@@ -29,14 +38,14 @@ typedef struct sm_b64_enc {
 	unsigned int ntail;
 	unsigned int col;      /* characters on the current output line */
 	unsigned int line_len; /* 0: one long line without line breaks */
-	sm_b64_impl impl;      /* resolved: PORTABLE or AVX2 */
+	sm_b64_impl impl;      /* resolved: PORTABLE, AVX2 or VBMI */
 } sm_b64_enc;
 
 /*
  * Start encoding.  `line_len` is the number of characters per line, a
  * multiple of 4 (SM_B64_MIME_LINE for MIME), or 0 for no line breaks.  Each
- * line ends with CRLF, the last one included.  AVX2 asked for on a CPU
- * without it falls back to PORTABLE.
+ * line ends with CRLF, the last one included.  An implementation asked for
+ * on a CPU without it falls back (VBMI to AVX2 to PORTABLE).
  */
 void sm_b64_enc_init(sm_b64_enc *enc, unsigned int line_len, sm_b64_impl impl);
 

@@ -191,6 +191,37 @@ read_envelope(envelope *env, int fd, sealmail_error *err)
 }
 
 /*
+ * The sender's address in its ASCII form, from the caller or the message's
+ * From, into out[size] (SM_SMTP_ADDRESS_MAX fits); "" when there is none.
+ * An address too long for SMTP is an error, never cut: sm_mime_entity
+ * holds a From address of up to sizeof(env->from) - 1 bytes, so one that
+ * fills it may have been cut already and is too long either way.
+ */
+static int
+envelope_sender(char *out,
+                size_t size,
+                const sealmail_send_options *opts,
+                const envelope *env,
+                sealmail_error *err)
+{
+	const char *from =
+	        opts->protect.from != NULL ? opts->protect.from : env->from;
+	int status = opts->protect.from != NULL ? SEALMAIL_EINVAL
+	                                        : SEALMAIL_EBADDATA;
+	size_t len = sm_mime_address_ascii(out, size, from);
+
+	if (len >= size ||
+	    (from == env->from && strlen(env->from) + 1 >= sizeof(env->from)))
+		return sm_error_set(err, status,
+		                    "sender address %.64s... is longer than %d "
+		                    "bytes, the most an SMTP envelope allows",
+		                    out, SM_SMTP_ADDRESS_MAX);
+	return out[0] == '\0' ? SEALMAIL_OK
+	                      : sm_smtp_address_check("sender address", out,
+	                                              status, err);
+}
+
+/*
  * The message with a Bcc header naming `extra` in front, so that protect
  * gives each of them a copy of their own, in a new spool `*fd_out`.
  */
@@ -318,7 +349,8 @@ sealmail_message_send(sealmail_store *store,
 	addr_list rcpt = {NULL, 0, 0}, extra = {NULL, 0, 0};
 	addr_list main_rcpt = {NULL, 0, 0};
 	bcc_copies bcc = {NULL, NULL, 0};
-	char sender[256], password[MAX_PASSWORD], *envelope_from = NULL;
+	char sender[SM_SMTP_ADDRESS_MAX + 2], password[MAX_PASSWORD];
+	char *envelope_from = NULL;
 	int fd = -1, fd2 = -1, main_fd = -1, rc;
 	bool sent_any = false;
 
@@ -341,17 +373,29 @@ sealmail_message_send(sealmail_store *store,
 		rc = read_envelope(&env, fd, err);
 	if (rc != SEALMAIL_OK)
 		goto out;
-	(void)sm_mime_address_ascii(
-	        sender, sizeof(sender),
-	        opts->protect.from != NULL ? opts->protect.from : env.from);
+	rc = envelope_sender(sender, sizeof(sender), opts, &env, err);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < opts->nrcpt; i++)
 		rc = addr_add(&rcpt, opts->rcpt[i], err);
 	if (opts->rcpt == NULL || (opts->flags & SEALMAIL_SEND_HEADER_RCPT))
 		for (size_t i = 0; rc == SEALMAIL_OK && i < env.all.n; i++)
 			rc = addr_add(&rcpt, env.all.v[i], err);
 	for (size_t i = 0; rc == SEALMAIL_OK && i < rcpt.n; i++)
+		rc = sm_smtp_address_check("recipient address", rcpt.v[i],
+		                           addr_has(&env.all, rcpt.v[i])
+		                                   ? SEALMAIL_EBADDATA
+		                                   : SEALMAIL_EINVAL,
+		                           err);
+	for (size_t i = 0; rc == SEALMAIL_OK && i < rcpt.n; i++)
 		if (!addr_has(&env.all, rcpt.v[i]))
 			rc = addr_add(&extra, rcpt.v[i], err);
+	if (rc == SEALMAIL_OK && opts->envelope_from != NULL) {
+		envelope_from = sm_mime_address_ascii_dup(opts->envelope_from);
+		rc = envelope_from == NULL
+		             ? sm_error_nomem(err)
+		             : sm_smtp_address_check("sender address",
+		                                     envelope_from,
+		                                     SEALMAIL_EINVAL, err);
+	}
 	if (rc != SEALMAIL_OK)
 		goto out;
 	if (rcpt.n == 0) {
@@ -433,13 +477,6 @@ sealmail_message_send(sealmail_store *store,
 		iopts.user = setting(account, "imap-user");
 
 	/* Submit: the main copy, then each Bcc copy to its recipient. */
-	if (opts->envelope_from != NULL) {
-		envelope_from = sm_mime_address_ascii_dup(opts->envelope_from);
-		if (envelope_from == NULL) {
-			rc = sm_error_nomem(err);
-			goto out;
-		}
-	}
 	{
 		const char *from =
 		        envelope_from != NULL ? envelope_from : sender;

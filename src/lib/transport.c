@@ -59,6 +59,28 @@ is_imap(const char *s)
 }
 
 int
+sm_smtp_address_check(const char *what,
+                      const char *addr,
+                      int too_long,
+                      sealmail_error *err)
+{
+	size_t len = strlen(addr);
+
+	if (len > SM_SMTP_ADDRESS_MAX)
+		return sm_error_set(err, too_long,
+		                    "%s %.64s... is longer than %d bytes, the "
+		                    "most an SMTP envelope allows",
+		                    what, addr, SM_SMTP_ADDRESS_MAX);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)addr[i] >= 0x80)
+			return sm_error_set(err, SEALMAIL_EUNSUPPORTED,
+			                    "%s %s needs SMTPUTF8, which "
+			                    "sealmail does not support yet",
+			                    what, addr);
+	return SEALMAIL_OK;
+}
+
+int
 sealmail_smtp_send(const char *url,
                    const sealmail_transport_options *opts,
                    const char *from,
@@ -68,8 +90,17 @@ sealmail_smtp_send(const char *url,
                    sealmail_error *err)
 {
 	sm_net_options o = net_opts(opts, url);
+	int rc;
 
 	assert(url != NULL && from != NULL && msg != NULL);
+	/* Never a cut or mangled address: refused before connecting. */
+	rc = sm_smtp_address_check("sender address", from, SEALMAIL_EINVAL,
+	                           err);
+	for (size_t i = 0; rc == SEALMAIL_OK && rcpt != NULL && i < nrcpt; i++)
+		rc = sm_smtp_address_check("recipient address", rcpt[i],
+		                           SEALMAIL_EINVAL, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
 	return sm_net_smtp_send(&o, from, rcpt, nrcpt, msg, err);
 }
 

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for b64.c: both implementations (portable and AVX2, forced in
- * turn) against a plain reference encoder and decoder, for every length
- * 0..300, every two-way split, one byte at a time, random splits, several
- * line lengths, every garbage byte and the padding errors.
+ * Unit tests for b64.c: every implementation the CPU runs (portable, AVX2,
+ * AVX-512 VBMI, forced in turn) against a plain reference encoder and
+ * decoder, for every length 0..300, every two-way split, one byte at a time,
+ * random splits, several line lengths, every garbage byte, the padding
+ * errors, and data ending at an unmapped page (no read or write outside).
  */
 #include "b64.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -156,8 +160,8 @@ ref_decode(unsigned char *out,
 	return 0;
 }
 
-static const sm_b64_impl impls[] = {SM_B64_PORTABLE, SM_B64_AVX2};
-#define N_IMPLS (sm_b64_have_avx2() ? 2 : 1)
+static const sm_b64_impl impls[] = {SM_B64_PORTABLE, SM_B64_AVX2, SM_B64_VBMI};
+#define N_IMPLS (sm_b64_have_vbmi() ? 3 : sm_b64_have_avx2() ? 2 : 1)
 
 /* Encode `in` through the stream in pieces given by `cuts` (sorted). */
 static size_t
@@ -381,19 +385,82 @@ test_decode_lengths_and_splits(void)
 	}
 }
 
+/*
+ * Lines of changing lengths (multiples of 4 or not, up to 200 characters)
+ * and ends (CRLF, LF, CR alone, a space before the end): the decoders
+ * that learn a line's length from the one before must notice each change.
+ */
+static void
+test_decode_line_shapes(void)
+{
+	static const unsigned int shapes[][8] = {
+	        {76, 76, 76, 76, 72, 76, 76, 76},
+	        {64, 64, 64, 64, 64, 60, 64, 64},
+	        {76, 76, 76, 80, 76, 76, 4, 4},
+	        {128, 128, 128, 124, 132, 132, 132, 76},
+	        {8, 8, 8, 8, 12, 8, 8, 8},
+	        {76, 76, 76, 74, 78, 76, 76, 76},
+	        {200, 200, 200, 196, 200, 64, 64, 64},
+	        {76, 76, 76, 76, 76, 76, 76, 76},
+	};
+	static const char *const ends[] = {"\r\n", "\n", "\r", " \r\n"};
+	unsigned char in[1500];
+	char flat[2100], text[4096];
+
+	fill_random(in, sizeof(in));
+	(void)ref_encode(flat, in, sizeof(in), 0);
+	for (size_t si = 0; si < SM_ARRAY_SIZE(shapes); si++)
+		for (size_t ei = 0; ei < 16; ei++) {
+			size_t tl = 0, fl = 0, li = 0;
+
+			/* the end of line 4 (and, for ei >= 4, line 5)
+			 * differs */
+			while (fl < 2000 && tl + 220 < sizeof(text)) {
+				size_t n = shapes[si][li % 8];
+				const char *e = "\r\n";
+
+				if (li == 4 || (li == 5 && ei >= 4))
+					e = ends[ei % 4];
+				if (ei >= 8 && li % 2 == 1)
+					e = "\n";
+				if (n > 2000 - fl)
+					n = 2000 - fl;
+				memcpy(text + tl, flat + fl, n);
+				tl += n;
+				fl += n;
+				memcpy(text + tl, e, strlen(e));
+				tl += strlen(e);
+				li++;
+			}
+			check_decode(text, tl, NULL, 0);
+			{
+				size_t cut = tl / 3;
+
+				check_decode(text, tl, &cut, 1);
+			}
+		}
+}
+
 /* Every byte value at several places of a valid text. */
 static void
 test_decode_garbage(void)
 {
-	unsigned char in[120];
-	char text[400], bad[401];
+	unsigned char in[420];
+	char text[600], bad[601];
 	size_t tl;
 
 	fill_random(in, sizeof(in));
 	tl = ref_encode(text, in, sizeof(in), 76);
 	for (int c = 0; c < 256; c++) {
-		static const size_t places[] = {0,  1,  2,  3,  31, 32, 33,
-		                                63, 64, 76, 77, 78, 100};
+		/* inside and at the edges of 32- and 64-character blocks and
+		 * of MIME lines: the first, the second (whose length the VBMI
+		 * decoder learns) and those it decodes as alike (from the
+		 * third on, 78 characters each) */
+		static const size_t places[] = {
+		        0,   1,   2,   3,   31,  32,  33,  63,  64,  65,
+		        76,  77,  78,  100, 127, 128, 129, 141, 155, 156,
+		        157, 191, 192, 233, 234, 235, 297, 298, 299, 300,
+		        310, 311, 312, 313, 389, 390, 391, 467, 468, 469};
 		for (size_t k = 0; k < SM_ARRAY_SIZE(places); k++) {
 			size_t at = places[k];
 
@@ -626,26 +693,106 @@ test_reader(void)
 }
 
 static void
-test_have_avx2(void)
+test_impl_choice(void)
 {
+	sm_b64_impl best = sm_b64_have_vbmi()   ? SM_B64_VBMI
+	                   : sm_b64_have_avx2() ? SM_B64_AVX2
+	                                        : SM_B64_PORTABLE;
 	sm_b64_enc e;
+	sm_b64_dec d;
 
 	/* The choice is stored in the stream; PORTABLE is always honoured. */
 	sm_b64_enc_init(&e, 76, SM_B64_PORTABLE);
 	test_assert_int(e.impl, SM_B64_PORTABLE);
 	sm_b64_enc_init(&e, 76, SM_B64_AUTO);
-	test_assert_int(e.impl,
+	test_assert_int(e.impl, best);
+	sm_b64_dec_init(&d, SM_B64_STRICT, SM_B64_AUTO);
+	test_assert_int(d.impl, best);
+	/* one the CPU lacks falls back: VBMI to AVX2 to PORTABLE */
+	sm_b64_enc_init(&e, 76, SM_B64_VBMI);
+	test_assert_int(e.impl, best);
+	sm_b64_dec_init(&d, SM_B64_LENIENT, SM_B64_AVX2);
+	test_assert_int(d.impl,
 	                sm_b64_have_avx2() ? SM_B64_AVX2 : SM_B64_PORTABLE);
+	test_assert(!sm_b64_have_vbmi() || sm_b64_have_avx2());
+	if (!sm_b64_have_vbmi())
+		(void)printf("# no AVX-512 VBMI on this CPU: not tested\n");
 	if (!sm_b64_have_avx2())
 		(void)printf("# no AVX2 on this CPU: portable code only\n");
 }
 
+/*
+ * Input ending where an unmapped page begins, output exactly as large as
+ * the bound with the same page after it: an implementation that reads or
+ * writes one byte too far faults (the masked AVX-512 loads and stores must
+ * not).  Every length 0..200, every line length used, both directions.
+ */
+static void
+test_page_edge(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t span = (size_t)page * 4;
+	unsigned char *m = mmap(NULL, span * 2, PROT_READ | PROT_WRITE,
+	                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *in_end, *out_end, src[200];
+	char want[600];
+
+	test_assert(m != MAP_FAILED);
+	if (m == MAP_FAILED)
+		return;
+	/* [m, m+span-page) input, a hole, [m+span, m+2span-page) output,
+	 * a hole */
+	test_assert_int(mprotect(m + span - page, (size_t)page, PROT_NONE), 0);
+	test_assert_int(mprotect(m + 2 * span - page, (size_t)page, PROT_NONE),
+	                0);
+	in_end = m + span - page;
+	out_end = m + 2 * span - page;
+	fill_random(src, sizeof(src));
+	for (int ii = 0; ii < N_IMPLS; ii++)
+		for (unsigned int line = 0; line <= 76; line += 76)
+			for (size_t len = 0; len <= sizeof(src); len++) {
+				size_t wl = ref_encode(want, src, len, line);
+				unsigned char *in = in_end - len, *out;
+				sm_b64_enc e;
+				sm_b64_dec d;
+				size_t n, f, bound;
+
+				memcpy(in, src, len);
+				sm_b64_enc_init(&e, line, impls[ii]);
+				bound = sm_b64_enc_bound(&e, len);
+				out = out_end - bound;
+				n = sm_b64_enc_update(&e, out, in, len);
+				test_assert(n <= wl &&
+				            memcmp(out, want, n) == 0);
+				/* the final bytes, also at the edge */
+				out = out_end - SM_B64_ENC_FINAL_MAX;
+				f = sm_b64_enc_final(&e, out);
+				test_assert_int(n + f, wl);
+				test_assert(n + f != wl ||
+				            memcmp(out, want + n, f) == 0);
+				/* decode `want` from the edge */
+				memcpy(in_end - wl, want, wl);
+				sm_b64_dec_init(&d, SM_B64_STRICT, impls[ii]);
+				bound = sm_b64_dec_bound(wl);
+				test_assert_int(sm_b64_dec_update(
+				                        &d, out_end - bound, &n,
+				                        in_end - wl, wl, NULL),
+				                SEALMAIL_OK);
+				test_assert_int(n, len);
+				test_assert(memcmp(out_end - bound, src, len) ==
+				            0);
+			}
+	(void)munmap(m, span * 2);
+}
+
 static const struct test_case tests[] = {
-        {"have_avx2", test_have_avx2},
+        {"impl_choice", test_impl_choice},
+        {"page_edge", test_page_edge},
         {"encode_lengths", test_encode_lengths},
         {"encode_splits", test_encode_splits},
         {"encode_random_large", test_encode_random_large},
         {"decode_lengths_and_splits", test_decode_lengths_and_splits},
+        {"decode_line_shapes", test_decode_line_shapes},
         {"decode_garbage", test_decode_garbage},
         {"decode_padding", test_decode_padding},
         {"decode_messages", test_decode_messages},
