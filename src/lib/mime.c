@@ -977,20 +977,28 @@ find_avx512(const unsigned char *p, size_t n, const char *needle, size_t nlen)
 }
 #endif
 
-static const unsigned char *
-find_delimiter(const unsigned char *p,
-               size_t n,
-               const char *needle,
-               size_t nlen)
+const unsigned char *
+sm_mime_find_delimiter(sm_mime_find_impl impl,
+                       const unsigned char *p,
+                       size_t n,
+                       const char *needle,
+                       size_t nlen)
 {
 #if SM_FIND_X86
+	/* (libgcc's checks include that the OS saves the registers) */
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512bw"))
+	if (impl == SM_MIME_FIND_PORTABLE ||
+	    __builtin_cpu_supports("avx2") == 0)
+		return memmem(p, n, needle, nlen);
+	if (impl != SM_MIME_FIND_AVX2 &&
+	    __builtin_cpu_supports("avx512f") != 0 &&
+	    __builtin_cpu_supports("avx512bw") != 0)
 		return find_avx512(p, n, needle, nlen);
-	if (__builtin_cpu_supports("avx2"))
-		return find_avx2(p, n, needle, nlen);
-#endif
+	return find_avx2(p, n, needle, nlen);
+#else
+	(void)impl;
 	return memmem(p, n, needle, nlen);
+#endif
 }
 
 /* Scanning state for sm_mime_multipart_children. */
@@ -1233,12 +1241,13 @@ sm_mime_multipart_children_tap(off_t **ranges_out,
 				/*
 				 * Whole lines up to the next that may be a
 				 * delimiter are no delimiters: skip them
-				 * (find_delimiter skips ahead), keeping what
-				 * mp_line would: a line starts, its line break
-				 * had a CR or not.
+				 * (sm_mime_find_delimiter skips ahead), keeping
+				 * what mp_line would: a line starts, its line
+				 * break had a CR or not.
 				 */
-				const unsigned char *q = find_delimiter(
-				        buf + pos, have - pos, needle, nlen);
+				const unsigned char *q = sm_mime_find_delimiter(
+				        SM_MIME_FIND_AUTO, buf + pos,
+				        have - pos, needle, nlen);
 				if (q == NULL)
 					q = memrchr(buf + pos, '\n',
 					            have - pos);

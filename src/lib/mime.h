@@ -175,6 +175,23 @@ int sm_mime_multipart_children_tap(off_t **ranges_out,
                                    sealmail_error *err);
 
 /*
+ * The first `needle` ("\n--boundary", nlen >= 4 bytes) in p[0, n), or
+ * NULL: the multipart scan's search.  AUTO: the fastest the CPU has
+ * (AVX-512BW, AVX2, else memmem); the others for tests (an implementation
+ * the CPU lacks gives the next one down).
+ */
+typedef enum {
+	SM_MIME_FIND_AUTO,
+	SM_MIME_FIND_PORTABLE,
+	SM_MIME_FIND_AVX2
+} sm_mime_find_impl;
+const unsigned char *sm_mime_find_delimiter(sm_mime_find_impl impl,
+                                            const unsigned char *p,
+                                            size_t n,
+                                            const char *needle,
+                                            size_t nlen);
+
+/*
  * Decode the entity's body (base64, quoted-printable, or as it is) into
  * `out`, at most out->max bytes (EBADDATA beyond).
  */

@@ -1251,6 +1251,53 @@ test_tap_layouts(void)
 	free(m);
 }
 
+/*
+ * Every implementation of the delimiter search finds what memmem finds:
+ * needles of 4 to 73 bytes planted at every offset of a buffer (so at
+ * every alignment and in each implementation's tail), with near misses
+ * (first and last byte right, a middle byte wrong) before them, and none.
+ */
+static void
+test_find_delimiter(void)
+{
+	static const sm_mime_find_impl impls[] = {
+	        SM_MIME_FIND_AUTO, SM_MIME_FIND_PORTABLE, SM_MIME_FIND_AVX2};
+	static const size_t lens[] = {4, 5, 7, 37, 73};
+	unsigned char buf[400];
+	char needle[80];
+	uint64_t x = 12345;
+	int bad = 0;
+
+	for (size_t l = 0; l < SM_ARRAY_SIZE(lens); l++) {
+		size_t nlen = lens[l];
+		needle[0] = '\n';
+		needle[1] = needle[2] = '-';
+		for (size_t i = 3; i < nlen; i++)
+			needle[i] = (char)('a' + rnd(&x) % 26);
+		for (size_t at = 0; at + nlen <= sizeof(buf); at++) {
+			const unsigned char *want, *got;
+			for (size_t i = 0; i < sizeof(buf); i++)
+				buf[i] = (unsigned char)"\n-ab\r"[rnd(&x) % 5];
+			/* a near miss before, then the needle at `at` */
+			if (at >= nlen) {
+				memcpy(buf + at - nlen, needle, nlen);
+				buf[at - nlen + 1 + rnd(&x) % (nlen - 2)] ^= 1;
+			}
+			if (at % 3 != 2)
+				memcpy(buf + at, needle, nlen);
+			want = memmem(buf, sizeof(buf), needle, nlen);
+			for (size_t k = 0; k < SM_ARRAY_SIZE(impls); k++) {
+				got = sm_mime_find_delimiter(impls[k], buf,
+				                             sizeof(buf),
+				                             needle, nlen);
+				if (got != want)
+					bad++;
+			}
+		}
+	}
+	test_assert_int(bad, 0);
+}
+
 /* A tap that fails stops the scan with its error. */
 static int
 tap_fails(const void *data, size_t len, void *payload)
@@ -1473,6 +1520,7 @@ static const struct test_case tests[] = {
         {"boundary_across_window", test_boundary_across_window},
         {"tap_layouts", test_tap_layouts},
         {"tap_error", test_tap_error},
+        {"find_delimiter", test_find_delimiter},
         {"body_stream", test_body_stream},
         {"body_errors", test_body_errors},
 };
