@@ -58,7 +58,7 @@ typedef enum sealmail_coverage {
 } sealmail_coverage;
 
 /** Schema version of the JSON document (docs/json.md). */
-#define SEALMAIL_REPORT_JSON_VERSION 1
+#define SEALMAIL_REPORT_JSON_VERSION 2
 
 /**
  * The worst finding.  SEALMAIL_VERDICT_GOOD with SEALMAIL_COVERAGE_NONE

@@ -124,6 +124,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE accounts ADD COLUMN inbox_mailbox TEXT;"
 	"ALTER TABLE accounts ADD COLUMN ca_file TEXT;"
 	"ALTER TABLE accounts ADD COLUMN starttls INTEGER NOT NULL DEFAULT 1;",
+	/* 2 -> 3: a signer's certificate looked up by serial (issue 7) */
+	"CREATE INDEX certificates_serial ON certificates(serial);",
 };
 /* clang-format on */
 

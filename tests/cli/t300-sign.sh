@@ -68,7 +68,7 @@ expect_out_lacks "warning:"
 begin_test "--json: the report's fields"
 run sealmail --home "$B" --json open "$TMP/signed.eml"
 expect_exit 0
-expect_json .version 1
+expect_json .version 2
 expect_json .verdict good
 expect_json .coverage full
 expect_json '.signatures | length' 1

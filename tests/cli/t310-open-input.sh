@@ -18,6 +18,7 @@ expect_exit 0
 expect_json .coverage none
 expect_json '.signatures | length' 0
 expect_json .verdict not-signed
+expect_json .version 2
 expect_json .exit 0
 
 begin_test "standard input works like a file"

@@ -73,8 +73,8 @@ expect_exit 0
 expect_out_contains "alice@example.org  signed hello  [signed, trusted]"
 
 begin_test "list: a copy rewritten on the server (trailing white space) shows as altered"
-f=$(grep -l 'signed hello' "$BOXDIR"/new/* "$BOXDIR"/cur/* 2>/dev/null | head -n 1)
-[ -n "$f" ] || fail "the delivered file is not found"
+f=$TMP/delivered.eml
+maildir_copy "$BOXDIR" 'signed hello' "$f" || fail "the delivered file is not found"
 sed -e 's/^Hello Bob,/Hello Bob,   /' \
 	-e 's/^Subject: signed hello/Subject: rewritten copy/' "$f" \
 	>"$BOXDIR/new/1.rewritten.test"

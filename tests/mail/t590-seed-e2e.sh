@@ -123,7 +123,8 @@ printf 'From: Alice Liddell <alice@example.org>\nTo: Bob Builder <bob@example.or
 run sealmail --home "$A" send "$TMP/plan.eml"
 expect_exit 0
 plan=$(uid_of "$B" "$IMAPS/INBOX" "The plan $T") || fail "not delivered"
-f=$(grep -l "^Subject: The plan $T" "$BOBDIR/new/"* "$BOBDIR/cur/"* 2>/dev/null | head -n 1)
+f=$TMP/plan-delivered.eml
+maildir_copy "$BOBDIR" "^Subject: The plan $T" "$f" || fail "the delivered file is not found"
 grep -q '^Content-Type: application/pkcs7-mime' "$f" || fail "not encrypted"
 grep -q 'under the mat' "$f" && fail "the text travelled in the clear"
 
@@ -164,8 +165,8 @@ expect_out_contains "  trust:       your own digital ID"
 expect_out_contains "verdict: good"
 
 begin_test "a copy rewritten on the server (a footer appended) shows as altered, the rewrite named"
-f=$(grep -l "^Subject: Lunch? $T" "$BOBDIR/new/"* "$BOBDIR/cur/"* 2>/dev/null | head -n 1)
-[ -n "$f" ] || fail "the delivered file is not found"
+f=$TMP/lunch-delivered.eml
+maildir_copy "$BOBDIR" "^Subject: Lunch? $T" "$f" || fail "the delivered file is not found"
 awk '/^--sealmail-/ { n++; if (n == 2) { print "_______________________________________________"; print "lunch-list mailing list: https://lists.example.org/lunch" } }
 	{ sub(/^Subject: Lunch\?/, "Subject: [lunch] Lunch?"); print }' "$f" \
 	>"$BOBDIR/new/1.footer.test"

@@ -3,8 +3,13 @@
  * Unit tests for what open keeps per store handle for a list (issue 7):
  * the trust judged per signer and the book's certificates looked up by a
  * signer's serial number are reused only while the database does not
- * change, whether this handle or another connection changes it.
+ * change, whether this handle, another connection or another process
+ * changes it.
  */
+#include <sys/wait.h>
+
+#include <unistd.h>
+
 #include "internal.h"
 #include "sealmail/account.h"
 #include "sealmail/book.h"
@@ -113,6 +118,71 @@ test_trust_follows_store(void)
 	sealmail_store_free(b);
 }
 
+/*
+ * Set the trust in the certificate `query` names from another process
+ * with its own store handle, as `sealmail book trust` run beside a list
+ * would; true when it did.
+ */
+static bool
+set_trust_elsewhere(const char *home, const char *query, sealmail_trust t)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sealmail_store *store = NULL;
+		sealmail_error err = {0};
+		int rc = sealmail_store_open(&store, home, NULL, &err);
+
+		if (rc == SEALMAIL_OK)
+			rc = sealmail_book_set_trust(store, query, t, &err);
+		sealmail_store_free(store);
+		_exit(rc == SEALMAIL_OK ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * The signer's own certificate in the book, its trust changed by another
+ * process while this handle keeps its memo: the next open sees each
+ * change (PRAGMA data_version), and an unchanged store keeps the memo.
+ */
+static void
+test_contact_trust_other_process(void)
+{
+	const char *msg = TB "alice.dsig.SHA256.multipart.eml";
+	sealmail_open_options opts = SEALMAIL_OPEN_OPTIONS_INIT;
+	sealmail_input *in = NULL;
+	sealmail_report *r = NULL;
+	sealmail_store *a;
+	sealmail_error err = {0};
+	char home[128];
+
+	(void)snprintf(home, sizeof(home), "%s/home", test_tmpdir());
+	a = open_store(home);
+	opts.flags = SEALMAIL_OPEN_ADD_CERT;
+	test_assert_int(sealmail_input_new_path(&in, msg, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_message_open(&r, a, in, NULL, &opts, &err),
+	                SEALMAIL_OK);
+	sealmail_report_free(r);
+	sealmail_input_free(in);
+	test_assert_str(trust_of(a), "not-trusted");
+	test_assert_str(trust_of(a), "not-trusted"); /* remembered */
+
+	test_assert(set_trust_elsewhere(home, "alice@example.com",
+	                                SEALMAIL_TRUST_TRUSTED));
+	test_assert_str(trust_of(a), "trusted");
+	test_assert_str(trust_of(a), "trusted");
+	test_assert(set_trust_elsewhere(home, "alice@example.com",
+	                                SEALMAIL_TRUST_DISTRUSTED));
+	test_assert_str(trust_of(a), "distrusted");
+	test_assert(set_trust_elsewhere(home, "alice@example.com",
+	                                SEALMAIL_TRUST_UNTRUSTED));
+	test_assert_str(trust_of(a), "not-trusted");
+	sealmail_store_free(a);
+}
+
 /* Read a test PKI file into `buf` (caller frees). */
 static void
 slurp(sm_buf *buf, const char *name)
@@ -212,6 +282,7 @@ test_book_serial_follows_store(void)
 static const struct test_case tests[] = {
         {"trust_follows_store", test_trust_follows_store},
         {"book_serial_follows_store", test_book_serial_follows_store},
+        {"contact_trust_other_process", test_contact_trust_other_process},
 };
 
 TEST_MAIN(tests)

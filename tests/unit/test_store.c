@@ -21,7 +21,7 @@ test_create_modes(void)
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
 	                SEALMAIL_OK);
 	test_assert(store != NULL);
-	test_assert_int(sealmail_store_schema_version(store), 2);
+	test_assert_int(sealmail_store_schema_version(store), 3);
 	test_assert_str(sealmail_store_home(store), home);
 	test_assert(stat(home, &sb) == 0 && (sb.st_mode & 0777) == 0700);
 	(void)snprintf(db, sizeof(db), "%s/store.db", home);
@@ -31,7 +31,7 @@ test_create_modes(void)
 	/* Reopening keeps the schema and does not migrate again. */
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
 	                SEALMAIL_OK);
-	test_assert_int(sealmail_store_schema_version(store), 2);
+	test_assert_int(sealmail_store_schema_version(store), 3);
 	sealmail_store_free(store);
 
 	/* A widened database file is made 0600 again when opened. */
@@ -242,6 +242,7 @@ test_migrate_v1(void)
 	                   "ALTER TABLE accounts DROP COLUMN inbox_mailbox;"
 	                   "ALTER TABLE accounts DROP COLUMN ca_file;"
 	                   "ALTER TABLE accounts DROP COLUMN starttls;"
+	                   "DROP INDEX certificates_serial;"
 	                   "PRAGMA user_version = 1",
 	                   &err),
 	        SEALMAIL_OK);
@@ -249,7 +250,7 @@ test_migrate_v1(void)
 	store = NULL;
 	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
 	                SEALMAIL_OK);
-	test_assert_int(sealmail_store_schema_version(store), 2);
+	test_assert_int(sealmail_store_schema_version(store), 3);
 	test_assert_int(sm_stmt_prepare(&st, store,
 	                                "SELECT smtp IS NULL, starttls FROM "
 	                                "accounts WHERE address = "
@@ -293,6 +294,113 @@ query_text(sealmail_store *store, const char *sql)
 	return buf;
 }
 
+/* Every statement of the schema but `skip`, one string (caller frees). */
+static char *
+schema_sql(sealmail_store *store, const char *skip)
+{
+	sealmail_error err = {0};
+	sm_stmt *st = NULL;
+	char *s = NULL;
+
+	test_assert_int(sm_stmt_prepare(&st, store,
+	                                "SELECT group_concat(type || ' ' || "
+	                                "name || ': ' || coalesce(sql, ''), "
+	                                "char(10)) FROM (SELECT * FROM "
+	                                "sqlite_schema WHERE name != ?1 "
+	                                "ORDER BY name)",
+	                                &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_stmt_bind_text(st, 1, skip, &err), SEALMAIL_OK);
+	test_assert_int(sm_stmt_step(st, &err), SM_STEP_ROW);
+	s = sm_strdup(sm_stmt_column_text(st, 0));
+	sm_stmt_free(st);
+	test_assert(s != NULL && strlen(s) > 100);
+	return s;
+}
+
+/* How the serial-number lookup of the book (book.c) finds its rows. */
+static char *
+serial_plan(sealmail_store *store)
+{
+	static char buf[200];
+	sealmail_error err = {0};
+	sm_stmt *st = NULL;
+
+	buf[0] = '\0';
+	test_assert_int(sm_stmt_prepare(&st, store,
+	                                "EXPLAIN QUERY PLAN SELECT der FROM "
+	                                "certificates WHERE serial = '01' "
+	                                "ORDER BY id",
+	                                &err),
+	                SEALMAIL_OK);
+	while (sm_stmt_step(st, &err) == SM_STEP_ROW) {
+		const char *d = sm_stmt_column_text(st, 3);
+		size_t n = strlen(buf);
+
+		(void)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "; " : "",
+		               d != NULL ? d : "");
+	}
+	sm_stmt_free(st);
+	return buf;
+}
+
+/*
+ * A version-2 store (before the index on certificates.serial), with a
+ * certificate in it, gets the index when opened; nothing else changes.
+ */
+static void
+test_migrate_v2(void)
+{
+	const char *dir = test_tmpdir();
+	char home[128], *before, *after;
+	sealmail_store *store = NULL;
+	sealmail_error err = {0};
+
+	(void)snprintf(home, sizeof(home), "%s/v2", dir);
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(
+	        sm_db_exec(store,
+	                   "DROP INDEX certificates_serial;"
+	                   "INSERT INTO contacts (id, name) VALUES (7, 'Old');"
+	                   "INSERT INTO certificates (contact_id, fingerprint,"
+	                   " der, subject, issuer, serial, not_before,"
+	                   " not_after, trust, added) VALUES (7, 'ab12', x'30',"
+	                   " 'CN=old', 'CN=ca', '01', 1, 2, 'trusted', 3);"
+	                   "PRAGMA user_version = 2",
+	                   &err),
+	        SEALMAIL_OK);
+	test_assert_str(query_text(store, "SELECT count(*) FROM sqlite_schema "
+	                                  "WHERE name = 'certificates_serial'"),
+	                "0");
+	test_assert(strstr(serial_plan(store), "certificates_serial") == NULL);
+	before = schema_sql(store, "certificates_serial");
+	sealmail_store_free(store);
+	store = NULL;
+
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_store_schema_version(store), 3);
+	test_assert_str(query_text(store, "PRAGMA user_version"), "3");
+	test_assert_str(query_text(store, "SELECT sql FROM sqlite_schema "
+	                                  "WHERE name = 'certificates_serial'"),
+	                "CREATE INDEX certificates_serial ON "
+	                "certificates(serial)");
+	test_assert(strstr(serial_plan(store),
+	                   "USING INDEX certificates_serial (serial=?)") !=
+	            NULL);
+	after = schema_sql(store, "certificates_serial");
+	test_assert_str(after, before);
+	test_assert_str(query_text(store,
+	                           "SELECT contact_id || ' ' || fingerprint || "
+	                           "' ' || hex(der) || ' ' || serial || ' ' || "
+	                           "trust || ' ' || added FROM certificates"),
+	                "7 ab12 30 01 trusted 3");
+	sm_free(before);
+	sm_free(after);
+	sealmail_store_free(store);
+}
+
 static void
 test_wal(void)
 {
@@ -333,8 +441,8 @@ test_migrate_empty_database(void)
 	(void)close(fd);
 	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
 	                SEALMAIL_OK);
-	test_assert_int(sealmail_store_schema_version(store), 2);
-	test_assert_str(query_text(store, "PRAGMA user_version"), "2");
+	test_assert_int(sealmail_store_schema_version(store), 3);
+	test_assert_str(query_text(store, "PRAGMA user_version"), "3");
 	test_assert_str(query_text(store, "PRAGMA application_id"),
 	                "1397574705"); /* "SML1" */
 	test_assert_str(query_text(store, "SELECT count(*) FROM sqlite_schema "
@@ -350,7 +458,7 @@ test_schema_refused(void)
 		const char *sql, *message;
 	} cases[] = {
 	        {"PRAGMA user_version = 7",
-	         "was made by a newer sealmail (schema 7, this one knows 2)"},
+	         "was made by a newer sealmail (schema 7, this one knows 3)"},
 	        {"PRAGMA user_version = -3",
 	         "has an invalid schema version -3"},
 	        {"PRAGMA application_id = 42",
@@ -393,6 +501,7 @@ test_readonly_needs_upgrade(void)
 
 static const struct test_case tests[] = {
         {"migrate_v1", test_migrate_v1},
+        {"migrate_v2", test_migrate_v2},
         {"create_modes", test_create_modes},
         {"no_create", test_no_create},
         {"corrupt", test_corrupt},
