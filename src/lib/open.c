@@ -1103,6 +1103,13 @@ add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
 	return rc;
 }
 
+/* sm_mime_write_fn: the signed part's bytes into the verifier's digests. */
+static int
+tap_hash(const void *buf, size_t len, void *payload)
+{
+	return sm_cms_verify_update(payload, buf, len, NULL);
+}
+
 static int
 open_clear(ctx *c,
            sm_mime_source *src,
@@ -1121,13 +1128,27 @@ open_clear(ctx *c,
 	sm_mime_source *fixed = NULL;
 	sealmail_rewrite rewrites[16] = {0};
 	char cpath[64];
+	off_t tapped[2];
 	int rc;
 
-	rc = sm_mime_multipart_children(&rg, &n, src, ent, MAX_PARTS, err);
-	if (rc != SEALMAIL_OK)
+	/*
+	 * One read of the signed part: it is hashed (with the digest micalg
+	 * names) while the scan looks for its end; the signature, after it,
+	 * is loaded afterwards.  What was hashed is used only when it is
+	 * exactly the first part's range and the signers' digests; else the
+	 * range is hashed again.
+	 */
+	rc = sm_cms_verify_new_micalg(&v, c->crypto, ent->micalg, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_multipart_children_tap(
+		        &rg, &n, src, ent, MAX_PARTS, tap_hash, v, tapped, err);
+	if (rc != SEALMAIL_OK) {
+		sm_cms_verify_free(v);
 		return rc;
+	}
 	child_path(cpath, sizeof(cpath), path, 0);
 	if (n < 2) {
+		sm_cms_verify_free(v);
 		rc = sm_report_add_finding(
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signed part %s has no signature", path);
@@ -1139,9 +1160,10 @@ open_clear(ctx *c,
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_decode_body(&der, src, &sig, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_new(&v, c->crypto, der.data, der.len, err);
+		rc = sm_cms_verify_load(v, der.data, der.len, err);
 	sm_buf_free(&der);
 	if (rc == SEALMAIL_EBADDATA) {
+		sm_cms_verify_free(v);
 		rc = sm_report_add_finding(
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signature of part %s is "
@@ -1156,8 +1178,14 @@ open_clear(ctx *c,
 	}
 	if (rc == SEALMAIL_OK)
 		rc = add_known_certs(c, v, err);
+	if (rc == SEALMAIL_OK && (tapped[0] != rg[0] || tapped[1] != rg[1] ||
+	                          sm_cms_verify_needs_rehash(v))) {
+		rc = sm_cms_verify_reset(v, err);
+		if (rc == SEALMAIL_OK)
+			rc = hash_range(v, src, rg[0], rg[1], err);
+	}
 	if (rc == SEALMAIL_OK)
-		rc = verify_range(v, src, rg[0], rg[1], err);
+		rc = sm_cms_verify_finish(v, err);
 	if (rc == SEALMAIL_OK && any_altered(v))
 		rc = try_rewrites(c, v, src, rg[0], rg[1], rewrites, &fixed,
 		                  err);
@@ -1690,6 +1718,30 @@ out_write(const void *buf, size_t len, void *payload)
 	return sealmail_output_write(payload, buf, len, NULL);
 }
 
+/*
+ * Bytes of a source to the output as they are: in the kernel when the
+ * source is a file and the output a descriptor (no copy through this
+ * process), else through the source's views.
+ */
+static int
+copy_range(sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_output *out,
+           sealmail_error *err)
+{
+	off_t base;
+	int fd = sm_mime_source_fd(src, &base);
+
+	if (fd >= 0 && end > start) {
+		int rc = sm_output_copy_fd(out, fd, base + start, end - start,
+		                           err);
+		if (rc != SM_OUTPUT_NO_COPY)
+			return rc;
+	}
+	return sm_mime_source_copy(src, start, end, out_write, out, err);
+}
+
 static int
 write_readable(ctx *c,
                sm_mime_source *src,
@@ -1700,15 +1752,14 @@ write_readable(ctx *c,
 	int rc;
 
 	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
-		return sm_mime_source_copy(src, 0, sm_mime_source_size(src),
-		                           out_write, out, err);
+		return copy_range(src, 0, sm_mime_source_size(src), out, err);
 	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
 		                           err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_copy(c->read_src, c->read_start,
-		                         c->read_end, out_write, out, err);
+		rc = copy_range(c->read_src, c->read_start, c->read_end, out,
+		                err);
 	return rc;
 }
 

@@ -527,6 +527,16 @@ int sm_cms_verify_new_stream(sm_cms_verify **out,
                              const unsigned char *digest_algs,
                              size_t len,
                              sealmail_error *err);
+/*
+ * The same for a detached signature that comes after its content (a
+ * multipart/signed message): hashing with the first digest the micalg
+ * parameter names ("sha-256", RFC 5751 3.5.3; a hint, the signer infos
+ * decide), SHA-256 when it names none known.
+ */
+int sm_cms_verify_new_micalg(sm_cms_verify **out,
+                             sm_crypto *crypto,
+                             const char *micalg,
+                             sealmail_error *err);
 int sm_cms_verify_load(sm_cms_verify *v,
                        const unsigned char *der,
                        size_t len,
