@@ -1263,12 +1263,60 @@ opaque_checked(ctx *c,
  */
 enum { TRIM_AT = 1 << 20 };
 
+/*
+ * Content arrives one BER chunk at a time: 4 KiB each from `openssl cms
+ * -stream` (one write to the content temporary per chunk: 65 000 system
+ * calls for 256 MiB).  Pieces under GATHER_SMALL are gathered and
+ * appended GATHER_MAX at a time; larger ones are appended as they are.
+ */
+enum { GATHER_MAX = 256 << 10, GATHER_SMALL = 32 << 10 };
+
 typedef struct vtee {
 	sm_cms_verify *v;
 	sm_mime_source *content;
 	bool trim, decided, trimmed;
 	sealmail_error err;
+	unsigned char *gather; /* GATHER_MAX bytes, once needed */
+	size_t glen;           /* content in `gather`, not yet appended */
 } vtee;
+
+/* Append the gathered content. */
+static int
+vtee_flush(vtee *t)
+{
+	int rc = SEALMAIL_OK;
+
+	if (t->glen > 0)
+		rc = sm_mime_source_append(t->content, t->gather, t->glen,
+		                           &t->err);
+	t->glen = 0;
+	return rc;
+}
+
+/* Append `len` bytes of content, gathering small pieces. */
+static int
+vtee_append(vtee *t, const void *buf, size_t len)
+{
+	int rc;
+
+	if (len >= GATHER_SMALL ||
+	    (t->gather == NULL &&
+	     (t->gather = sm_malloc(GATHER_MAX)) == NULL)) {
+		rc = vtee_flush(t);
+		return rc == SEALMAIL_OK
+		               ? sm_mime_source_append(t->content, buf, len,
+		                                       &t->err)
+		               : rc;
+	}
+	if (t->glen + len > GATHER_MAX) {
+		rc = vtee_flush(t);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	memcpy(t->gather + t->glen, buf, len);
+	t->glen += len;
+	return SEALMAIL_OK;
+}
 
 /* Does the walk need more of the content than the `have` bytes kept? */
 static int
@@ -1295,10 +1343,14 @@ vtee_write(const void *buf, size_t len, void *payload)
 	int rc = sm_cms_verify_update(t->v, buf, len, &t->err);
 
 	if (rc == SEALMAIL_OK && t->trim && !t->decided &&
-	    sm_mime_source_size(t->content) + (off_t)len > TRIM_AT)
-		rc = vtee_decide(t);
+	    sm_mime_source_size(t->content) + (off_t)(t->glen + len) >
+	            TRIM_AT) {
+		rc = vtee_flush(t); /* the decision reads the content */
+		if (rc == SEALMAIL_OK)
+			rc = vtee_decide(t);
+	}
 	if (rc == SEALMAIL_OK && !t->trimmed)
-		rc = sm_mime_source_append(t->content, buf, len, &t->err);
+		rc = vtee_append(t, buf, len);
 	return rc;
 }
 
@@ -1381,6 +1433,8 @@ read_signed_data(sm_cms_verify **v_out,
 	t.content = content;
 	t.trim = trim;
 	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);
+	if (rc == SEALMAIL_OK)
+		rc = vtee_flush(&t);
 	if (rc != SEALMAIL_OK && t.err.code != 0)
 		rc = sm_error_set(err, rc, "%s", t.err.message);
 	if (rc == SEALMAIL_OK)
@@ -1403,6 +1457,7 @@ done:
 	if (rc != SEALMAIL_OK && berr != NULL && berr->code != 0)
 		(void)sm_error_set(err, rc, "%s", berr->message);
 	sm_buf_free(&der);
+	sm_free(t.gather);
 	sm_cms_reader_free(rd);
 	sm_mime_body_free(body);
 	if (rc != SEALMAIL_OK) {
