@@ -30,6 +30,16 @@ extern "C" {
 /** The library's SEALMAIL_VERSION_NUMBER, to compare with the header's. */
 SEALMAIL_EXTERN(int) sealmail_version(void);
 
+/**
+ * For a program that uses OpenSSL only through libsealmail, such as the
+ * sealmail command: call once, before any other sealmail function.  OpenSSL
+ * then leaves its global tables for the operating system to reclaim when
+ * the process exits instead of freeing them one by one.  A program that
+ * uses OpenSSL itself must not call it: it changes OpenSSL's process-wide
+ * initialisation for the whole program.
+ */
+SEALMAIL_EXTERN(void) sealmail_standalone_init(void);
+
 #ifdef __cplusplus
 }
 #endif

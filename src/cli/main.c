@@ -285,6 +285,8 @@ main(int argc, char **argv)
 	int c, rc;
 
 	harden_process();
+	/* This program uses OpenSSL only through libsealmail. */
+	sealmail_standalone_init();
 
 	/* Global options before the command ("+": stop at the first word). */
 	opterr = 0;

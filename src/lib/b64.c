@@ -462,24 +462,73 @@ dec_store(unsigned char *o, __m256i v)
 }
 
 /*
+ * Line mode (as dec_vbmi_lines below): lines of `len` characters (a
+ * multiple of 4, 32..128) and an end of `eol` characters (2: CRLF, 1: LF),
+ * like the line before them.  A line is decoded by its blocks at 0, 32,
+ * ... and one ending at its end (overlapping bytes of the one before with
+ * the same values), all checked before any is stored, at a fixed stride:
+ * no step waits for where the previous one found the line end.  Stops
+ * before the first line that differs; returns the characters consumed.
+ */
+__attribute__((target("avx2"))) static size_t
+dec_avx2_lines(unsigned char **op,
+               const unsigned char *in,
+               size_t n,
+               size_t len,
+               size_t eol)
+{
+	const size_t span = len + eol;
+	const unsigned char *q = in, *end = in + n;
+	unsigned char *o = *op;
+
+	while ((size_t)(end - q) >= span) {
+		__m256i v[5];
+		size_t at[5], nb = 0, i;
+
+		if (q[span - 1] != '\n' || (eol == 2 && q[len] != '\r'))
+			break;
+		for (i = 0; i + 32 <= len; i += 32, nb++) {
+			at[nb] = i / 4 * 3;
+			if (dec_block(q + i, &v[nb]) != 0)
+				goto stop;
+		}
+		if (i < len) {
+			at[nb] = (len - 32) / 4 * 3;
+			if (dec_block(q + len - 32, &v[nb++]) != 0)
+				goto stop;
+		}
+		for (i = 0; i < nb; i++)
+			dec_store(o + at[i], v[i]);
+		q += span;
+		o += len / 4 * 3;
+	}
+stop:
+	*op = o;
+	return (size_t)(q - in);
+}
+
+/*
  * Decode whole groups 32 characters at a time, MIME lines included: when a
  * block meets a line end at a group boundary, the line's last characters
  * are decoded by a block ending there (it overlaps bytes already written
- * with the same values), and CRLF or LF is skipped.  Stops at anything else
- * outside the alphabet, with `*bad` its index from the returned position.
- * Returns the characters consumed; `*op` advances by the bytes written.
+ * with the same values), and CRLF or LF is skipped; once a whole line has
+ * been seen, the lines like it go through dec_avx2_lines.  Stops at
+ * anything else outside the alphabet, with `*bad` its index from the
+ * returned position.  Returns the characters consumed; `*op` advances by
+ * the bytes written.
  */
 __attribute__((target("avx2"))) static size_t
 dec_avx2(unsigned char **op, const unsigned char *in, size_t n, size_t *bad)
 {
 	const unsigned char *q = in, *end = in + n, *run = in;
+	const unsigned char *line = NULL; /* where the current line began */
 	unsigned char *o = *op;
 	__m256i v = _mm256_setzero_si256();
 
 	*bad = 0;
 	while (end - q >= 32) {
 		unsigned int m = dec_block(q, &v);
-		size_t k;
+		size_t k, len, eol;
 
 		if (m == 0) {
 			dec_store(o, v);
@@ -499,12 +548,17 @@ dec_avx2(unsigned char **op, const unsigned char *in, size_t n, size_t *bad)
 			o += k / 4 * 3;
 		}
 		if (q[0] == '\r' && q[1] == '\n')
-			q += 2;
+			eol = 2;
 		else if (q[0] == '\n')
-			q += 1;
+			eol = 1;
 		else
 			break;
+		len = line != NULL ? (size_t)(q - line) : 0;
+		q += eol;
+		if (len >= 32 && len <= 128)
+			q += dec_avx2_lines(&o, q, (size_t)(end - q), len, eol);
 		run = q;
+		line = q;
 	}
 	*op = o;
 	return (size_t)(q - in);

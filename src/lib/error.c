@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Filling the caller-owned sealmail_error, and status names.  Never allocates.
+ * Also the library-wide calls: sealmail_version, sealmail_standalone_init.
  */
+#include "crypto/crypto.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -67,4 +69,10 @@ int
 sealmail_version(void)
 {
 	return SEALMAIL_VERSION_NUMBER;
+}
+
+void
+sealmail_standalone_init(void)
+{
+	sm_crypto_standalone();
 }

@@ -84,6 +84,20 @@ int sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out);
 off_t sm_output_mark(sealmail_output *out);
 int sm_output_rewind(sealmail_output *out, off_t mark, sealmail_error *err);
 
+/*
+ * Write `len` bytes of the file `fd` at `off` to the output in the kernel
+ * (sendfile: no copy through user memory; to /dev/null, nothing read).
+ * SM_OUTPUT_NO_COPY (positive, nothing written) when the output is not a
+ * descriptor or the kernel cannot do it for this pair: write the bytes
+ * the usual way.
+ */
+#define SM_OUTPUT_NO_COPY 1
+int sm_output_copy_fd(sealmail_output *out,
+                      int fd,
+                      off_t off,
+                      off_t len,
+                      sealmail_error *err);
+
 /* Wipe memory in a way the compiler may not remove. */
 void sm_wipe(void *ptr, size_t len);
 /* Wipe a NUL-terminated string and free it; accepts NULL. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -454,6 +455,43 @@ sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 	o->written = mark;
 	if (o->started > mark)
 		o->started = mark;
+	return SEALMAIL_OK;
+}
+
+int
+sm_output_copy_fd(
+        sealmail_output *o, int fd, off_t off, off_t len, sealmail_error *err)
+{
+	bool first = true;
+	int rc;
+
+	if (o->kind != SRC_FD || o->failed)
+		return SM_OUTPUT_NO_COPY;
+	rc = flush(o, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	while (len > 0) {
+		size_t want = len > (1 << 30) ? (size_t)1 << 30 : (size_t)len;
+		ssize_t n = sendfile(o->fd, fd, &off, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && first &&
+		    (errno == EINVAL || errno == ENOSYS || errno == EOVERFLOW))
+			return SM_OUTPUT_NO_COPY; /* e.g. a terminal */
+		if (n <= 0) {
+			o->failed = true;
+			return sm_error_set(
+			        err, n < 0 ? io_errno(errno) : SEALMAIL_EIO,
+			        "%s: %s", o->path != NULL ? o->path : "output",
+			        n < 0 ? strerror(errno)
+			              : "the input ended early");
+		}
+		first = false;
+		len -= n;
+		o->written += n;
+		if (o->tmp != NULL && o->written - o->started >= WRITEBACK_STEP)
+			start_writeback(o);
+	}
 	return SEALMAIL_OK;
 }
 

@@ -19,6 +19,13 @@
 
 #include <gmime/gmime.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SM_FIND_X86 1
+#else
+#define SM_FIND_X86 0
+#endif
+
 #include "b64.h"
 #include "canon.h"
 
@@ -385,6 +392,13 @@ sm_mime_source_view(sm_mime_source *s,
 	return (long)(have < len ? have : len);
 }
 
+int
+sm_mime_source_fd(const sm_mime_source *s, off_t *base)
+{
+	*base = s->base;
+	return s->fd;
+}
+
 void
 sm_mime_source_free(sm_mime_source *s)
 {
@@ -569,6 +583,8 @@ entity_facts(sm_mime_entity *e, GMimeObject *obj)
 	           g_mime_content_type_get_parameter(ct, "protocol"));
 	copy_lower(e->smime_type, sizeof(e->smime_type),
 	           g_mime_content_type_get_parameter(ct, "smime-type"));
+	copy_lower(e->micalg, sizeof(e->micalg),
+	           g_mime_content_type_get_parameter(ct, "micalg"));
 	if (GMIME_IS_PART(obj))
 		copy_str(e->filename, sizeof(e->filename),
 		         g_mime_part_get_filename(GMIME_PART(obj)));
@@ -903,6 +919,88 @@ ranges_push(ranges *r, off_t a, off_t b, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+/*
+ * The first "\n--boundary" (`needle`, nlen >= 4 bytes) in p[0, n), or
+ * NULL.  With AVX2, 32 places at a time (AVX-512BW: 64): those holding
+ * '\n' whose byte nlen - 1 further on is the needle's last (two compares,
+ * no other work for almost every byte of a body), each then compared
+ * whole; the last bytes, and without AVX2 everything, by memmem (glibc's
+ * is not vectorised: 7 % of a large clear verify, 2-3 % now).
+ */
+#if SM_FIND_X86
+__attribute__((target("avx2"))) static const unsigned char *
+find_avx2(const unsigned char *p, size_t n, const char *needle, size_t nlen)
+{
+	const __m256i first = _mm256_set1_epi8(needle[0]);
+	const __m256i last = _mm256_set1_epi8(needle[nlen - 1]);
+	size_t i = 0;
+
+	for (; i + nlen + 31 <= n; i += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(p + i));
+		__m256i b =
+		        _mm256_loadu_si256((const __m256i *)(p + i + nlen - 1));
+		unsigned int m = (unsigned int)_mm256_movemask_epi8(
+		        _mm256_and_si256(_mm256_cmpeq_epi8(a, first),
+		                         _mm256_cmpeq_epi8(b, last)));
+		while (m != 0) {
+			unsigned int at = (unsigned int)__builtin_ctz(m);
+			if (memcmp(p + i + at + 1, needle + 1, nlen - 2) == 0)
+				return p + i + at;
+			m &= m - 1;
+		}
+	}
+	return memmem(p + i, n - i, needle, nlen);
+}
+
+/* The same, 64 places at a time (AVX-512BW). */
+__attribute__((target("avx512bw"))) static const unsigned char *
+find_avx512(const unsigned char *p, size_t n, const char *needle, size_t nlen)
+{
+	const __m512i first = _mm512_set1_epi8(needle[0]);
+	const __m512i last = _mm512_set1_epi8(needle[nlen - 1]);
+	size_t i = 0;
+
+	for (; i + nlen + 63 <= n; i += 64) {
+		__m512i a = _mm512_loadu_si512((const void *)(p + i));
+		__m512i b =
+		        _mm512_loadu_si512((const void *)(p + i + nlen - 1));
+		unsigned long long m = _mm512_cmpeq_epi8_mask(a, first) &
+		                       _mm512_cmpeq_epi8_mask(b, last);
+		while (m != 0) {
+			unsigned int at = (unsigned int)__builtin_ctzll(m);
+			if (memcmp(p + i + at + 1, needle + 1, nlen - 2) == 0)
+				return p + i + at;
+			m &= m - 1;
+		}
+	}
+	return find_avx2(p + i, n - i, needle, nlen);
+}
+#endif
+
+const unsigned char *
+sm_mime_find_delimiter(sm_mime_find_impl impl,
+                       const unsigned char *p,
+                       size_t n,
+                       const char *needle,
+                       size_t nlen)
+{
+#if SM_FIND_X86
+	/* (libgcc's checks include that the OS saves the registers) */
+	__builtin_cpu_init();
+	if (impl == SM_MIME_FIND_PORTABLE ||
+	    __builtin_cpu_supports("avx2") == 0)
+		return memmem(p, n, needle, nlen);
+	if (impl != SM_MIME_FIND_AVX2 &&
+	    __builtin_cpu_supports("avx512f") != 0 &&
+	    __builtin_cpu_supports("avx512bw") != 0)
+		return find_avx512(p, n, needle, nlen);
+	return find_avx2(p, n, needle, nlen);
+#else
+	(void)impl;
+	return memmem(p, n, needle, nlen);
+#endif
+}
+
 /* Scanning state for sm_mime_multipart_children. */
 typedef struct mpscan {
 	const sm_mime_entity *ent;
@@ -913,7 +1011,90 @@ typedef struct mpscan {
 	bool pending_cr; /* the last piece of an over-long line ended in CR */
 	bool closed;
 	ranges r;
+	/* The tap on the first child (sm_mime_multipart_children_tap). */
+	sm_mime_write_fn tap;
+	void *payload;
+	bool tap_on;           /* the first child is being scanned */
+	off_t fed;             /* source offset of the next byte to push */
+	unsigned char held[2]; /* the last bytes pushed, not yet tapped */
+	size_t nheld;
+	off_t tapped[2]; /* the range given to the tap */
 } mpscan;
+
+/* Give `len` bytes to the tap, counting them. */
+static int
+tap_emit(mpscan *m, const unsigned char *p, size_t len, sealmail_error *err)
+{
+	int rc;
+
+	if (len == 0)
+		return SEALMAIL_OK;
+	rc = m->tap(p, len, m->payload);
+	if (rc != SEALMAIL_OK)
+		return sm_error_set(err, rc, "cannot hash the signed part");
+	m->tapped[1] += (off_t)len;
+	return SEALMAIL_OK;
+}
+
+/*
+ * Bytes of the first child at m->fed, in order: all but the last two seen
+ * go to the tap now; those two may be the line break that belongs to the
+ * next delimiter.
+ */
+static int
+tap_push(mpscan *m, const unsigned char *p, size_t len, sealmail_error *err)
+{
+	int rc = SEALMAIL_OK;
+
+	m->fed += (off_t)len;
+	if (m->nheld + len <= sizeof(m->held)) {
+		memcpy(m->held + m->nheld, p, len);
+		m->nheld += len;
+		return SEALMAIL_OK;
+	}
+	if (len == 1) { /* two held: the older goes */
+		rc = tap_emit(m, m->held, 1, err);
+		m->held[0] = m->held[1];
+		m->held[1] = p[0];
+		return rc;
+	}
+	rc = tap_emit(m, m->held, m->nheld, err);
+	if (rc == SEALMAIL_OK)
+		rc = tap_emit(m, p, len - 2, err);
+	memcpy(m->held, p + len - 2, 2);
+	m->nheld = 2;
+	return rc;
+}
+
+/* The first child ends at `end` (at most two bytes before m->fed). */
+static int
+tap_finish(mpscan *m, off_t end, sealmail_error *err)
+{
+	off_t first_held = m->fed - (off_t)m->nheld;
+	int rc = SEALMAIL_OK;
+
+	m->tap_on = false;
+	if (end < first_held || end > m->fed)
+		/* not where the held bytes are: the tapped range says so */
+		return SEALMAIL_OK;
+	rc = tap_emit(m, m->held, (size_t)(end - first_held), err);
+	m->nheld = 0;
+	return rc;
+}
+
+/* Push what the scan passed over in this view: [m->fed, upto). */
+static int
+tap_upto(mpscan *m,
+         off_t view_off,
+         const unsigned char *view,
+         off_t upto,
+         sealmail_error *err)
+{
+	if (!m->tap_on || upto <= m->fed)
+		return SEALMAIL_OK;
+	return tap_push(m, view + (m->fed - view_off), (size_t)(upto - m->fed),
+	                err);
+}
 
 /* One line (or a piece of an over-long one) at offset `off`. */
 static int
@@ -966,7 +1147,62 @@ sm_mime_multipart_children(off_t **ranges_out,
                            size_t max,
                            sealmail_error *err)
 {
-	mpscan m = {.ent = ent, .max = max, .child = -1, .at_start = true};
+	off_t tapped[2];
+
+	return sm_mime_multipart_children_tap(ranges_out, count_out, src, ent,
+	                                      max, NULL, NULL, tapped, err);
+}
+
+/*
+ * A line (or piece) for mp_line, with the tap kept in step: the bytes
+ * before the line are pushed first; a delimiter that opens the first child
+ * starts the tap, one that closes it finishes it.
+ */
+static int
+mp_line_tap(mpscan *m,
+            off_t view_off,
+            const unsigned char *view,
+            size_t pos,
+            size_t len,
+            bool nl,
+            sealmail_error *err)
+{
+	off_t off = view_off + (off_t)pos;
+	bool first_open = m->child < 0;
+	int rc = tap_upto(m, view_off, view, off, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = mp_line(m, off, view + pos, len, nl, err);
+	if (rc != SEALMAIL_OK || m->tap == NULL)
+		return rc;
+	if (m->tap_on && m->r.n > 0)
+		rc = tap_finish(m, m->r.v[1], err);
+	else if (first_open && m->child >= 0 && m->r.n == 0) {
+		m->tap_on = true;
+		m->fed = m->child;
+		m->tapped[0] = m->tapped[1] = m->child;
+	}
+	return rc;
+}
+
+int
+sm_mime_multipart_children_tap(off_t **ranges_out,
+                               size_t *count_out,
+                               sm_mime_source *src,
+                               const sm_mime_entity *ent,
+                               size_t max,
+                               sm_mime_write_fn tap,
+                               void *payload,
+                               off_t tapped[2],
+                               sealmail_error *err)
+{
+	mpscan m = {.ent = ent,
+	            .max = max,
+	            .child = -1,
+	            .at_start = true,
+	            .tap = tap,
+	            .payload = payload,
+	            .tapped = {-1, -1}};
 	off_t off = ent->body_start;
 	char needle[80];
 	size_t nlen;
@@ -1005,12 +1241,13 @@ sm_mime_multipart_children(off_t **ranges_out,
 				/*
 				 * Whole lines up to the next that may be a
 				 * delimiter are no delimiters: skip them
-				 * (memmem skips ahead), keeping what mp_line
-				 * would: a line starts, its line break had a CR
-				 * or not.
+				 * (sm_mime_find_delimiter skips ahead), keeping
+				 * what mp_line would: a line starts, its line
+				 * break had a CR or not.
 				 */
-				const unsigned char *q = memmem(
-				        buf + pos, have - pos, needle, nlen);
+				const unsigned char *q = sm_mime_find_delimiter(
+				        SM_MIME_FIND_AUTO, buf + pos,
+				        have - pos, needle, nlen);
 				if (q == NULL)
 					q = memrchr(buf + pos, '\n',
 					            have - pos);
@@ -1027,16 +1264,23 @@ sm_mime_multipart_children(off_t **ranges_out,
 			                 : have - pos;
 			if (nl == NULL && !last && pos > 0)
 				break; /* view it again from its start */
-			rc = mp_line(&m, off + (off_t)pos, buf + pos, len,
-			             nl != NULL, err);
+			rc = mp_line_tap(&m, off, buf, pos, len, nl != NULL,
+			                 err);
 			pos += len + (nl != NULL ? 1 : 0);
 		}
+		if (rc == SEALMAIL_OK)
+			rc = tap_upto(&m, off, buf, off + (off_t)pos, err);
 		off += (off_t)pos;
 	}
 	/* No close delimiter: the last part runs to the end (lenient). */
 	if (rc == SEALMAIL_OK && !m.closed && m.child >= 0 &&
-	    m.child <= ent->end)
+	    m.child <= ent->end) {
 		rc = ranges_push(&m.r, m.child, ent->end, err);
+		if (rc == SEALMAIL_OK && m.tap_on)
+			rc = tap_finish(&m, ent->end, err);
+	}
+	tapped[0] = m.tapped[0];
+	tapped[1] = m.tapped[1];
 	if (rc == SEALMAIL_OK && m.r.n == 0)
 		rc = sm_error_set(err, SEALMAIL_EBADDATA,
 		                  "a multipart has no part (boundary not "

@@ -78,6 +78,11 @@ int sm_mime_source_copy(sm_mime_source *src,
                         sm_mime_write_fn write,
                         void *payload,
                         sealmail_error *err);
+/*
+ * The file a source reads, with the offset of its first byte in it in
+ * `*base`; -1 for a source in memory.
+ */
+int sm_mime_source_fd(const sm_mime_source *src, off_t *base);
 void sm_mime_source_free(sm_mime_source *src);
 
 /* --- entities: header facts and original byte ranges ------------------- */
@@ -90,6 +95,7 @@ typedef struct sm_mime_entity {
 	                 */
 	char boundary[128];
 	char protocol[128];  /* multipart/signed protocol, lower case */
+	char micalg[64];     /* multipart/signed micalg, lower case (a hint) */
 	char smime_type[32]; /* application/pkcs7-mime smime-type */
 	char filename[128];  /* Content-Disposition filename or name= */
 	char encoding[32];   /* Content-Transfer-Encoding, lower case */
@@ -147,6 +153,43 @@ int sm_mime_multipart_children(off_t **ranges_out,
                                const sm_mime_entity *ent,
                                size_t max,
                                sealmail_error *err);
+
+/*
+ * The same, and the first child's bytes go to `tap` as the scan passes
+ * over them, in order, each once, in the pieces the scan reads (the bytes
+ * of a multipart/signed message's signed part, hashed while its end is
+ * looked for): the last two bytes seen are held back until the scan knows
+ * whether they are the line break before the next delimiter.  The range
+ * the tap was given is in tapped[0], tapped[1] (start, end; both -1 when
+ * it was given nothing): the caller checks that it is the first child's
+ * range before it relies on what the tap computed.
+ */
+int sm_mime_multipart_children_tap(off_t **ranges_out,
+                                   size_t *count_out,
+                                   sm_mime_source *src,
+                                   const sm_mime_entity *ent,
+                                   size_t max,
+                                   sm_mime_write_fn tap,
+                                   void *payload,
+                                   off_t tapped[2],
+                                   sealmail_error *err);
+
+/*
+ * The first `needle` ("\n--boundary", nlen >= 4 bytes) in p[0, n), or
+ * NULL: the multipart scan's search.  AUTO: the fastest the CPU has
+ * (AVX-512BW, AVX2, else memmem); the others for tests (an implementation
+ * the CPU lacks gives the next one down).
+ */
+typedef enum {
+	SM_MIME_FIND_AUTO,
+	SM_MIME_FIND_PORTABLE,
+	SM_MIME_FIND_AVX2
+} sm_mime_find_impl;
+const unsigned char *sm_mime_find_delimiter(sm_mime_find_impl impl,
+                                            const unsigned char *p,
+                                            size_t n,
+                                            const char *needle,
+                                            size_t nlen);
 
 /*
  * Decode the entity's body (base64, quoted-printable, or as it is) into

@@ -1124,6 +1124,13 @@ add_known_certs(ctx *c, sm_cms_verify *v, sealmail_error *err)
 	return rc;
 }
 
+/* sm_mime_write_fn: the signed part's bytes into the verifier's digests. */
+static int
+tap_hash(const void *buf, size_t len, void *payload)
+{
+	return sm_cms_verify_update(payload, buf, len, NULL);
+}
+
 static int
 open_clear(ctx *c,
            sm_mime_source *src,
@@ -1142,13 +1149,27 @@ open_clear(ctx *c,
 	sm_mime_source *fixed = NULL;
 	sealmail_rewrite rewrites[16] = {0};
 	char cpath[64];
+	off_t tapped[2];
 	int rc;
 
-	rc = sm_mime_multipart_children(&rg, &n, src, ent, MAX_PARTS, err);
-	if (rc != SEALMAIL_OK)
+	/*
+	 * One read of the signed part: it is hashed (with the digest micalg
+	 * names) while the scan looks for its end; the signature, after it,
+	 * is loaded afterwards.  What was hashed is used only when it is
+	 * exactly the first part's range and the signers' digests; else the
+	 * range is hashed again.
+	 */
+	rc = sm_cms_verify_new_micalg(&v, c->crypto, ent->micalg, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_multipart_children_tap(
+		        &rg, &n, src, ent, MAX_PARTS, tap_hash, v, tapped, err);
+	if (rc != SEALMAIL_OK) {
+		sm_cms_verify_free(v);
 		return rc;
+	}
 	child_path(cpath, sizeof(cpath), path, 0);
 	if (n < 2) {
+		sm_cms_verify_free(v);
 		rc = sm_report_add_finding(
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signed part %s has no signature", path);
@@ -1160,9 +1181,10 @@ open_clear(ctx *c,
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_decode_body(&der, src, &sig, err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_cms_verify_new(&v, c->crypto, der.data, der.len, err);
+		rc = sm_cms_verify_load(v, der.data, der.len, err);
 	sm_buf_free(&der);
 	if (rc == SEALMAIL_EBADDATA) {
+		sm_cms_verify_free(v);
 		rc = sm_report_add_finding(
 		        c->r, SEALMAIL_VERDICT_DANGER, "bad-signature", err,
 		        "the signature of part %s is "
@@ -1177,8 +1199,14 @@ open_clear(ctx *c,
 	}
 	if (rc == SEALMAIL_OK)
 		rc = add_known_certs(c, v, err);
+	if (rc == SEALMAIL_OK && (tapped[0] != rg[0] || tapped[1] != rg[1] ||
+	                          sm_cms_verify_needs_rehash(v))) {
+		rc = sm_cms_verify_reset(v, err);
+		if (rc == SEALMAIL_OK)
+			rc = hash_range(v, src, rg[0], rg[1], err);
+	}
 	if (rc == SEALMAIL_OK)
-		rc = verify_range(v, src, rg[0], rg[1], err);
+		rc = sm_cms_verify_finish(v, err);
 	if (rc == SEALMAIL_OK && any_altered(v))
 		rc = try_rewrites(c, v, src, rg[0], rg[1], rewrites, &fixed,
 		                  err);
@@ -1256,12 +1284,60 @@ opaque_checked(ctx *c,
  */
 enum { TRIM_AT = 1 << 20 };
 
+/*
+ * Content arrives one BER chunk at a time: 4 KiB each from `openssl cms
+ * -stream` (one write to the content temporary per chunk: 65 000 system
+ * calls for 256 MiB).  Pieces under GATHER_SMALL are gathered and
+ * appended GATHER_MAX at a time; larger ones are appended as they are.
+ */
+enum { GATHER_MAX = 256 << 10, GATHER_SMALL = 32 << 10 };
+
 typedef struct vtee {
 	sm_cms_verify *v;
 	sm_mime_source *content;
 	bool trim, decided, trimmed;
 	sealmail_error err;
+	unsigned char *gather; /* GATHER_MAX bytes, once needed */
+	size_t glen;           /* content in `gather`, not yet appended */
 } vtee;
+
+/* Append the gathered content. */
+static int
+vtee_flush(vtee *t)
+{
+	int rc = SEALMAIL_OK;
+
+	if (t->glen > 0)
+		rc = sm_mime_source_append(t->content, t->gather, t->glen,
+		                           &t->err);
+	t->glen = 0;
+	return rc;
+}
+
+/* Append `len` bytes of content, gathering small pieces. */
+static int
+vtee_append(vtee *t, const void *buf, size_t len)
+{
+	int rc;
+
+	if (len >= GATHER_SMALL ||
+	    (t->gather == NULL &&
+	     (t->gather = sm_malloc(GATHER_MAX)) == NULL)) {
+		rc = vtee_flush(t);
+		return rc == SEALMAIL_OK
+		               ? sm_mime_source_append(t->content, buf, len,
+		                                       &t->err)
+		               : rc;
+	}
+	if (t->glen + len > GATHER_MAX) {
+		rc = vtee_flush(t);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	memcpy(t->gather + t->glen, buf, len);
+	t->glen += len;
+	return SEALMAIL_OK;
+}
 
 /* Does the walk need more of the content than the `have` bytes kept? */
 static int
@@ -1288,10 +1364,14 @@ vtee_write(const void *buf, size_t len, void *payload)
 	int rc = sm_cms_verify_update(t->v, buf, len, &t->err);
 
 	if (rc == SEALMAIL_OK && t->trim && !t->decided &&
-	    sm_mime_source_size(t->content) + (off_t)len > TRIM_AT)
-		rc = vtee_decide(t);
+	    sm_mime_source_size(t->content) + (off_t)(t->glen + len) >
+	            TRIM_AT) {
+		rc = vtee_flush(t); /* the decision reads the content */
+		if (rc == SEALMAIL_OK)
+			rc = vtee_decide(t);
+	}
 	if (rc == SEALMAIL_OK && !t->trimmed)
-		rc = sm_mime_source_append(t->content, buf, len, &t->err);
+		rc = vtee_append(t, buf, len);
 	return rc;
 }
 
@@ -1374,6 +1454,8 @@ read_signed_data(sm_cms_verify **v_out,
 	t.content = content;
 	t.trim = trim;
 	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);
+	if (rc == SEALMAIL_OK)
+		rc = vtee_flush(&t);
 	if (rc != SEALMAIL_OK && t.err.code != 0)
 		rc = sm_error_set(err, rc, "%s", t.err.message);
 	if (rc == SEALMAIL_OK)
@@ -1396,6 +1478,7 @@ done:
 	if (rc != SEALMAIL_OK && berr != NULL && berr->code != 0)
 		(void)sm_error_set(err, rc, "%s", berr->message);
 	sm_buf_free(&der);
+	sm_free(t.gather);
 	sm_cms_reader_free(rd);
 	sm_mime_body_free(body);
 	if (rc != SEALMAIL_OK) {
@@ -1711,6 +1794,30 @@ out_write(const void *buf, size_t len, void *payload)
 	return sealmail_output_write(payload, buf, len, NULL);
 }
 
+/*
+ * Bytes of a source to the output as they are: in the kernel when the
+ * source is a file and the output a descriptor (no copy through this
+ * process), else through the source's views.
+ */
+static int
+copy_range(sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_output *out,
+           sealmail_error *err)
+{
+	off_t base;
+	int fd = sm_mime_source_fd(src, &base);
+
+	if (fd >= 0 && end > start) {
+		int rc = sm_output_copy_fd(out, fd, base + start, end - start,
+		                           err);
+		if (rc != SM_OUTPUT_NO_COPY)
+			return rc;
+	}
+	return sm_mime_source_copy(src, start, end, out_write, out, err);
+}
+
 static int
 write_readable(ctx *c,
                sm_mime_source *src,
@@ -1721,15 +1828,14 @@ write_readable(ctx *c,
 	int rc;
 
 	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
-		return sm_mime_source_copy(src, 0, sm_mime_source_size(src),
-		                           out_write, out, err);
+		return copy_range(src, 0, sm_mime_source_size(src), out, err);
 	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
 		                           err);
 	if (rc == SEALMAIL_OK)
-		rc = sm_mime_source_copy(c->read_src, c->read_start,
-		                         c->read_end, out_write, out, err);
+		rc = copy_range(c->read_src, c->read_start, c->read_end, out,
+		                err);
 	return rc;
 }
 

@@ -185,6 +185,27 @@ expect_exit 0
 expect_json '.signatures[0].state' valid
 expect_json .coverage full
 
+begin_test "over 1 MiB in 4 KiB chunks (openssl -stream): gathered, content byte-exact, same report without -o"
+bigsign "$TMP/big.txt" "$TMP/bigs.eml" -stream
+n=$(openssl asn1parse -inform DER -in "$TMP/big.der" | grep -c 'prim: OCTET STRING')
+[ "$n" -gt 200 ] || fail "the content is not chunked ($n OCTET STRINGs)"
+run sealmail --home "$A" --json open -o "$TMP/bigs.out" "$TMP/bigs.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+with_o=$out
+tail -c "$(wc -c <"$TMP/big.txt")" "$TMP/bigs.out" | cmp -s - "$TMP/big.txt" ||
+	fail "readable content differs from what was signed"
+run sealmail --home "$A" --json open "$TMP/bigs.eml"
+expect_exit 0
+[ "$out" = "$with_o" ] || fail "the report differs without -o"
+
+begin_test "over 1 MiB multipart in 4 KiB chunks, no -o: kept whole and walked, fully signed"
+bigsign "$TMP/bigmp.txt" "$TMP/bigmps.eml" -stream
+run sealmail --home "$A" --json open "$TMP/bigmps.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+expect_json .coverage full
+
 begin_test "over 1 MiB, a signer digest not in digestAlgorithms, no -o: read again whole, valid"
 perl -0777 -pe 's/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x02/' \
 	"$TMP/big.der" >"$TMP/bigswap.der"

@@ -65,6 +65,77 @@ b64_oneshot(unsigned char *out, const unsigned char *in, size_t len)
 	return n + sm_b64_enc_final(&e, out + n);
 }
 
+/* Counts the writes a memory BIO gets and the smallest but the last. */
+struct write_count {
+	size_t n, min, last;
+};
+
+static long
+count_writes(BIO *b,
+             int oper,
+             const char *argp,
+             size_t len,
+             int argi,
+             long argl,
+             int ret,
+             size_t *processed)
+{
+	struct write_count *c = (struct write_count *)BIO_get_callback_arg(b);
+
+	(void)argp;
+	(void)argi;
+	(void)argl;
+	(void)processed;
+	if (oper == BIO_CB_WRITE) {
+		if (c->n > 0 && c->last < c->min)
+			c->min = c->last;
+		c->n++;
+		c->last = len;
+	}
+	return ret;
+}
+
+/*
+ * The encoder gathers its text: 1.2 MB written 4 KiB at a time (as
+ * OpenSSL's cipher BIO writes) reaches the next BIO in writes of 256 KiB
+ * or more, the last one excepted, and is the same text.
+ */
+static void
+test_encoder_gathers(void)
+{
+	const size_t len = 1200000;
+	unsigned char *in = malloc(len), *want = malloc(len * 2);
+	size_t wl, done = 0;
+	BIO *enc = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
+	BIO *mem = BIO_new(BIO_s_mem());
+	BIO *chain = BIO_push(enc, mem);
+	struct write_count c = {0, (size_t)-1, 0};
+	char *got;
+	long gl;
+
+	for (size_t i = 0; i < len; i++)
+		in[i] = (unsigned char)rng();
+	wl = b64_oneshot(want, in, len);
+	BIO_set_callback_ex(mem, count_writes);
+	BIO_set_callback_arg(mem, (char *)&c);
+	while (done < len) {
+		size_t w = len - done < 4096 ? len - done : 4096;
+
+		test_assert_int(BIO_write(chain, in + done, (int)w), w);
+		done += w;
+	}
+	test_assert_int(BIO_flush(chain), 1);
+	gl = BIO_get_mem_data(mem, &got);
+	test_assert_int(gl, wl);
+	test_assert(gl == (long)wl && memcmp(got, want, wl) == 0);
+	test_assert(c.n >= 2 && c.n <= wl / (256 << 10) + 1);
+	test_assert(c.min >= (256 << 10));
+	test_assert(c.last > 0 && c.last < (256 << 10) + 70000);
+	BIO_free_all(chain);
+	free(in);
+	free(want);
+}
+
 static void
 test_encoder(void)
 {
@@ -288,6 +359,7 @@ test_decrypt_source(void)
 
 static const struct test_case tests[] = {
         {"encoder", test_encoder},
+        {"encoder_gathers", test_encoder_gathers},
         {"sign_through_encoder", test_sign_through_encoder},
         {"decrypt_source", test_decrypt_source},
 };

@@ -127,6 +127,48 @@ test_from_list_and_cut(void)
 	sm_mime_source_free(s);
 }
 
+static int
+tap_cb(const void *data, size_t len, void *payload)
+{
+	return sm_buf_append(payload, data, len, NULL);
+}
+
+/*
+ * The children again with a tap on the first: the same ranges, the range
+ * the tap was given is the first child's, and it was given exactly the
+ * source's bytes there (`data`: the source's bytes).
+ */
+static void
+check_tap(sm_mime_source *s,
+          const sm_mime_entity *e,
+          const char *data,
+          const off_t *rg,
+          size_t n)
+{
+	sm_buf got;
+	off_t *rg2 = NULL, tapped[2];
+	size_t n2 = 0;
+	sealmail_error err = {0};
+
+	sm_buf_init(&got, (size_t)sm_mime_source_size(s) + 1);
+	test_assert_int(sm_mime_multipart_children_tap(&rg2, &n2, s, e, 100,
+	                                               tap_cb, &got, tapped,
+	                                               &err),
+	                SEALMAIL_OK);
+	test_assert_int(n2, n);
+	test_assert(n2 == n && memcmp(rg, rg2, 2 * n * sizeof(*rg)) == 0);
+	if (n > 0 && n2 == n) {
+		test_assert_int(tapped[0], rg[0]);
+		test_assert_int(tapped[1], rg[1]);
+		test_assert_int(got.len, (size_t)(rg[1] - rg[0]));
+		test_assert(got.len == (size_t)(rg[1] - rg[0]) &&
+		            (got.len == 0 ||
+		             memcmp(got.data, data + rg[0], got.len) == 0));
+	}
+	sm_buf_free(&got);
+	sm_free(rg2);
+}
+
 /* Check the children of the multipart at the start of `m`. */
 static void
 check_children(sm_mime_source *s,
@@ -151,6 +193,7 @@ check_children(sm_mime_source *s,
 		test_assert(len == strlen(expected[i]) &&
 		            memcmp(m + rg[2 * i], expected[i], len) == 0);
 	}
+	check_tap(s, &e, m, rg, n);
 	sm_free(rg);
 }
 
@@ -1012,6 +1055,281 @@ test_boundary_across_window(void)
 		check_cut_delimiters(head, hl, edges[k]);
 }
 
+/* ---- the tap over generated layouts (differential) ---- */
+
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The children of the body [bs, len) of `m` by RFC 2046's rules, line by
+ * line over the whole text (the reference the scan is compared with): a
+ * line, without the CR before its LF (or at the end), is a delimiter when
+ * it is "--" boundary, "--" or not, then only spaces and tabs; the line
+ * break before it belongs to it; without a close delimiter the last child
+ * runs to the end.  Returns the count; at most `max` ranges in `rg`.
+ */
+static size_t
+ref_children(off_t *rg,
+             size_t max,
+             const char *m,
+             size_t bs,
+             size_t len,
+             const char *b)
+{
+	size_t blen = strlen(b), n = 0, i = bs;
+	off_t child = -1;
+	bool closed = false;
+
+	while (i < len && !closed) {
+		const char *nl = memchr(m + i, '\n', len - i);
+		size_t j = nl != NULL ? (size_t)(nl - m) : len;
+		size_t body = j - i, k = blen + 2;
+		int kind = 0;
+
+		if (body > 0 && m[i + body - 1] == '\r')
+			body--;
+		if (body >= k && m[i] == '-' && m[i + 1] == '-' &&
+		    memcmp(m + i + 2, b, blen) == 0) {
+			kind = 1;
+			if (body >= k + 2 && m[i + k] == '-' &&
+			    m[i + k + 1] == '-') {
+				kind = 2;
+				k += 2;
+			}
+			for (; k < body; k++)
+				if (m[i + k] != ' ' && m[i + k] != '\t')
+					kind = 0;
+		}
+		if (kind != 0) {
+			if (child >= 0) {
+				off_t cend =
+				        (off_t)i -
+				        (i >= 2 && m[i - 2] == '\r' ? 2 : 1);
+				if (cend < child)
+					cend = child;
+				if (n < max) {
+					rg[2 * n] = child;
+					rg[2 * n + 1] = cend;
+				}
+				n++;
+			}
+			child = (off_t)(nl != NULL ? j + 1 : j);
+			closed = kind == 2;
+		}
+		i = nl != NULL ? j + 1 : j;
+	}
+	if (!closed && child >= 0 && n < max) {
+		rg[2 * n] = child;
+		rg[2 * n + 1] = (off_t)len;
+		n++;
+	}
+	return n;
+}
+
+/* Append one generated line (and its line break) to `out` at *pos. */
+static void
+gen_line(char *out, size_t *pos, size_t cap, uint64_t *x, const char *b)
+{
+	static const char *const suffixes[] = {"",  "--",  " ",  "\t ", "x",
+	                                       "-", "--x", " x", "--  "};
+	static const char *const breaks[] = {"\r\n", "\r\n", "\r\n", "\r\n",
+	                                     "\r\n", "\r\n", "\n",   "\n",
+	                                     "\r",   ""};
+	size_t blen = strlen(b), p = *pos;
+	uint64_t r = rnd(x) % 10000;
+	const char *br = breaks[rnd(x) % SM_ARRAY_SIZE(breaks)];
+
+	if (r < 3) { /* a real delimiter, or a near miss */
+		const char *suf = suffixes[rnd(x) % SM_ARRAY_SIZE(suffixes)];
+		p += (size_t)snprintf(out + p, cap - p, "--%s%s", b, suf);
+	} else if (r < 300) { /* a delimiter cut short */
+		size_t k = (size_t)(rnd(x) % blen);
+		memcpy(out + p, "--", 2);
+		memcpy(out + p + 2, b, k);
+		p += 2 + k;
+	} else if (r < 600) { /* "--boundary" without a line break before */
+		p += (size_t)snprintf(out + p, cap - p, "abc--%s", b);
+	} else if (r < 620) { /* a long line */
+		size_t k = (size_t)(rnd(x) % 80000);
+		memset(out + p, 'x', k);
+		p += k;
+	} else {
+		size_t k = (size_t)(rnd(x) % 90);
+		for (size_t i = 0; i < k; i++)
+			out[p + i] = "abc-- \t\rxyz0123"[rnd(x) % 15];
+		p += k;
+	}
+	memcpy(out + p, br, strlen(br));
+	*pos = p + strlen(br);
+}
+
+/*
+ * Many generated multiparts, in memory and in a temporary file (read
+ * through 256 KiB views): delimiters, near misses ("--b" cut short,
+ * "--b" after other text, "--bx"), CRLF, LF and bare CR line breaks, long
+ * lines, anywhere, so delimiters and line breaks fall across the views'
+ * edges.  The scan's children are the reference's, and the tap on the
+ * first child is given exactly its bytes.
+ */
+static void
+test_tap_layouts(void)
+{
+	static const char *const bounds[] = {"b1", "sealmail-0123456789abcdef",
+	                                     "-"};
+	size_t cap = 1800000;
+	char *m = malloc(cap);
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	char path[128];
+
+	test_assert(m != NULL);
+	if (m == NULL)
+		return;
+	(void)snprintf(path, sizeof(path), "%s/layout", test_tmpdir());
+	for (int t = 0; t < 48; t++) {
+		const char *b = bounds[t % SM_ARRAY_SIZE(bounds)];
+		size_t target = 1000 + (size_t)(rnd(&x) % 1200000);
+		size_t pos = (size_t)snprintf(m, cap,
+		                              "Content-Type: multipart/signed; "
+		                              "boundary=\"%s\"\r\n\r\n"
+		                              "preamble\r\n--%s\r\n",
+		                              b, b);
+		off_t rg[2 * 100], *got = NULL;
+		size_t n_ref, n = 0, bs;
+		sm_mime_entity e;
+		sm_mime_source *s = NULL;
+		sealmail_error err = {0};
+		int fd;
+
+		while (pos < target)
+			gen_line(m, &pos, cap, &x, b);
+		if (t % 3 != 2) /* else no close delimiter */
+			pos += (size_t)snprintf(m + pos, cap - pos,
+			                        "\r\n--%s\r\nsig\r\n--%s--\r\n",
+			                        b, b);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		test_assert(fd >= 0 && write(fd, m, pos) == (ssize_t)pos);
+		for (int kind = 0; kind < 2; kind++) {
+			if (kind == 0)
+				test_assert_int(sm_mime_source_new_memory(
+				                        &s, m, pos, &err),
+				                SEALMAIL_OK);
+			else
+				test_assert_int(
+				        sm_mime_source_new_fd(&s, fd,
+				                              (off_t)pos, &err),
+				        SEALMAIL_OK);
+			test_assert_int(sm_mime_entity_parse(&e, s, 0,
+			                                     (off_t)pos, true,
+			                                     &err),
+			                SEALMAIL_OK);
+			bs = (size_t)e.body_start;
+			n_ref = ref_children(rg, 100, m, bs, pos, b);
+			test_assert_int(
+			        sm_mime_multipart_children(&got, &n, s, &e, 100,
+			                                   &err),
+			        n_ref > 100 ? SEALMAIL_EBADDATA : SEALMAIL_OK);
+			if (n_ref <= 100) {
+				test_assert_int(n, n_ref);
+				test_assert(n == n_ref &&
+				            memcmp(got, rg,
+				                   2 * n * sizeof(*rg)) == 0);
+				check_tap(s, &e, m, got, n);
+			}
+			sm_free(got);
+			got = NULL;
+			sm_mime_source_free(s);
+		}
+		(void)close(fd);
+	}
+	(void)unlink(path);
+	free(m);
+}
+
+/*
+ * Every implementation of the delimiter search finds what memmem finds:
+ * needles of 4 to 73 bytes planted at every offset of a buffer (so at
+ * every alignment and in each implementation's tail), with near misses
+ * (first and last byte right, a middle byte wrong) before them, and none.
+ */
+static void
+test_find_delimiter(void)
+{
+	static const sm_mime_find_impl impls[] = {
+	        SM_MIME_FIND_AUTO, SM_MIME_FIND_PORTABLE, SM_MIME_FIND_AVX2};
+	static const size_t lens[] = {4, 5, 7, 37, 73};
+	unsigned char buf[400];
+	char needle[80];
+	uint64_t x = 12345;
+	int bad = 0;
+
+	for (size_t l = 0; l < SM_ARRAY_SIZE(lens); l++) {
+		size_t nlen = lens[l];
+		needle[0] = '\n';
+		needle[1] = needle[2] = '-';
+		for (size_t i = 3; i < nlen; i++)
+			needle[i] = (char)('a' + rnd(&x) % 26);
+		for (size_t at = 0; at + nlen <= sizeof(buf); at++) {
+			const unsigned char *want, *got;
+			for (size_t i = 0; i < sizeof(buf); i++)
+				buf[i] = (unsigned char)"\n-ab\r"[rnd(&x) % 5];
+			/* a near miss before, then the needle at `at` */
+			if (at >= nlen) {
+				memcpy(buf + at - nlen, needle, nlen);
+				buf[at - nlen + 1 + rnd(&x) % (nlen - 2)] ^= 1;
+			}
+			if (at % 3 != 2)
+				memcpy(buf + at, needle, nlen);
+			want = memmem(buf, sizeof(buf), needle, nlen);
+			for (size_t k = 0; k < SM_ARRAY_SIZE(impls); k++) {
+				got = sm_mime_find_delimiter(impls[k], buf,
+				                             sizeof(buf),
+				                             needle, nlen);
+				if (got != want)
+					bad++;
+			}
+		}
+	}
+	test_assert_int(bad, 0);
+}
+
+/* A tap that fails stops the scan with its error. */
+static int
+tap_fails(const void *data, size_t len, void *payload)
+{
+	(void)data;
+	(void)len;
+	(void)payload;
+	return SEALMAIL_EIO;
+}
+
+static void
+test_tap_error(void)
+{
+	sm_mime_source *s = src_of(signed_crlf);
+	sm_mime_entity e;
+	off_t *rg = NULL, tapped[2];
+	size_t n = 0;
+	sealmail_error err = {0};
+
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	test_assert_str(e.micalg, "sha-256");
+	test_assert_int(sm_mime_multipart_children_tap(&rg, &n, s, &e, 100,
+	                                               tap_fails, NULL, tapped,
+	                                               &err),
+	                SEALMAIL_EIO);
+	test_assert_str(err.message, "cannot hash the signed part");
+	test_assert(rg == NULL);
+	sm_mime_source_free(s);
+}
+
 /* Everything sm_mime_body_read gives, `step` bytes a read at most. */
 static long
 body_all(sm_buf *out, sm_mime_source *s, const sm_mime_entity *e, size_t step)
@@ -1200,6 +1518,9 @@ static const struct test_case tests[] = {
         {"file_in_place", test_file_in_place},
         {"views", test_views},
         {"boundary_across_window", test_boundary_across_window},
+        {"tap_layouts", test_tap_layouts},
+        {"tap_error", test_tap_error},
+        {"find_delimiter", test_find_delimiter},
         {"body_stream", test_body_stream},
         {"body_errors", test_body_errors},
 };

@@ -19,7 +19,16 @@
 #define SM_BIO_TYPE_B64 (0xd0 | BIO_TYPE_FILTER)
 #define SM_BIO_TYPE_CMS (0xd1 | BIO_TYPE_SOURCE_SINK)
 
+/*
+ * The encoder takes its input ENC_IN_MAX bytes a step and gathers the text
+ * until ENC_OUT_MAX bytes are ready: one write of about 256 KiB instead of
+ * one per BIO_write (OpenSSL's cipher BIO writes 4 KiB at a time, which
+ * the output would otherwise copy into its 64 KiB buffer) -- fewer system
+ * calls, no copy, and the text is written while it is in the L2 cache.
+ */
 #define ENC_IN_MAX ((size_t)48 << 10)
+#define ENC_OUT_MAX ((size_t)256 << 10)
+#define ENC_STEP_MAX (ENC_IN_MAX / 3 * 4 + 2 * (ENC_IN_MAX / 57 + 2) + 16)
 
 /* --- base64 encoder filter -------------------------------------------- */
 
@@ -27,7 +36,8 @@ struct enc_state {
 	BIO_METHOD *meth;
 	sm_b64_enc enc;
 	bool failed;
-	unsigned char out[ENC_IN_MAX / 3 * 4 + 2 * (ENC_IN_MAX / 57 + 2) + 16];
+	size_t olen; /* text gathered in out, not yet written */
+	unsigned char out[ENC_OUT_MAX + ENC_STEP_MAX];
 };
 
 static bool
@@ -55,18 +65,24 @@ enc_write(BIO *b, const char *in, int inl)
 	if (st == NULL || next == NULL || inl < 0 || st->failed)
 		return -1;
 	while (done < (size_t)inl) {
-		size_t n = (size_t)inl - done, o;
+		size_t n = (size_t)inl - done;
 
 		if (n > ENC_IN_MAX)
 			n = ENC_IN_MAX;
-		o = sm_b64_enc_update(&st->enc, st->out,
-		                      (const unsigned char *)in + done, n);
-		if (!write_all(next, st->out, o)) {
-			/* the encoder has taken the bytes: nothing to retry */
-			st->failed = true;
-			return -1;
-		}
+		/* olen < ENC_OUT_MAX: a step's text fits */
+		st->olen +=
+		        sm_b64_enc_update(&st->enc, st->out + st->olen,
+		                          (const unsigned char *)in + done, n);
 		done += n;
+		if (st->olen >= ENC_OUT_MAX) {
+			if (!write_all(next, st->out, st->olen)) {
+				/* the encoder has taken the bytes: nothing to
+				 * retry */
+				st->failed = true;
+				return -1;
+			}
+			st->olen = 0;
+		}
 	}
 	return inl;
 }
@@ -80,8 +96,10 @@ enc_ctrl(BIO *b, int cmd, long num, void *ptr)
 	if (st == NULL || next == NULL)
 		return 0;
 	if (cmd == BIO_CTRL_FLUSH) {
-		size_t o = sm_b64_enc_final(&st->enc, st->out);
+		size_t o = st->olen +
+		           sm_b64_enc_final(&st->enc, st->out + st->olen);
 
+		st->olen = 0;
 		if (st->failed || !write_all(next, st->out, o))
 			return 0;
 		return BIO_ctrl(next, cmd, num, ptr);
@@ -89,6 +107,7 @@ enc_ctrl(BIO *b, int cmd, long num, void *ptr)
 	if (cmd == BIO_CTRL_RESET) {
 		sm_b64_enc_init(&st->enc, st->enc.line_len, SM_B64_AUTO);
 		st->failed = false;
+		st->olen = 0;
 	}
 	return BIO_ctrl(next, cmd, num, ptr);
 }

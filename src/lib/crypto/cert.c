@@ -46,7 +46,12 @@ struct sm_cert {
 	int64_t not_before;
 	int64_t not_after;
 	unsigned int usage;
-	bool self_signed;
+	/*
+	 * -1 until sm_cert_is_self_signed asks (checking the signature is an
+	 * RSA or ECDSA verification that most commands never need); the
+	 * answer is always the same, so racing threads store the same value.
+	 */
+	atomic_int self_signed;
 };
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
@@ -358,6 +363,7 @@ sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0;
 	unsigned char *p;
+	OSSL_LIB_CTX *prev;
 	int n;
 
 	*out = NULL;
@@ -414,8 +420,20 @@ sm_cert_wrap(sm_cert **out, sm_crypto *crypto, X509 *x, sealmail_error *err)
 	key_desc(x, c->key_desc, sizeof(c->key_desc));
 	if (collect_addresses(c) != 0)
 		goto nomem;
+	/*
+	 * X509_get_key_usage fills the certificate's extension cache, which
+	 * asks EVP_MD_is_a(EVP_sha1()): a digest without a provider, looked
+	 * up in the thread's default library context, whose name map (every
+	 * legacy cipher and digest name) that first lookup builds, 0.15 ms
+	 * in a process whose cryptography is all in our context (issue 7).
+	 * Our context, whose map exists, stands in for that call only; the
+	 * thread's default is put back before anything else runs.
+	 */
+	prev = OSSL_LIB_CTX_set0_default(crypto->libctx);
 	c->usage = usage_bits(x);
-	c->self_signed = X509_self_signed(x, 1) == 1;
+	if (prev != NULL)
+		(void)OSSL_LIB_CTX_set0_default(prev);
+	atomic_init(&c->self_signed, -1);
 	ERR_clear_error();
 	*out = c;
 	return SEALMAIL_OK;
@@ -862,9 +880,16 @@ sm_cert_usage(const sm_cert *cert)
 }
 
 bool
-sm_cert_is_self_signed(const sm_cert *cert)
+sm_cert_is_self_signed(sm_cert *cert)
 {
-	return cert->self_signed;
+	int v = atomic_load(&cert->self_signed);
+
+	if (v < 0) {
+		v = X509_self_signed(cert->x509, 1) == 1;
+		ERR_clear_error();
+		atomic_store(&cert->self_signed, v);
+	}
+	return v != 0;
 }
 
 int

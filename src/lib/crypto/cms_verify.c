@@ -605,6 +605,74 @@ sm_cms_verify_new_stream(sm_cms_verify **out,
 	return SEALMAIL_OK;
 }
 
+/* The NID of a micalg name ("sha-256", "SHA256"), NID_undef if unknown. */
+static int
+micalg_nid(const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		int nid;
+	} names[] = {{"sha256", NID_sha256}, {"sha384", NID_sha384},
+	             {"sha512", NID_sha512}, {"sha224", NID_sha224},
+	             {"sha1", NID_sha1},     {"md5", NID_md5}};
+	char plain[16];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = name[i];
+		if (ch == '-')
+			continue;
+		if (n + 1 == sizeof(plain))
+			return NID_undef;
+		plain[n++] =
+		        (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+	}
+	plain[n] = '\0';
+	for (size_t i = 0; i < SM_ARRAY_SIZE(names); i++)
+		if (strcmp(plain, names[i].name) == 0)
+			return names[i].nid;
+	return NID_undef;
+}
+
+int
+sm_cms_verify_new_micalg(sm_cms_verify **out,
+                         sm_crypto *crypto,
+                         const char *micalg,
+                         sealmail_error *err)
+{
+	sm_cms_verify *v = verify_alloc(crypto);
+	const char *p = micalg != NULL ? micalg : "";
+	int nid = NID_undef, rc;
+
+	*out = NULL;
+	if (v == NULL)
+		return sm_error_nomem(err);
+	/* One digest only: the signer infos may need the other slots. */
+	while (*p != '\0' && nid == NID_undef) {
+		size_t len = strcspn(p, ",");
+		const char *q = p;
+		size_t l = len;
+		while (l > 0 && (*q == ' ' || *q == '\t')) {
+			q++;
+			l--;
+		}
+		while (l > 0 && (q[l - 1] == ' ' || q[l - 1] == '\t'))
+			l--;
+		nid = micalg_nid(q, l);
+		p += len + (p[len] == ',' ? 1 : 0);
+	}
+	if (nid == NID_undef || !add_md(v, nid))
+		(void)add_md(v, NID_sha256);
+	ERR_clear_error();
+	rc = sm_cms_verify_reset(v, err);
+	if (rc != SEALMAIL_OK) {
+		sm_cms_verify_free(v);
+		return rc;
+	}
+	*out = v;
+	return SEALMAIL_OK;
+}
+
 int
 sm_cms_verify_load(sm_cms_verify *v,
                    const unsigned char *der,

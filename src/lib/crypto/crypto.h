@@ -29,6 +29,8 @@ void sm_crypto_free(sm_crypto *crypto);
  * it is not an error here: those inputs then fail where they are used.
  */
 void sm_crypto_need_legacy(sm_crypto *crypto);
+/* sealmail_standalone_init (sealmail.h): OpenSSL's process-wide part. */
+void sm_crypto_standalone(void);
 
 /*
  * How many certificates sm_cert_from_der keeps parsed per context (its DER
@@ -98,7 +100,8 @@ bool sm_cert_has_address(const sm_cert *cert, const char *addr);
 int64_t sm_cert_not_before(const sm_cert *cert); /* Unix time */
 int64_t sm_cert_not_after(const sm_cert *cert);
 unsigned int sm_cert_usage(const sm_cert *cert); /* SM_USAGE_* bits */
-bool sm_cert_is_self_signed(const sm_cert *cert);
+/* Checked on first use (a signature verification), then remembered. */
+bool sm_cert_is_self_signed(sm_cert *cert);
 
 /* PEM text of the certificate appended to `out`. */
 int sm_cert_pem(const sm_cert *cert, sm_buf *out, sealmail_error *err);
@@ -534,6 +537,16 @@ int sm_cms_verify_new_stream(sm_cms_verify **out,
                              sm_crypto *crypto,
                              const unsigned char *digest_algs,
                              size_t len,
+                             sealmail_error *err);
+/*
+ * The same for a detached signature that comes after its content (a
+ * multipart/signed message): hashing with the first digest the micalg
+ * parameter names ("sha-256", RFC 5751 3.5.3; a hint, the signer infos
+ * decide), SHA-256 when it names none known.
+ */
+int sm_cms_verify_new_micalg(sm_cms_verify **out,
+                             sm_crypto *crypto,
+                             const char *micalg,
                              sealmail_error *err);
 int sm_cms_verify_load(sm_cms_verify *v,
                        const unsigned char *der,
