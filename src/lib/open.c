@@ -1287,10 +1287,12 @@ enum { TRIM_AT = 1 << 20 };
 /*
  * Content arrives one BER chunk at a time: 4 KiB each from `openssl cms
  * -stream` (one write to the content temporary per chunk: 65 000 system
- * calls for 256 MiB).  Pieces under GATHER_SMALL are gathered and
- * appended GATHER_MAX at a time; larger ones are appended as they are.
+ * calls for 256 MiB), at most the CMS reader's 64 KiB buffer otherwise.
+ * Pieces under GATHER_SMALL are gathered and appended GATHER_MAX at a
+ * time (the copy costs less than the system calls it saves); larger ones
+ * are appended as they are.
  */
-enum { GATHER_MAX = 256 << 10, GATHER_SMALL = 32 << 10 };
+enum { GATHER_MAX = 256 << 10, GATHER_SMALL = 128 << 10 };
 
 typedef struct vtee {
 	sm_cms_verify *v;

@@ -256,7 +256,7 @@ write_copy(sm_env_plan *plan,
 {
 	sm_env_recipient *r = sm_calloc(n + 1, sizeof(*r));
 	unsigned int *caps = sm_calloc(n + 1, sizeof(*caps));
-	size_t k = 0;
+	size_t k = 0, nr;
 	sm_crypto *crypto;
 	sm_cipher cipher;
 	enc_sink sink = {NULL, SEALMAIL_OK, {0}};
@@ -274,9 +274,23 @@ write_copy(sm_env_plan *plan,
 		r[k].oaep = rcpts[i]->oaep;
 		caps[k++] = rcpts[i]->caps;
 	}
+	nr = k;
 	if (plan->self != NULL) {
-		r[k].cert = plan->self;
-		r[k].oaep = false;
+		/*
+		 * Encrypt-to-self adds the sender's certificate unless it is a
+		 * recipient already (a message to yourself): the same
+		 * certificate twice would be a second RecipientInfo, one more
+		 * public-key encryption, for nothing.  Its capabilities count
+		 * either way.
+		 */
+		bool listed = false;
+		for (size_t i = 0; i < nr && !listed; i++)
+			listed = strcmp(sm_cert_fingerprint(r[i].cert),
+			                sm_cert_fingerprint(plan->self)) == 0;
+		if (!listed) {
+			r[nr].cert = plan->self;
+			r[nr++].oaep = false;
+		}
 		caps[k++] = SM_CAP_AES256_GCM; /* we read what we write */
 	}
 	rc = sm_store_crypto(&crypto, plan->store, err);
@@ -311,7 +325,7 @@ write_copy(sm_env_plan *plan,
 			rc = sealmail_output_write(out, head, strlen(head),
 			                           err);
 		if (rc == SEALMAIL_OK)
-			rc = sm_cms_encrypt_begin(&sink.enc, crypto, r, k,
+			rc = sm_cms_encrypt_begin(&sink.enc, crypto, r, nr,
 			                          cipher, out, true, err);
 		if (rc == SEALMAIL_OK) {
 			rc = content(enc_write, &sink, speculate, payload, err);

@@ -245,6 +245,20 @@ expect_out_contains "The eagle lands at noon."
 sm_b open --json "$TMP/oaep.eml"
 expect_json '[.encryption.recipients[]] | length' "2"
 
+begin_test "a message to yourself has one RecipientInfo for your certificate, not two"
+sm_a book add "$PKI/alice@example.org.crt"
+sm_a book trust alice@example.org trusted
+[ "$rc" -eq 0 ] || fail "book trust alice: $errout"
+mail "$TMP/to-alice" alice@example.org
+sm_a protect --encrypt -o "$TMP/self.eml" "$TMP/to-alice"
+expect_exit 0
+[ "$(openssl cms -cmsout -print -in "$TMP/self.eml" | grep -c 'issuerAndSerialNumber')" -eq 1 ] ||
+	fail "encrypt-to-self added the recipient's own certificate again"
+sm_a open --json -o "$TMP/self.out" "$TMP/self.eml"
+expect_exit 1
+expect_json '[.encryption.recipients[]] | length' "1"
+grep -q "The eagle lands at noon." "$TMP/self.out" || fail "alice cannot read her message to herself"
+
 begin_test "bad --cipher is a usage error"
 sm_a protect --encrypt --cipher des-ede3-cbc "$TMP/to-bob"
 expect_exit 64
