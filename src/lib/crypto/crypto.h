@@ -30,7 +30,7 @@ void sm_crypto_free(sm_crypto *crypto);
  */
 void sm_crypto_need_legacy(sm_crypto *crypto);
 /* sealmail_standalone_init (sealmail.h): OpenSSL's process-wide part. */
-void sm_crypto_standalone(void);
+bool sm_crypto_standalone(void);
 
 /*
  * How many certificates sm_cert_from_der keeps parsed per context (its DER
