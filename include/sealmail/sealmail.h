@@ -36,9 +36,11 @@ SEALMAIL_EXTERN(int) sealmail_version(void);
  * then leaves its global tables for the operating system to reclaim when
  * the process exits instead of freeing them one by one.  A program that
  * uses OpenSSL itself must not call it: it changes OpenSSL's process-wide
- * initialisation for the whole program.
+ * initialisation for the whole program.  Returns SEALMAIL_OK, or
+ * SEALMAIL_ERROR when OpenSSL cannot be initialised (`err` says so).
  */
-SEALMAIL_EXTERN(void) sealmail_standalone_init(void);
+SEALMAIL_EXTERN(int)
+sealmail_standalone_init(sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

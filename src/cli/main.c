@@ -286,7 +286,9 @@ main(int argc, char **argv)
 
 	harden_process();
 	/* This program uses OpenSSL only through libsealmail. */
-	sealmail_standalone_init();
+	rc = sealmail_standalone_init(&cli.err);
+	if (rc != SEALMAIL_OK)
+		return cli_fail(&cli, rc);
 
 	/* Global options before the command ("+": stop at the first word). */
 	opterr = 0;

@@ -16,8 +16,6 @@
 #include "id_int.h"
 #include "mime.h"
 
-#define MAX_ADDRESS 254
-
 typedef struct setting {
 	const char *key;
 	const char *column;
@@ -365,7 +363,7 @@ sealmail_account_lookup(sealmail_account **out,
                         const char *address,
                         sealmail_error *err)
 {
-	char addr[MAX_ADDRESS + 1];
+	char addr[SM_ADDRESS_MAX + 1];
 	sm_buf sql;
 	sm_stmt *st = NULL;
 	int rc;
@@ -630,7 +628,7 @@ sealmail_account_set_many(sealmail_store *store,
                           size_t n,
                           sealmail_error *err)
 {
-	char addr[MAX_ADDRESS + 1];
+	char addr[SM_ADDRESS_MAX + 1];
 	const char *text;
 	bool found;
 	int flag, rc;
@@ -693,7 +691,7 @@ sm_account_settings_get(sm_account_settings *out,
                         const char *address,
                         sealmail_error *err)
 {
-	char addr[MAX_ADDRESS + 1];
+	char addr[SM_ADDRESS_MAX + 1];
 	sm_stmt *st;
 	int rc;
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Filling the caller-owned sealmail_error, and status names.  Never allocates.
- * Also the library-wide calls: sealmail_version, sealmail_standalone_init.
+ * Filling the caller-owned sealmail_error, and status names (neither
+ * allocates).  Also the library-wide calls: sealmail_version and
+ * sealmail_standalone_init (which initialises OpenSSL).
  */
 #include "crypto/crypto.h"
 #include "internal.h"
@@ -71,8 +72,11 @@ sealmail_version(void)
 	return SEALMAIL_VERSION_NUMBER;
 }
 
-void
-sealmail_standalone_init(void)
+int
+sealmail_standalone_init(sealmail_error *err)
 {
-	sm_crypto_standalone();
+	if (!sm_crypto_standalone())
+		return sm_error_set(err, SEALMAIL_ERROR,
+		                    "cannot initialise OpenSSL");
+	return SEALMAIL_OK;
 }

@@ -17,7 +17,6 @@
 
 #define DEFAULT_DAYS 730
 #define MAX_DAYS 36500
-#define MAX_ADDRESS 254
 
 struct sealmail_id {
 	char fingerprint[SM_FINGERPRINT_SIZE];
@@ -76,8 +75,8 @@ address_normalize(char *buf,
 		return sm_error_set(err, SEALMAIL_EINVAL, "no e-mail address");
 	len = strlen(address);
 	at = strrchr(address, '@');
-	if (len > MAX_ADDRESS || len >= size || at == NULL || at == address ||
-	    at[1] == '\0')
+	if (len > SM_ADDRESS_MAX || len >= size || at == NULL ||
+	    at == address || at[1] == '\0')
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "'%s' is not an e-mail address", address);
 	for (const unsigned char *p = (const unsigned char *)address;
@@ -89,7 +88,7 @@ address_normalize(char *buf,
 			                    address);
 	}
 	/* The one form addresses are stored and looked up in (mime.h). */
-	if (sm_mime_address_ascii(buf, size, address) > MAX_ADDRESS)
+	if (sm_mime_address_ascii(buf, size, address) > SM_ADDRESS_MAX)
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "'%s' is not an e-mail address", address);
 	return SEALMAIL_OK;
@@ -217,7 +216,7 @@ row_unlock(sm_key **out,
 {
 	sm_crypto *crypto;
 	sm_buf pass;
-	char what[MAX_ADDRESS + 32];
+	char what[SM_ADDRESS_MAX + 32];
 	int rc;
 
 	*out = NULL;
@@ -457,7 +456,7 @@ sm_id_resolve(int64_t *rowid_out,
 		return sm_error_set(err, SEALMAIL_EINVAL,
 		                    "no digital ID given");
 	if (strchr(spec, '@') != NULL) {
-		char addr[MAX_ADDRESS + 1];
+		char addr[SM_ADDRESS_MAX + 1];
 		rc = address_normalize(addr, sizeof(addr), spec, err);
 		if (rc != SEALMAIL_OK)
 			return rc;
@@ -708,7 +707,7 @@ id_store(sealmail_id **out,
 {
 	const char *fp = sm_cert_fingerprint(cert);
 	const char *first = sm_cert_address_at(cert, 0);
-	char what[MAX_ADDRESS + 40];
+	char what[SM_ADDRESS_MAX + 40];
 	sm_buf pass, pkcs8, chain_pem;
 	const unsigned char *der;
 	size_t der_len;
@@ -885,7 +884,7 @@ sealmail_id_create(sealmail_id **out,
                    sealmail_error *err)
 {
 	sealmail_id_create_options defaults = SEALMAIL_ID_CREATE_OPTIONS_INIT;
-	char addr[MAX_ADDRESS + 1];
+	char addr[SM_ADDRESS_MAX + 1];
 	sm_crypto *crypto;
 	sm_key_type type = SM_KEY_RSA2048;
 	sm_key *key = NULL;
@@ -1212,7 +1211,7 @@ export_pkcs12(sm_buf *data,
 	sm_crypto *crypto;
 	sm_bundle b = {0};
 	sm_buf pass;
-	char what[MAX_ADDRESS + 40];
+	char what[SM_ADDRESS_MAX + 40];
 	int rc;
 
 	sm_buf_init_secret(&pass, 1024);
@@ -1411,7 +1410,7 @@ sealmail_id_created(const sealmail_id *id)
 static int
 no_id(sealmail_error *err, const char *address)
 {
-	char hint[MAX_ADDRESS + 128];
+	char hint[SM_ADDRESS_MAX + 128];
 
 	(void)snprintf(hint, sizeof(hint), no_id_hint, address);
 	return sm_error_set(err, SEALMAIL_ENOKEY, "no digital ID for %s: %s",
@@ -1427,7 +1426,7 @@ sm_id_load_signer(sm_cert **cert_out,
                   const char *address,
                   sealmail_error *err)
 {
-	char addr[MAX_ADDRESS + 1];
+	char addr[SM_ADDRESS_MAX + 1];
 	int64_t rowid;
 	id_row r;
 	sm_key *key = NULL;
@@ -1481,7 +1480,7 @@ sm_id_encryption_cert(sm_cert **out,
                       const char *address,
                       sealmail_error *err)
 {
-	char addr[MAX_ADDRESS + 1];
+	char addr[SM_ADDRESS_MAX + 1];
 	int64_t rowid;
 	id_row r;
 	int rc;

@@ -24,6 +24,13 @@
 #define SM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
+ * The longest e-mail address sealmail accepts anywhere (digital IDs,
+ * accounts, certificates, From checks, SMTP envelopes): a path is at most
+ * 256 octets with its angle brackets (RFC 5321 4.5.3.1.3).
+ */
+#define SM_ADDRESS_MAX 254
+
+/*
  * Fill `err` (which may be NULL) with `code` and a one-line message, and
  * return `code`, so that `return sm_error_set(err, ...)` reads naturally.
  * Control characters in the formatted message are replaced by '?', so text

@@ -151,6 +151,23 @@ valid_at(const sm_cert *cert, int64_t t)
 }
 
 /*
+ * One line of a From list (`len` bytes at `p`) into dst[size]; a longer
+ * one is cut and ends with SM_MIME_CUT, so it never shows as another,
+ * shorter address that looks whole.
+ */
+static void
+from_line(char *dst, size_t size, const char *p, size_t len)
+{
+	if (len < size) {
+		memcpy(dst, p, len);
+		dst[len] = '\0';
+		return;
+	}
+	(void)snprintf(dst, size, "%.*s%s", (int)(size - sizeof(SM_MIME_CUT)),
+	               p, SM_MIME_CUT);
+}
+
+/*
  * `from` is the message's From addresses, one a line (mime.h from_all).
  * Does the certificate name every one of them?  `*named` gets the first
  * address it names (NULL: none), `*other` the first it does not (NULL:
@@ -171,10 +188,14 @@ check_from(from_check *fc, const sm_cert *cert, const char *from)
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		char addr[256], ascii[256];
 
-		(void)snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
-		sm_mime_address_ascii(ascii, sizeof(ascii), addr);
-		if (sm_cert_has_address(cert, ascii) ||
-		    sm_cert_has_address(cert, addr)) {
+		from_line(addr, sizeof(addr), p, len);
+		/* no certificate names a longer address (sm_cert keeps
+		 * none), nor one cut to fit here */
+		if (len <= SM_ADDRESS_MAX &&
+		    sm_mime_address_ascii(ascii, sizeof(ascii), addr) <=
+		            SM_ADDRESS_MAX &&
+		    (sm_cert_has_address(cert, ascii) ||
+		     sm_cert_has_address(cert, addr))) {
 			if (!fc->any_named)
 				memcpy(fc->named, addr, sizeof(addr));
 			fc->any_named = true;
@@ -1901,7 +1922,7 @@ report_from(ctx *c, const char *from_all, sealmail_error *err)
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		char addr[256], ascii[256];
 
-		(void)snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
+		from_line(addr, sizeof(addr), p, len);
 		rc = sm_buf_printf(&list, err, "%s%s",
 		                   p != from_all ? ", " : "", addr);
 		sm_mime_address_ascii(ascii, sizeof(ascii), addr);

@@ -192,7 +192,7 @@ read_envelope(envelope *env, int fd, sealmail_error *err)
 
 /*
  * The sender's address in its ASCII form, from the caller or the message's
- * From, into out[size] (SM_SMTP_ADDRESS_MAX fits); "" when there is none.
+ * From, into out[size] (SM_ADDRESS_MAX fits); "" when there is none.
  * An address too long for SMTP is an error, never cut: sm_mime_entity
  * holds a From address of up to sizeof(env->from) - 1 bytes, so one that
  * fills it may have been cut already and is too long either way.
@@ -215,7 +215,7 @@ envelope_sender(char *out,
 		return sm_error_set(err, status,
 		                    "sender address %.64s... is longer than %d "
 		                    "bytes, the most an SMTP envelope allows",
-		                    out, SM_SMTP_ADDRESS_MAX);
+		                    out, SM_ADDRESS_MAX);
 	return out[0] == '\0' ? SEALMAIL_OK
 	                      : sm_smtp_address_check("sender address", out,
 	                                              status, err);
@@ -349,7 +349,7 @@ sealmail_message_send(sealmail_store *store,
 	addr_list rcpt = {NULL, 0, 0}, extra = {NULL, 0, 0};
 	addr_list main_rcpt = {NULL, 0, 0};
 	bcc_copies bcc = {NULL, NULL, 0};
-	char sender[SM_SMTP_ADDRESS_MAX + 2], password[MAX_PASSWORD];
+	char sender[SM_ADDRESS_MAX + 2], password[MAX_PASSWORD];
 	char *envelope_from = NULL;
 	int fd = -1, fd2 = -1, main_fd = -1, rc;
 	bool sent_any = false;

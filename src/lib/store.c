@@ -131,6 +131,12 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION ((int)SM_ARRAY_SIZE(migrations))
 
+/*
+ * The oldest schema whose tables and columns are today's: the steps after
+ * it add indexes only, so a store opened read-only is read as it is.
+ */
+#define SCHEMA_SAME_TABLES 2
+
 /* A marker in the database header so a foreign SQLite file is refused. */
 #define APPLICATION_ID 0x534d4c31 /* "SML1" */
 
@@ -292,6 +298,11 @@ migrate(sealmail_store *store, sealmail_error *err)
 		                    "the store in %s was made by a newer "
 		                    "sealmail (schema %d, this one knows %d)",
 		                    store->home, version, SCHEMA_VERSION);
+	if ((store->opts.flags & SEALMAIL_STORE_READONLY) &&
+	    version >= SCHEMA_SAME_TABLES && app_id == APPLICATION_ID) {
+		store->schema_version = version;
+		return SEALMAIL_OK;
+	}
 	if (store->opts.flags & SEALMAIL_STORE_READONLY)
 		return sm_error_set(err, SEALMAIL_EPERM,
 		                    "the store in %s needs an upgrade and is "

@@ -66,11 +66,11 @@ sm_smtp_address_check(const char *what,
 {
 	size_t len = strlen(addr);
 
-	if (len > SM_SMTP_ADDRESS_MAX)
+	if (len > SM_ADDRESS_MAX)
 		return sm_error_set(err, too_long,
 		                    "%s %.64s... is longer than %d bytes, the "
 		                    "most an SMTP envelope allows",
-		                    what, addr, SM_SMTP_ADDRESS_MAX);
+		                    what, addr, SM_ADDRESS_MAX);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)addr[i] >= 0x80)
 			return sm_error_set(err, SEALMAIL_EUNSUPPORTED,

@@ -36,16 +36,10 @@ int sm_transport_keep_sent(sealmail_store *store,
                            sealmail_error *err);
 
 /*
- * The most an address may have in an SMTP envelope: a path is at most 256
- * octets with its angle brackets (RFC 5321 4.5.3.1.3).
- */
-#define SM_SMTP_ADDRESS_MAX 254
-
-/*
  * Can `addr` (its ASCII form, sm_mime_address_ascii) go into an SMTP
  * envelope as it is?  `what` names it in the message ("sender address").
  * `too_long` (EINVAL for an argument, EBADDATA for a header) when it is
- * longer than SM_SMTP_ADDRESS_MAX; SEALMAIL_EUNSUPPORTED when it is not
+ * longer than SM_ADDRESS_MAX; SEALMAIL_EUNSUPPORTED when it is not
  * ASCII (a UTF-8 local part needs SMTPUTF8, which sealmail does not speak).
  */
 int sm_smtp_address_check(const char *what,

@@ -480,6 +480,40 @@ test_pkcs12_bad(void)
 	sm_buf_free(&b);
 }
 
+/*
+ * Salts of two PBE-SHA1-3DES bags of one legacy export (password "export
+ * pw", 2048 iterations) that gpgsm 2.2.40 could not import ("decryption
+ * failed; trying charset ..."): the key bag's salt trips GnuPG's KDF, the
+ * certificates' does not.  And the salts of a file gpgsm read.
+ */
+static void
+test_pkcs12_gnupg22_salt(void)
+{
+	static const unsigned char bad[] = {0xad, 0xc5, 0xed, 0x0d,
+	                                    0x85, 0x85, 0x36, 0x93};
+	static const unsigned char good[] = {0x6c, 0xb2, 0x79, 0xb4,
+	                                     0x93, 0x4d, 0xca, 0x51};
+	static const unsigned char bad2[] = {0x6b, 0x05, 0x5a, 0xe5,
+	                                     0xf3, 0xc0, 0xf7, 0x21};
+	static const unsigned char good2[] = {0xaf, 0x5f, 0x6d, 0x56,
+	                                      0xf4, 0xa5, 0x56, 0x92};
+
+	setup();
+	test_assert(!sm_pkcs12_gnupg22_salt_ok(crypto, bad, sizeof(bad), 2048,
+	                                       "export pw"));
+	test_assert(!sm_pkcs12_gnupg22_salt_ok(crypto, bad2, sizeof(bad2), 2048,
+	                                       "export pw"));
+	test_assert(sm_pkcs12_gnupg22_salt_ok(crypto, good, sizeof(good), 2048,
+	                                      "export pw"));
+	test_assert(sm_pkcs12_gnupg22_salt_ok(crypto, good2, sizeof(good2),
+	                                      2048, "export pw"));
+	/* the verdict depends on the password and the count too */
+	test_assert(sm_pkcs12_gnupg22_salt_ok(crypto, bad, sizeof(bad), 2048,
+	                                      "export pW"));
+	test_assert(sm_pkcs12_gnupg22_salt_ok(crypto, bad, sizeof(bad), 2047,
+	                                      "export pw"));
+}
+
 static void
 test_pkcs12_write(void)
 {
@@ -685,6 +719,7 @@ static const struct test_case tests[] = {
         {"pkcs12_read", test_pkcs12_read},
         {"pkcs12_bad", test_pkcs12_bad},
         {"pkcs12_write", test_pkcs12_write},
+        {"pkcs12_gnupg22_salt", test_pkcs12_gnupg22_salt},
         {"pem_bundle", test_pem_bundle},
         {"teardown", test_teardown},
 };

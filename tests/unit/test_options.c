@@ -120,8 +120,20 @@ test_every_init(void)
 	           same_send);
 }
 
+/* sealmail_standalone_init: a status like every call; twice is harmless. */
+static void
+test_standalone_init(void)
+{
+	sealmail_error err = {0};
+
+	test_assert_int(sealmail_standalone_init(&err), SEALMAIL_OK);
+	test_assert_int(sealmail_standalone_init(NULL), SEALMAIL_OK);
+	test_assert_str(err.message, "");
+}
+
 static const struct test_case tests[] = {
         {"every_init", test_every_init},
+        {"standalone_init", test_standalone_init},
 };
 
 TEST_MAIN(tests)

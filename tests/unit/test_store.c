@@ -497,6 +497,37 @@ test_readonly_needs_upgrade(void)
 	test_assert_int(sealmail_store_open(&store, home, &opts, &err),
 	                SEALMAIL_EPERM);
 	test_assert(strstr(err.message, "needs an upgrade") != NULL);
+
+	/* Version 1 lacks the accounts' transport columns: refused too. */
+	(void)snprintf(home, sizeof(home), "%s/v1", dir);
+	poke(home, "PRAGMA user_version = 1");
+	test_assert_int(sealmail_store_open(&store, home, &opts, &err),
+	                SEALMAIL_EPERM);
+	test_assert(strstr(err.message, "needs an upgrade") != NULL);
+
+	/* Version 2 has today's tables (3 adds an index): read as it is,
+	 * nothing written, the certificate found without the index. */
+	(void)snprintf(home, sizeof(home), "%s/v2ro", dir);
+	poke(home, "DROP INDEX certificates_serial;"
+	           "INSERT INTO contacts (id, name) VALUES (7, 'Old');"
+	           "INSERT INTO certificates (contact_id, fingerprint, der,"
+	           " subject, issuer, serial, not_before, not_after, trust,"
+	           " added) VALUES (7, 'ab12', x'30', 'CN=old', 'CN=ca', '01',"
+	           " 1, 2, 'trusted', 3);"
+	           "PRAGMA user_version = 2");
+	test_assert_int(sealmail_store_open(&store, home, &opts, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_store_schema_version(store), 2);
+	test_assert_str(query_text(store, "PRAGMA user_version"), "2");
+	test_assert_str(query_text(store, "SELECT fingerprint FROM certificates"
+	                                  " WHERE serial = '01'"),
+	                "ab12");
+	sealmail_store_free(store);
+	store = NULL;
+	test_assert_int(sealmail_store_open(&store, home, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_str(query_text(store, "PRAGMA user_version"), "3");
+	sealmail_store_free(store);
 }
 
 static const struct test_case tests[] = {

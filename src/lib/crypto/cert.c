@@ -237,7 +237,7 @@ address_ok(const char *s, size_t len)
 {
 	const char *at = NULL;
 
-	if (len == 0 || len > 254)
+	if (len == 0 || len > SM_ADDRESS_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];

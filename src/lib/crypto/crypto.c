@@ -49,7 +49,7 @@ fail:
 	return sm_ossl_error(err, SEALMAIL_ERROR, "cannot start OpenSSL");
 }
 
-void
+bool
 sm_crypto_standalone(void)
 {
 	/*
@@ -60,7 +60,7 @@ sm_crypto_standalone(void)
 	 * TLS (net.c) uses the default context, which it configures, and
 	 * openssl.cnf may hold the system's TLS policy (docs/design.md).
 	 */
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+	return OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL) == 1;
 }
 
 void

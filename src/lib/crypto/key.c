@@ -321,7 +321,7 @@ email_ok(const char *s)
 {
 	size_t len = strlen(s), at = 0, n_at = 0;
 
-	if (len < 3 || len > 254)
+	if (len < 3 || len > SM_ADDRESS_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -638,6 +638,121 @@ sm_pem_bundle_parse(sm_bundle *out,
 	return rc;
 }
 
+/*
+ * GnuPG 2.2's PKCS#12 reader (minip12.c, string_to_key) derives the 3DES
+ * key of a legacy PBE wrongly for about one salt in 128.  The key takes
+ * two rounds of the PKCS#12 KDF (RFC 7292 B.2: 24 bytes, SHA-1 gives 20);
+ * between them each 64-byte block of I becomes I_j + B + 1 (mod 2^512),
+ * which GnuPG computes with big numbers and prints back without leading
+ * zero bytes: a block whose sum starts with 0x00 ends up shifted.  gpgsm
+ * then says "decryption failed; trying charset ..." and imports no key.
+ * This redoes the first round and looks at those leading bytes.  The
+ * password goes in as GnuPG puts it: each byte after a zero byte,
+ * terminating zero included (for ASCII, the BMPString of RFC 7292).
+ */
+bool
+sm_pkcs12_gnupg22_salt_ok(sm_crypto *crypto,
+                          const unsigned char *salt,
+                          size_t salt_len,
+                          long iter,
+                          const char *password)
+{
+	unsigned char block[64 + 128], a[EVP_MAX_MD_SIZE];
+	unsigned char *i_blocks = block + 64;
+	size_t pw_len = strlen(password), j = 0;
+	unsigned int a_len = 0;
+	EVP_MD *sha1 = EVP_MD_fetch(crypto->libctx, "SHA1", NULL);
+	bool ok = sha1 != NULL && salt_len > 0 && iter > 0;
+
+	memset(block, 1, 64); /* D: the key's ID byte, 1 */
+	for (size_t i = 0; ok && i < 64; i++)
+		i_blocks[i] = salt[i % salt_len];
+	for (size_t i = 0; ok && i < 64; i += 2) {
+		i_blocks[64 + i] = 0;
+		i_blocks[64 + i + 1] = (unsigned char)password[j];
+		j = j < pw_len ? j + 1 : 0;
+	}
+	ok = ok && EVP_Digest(block, sizeof(block), a, &a_len, sha1, NULL) == 1;
+	for (long n = 1; ok && n < iter; n++)
+		ok = EVP_Digest(a, a_len, a, &a_len, sha1, NULL) == 1;
+	for (size_t k = 0; ok && k < 2; k++) {
+		unsigned char *ij = i_blocks + 64 * k;
+		unsigned int carry = 1; /* the "+ 1" */
+
+		for (size_t i = 64; i-- > 0;) {
+			carry += (unsigned int)ij[i] + a[i % a_len];
+			if (i == 0 && (carry & 0xff) == 0)
+				ok = false;
+			carry >>= 8;
+		}
+	}
+	OPENSSL_cleanse(block, sizeof(block));
+	OPENSSL_cleanse(a, sizeof(a));
+	EVP_MD_free(sha1);
+	return ok;
+}
+
+/* Is `alg` a PBE-SHA1-3DES whose salt GnuPG 2.2 reads right? */
+static bool
+legacy_pbe_ok(sm_crypto *crypto, const X509_ALGOR *alg, const char *password)
+{
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype;
+	PBEPARAM *pbe;
+	bool ok;
+
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if (OBJ_obj2nid(obj) != NID_pbe_WithSHA1And3_Key_TripleDES_CBC)
+		return true;
+	pbe = ptype == V_ASN1_SEQUENCE
+	              ? ASN1_item_unpack(pval, ASN1_ITEM_rptr(PBEPARAM))
+	              : NULL;
+	ok = pbe != NULL &&
+	     sm_pkcs12_gnupg22_salt_ok(crypto, pbe->salt->data,
+	                               (size_t)pbe->salt->length,
+	                               ASN1_INTEGER_get(pbe->iter), password);
+	PBEPARAM_free(pbe);
+	return ok;
+}
+
+/* Do all the legacy PBEs of `p12` (certificates, key) suit GnuPG 2.2? */
+static bool
+legacy_readable(PKCS12 *p12, sm_crypto *crypto, const char *password)
+{
+	STACK_OF(PKCS7) *safes = PKCS12_unpack_authsafes(p12);
+	bool ok = safes != NULL;
+
+	for (int i = 0; ok && i < sk_PKCS7_num(safes); i++) {
+		PKCS7 *p7 = sk_PKCS7_value(safes, i);
+		STACK_OF(PKCS12_SAFEBAG) * bags;
+
+		if (OBJ_obj2nid(p7->type) == NID_pkcs7_encrypted) {
+			ok = legacy_pbe_ok(crypto,
+			                   p7->d.encrypted->enc_data->algorithm,
+			                   password);
+			continue;
+		}
+		bags = PKCS12_unpack_p7data(p7);
+		ok = bags != NULL;
+		for (int k = 0; ok && k < sk_PKCS12_SAFEBAG_num(bags); k++) {
+			const PKCS12_SAFEBAG *bag =
+			        sk_PKCS12_SAFEBAG_value(bags, k);
+			const X509_ALGOR *alg;
+
+			if (PKCS12_SAFEBAG_get_nid(bag) !=
+			    NID_pkcs8ShroudedKeyBag)
+				continue;
+			X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg,
+			              NULL);
+			ok = legacy_pbe_ok(crypto, alg, password);
+		}
+		sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	}
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	return ok;
+}
+
 int
 sm_pkcs12_write(const sm_bundle *b,
                 sm_crypto *crypto,
@@ -676,10 +791,21 @@ sm_pkcs12_write(const sm_bundle *b,
 	 * AES-256-CBC and PBKDF2-HMAC-SHA256; the MAC is added below so that
 	 * its digest is explicit (SHA-256, or SHA-1 for legacy readers).
 	 */
-	p12 = PKCS12_create_ex(password, b->friendly_name, sm_key_pkey(b->key),
-	                       sm_cert_x509(b->cert), ca, nid, nid,
-	                       PKCS12_DEFAULT_ITER, -1, 0, crypto->libctx,
-	                       NULL);
+	/*
+	 * A legacy file is for readers like gpgsm 2.2: draw new salts until
+	 * it can decrypt them (about one file in 64 needs a second draw;
+	 * after 16 the last one is kept: other readers take any salt).
+	 */
+	for (int draw = 0; draw < 16; draw++) {
+		PKCS12_free(p12);
+		p12 = PKCS12_create_ex(
+		        password, b->friendly_name, sm_key_pkey(b->key),
+		        sm_cert_x509(b->cert), ca, nid, nid,
+		        PKCS12_DEFAULT_ITER, -1, 0, crypto->libctx, NULL);
+		if (p12 == NULL || !legacy ||
+		    legacy_readable(p12, crypto, password))
+			break;
+	}
 	sk_X509_free(ca);
 	if (p12 == NULL)
 		return sm_ossl_error(err, SEALMAIL_ERROR,
