@@ -290,14 +290,38 @@ grep -q 'application/pkcs7-mime; smime-type=enveloped' "$TMP/none.eml" &&
 	fail "--no-encrypt still encrypted"
 grep -q 'multipart/signed' "$TMP/none.eml" || fail "--sign did not sign"
 
-begin_test "decrypted content goes to \$TMPDIR's private folder, removed after; a missing TMPDIR is an error"
+begin_test "small decrypted content stays in memory: a missing TMPDIR changes nothing"
 mkdir "$TMP/tmpdir"
 TMPDIR=$TMP/tmpdir sm_b open "$TMP/auto-gcm.eml"
 expect_exit 0
 expect_out_contains "verdict: encrypted, not signed"
+[ -z "$(ls -A "$TMP/tmpdir")" ] || fail "something was left in \$TMPDIR"
+TMPDIR=$TMP/no-such-dir sm_b open -o "$TMP/small-plain" "$TMP/auto-gcm.eml"
+expect_exit 0
+grep -q '^The eagle lands at noon.' "$TMP/small-plain" ||
+	fail "the small plaintext is not in the -o file"
+
+begin_test "decrypted content over 1 MiB goes to \$TMPDIR's private folder, removed after; a missing TMPDIR is exit 74"
+{
+	sed '/^$/q' "$TMP/to-bob"
+	i=0
+	while [ $i -lt 20000 ]; do # 20000 x 76 bytes: 1.45 MiB
+		echo "$i the eagle lands at noon, the eagle lands at noon, the eagle lands"
+		i=$((i + 1))
+	done
+} | cut -c1-75 >"$TMP/to-bob-big"
+sm_a protect --encrypt -o "$TMP/big-gcm.eml" "$TMP/to-bob-big"
+expect_exit 0
+TMPDIR=$TMP/tmpdir sm_b open -o "$TMP/big-plain" "$TMP/big-gcm.eml"
+expect_exit 0
+expect_out_contains "verdict: encrypted, not signed"
+tr -d '\r' <"$TMP/big-plain" | sed '1,/^$/d' >"$TMP/big-body"
+sed '1,/^$/d' "$TMP/to-bob-big" | cmp -s - "$TMP/big-body" ||
+	fail "the big plaintext's body differs from what was encrypted"
 [ -z "$(ls -A "$TMP/tmpdir")" ] || fail "the private folder was left in \$TMPDIR"
-TMPDIR=$TMP/no-such-dir sm_b open "$TMP/auto-gcm.eml"
+TMPDIR=$TMP/no-such-dir sm_b open -o "$TMP/big-plain2" "$TMP/big-gcm.eml"
 expect_exit 74
 expect_err_contains "cannot create a private folder in $TMP/no-such-dir"
+[ ! -e "$TMP/big-plain2" ] || fail "a failed open wrote its -o file"
 
 end_tests

@@ -2,11 +2,16 @@
 /*
  * CMS enveloped-data (cms_env.c) against `openssl cms` / `openssl smime`
  * both ways: RSA, RSA-OAEP, EC P-256/P-384, CBC and GCM, SKI recipients,
- * legacy 3DES/RC2-40 reported weak, and a GCM byte flip that yields nothing.
+ * legacy 3DES/RC2-40 reported weak, and a GCM byte flip that yields nothing;
+ * the plaintext in memory up to 1 MiB, in a private folder past it.
  */
 #include "harness.h"
 
+#include <errno.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 
@@ -17,6 +22,19 @@ static const char message[] =
         "Subject: secret\r\n\r\nThe eagle lands at noon.\r\n";
 
 static sm_crypto *crypto;
+
+/* memfd_create as the library sees it: the kernel's, or missing. */
+static bool memfd_missing;
+
+int
+memfd_create(const char *name, unsigned int flags)
+{
+	if (memfd_missing) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (int)syscall(SYS_memfd_create, name, flags);
+}
 
 static void setup(void);
 
@@ -116,15 +134,17 @@ sh(const char *fmt, ...)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/* Encrypt `message` to `who[]` into dir/out.der; returns the status. */
+/* Encrypt `data` to `who[]` into dir/name; returns the status. */
 static int
-encrypt_to(const char *dir,
-           const char *const *who,
-           size_t n,
-           sm_cipher cipher,
-           bool oaep,
-           bool base64,
-           const char *name)
+encrypt_data_to(const char *dir,
+                const char *const *who,
+                size_t n,
+                sm_cipher cipher,
+                bool oaep,
+                bool base64,
+                const void *data,
+                size_t len,
+                const char *name)
 {
 	sm_env_recipient r[4];
 	sm_cert *certs[4];
@@ -139,7 +159,7 @@ encrypt_to(const char *dir,
 		r[i].oaep = oaep;
 	}
 	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	rc = sealmail_input_new_memory(&in, message, strlen(message), NULL);
+	rc = sealmail_input_new_memory(&in, data, len, NULL);
 	test_assert_int(rc, SEALMAIL_OK);
 	rc = sealmail_output_new_path(&out, path, NULL);
 	test_assert_int(rc, SEALMAIL_OK);
@@ -151,6 +171,102 @@ encrypt_to(const char *dir,
 	for (size_t i = 0; i < n; i++)
 		sm_cert_free(certs[i]);
 	return rc;
+}
+
+/* Encrypt `message` to `who[]` into dir/name; returns the status. */
+static int
+encrypt_to(const char *dir,
+           const char *const *who,
+           size_t n,
+           sm_cipher cipher,
+           bool oaep,
+           bool base64,
+           const char *name)
+{
+	return encrypt_data_to(dir, who, n, cipher, oaep, base64, message,
+	                       strlen(message), name);
+}
+
+/* Does the plaintext's descriptor read back as `data`? */
+static bool
+plain_equals(const sm_plain *plain, const void *data, size_t len)
+{
+	unsigned char *got = malloc(len + 1);
+	size_t off = 0;
+	bool r;
+
+	if (got == NULL)
+		return false;
+	while (off < len + 1) {
+		ssize_t n = pread(sm_plain_fd(plain), got + off, len + 1 - off,
+		                  (off_t)off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	r = off == len && memcmp(got, data, len) == 0;
+	free(got);
+	return r;
+}
+
+/* The in-memory limit of the plaintext (cms_env.c PLAIN_MEM_MAX). */
+#define MEM_MAX ((size_t)1 << 20)
+
+/* `len` bytes that differ from their neighbours (i mod 251). */
+static unsigned char *
+big_data(size_t len)
+{
+	unsigned char *p = malloc(len);
+
+	for (size_t i = 0; p != NULL && i < len; i++)
+		p[i] = (unsigned char)(i % 251);
+	if (p == NULL) {
+		(void)printf("Bail out! no memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static sm_envelope *read_env(const char *path);
+
+/* Bob's decryption of `path` into `tmp`: the status. */
+static int
+bob_decrypt(const char *path,
+            const char *tmp,
+            sm_env_outcome *oc,
+            sm_plain **plain,
+            sealmail_error *err)
+{
+	sm_envelope *env = read_env(path);
+	sm_cert *c = load_cert("bob@example.org");
+	sm_key *k = load_key("bob@example.org");
+	int rc = SEALMAIL_EINVAL;
+
+	*oc = SM_ENV_NOT_FOR_KEY;
+	*plain = NULL;
+	test_assert(env != NULL);
+	if (env != NULL)
+		rc = sm_envelope_decrypt(env, c, k, tmp, oc, plain, err);
+	sm_envelope_free(env);
+	sm_key_free(k);
+	sm_cert_free(c);
+	return rc;
+}
+
+/* Flip one content octet (before the GCM tag) of the DER file `path`. */
+static void
+flip_content(const char *path)
+{
+	sm_buf b;
+
+	sm_buf_init(&b, 1 << 24);
+	test_assert_int(sm_read_file(&b, path, 1 << 24, NULL), SEALMAIL_OK);
+	test_assert(b.len > 60);
+	if (b.len > 60) {
+		b.data[b.len - 40] ^= 0x01;
+		write_file(path, b.data, b.len);
+	}
+	sm_buf_free(&b);
 }
 
 /* openssl cms -decrypt of dir/name with who's key matches the message. */
@@ -199,17 +315,15 @@ our_decrypt(const char *path, const char *who, bool expect_content)
 		        sm_envelope_decrypt(env, c, k, tmp, &oc, &plain, NULL),
 		        SEALMAIL_OK);
 		if (expect_content) {
-			struct stat st;
 			test_assert(plain != NULL);
 			if (plain != NULL) {
-				test_assert(file_equals(sm_plain_path(plain),
-				                        message,
-				                        strlen(message)));
+				/* small: in memory, nothing in the folder */
+				test_assert(sm_plain_path(plain) == NULL);
+				test_assert_int(test_count_entries(tmp), 0);
+				test_assert(plain_equals(plain, message,
+				                         strlen(message)));
 				test_assert_int(sm_plain_size(plain),
 				                strlen(message));
-				test_assert(stat(sm_plain_path(plain), &st) ==
-				            0);
-				test_assert_int(st.st_mode & 0777, 0600);
 			}
 		} else {
 			test_assert(plain == NULL);
@@ -506,9 +620,10 @@ test_gcm_flip(void)
 }
 
 /*
- * With no folder given, the plaintext goes to P_tmpdir: the library reads
- * no environment, so a TMPDIR naming a missing folder changes nothing
- * (the CLI passes $TMPDIR itself, sealmail_open_options.temp_dir).
+ * With no folder given, a plaintext over the memory limit goes to
+ * P_tmpdir: the library reads no environment, so a TMPDIR naming a missing
+ * folder changes nothing (the CLI passes $TMPDIR itself,
+ * sealmail_open_options.temp_dir).
  */
 static void
 test_tmp_parent_default(void)
@@ -523,11 +638,14 @@ test_tmp_parent_default(void)
 	sm_envelope *env;
 	sm_cert *c;
 	sm_key *k;
+	unsigned char *data = big_data(MEM_MAX + 1);
 
 	setup();
-	test_assert_int(encrypt_to(dir, who, 1, SM_CIPHER_AES256_GCM, false,
-	                           false, "t.der"),
+	test_assert_int(encrypt_data_to(dir, who, 1, SM_CIPHER_AES256_GCM,
+	                                false, false, data, MEM_MAX + 1,
+	                                "t.der"),
 	                SEALMAIL_OK);
+	free(data);
 	(void)snprintf(path, sizeof(path), "%s/t.der", dir);
 	(void)snprintf(missing, sizeof(missing), "%s/no-such-folder", dir);
 	env = read_env(path);
@@ -541,11 +659,14 @@ test_tmp_parent_default(void)
 		        SEALMAIL_OK);
 		test_assert_int(oc, SM_ENV_DECRYPTED);
 		test_assert(plain != NULL);
-		if (plain != NULL)
-			test_assert(strncmp(sm_plain_path(plain),
-			                    P_tmpdir "/sealmail-",
-			                    strlen(P_tmpdir "/sealmail-")) ==
-			            0);
+		if (plain != NULL) {
+			test_assert(sm_plain_path(plain) != NULL);
+			if (sm_plain_path(plain) != NULL)
+				test_assert(strncmp(sm_plain_path(plain),
+				                    P_tmpdir "/sealmail-",
+				                    strlen(P_tmpdir
+				                           "/sealmail-")) == 0);
+		}
 	}
 	if (saved != NULL)
 		test_assert_int(setenv("TMPDIR", saved, 1), 0);
@@ -610,6 +731,199 @@ test_truncated_content(void)
 	sm_envelope_free(env);
 	sm_key_free(k);
 	sm_cert_free(c);
+}
+
+/*
+ * Up to 1 MiB the plaintext lives in memory (no path, nothing in the
+ * folder); past it, it moves to a 0600 file in a 0700 private folder that
+ * is removed with the plain.  Both ciphers, at the limit and one past it.
+ */
+static void
+test_plain_spill(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	static const size_t sizes[] = {MEM_MAX, MEM_MAX + 1, 3 * MEM_MAX};
+	static const sm_cipher ciphers[] = {SM_CIPHER_AES256_GCM,
+	                                    SM_CIPHER_AES128_CBC};
+	unsigned char *data = big_data(3 * MEM_MAX);
+	char path[600], tmp[600], folder[700];
+	sm_env_outcome oc;
+	sm_plain *plain;
+	sealmail_error err;
+
+	setup();
+	(void)snprintf(path, sizeof(path), "%s/s.der", dir);
+	for (size_t ci = 0; ci < 2; ci++) {
+		for (size_t si = 0; si < 3; si++) {
+			size_t len = sizes[si];
+			struct stat st;
+			const char *pp;
+
+			(void)snprintf(tmp, sizeof(tmp), "%s/spill-%zu-%zu",
+			               dir, ci, si);
+			test_assert(mkdir(tmp, 0700) == 0);
+			test_assert_int(
+			        encrypt_data_to(dir, who, 1, ciphers[ci], false,
+			                        false, data, len, "s.der"),
+			        SEALMAIL_OK);
+			test_assert_int(
+			        bob_decrypt(path, tmp, &oc, &plain, &err),
+			        SEALMAIL_OK);
+			test_assert_int(oc, SM_ENV_DECRYPTED);
+			test_assert(plain != NULL);
+			if (plain == NULL)
+				continue;
+			test_assert_int(sm_plain_size(plain), len);
+			test_assert(plain_equals(plain, data, len));
+			pp = sm_plain_path(plain);
+			if (len <= MEM_MAX) {
+				test_assert(pp == NULL);
+				test_assert_int(test_count_entries(tmp), 0);
+			} else {
+				test_assert(pp != NULL);
+				test_assert_int(test_count_entries(tmp), 1);
+			}
+			if (len > MEM_MAX && pp != NULL) {
+				(void)snprintf(folder, sizeof(folder),
+				               "%s/sealmail-", tmp);
+				test_assert(strncmp(pp, folder,
+				                    strlen(folder)) == 0);
+				test_assert(file_equals(pp, data, len));
+				test_assert(stat(pp, &st) == 0);
+				test_assert_int(st.st_mode & 0777, 0600);
+				(void)snprintf(folder, sizeof(folder), "%s",
+				               pp);
+				*strrchr(folder, '/') = '\0';
+				test_assert(stat(folder, &st) == 0);
+				test_assert_int(st.st_mode & 0777, 0700);
+			}
+			sm_plain_free(plain);
+			test_assert_int(test_count_entries(tmp), 0);
+		}
+	}
+	free(data);
+}
+
+/*
+ * A missing temporary folder is an error only for a plaintext that has to
+ * leave memory: the spill fails with EIO naming the folder, nothing
+ * published.
+ */
+static void
+test_plain_spill_fails(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	unsigned char *data = big_data(2 * MEM_MAX);
+	char path[600], missing[600], want[700];
+	sm_env_outcome oc;
+	sm_plain *plain;
+	sealmail_error err;
+
+	setup();
+	(void)snprintf(path, sizeof(path), "%s/m.der", dir);
+	(void)snprintf(missing, sizeof(missing), "%s/no-such-folder", dir);
+	test_assert_int(encrypt_data_to(dir, who, 1, SM_CIPHER_AES256_GCM,
+	                                false, false, data, MEM_MAX, "m.der"),
+	                SEALMAIL_OK);
+	test_assert_int(bob_decrypt(path, missing, &oc, &plain, &err),
+	                SEALMAIL_OK);
+	test_assert_int(oc, SM_ENV_DECRYPTED);
+	test_assert(plain != NULL && sm_plain_path(plain) == NULL);
+	sm_plain_free(plain);
+	test_assert_int(encrypt_data_to(dir, who, 1, SM_CIPHER_AES256_GCM,
+	                                false, false, data, 2 * MEM_MAX,
+	                                "m.der"),
+	                SEALMAIL_OK);
+	test_assert_int(bob_decrypt(path, missing, &oc, &plain, &err),
+	                SEALMAIL_EIO);
+	(void)snprintf(want, sizeof(want),
+	               "cannot create a private folder in %s: No such file or "
+	               "directory",
+	               missing);
+	test_assert_str(err.message, want);
+	test_assert(plain == NULL);
+	sm_plain_free(plain);
+	free(data);
+}
+
+/*
+ * Without memfd_create even a small plaintext goes to the private folder
+ * (the code before memory files), and a missing folder is EIO.
+ */
+static void
+test_plain_no_memfd(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	char path[600], tmp[600], missing[600];
+	sm_env_outcome oc;
+	sm_plain *plain;
+	sealmail_error err;
+
+	setup();
+	(void)snprintf(path, sizeof(path), "%s/n.der", dir);
+	(void)snprintf(tmp, sizeof(tmp), "%s/no-memfd", dir);
+	(void)snprintf(missing, sizeof(missing), "%s/no-such-folder", dir);
+	test_assert(mkdir(tmp, 0700) == 0);
+	test_assert_int(encrypt_to(dir, who, 1, SM_CIPHER_AES256_GCM, false,
+	                           false, "n.der"),
+	                SEALMAIL_OK);
+	memfd_missing = true;
+	test_assert_int(bob_decrypt(path, tmp, &oc, &plain, &err), SEALMAIL_OK);
+	test_assert_int(oc, SM_ENV_DECRYPTED);
+	test_assert(plain != NULL);
+	if (plain != NULL) {
+		test_assert(sm_plain_path(plain) != NULL);
+		test_assert_int(test_count_entries(tmp), 1);
+		test_assert(plain_equals(plain, message, strlen(message)));
+	}
+	sm_plain_free(plain);
+	test_assert_int(test_count_entries(tmp), 0);
+	test_assert_int(bob_decrypt(path, missing, &oc, &plain, &err),
+	                SEALMAIL_EIO);
+	test_assert(strncmp(err.message, "cannot create a private folder in ",
+	                    strlen("cannot create a private folder in ")) == 0);
+	test_assert(plain == NULL);
+	memfd_missing = false;
+}
+
+/*
+ * A GCM tag failure publishes nothing whether the plaintext was still in
+ * memory (1 MiB) or already in the private folder (3 MiB), and leaves
+ * nothing in the folder.
+ */
+static void
+test_plain_tag_failed(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	static const size_t sizes[] = {MEM_MAX, 3 * MEM_MAX};
+	unsigned char *data = big_data(3 * MEM_MAX);
+	char path[600], tmp[600];
+	sm_env_outcome oc;
+	sm_plain *plain;
+	sealmail_error err;
+
+	setup();
+	(void)snprintf(path, sizeof(path), "%s/f.der", dir);
+	for (size_t si = 0; si < 2; si++) {
+		(void)snprintf(tmp, sizeof(tmp), "%s/flip-%zu", dir, si);
+		test_assert(mkdir(tmp, 0700) == 0);
+		test_assert_int(
+		        encrypt_data_to(dir, who, 1, SM_CIPHER_AES256_GCM,
+		                        false, false, data, sizes[si], "f.der"),
+		        SEALMAIL_OK);
+		flip_content(path);
+		test_assert_int(bob_decrypt(path, tmp, &oc, &plain, &err),
+		                SEALMAIL_OK);
+		test_assert_int(oc, SM_ENV_TAG_FAILED);
+		test_assert(plain == NULL);
+		sm_plain_free(plain);
+		test_assert_int(test_count_entries(tmp), 0);
+	}
+	free(data);
 }
 
 static void
@@ -707,6 +1021,10 @@ static const struct test_case tests[] = {
         {"gcm_flip", test_gcm_flip},
         {"tmp_parent_default", test_tmp_parent_default},
         {"truncated_content", test_truncated_content},
+        {"plain_spill", test_plain_spill},
+        {"plain_spill_fails", test_plain_spill_fails},
+        {"plain_tag_failed", test_plain_tag_failed},
+        {"plain_no_memfd", test_plain_no_memfd},
         {"not_enveloped", test_not_enveloped},
         {"teardown", teardown},
 };

@@ -3,6 +3,7 @@
  * CMS enveloped-data and authEnveloped-data (RFC 5652, 5083/5084): encrypt
  * to a list of certificates, streaming; read a received envelope, list its
  * recipients and content algorithm, and decrypt into a private temporary
+ * (an anonymous memory file up to 1 MiB, then a file in a private folder)
  * that is published only once the whole content (and the GCM tag) checked.
  */
 #include "crypto_int.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +35,14 @@ enum { MAX_RIDS = 1000, MAX_DEPTH = 32 };
 
 /* Plaintext write size: large writes, few system calls. */
 #define DECRYPT_BUF (256 * 1024)
+
+/*
+ * Plaintext up to this size stays in an anonymous memory file (no folder,
+ * no file, no journal wait at the last close); past it, it moves to a file
+ * in a private folder under the temporary folder, so a large plaintext
+ * never sits in unswappable memory.
+ */
+#define PLAIN_MEM_MAX (1024 * 1024)
 
 /* --- ciphers ----------------------------------------------------------- */
 
@@ -525,7 +535,8 @@ struct sm_envelope {
 };
 
 struct sm_plain {
-	char *dir;
+	char *parent; /* where the private folder goes */
+	char *dir;    /* NULL while the plaintext is in memory */
 	char *path;
 	int fd; /* open for reading and writing; -1 once closed */
 	uint64_t size;
@@ -1116,63 +1127,8 @@ sm_plain_free(sm_plain *plain)
 		(void)rmdir(plain->dir);
 	sm_free(plain->path);
 	sm_free(plain->dir);
+	sm_free(plain->parent);
 	sm_free(plain);
-}
-
-/* A 0700 folder with a 0600 file "content" in it, opened read-write. */
-static int
-plain_create(sm_plain **out,
-             int *fd_out,
-             const char *parent,
-             sealmail_error *err)
-{
-	sm_plain *p;
-	sm_buf b;
-	int fd;
-
-	*out = NULL;
-	*fd_out = -1;
-	if (parent == NULL || parent[0] == '\0')
-		parent = P_tmpdir; /* the library reads no environment */
-	p = sm_calloc(1, sizeof(*p));
-	if (p == NULL)
-		return sm_error_nomem(err);
-	p->fd = -1;
-	sm_buf_init(&b, 8192);
-	if (sm_buf_printf(&b, err, "%s/sealmail-XXXXXX", parent) !=
-	    SEALMAIL_OK) {
-		sm_free(p);
-		return sm_error_nomem(err);
-	}
-	p->dir = (char *)sm_buf_detach(&b, NULL);
-	if (p->dir == NULL || mkdtemp(p->dir) == NULL) {
-		int e = errno;
-		sm_free(p->dir);
-		sm_free(p);
-		return sm_error_set(err, SEALMAIL_EIO,
-		                    "cannot create a private folder in %s: %s",
-		                    parent, strerror(e));
-	}
-	sm_buf_init(&b, 8192);
-	if (sm_buf_printf(&b, err, "%s/content", p->dir) != SEALMAIL_OK) {
-		sm_plain_free(p);
-		return sm_error_nomem(err);
-	}
-	p->path = (char *)sm_buf_detach(&b, NULL);
-	fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	          0600);
-	if (fd < 0) {
-		int e = errno;
-		sm_free(p->path);
-		p->path = NULL;
-		sm_plain_free(p);
-		return sm_error_set(err, SEALMAIL_EIO,
-		                    "cannot create a private temporary: %s",
-		                    strerror(e));
-	}
-	*out = p;
-	*fd_out = fd;
-	return SEALMAIL_OK;
 }
 
 static int
@@ -1191,6 +1147,156 @@ write_all(int fd, const unsigned char *p, size_t len, sealmail_error *err)
 		len -= (size_t)n;
 	}
 	return SEALMAIL_OK;
+}
+
+/*
+ * A 0700 folder with a 0600 file "content" in it, opened read-write: the
+ * plaintext's home once it outgrows memory (or without memfd_create).
+ */
+static int
+plain_file(sm_plain *p, int *fd_out, sealmail_error *err)
+{
+	sm_buf b;
+	int fd;
+
+	*fd_out = -1;
+	sm_buf_init(&b, 8192);
+	if (sm_buf_printf(&b, err, "%s/sealmail-XXXXXX", p->parent) !=
+	    SEALMAIL_OK)
+		return sm_error_nomem(err);
+	p->dir = (char *)sm_buf_detach(&b, NULL);
+	if (p->dir == NULL || mkdtemp(p->dir) == NULL) {
+		int e = errno;
+		sm_free(p->dir);
+		p->dir = NULL;
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot create a private folder in %s: %s",
+		                    p->parent, strerror(e));
+	}
+	sm_buf_init(&b, 8192);
+	if (sm_buf_printf(&b, err, "%s/content", p->dir) != SEALMAIL_OK)
+		return sm_error_nomem(err);
+	p->path = (char *)sm_buf_detach(&b, NULL);
+	if (p->path == NULL)
+		return sm_error_nomem(err);
+	fd = open(p->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0600);
+	if (fd < 0) {
+		int e = errno;
+		sm_free(p->path);
+		p->path = NULL;
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot create a private temporary: %s",
+		                    strerror(e));
+	}
+	*fd_out = fd;
+	return SEALMAIL_OK;
+}
+
+/* An anonymous memory file (Linux), or -1 where there is none. */
+static int
+plain_memfd(void)
+{
+#ifdef MFD_CLOEXEC
+	return memfd_create("sealmail-plain", MFD_CLOEXEC);
+#else
+	return -1;
+#endif
+}
+
+/*
+ * An empty plaintext, open read-write in plain->fd: in memory, or in the
+ * private folder under `parent` (NULL: P_tmpdir) where there is no memory
+ * file.
+ */
+static int
+plain_create(sm_plain **out, const char *parent, sealmail_error *err)
+{
+	sm_plain *p;
+	int rc;
+
+	*out = NULL;
+	if (parent == NULL || parent[0] == '\0')
+		parent = P_tmpdir; /* the library reads no environment */
+	p = sm_calloc(1, sizeof(*p));
+	if (p == NULL)
+		return sm_error_nomem(err);
+	p->parent = sm_strdup(parent);
+	if (p->parent == NULL) {
+		sm_free(p);
+		return sm_error_nomem(err);
+	}
+	p->fd = plain_memfd();
+	if (p->fd < 0) {
+		rc = plain_file(p, &p->fd, err);
+		if (rc != SEALMAIL_OK) {
+			sm_plain_free(p);
+			return rc;
+		}
+	}
+	*out = p;
+	return SEALMAIL_OK;
+}
+
+/* Move an in-memory plaintext to the private folder; continue there. */
+static int
+plain_spill(sm_plain *p, sealmail_error *err)
+{
+	unsigned char *chunk;
+	uint64_t off = 0;
+	int fd, rc;
+
+	rc = plain_file(p, &fd, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	chunk = sm_malloc(64 * 1024);
+	if (chunk == NULL) {
+		(void)close(fd);
+		return sm_error_nomem(err);
+	}
+	while (off < p->size) {
+		size_t want = p->size - off < 64 * 1024
+		                      ? (size_t)(p->size - off)
+		                      : 64 * 1024;
+		ssize_t n = pread(p->fd, chunk, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = sm_error_set(err, SEALMAIL_EIO,
+			                  "cannot read decrypted content: %s",
+			                  n < 0 ? strerror(errno) : "short");
+			break;
+		}
+		rc = write_all(fd, chunk, (size_t)n, err);
+		if (rc != SEALMAIL_OK)
+			break;
+		off += (uint64_t)n;
+	}
+	sm_free(chunk);
+	/* the file (complete or not) is the plaintext now: freed with it */
+	(void)close(p->fd);
+	p->fd = fd;
+	return rc;
+}
+
+/* Append to the plaintext, moving it to the folder past PLAIN_MEM_MAX. */
+static int
+plain_write(sm_plain *p,
+            const unsigned char *buf,
+            size_t len,
+            sealmail_error *err)
+{
+	int rc;
+
+	if (p->dir == NULL && p->size + (uint64_t)len > PLAIN_MEM_MAX) {
+		rc = plain_spill(p, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	rc = write_all(p->fd, buf, len, err);
+	if (rc == SEALMAIL_OK)
+		p->size += (uint64_t)len;
+	return rc;
 }
 
 void
@@ -1263,7 +1369,7 @@ sm_envelope_decrypt(sm_envelope *env,
 	unsigned char *buf = NULL;
 	sealmail_error e = {0};
 	bool keep = true, decided = false;
-	int fd = -1, rc = SEALMAIL_OK, n;
+	int rc = SEALMAIL_OK, n;
 
 	*plain_out = NULL;
 	*outcome = SM_ENV_NOT_FOR_KEY;
@@ -1302,7 +1408,7 @@ sm_envelope_decrypt(sm_envelope *env,
 	if (env->authenticated && cbio != NULL)
 		/* the tag comes after the content: set it at the end */
 		sm_bio_cms_content_set_cipher(src, cbio);
-	rc = plain_create(&plain, &fd, tmp_parent, err);
+	rc = plain_create(&plain, tmp_parent, err);
 	if (rc != SEALMAIL_OK)
 		goto done;
 	while ((n = BIO_read(chain, buf, DECRYPT_BUF)) > 0) {
@@ -1311,17 +1417,16 @@ sm_envelope_decrypt(sm_envelope *env,
 		if (env->trim_keep != NULL && !decided &&
 		    plain->size + (uint64_t)n > env->trim_after) {
 			decided = true;
-			rc = trim_decide(&keep, env, fd, (size_t)plain->size,
-			                 err);
+			rc = trim_decide(&keep, env, plain->fd,
+			                 (size_t)plain->size, err);
 			if (rc != SEALMAIL_OK)
 				goto done;
 			if (!keep)
 				continue;
 		}
-		rc = write_all(fd, buf, (size_t)n, err);
+		rc = plain_write(plain, buf, (size_t)n, err);
 		if (rc != SEALMAIL_OK)
 			goto done;
-		plain->size += (uint64_t)n;
 	}
 	rc = sm_bio_cms_content_status(src, &e);
 	if (rc != SEALMAIL_OK) {
@@ -1342,16 +1447,12 @@ sm_envelope_decrypt(sm_envelope *env,
 		                              : SM_ENV_CONTENT_FAILED;
 		goto done;
 	}
-	/* Published open: the next layer reads it through this fd. */
-	plain->fd = fd;
-	fd = -1;
+	/* Published open: the next layer reads it through plain->fd. */
 	*outcome = SM_ENV_DECRYPTED;
 	*plain_out = plain;
 	plain = NULL;
 done:
-	if (fd >= 0)
-		(void)close(fd);
-	sm_plain_free(plain); /* unpublished: removed */
+	sm_plain_free(plain); /* unpublished: closed and removed */
 	sm_free(buf);
 	chain_free(chain, src);
 	EVP_PKEY_free(pk);

@@ -403,16 +403,25 @@ typedef enum sm_env_outcome {
 	SM_ENV_CONTENT_FAILED /* CBC padding/decryption failed: no content */
 } sm_env_outcome;
 
-/* Decrypted content in a private temporary file (0600 in a 0700 folder). */
+/*
+ * Decrypted content in a private temporary: an anonymous memory file
+ * (memfd) while it is at most 1 MiB, past that (or without memfd_create) a
+ * file (0600) in a private folder (0700) under the temporary folder.
+ */
 typedef struct sm_plain sm_plain;
+/*
+ * The file's path, or NULL while the content is in memory: read it through
+ * sm_plain_fd (a /proc/self/fd path must not leave the process).
+ */
 const char *sm_plain_path(const sm_plain *plain);
 uint64_t sm_plain_size(const sm_plain *plain);
 /*
- * The file, open for reading (owned by the plain: valid until
- * sm_plain_free), to read it without opening its path again.
+ * The content, open for reading (owned by the plain: valid until
+ * sm_plain_free; read it with pread or seek first: the offset is at the
+ * end), to read it without opening a path.
  */
 int sm_plain_fd(const sm_plain *plain);
-/* Closes and removes the file and its folder; accepts NULL. */
+/* Closes and removes the content (and its file and folder); accepts NULL. */
 void sm_plain_free(sm_plain *plain);
 
 /*
@@ -433,7 +442,8 @@ void sm_envelope_set_trim(sm_envelope *env,
 /*
  * Decrypt with `key` (whose certificate is `cert`), streaming the content
  * octets through the cipher.  The plaintext goes to a private temporary
- * under `tmp_parent` (NULL: P_tmpdir) and is published in
+ * (in memory up to 1 MiB, then under `tmp_parent`, NULL: P_tmpdir) and is
+ * published in
  * `*plain_out` only when the whole content decrypted and, for GCM, the tag
  * verified; otherwise the file is removed and `*outcome` says why.
  * Negative status for I/O and memory errors, EBADDATA when the structure
