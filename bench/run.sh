@@ -13,6 +13,7 @@
 #   BENCH_SMALL_OPS="clear_sign clear_verify opaque_sign opaque_verify"
 #   BENCH_MAILDIR_N=10000  messages for `sealmail list` over a Maildir (0: skip)
 #   BENCH_ENGINES="sealmail openssl gpgsm cmsutil"
+#   BENCH_SM_SYNC=1     sealmail protect writes with -o (synced), not to stdout
 #   BENCH_OPS="clear_sign clear_verify opaque_sign opaque_verify
 #              encrypt_cbc decrypt_cbc encrypt_gcm decrypt_gcm"
 set -u
@@ -164,16 +165,29 @@ op_cmd() {
 	cmsutil.encrypt_cbc) echo "cmsutil -E -d $NSSDB -r $ID -i $in -o $out" ;;
 	cmsutil.decrypt_cbc) echo "cmsutil -D -d $NSSDB -i $in -o /dev/null" ;;
 
-	sealmail.clear_sign) echo "$SM protect --sign --clear -o $out $in" ;;
-	sealmail.opaque_sign) echo "$SM protect --sign --opaque -o $out $in" ;;
+	sealmail.clear_sign) echo "$SM protect --sign --clear $(sm_out "$out") $in" ;;
+	sealmail.opaque_sign) echo "$SM protect --sign --opaque $(sm_out "$out") $in" ;;
 	sealmail.clear_verify | sealmail.opaque_verify) echo "$SM open -o /dev/null $in" ;;
-	sealmail.encrypt_cbc) echo "$SM protect --encrypt --no-sign --yes --cipher aes-256-cbc -o $out $in" ;;
-	sealmail.encrypt_gcm) echo "$SM protect --encrypt --no-sign --yes --cipher aes-256-gcm -o $out $in" ;;
+	sealmail.encrypt_cbc) echo "$SM protect --encrypt --no-sign --yes --cipher aes-256-cbc $(sm_out "$out") $in" ;;
+	sealmail.encrypt_gcm) echo "$SM protect --encrypt --no-sign --yes --cipher aes-256-gcm $(sm_out "$out") $in" ;;
 	# CBC without a signature is a warning (exit 1), not a failure
 	sealmail.decrypt_cbc) echo "sh -c '$SM open -o /dev/null $in; [ \$? -le 1 ]'" ;;
 	sealmail.decrypt_gcm) echo "$SM open -o /dev/null $in" ;;
 	*) return 1 ;;
 	esac
+}
+
+# sm_out FILE: where sealmail's protect writes.  Standard output redirected
+# to FILE, as a mail client runs it as a filter and as the peers write
+# (openssl -out, gpgsm -o, cmsutil -o: none syncs); BENCH_SM_SYNC=1 uses
+# `-o FILE`, which also fsyncs the output before renaming it into place
+# (docs/design.md, "Path outputs").
+sm_out() {
+	if [ "${BENCH_SM_SYNC:-0}" = 1 ]; then
+		echo "-o $1"
+	else
+		echo ">$1"
+	fi
 }
 
 # op_pre ENGINE OP: untimed setting before OP (none today)

@@ -507,6 +507,15 @@ stop:
 	return (size_t)(q - in);
 }
 
+/* The line end at q: 2 for CRLF, 1 for LF, 0 for anything else. */
+static inline size_t
+line_end(const unsigned char *q)
+{
+	if (q[0] == '\r' && q[1] == '\n')
+		return 2;
+	return q[0] == '\n' ? 1 : 0;
+}
+
 /*
  * Decode whole groups 32 characters at a time, MIME lines included: when a
  * block meets a line end at a group boundary, the line's last characters
@@ -547,11 +556,8 @@ dec_avx2(unsigned char **op, const unsigned char *in, size_t n, size_t *bad)
 			q += k;
 			o += k / 4 * 3;
 		}
-		if (q[0] == '\r' && q[1] == '\n')
-			eol = 2;
-		else if (q[0] == '\n')
-			eol = 1;
-		else
+		eol = line_end(q);
+		if (eol == 0)
 			break;
 		len = line != NULL ? (size_t)(q - line) : 0;
 		q += eol;
@@ -723,11 +729,8 @@ dec_vbmi(unsigned char **op, const unsigned char *in, size_t n, size_t *bad)
 		                        vbmi_pack(t));
 		q += k;
 		o += k / 4 * 3;
-		if (q[0] == '\r' && q[1] == '\n')
-			eol = 2;
-		else if (q[0] == '\n')
-			eol = 1;
-		else
+		eol = line_end(q);
+		if (eol == 0)
 			break;
 		len = line != NULL ? (size_t)(q - line) : 0;
 		q += eol;
