@@ -428,8 +428,9 @@ test_decode_line_shapes(void)
 				memcpy(text + tl, flat + fl, n);
 				tl += n;
 				fl += n;
-				memcpy(text + tl, e, strlen(e));
-				tl += strlen(e);
+				/* bytes of a text, not a C string */
+				for (const char *c = e; *c != '\0'; c++)
+					text[tl++] = *c;
 				li++;
 			}
 			check_decode(text, tl, NULL, 0);

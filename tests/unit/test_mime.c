@@ -1150,9 +1150,10 @@ gen_line(char *out, size_t *pos, size_t cap, uint64_t *x, const char *b)
 		p += (size_t)snprintf(out + p, cap - p, "--%s%s", b, suf);
 	} else if (r < 300) { /* a delimiter cut short */
 		size_t k = (size_t)(rnd(x) % blen);
-		memcpy(out + p, "--", 2);
-		memcpy(out + p + 2, b, k);
-		p += 2 + k;
+		out[p++] = '-';
+		out[p++] = '-';
+		for (size_t i = 0; i < k; i++)
+			out[p++] = b[i];
 	} else if (r < 600) { /* "--boundary" without a line break before */
 		p += (size_t)snprintf(out + p, cap - p, "abc--%s", b);
 	} else if (r < 620) { /* a long line */
@@ -1165,8 +1166,9 @@ gen_line(char *out, size_t *pos, size_t cap, uint64_t *x, const char *b)
 			out[p + i] = "abc-- \t\rxyz0123"[rnd(x) % 15];
 		p += k;
 	}
-	memcpy(out + p, br, strlen(br));
-	*pos = p + strlen(br);
+	for (const char *c = br; *c != '\0'; c++)
+		out[p++] = *c;
+	*pos = p;
 }
 
 /*
