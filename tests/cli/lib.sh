@@ -46,6 +46,13 @@ run() {
 	run_stdin /dev/null "$@"
 }
 
+# setup HOME ARGS...: a step that prepares a test, `sealmail --home HOME
+# ARGS...`; when it fails the test file ends (exit 1) with its message.
+setup() {
+	run sealmail --home "$@"
+	[ "$rc" -eq 0 ] || { echo "setup: $*: $errout"; exit 1; }
+}
+
 run_stdin() {
 	_in=$1
 	shift

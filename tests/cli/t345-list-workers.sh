@@ -12,10 +12,6 @@ PKI=$TEST_DATA/pki
 H=$TMP/bob
 HA=$TMP/alice
 
-setup() {
-	run sealmail --home "$@"
-	[ "$rc" -eq 0 ] || { echo "setup: $*: $errout"; exit 1; }
-}
 setup "$H" id import "$PKI/bob@example.org.crt" "$PKI/bob@example.org.key" --no-passphrase
 setup "$H" book add "$PKI/alice@example.org.crt"
 setup "$H" book trust alice@example.org trusted

@@ -12,18 +12,14 @@ PKI=$TEST_DATA/pki
 HA=$TMP/alice
 HB=$TMP/bob
 
-run sealmail --home "$HA" id import "$PKI/alice@example.org.crt" \
+setup "$HA" id import "$PKI/alice@example.org.crt" \
 	"$PKI/alice@example.org.key" --no-passphrase
-[ "$rc" -eq 0 ] || { echo "setup: alice import: $errout"; exit 1; }
-run sealmail --home "$HB" id import "$PKI/bob@example.org.crt" \
+setup "$HB" id import "$PKI/bob@example.org.crt" \
 	"$PKI/bob@example.org.key" --no-passphrase
-[ "$rc" -eq 0 ] || { echo "setup: bob import: $errout"; exit 1; }
-run sealmail --home "$HA" book add "$PKI/bob@example.org.crt"
-run sealmail --home "$HA" book trust bob@example.org trusted
-[ "$rc" -eq 0 ] || { echo "setup: book trust: $errout"; exit 1; }
-run sealmail --home "$HB" book add "$PKI/alice@example.org.crt"
-run sealmail --home "$HB" book trust alice@example.org trusted
-[ "$rc" -eq 0 ] || { echo "setup: book trust: $errout"; exit 1; }
+setup "$HA" book add "$PKI/bob@example.org.crt"
+setup "$HA" book trust bob@example.org trusted
+setup "$HB" book add "$PKI/alice@example.org.crt"
+setup "$HB" book trust alice@example.org trusted
 
 # msg FILE TAIL: 600 KiB of CRLF lines (over two 256 KiB pieces), then TAIL
 msg() {

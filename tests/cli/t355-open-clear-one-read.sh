@@ -13,12 +13,10 @@ PKI=$TEST_DATA/pki
 HA=$TMP/alice
 HB=$TMP/bob
 
-run sealmail --home "$HA" id import "$PKI/alice@example.org.crt" \
+setup "$HA" id import "$PKI/alice@example.org.crt" \
 	"$PKI/alice@example.org.key" --no-passphrase
-[ "$rc" -eq 0 ] || { echo "setup: alice import: $errout"; exit 1; }
-run sealmail --home "$HB" book add "$PKI/alice@example.org.crt"
-run sealmail --home "$HB" book trust alice@example.org trusted
-[ "$rc" -eq 0 ] || { echo "setup: book trust: $errout"; exit 1; }
+setup "$HB" book add "$PKI/alice@example.org.crt"
+setup "$HB" book trust alice@example.org trusted
 
 # 3 MiB of CRLF lines, the last one without a line break before the end
 {

@@ -11,11 +11,9 @@ PKI=$TEST_DATA/pki
 H=$TMP/alice
 SMTP=smtp://127.0.0.1:1
 
-run sealmail --home "$H" id import "$PKI/alice@example.org.crt" \
+setup "$H" id import "$PKI/alice@example.org.crt" \
 	"$PKI/alice@example.org.key" --no-passphrase
-[ "$rc" -eq 0 ] || { echo "setup: import: $errout"; exit 1; }
-run sealmail --home "$H" account set alice@example.org "smtp=$SMTP" sign-all=yes
-[ "$rc" -eq 0 ] || { echo "setup: account: $errout"; exit 1; }
+setup "$H" account set alice@example.org "smtp=$SMTP" sign-all=yes
 
 # addr N: an address of exactly N bytes, a...a@example.org
 addr() {
