@@ -68,12 +68,17 @@ run sealmail --home "$A" --json open "$TMP/tail.eml"
 expect_exit 0
 expect_json '.signatures[0].state' valid
 
+# digest_to_sha384 DER EML: EML is the opaque signature DER with its first
+# SHA-256 OID (the digestAlgorithms entry) made SHA-384, wrapped as S/MIME
+digest_to_sha384() {
+	perl -0777 -pe 's/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x02/' \
+		"$1" >"$2.der"
+	cmp -s "$1" "$2.der" && fail "the OID was not changed"
+	wrap base64 "$2.der" "$2"
+}
+
 begin_test "a signer digest not in digestAlgorithms: hashed again, valid"
-# the first SHA-256 OID is the digestAlgorithms entry: make it SHA-384
-perl -0777 -pe 's/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x02/' \
-	"$TMP/opaque.der" >"$TMP/swap.der"
-cmp -s "$TMP/opaque.der" "$TMP/swap.der" && fail "the OID was not changed"
-wrap base64 "$TMP/swap.der" "$TMP/swap.eml"
+digest_to_sha384 "$TMP/opaque.der" "$TMP/swap.eml"
 run sealmail --home "$A" --json open "$TMP/swap.eml"
 expect_exit 0
 expect_json '.signatures[0].state' valid
@@ -207,10 +212,7 @@ expect_json '.signatures[0].state' valid
 expect_json .coverage full
 
 begin_test "over 1 MiB, a signer digest not in digestAlgorithms, no -o: read again whole, valid"
-perl -0777 -pe 's/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01/\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x02/' \
-	"$TMP/big.der" >"$TMP/bigswap.der"
-cmp -s "$TMP/big.der" "$TMP/bigswap.der" && fail "the OID was not changed"
-wrap base64 "$TMP/bigswap.der" "$TMP/bigswap.eml"
+digest_to_sha384 "$TMP/big.der" "$TMP/bigswap.eml"
 run sealmail --home "$A" --json open "$TMP/bigswap.eml"
 expect_exit 0
 expect_json '.signatures[0].state' valid

@@ -100,23 +100,28 @@ expect_exit 0
 expect_json '.encryption.authenticated | type' "boolean"
 expect_json '.signatures | length' "1"
 
+# flip_der EML BACK OUT: OUT is the S/MIME message EML with one bit of its
+# DER body flipped, BACK bytes before the DER's end (headers kept)
+flip_der() {
+	sed '1,/^\r\{0,1\}$/d' "$1" | tr -d '\r' | openssl base64 -d >"$3.der"
+	_off=$(($(wc -c <"$3.der") - $2))
+	_b=$(od -An -tu1 -j "$_off" -N1 "$3.der" | tr -d ' ')
+	{
+		head -c "$_off" "$3.der"
+		printf "\\$(printf '%03o' $((_b ^ 1)))"
+		tail -c +$((_off + 2)) "$3.der"
+	} >"$3.bad-der"
+	{
+		sed -n '1,/^\r\{0,1\}$/p' "$1"
+		openssl base64 -in "$3.bad-der"
+	} >"$3"
+}
+
 begin_test "GCM: one ciphertext byte flipped -> exit 2, nothing written"
 sm_a protect --encrypt --cipher aes-256-gcm -o "$TMP/gcm.eml" "$TMP/to-bob"
 expect_exit 0
 grep -q 'smime-type=authEnveloped-data' "$TMP/gcm.eml" || fail "not authEnveloped-data"
-sed '1,/^\r\{0,1\}$/d' "$TMP/gcm.eml" | tr -d '\r' | openssl base64 -d >"$TMP/gcm.der"
-n=$(wc -c <"$TMP/gcm.der")
-off=$((n - 60))
-b=$(od -An -tu1 -j "$off" -N1 "$TMP/gcm.der" | tr -d ' ')
-{
-	head -c "$off" "$TMP/gcm.der"
-	printf "\\$(printf '%03o' $((b ^ 1)))"
-	tail -c +$((off + 2)) "$TMP/gcm.der"
-} >"$TMP/gcm-bad.der"
-{
-	sed -n '1,/^\r\{0,1\}$/p' "$TMP/gcm.eml"
-	openssl base64 -in "$TMP/gcm-bad.der"
-} >"$TMP/gcm-bad.eml"
+flip_der "$TMP/gcm.eml" 60 "$TMP/gcm-bad.eml"
 sm_b open -o "$TMP/gcm-read" "$TMP/gcm-bad.eml"
 expect_exit 2
 [ ! -e "$TMP/gcm-read" ] || fail "tag failure wrote $TMP/gcm-read"
@@ -151,19 +156,7 @@ sm_b open --json "$TMP/big.eml"
 expect_exit 0
 [ "$out" = "$with_o" ] || fail "the report differs without -o"
 expect_json .verdict not-signed
-sed '1,/^\r\{0,1\}$/d' "$TMP/big.eml" | tr -d '\r' | openssl base64 -d >"$TMP/big.der"
-n=$(wc -c <"$TMP/big.der")
-off=$((n - 200000))
-b=$(od -An -tu1 -j "$off" -N1 "$TMP/big.der" | tr -d ' ')
-{
-	head -c "$off" "$TMP/big.der"
-	printf "\\$(printf '%03o' $((b ^ 1)))"
-	tail -c +$((off + 2)) "$TMP/big.der"
-} >"$TMP/big-bad.der"
-{
-	sed -n '1,/^\r\{0,1\}$/p' "$TMP/big.eml"
-	openssl base64 -in "$TMP/big-bad.der"
-} >"$TMP/big-bad.eml"
+flip_der "$TMP/big.eml" 200000 "$TMP/big-bad.eml"
 sm_b open --json "$TMP/big-bad.eml"
 expect_exit 2
 expect_json '[.findings[].code] | join(",")' tag-mismatch
