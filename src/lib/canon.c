@@ -365,50 +365,96 @@ eq64(__m256i lo, __m256i hi, char c)
 enum { SCAN_PREFETCH = 2048 };
 
 /*
- * 64 bytes a step as two 32-byte halves; returns how many bytes it took (a
- * multiple of 64, keeping 4 bytes past the last block).
+ * Canonical text (CRLF lines, no NUL, no 8-bit byte) takes a fast path:
+ * the bytes one and two before each byte are loaded too (no carries
+ * between blocks), and a block is plain when each LF has a CR before it
+ * and each CR an LF after it, no byte is at most 0 as a signed byte (NUL
+ * or 8-bit), no LF has a space or tab two bytes before it (tested as
+ * `v | 0x29 == 0x29`, which lets 0x00 0x01 0x08 0x21 0x28 0x29 through to
+ * the exact rules too), no line starts with 'F', and its line cannot reach
+ * 999 bytes.  Any other block goes through block_rules (exact), which
+ * also keeps bare_lf.  The plain runs start 64 bytes into the piece, so
+ * the two bytes before are in it.
+ *
+ * While blocks are plain, `ls` is at most the line start (the start of
+ * the last block with an LF), so a line in the next block stays under 999
+ * bytes while pos - ls <= 934; `last` is that block's LF mask.  This hands
+ * the exact state back after a run of plain blocks [i, j).
  */
-__attribute__((target("avx2"))) static size_t
-scan_avx2(sm_canon_scan *s, const unsigned char *p, size_t n)
+static size_t
+plain_end(scan_regs *st,
+          const unsigned char *p,
+          size_t i,
+          size_t j,
+          uint64_t ls,
+          uint64_t last)
 {
-	scan_regs st;
-	size_t i = 0;
-
-	if (s->from >= 0)
-		return 0;
-	regs_load(&st, s);
-	while (n - i >= 68 && st.flaws == 0) {
-		const unsigned char *b = p + i;
-		_mm_prefetch((const char *)b + SCAN_PREFETCH, _MM_HINT_T0);
-		__m256i lo =
-		        _mm256_loadu_si256((const __m256i *)(const void *)b);
-		__m256i hi = _mm256_loadu_si256(
-		        (const __m256i *)(const void *)(b + 32));
-		uint64_t bad = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
-		               (uint64_t)(uint32_t)_mm256_movemask_epi8(hi)
-		                       << 32;
-
-		bad |= eq64(lo, hi, 0);
-		block_rules(&st, b, bad, eq64(lo, hi, '\n'), eq64(lo, hi, '\r'),
-		            eq64(lo, hi, ' ') | eq64(lo, hi, '\t'),
-		            eq64(lo, hi, 'F'));
-		i += 64;
-	}
-	if (i > 0)
-		regs_store(s, &st, p + i);
-	return i;
+	if (j == i)
+		return j;
+	if (last != 0)
+		st->line_start = ls + 64 - (uint64_t)__builtin_clzll(last);
+	st->pos += j - i;
+	st->p1_cr = p[j - 1] == '\r';
+	st->p1_ws = is_ws(p[j - 1]);
+	st->p2_ws = is_ws(p[j - 2]);
+	return j;
 }
 
-/*
- * AVX-512BW.  Canonical text (CRLF lines, no NUL, no 8-bit byte) takes a
- * fast path: the bytes one and two before each byte are loaded too (no
- * carries between blocks), so a block is plain when each LF has a CR
- * before it and each CR an LF after it, no byte is NUL or 8-bit, no LF has
- * white space (or one of the few bytes the test lets through) two before
- * it, no line starts with 'F', and its line cannot reach 999 bytes; the
- * masks are combined in mask registers and tested once.  Any other block
- * goes through block_rules (exact), which also keeps bare_lf.
- */
+enum { PLAIN_REACH = 998 - 64 };
+
+static inline __m256i plain_half(const unsigned char *b, __m256i *lf_out)
+        __attribute__((target("avx2"), always_inline));
+
+static inline __m256i
+plain_half(const unsigned char *b, __m256i *lf_out)
+{
+	__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
+	__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b - 1));
+	__m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(b - 2));
+	__m256i lf = _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('\n'));
+	__m256i odd = _mm256_xor_si256(
+	        lf, _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\r')));
+	__m256i ws =
+	        _mm256_cmpeq_epi8(_mm256_or_si256(v2, _mm256_set1_epi8(0x29)),
+	                          _mm256_set1_epi8(0x29));
+	__m256i from =
+	        _mm256_and_si256(_mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\n')),
+	                         _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('F')));
+
+	odd = _mm256_or_si256(odd, _mm256_cmpgt_epi8(_mm256_set1_epi8(1), v0));
+	*lf_out = lf;
+	return _mm256_or_si256(_mm256_or_si256(odd, from),
+	                       _mm256_and_si256(lf, ws));
+}
+
+__attribute__((target("avx2"))) static size_t
+plain_avx2(scan_regs *st, const unsigned char *p, size_t i, size_t n)
+{
+	uint64_t pos = st->pos, ls = st->line_start, last = 0;
+	size_t j = i;
+
+	while (n - j >= 68 && pos - ls <= PLAIN_REACH) {
+		__m256i lf0, lf1, odd;
+		uint64_t l;
+
+		_mm_prefetch((const char *)p + j + SCAN_PREFETCH, _MM_HINT_T0);
+		odd = _mm256_or_si256(plain_half(p + j, &lf0),
+		                      plain_half(p + j + 32, &lf1));
+		if (!_mm256_testz_si256(odd, odd))
+			break;
+		l = (uint64_t)(uint32_t)_mm256_movemask_epi8(lf0) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(lf1) << 32;
+		if (l != 0) {
+			last = l;
+			ls = pos;
+		}
+		pos += 64;
+		j += 64;
+	}
+	return plain_end(st, p, i, j, ls, last);
+}
+
+/* The same with AVX-512BW: the classes in mask registers, tested once. */
 static inline __mmask64 plain_block(const unsigned char *b, __mmask64 *lf_out)
         __attribute__((target("avx512f,avx512bw"), always_inline));
 
@@ -420,9 +466,7 @@ plain_block(const unsigned char *b, __mmask64 *lf_out)
 	__m512i v2 = _mm512_loadu_si512((const void *)(b - 2));
 	__mmask64 lf = _mm512_cmpeq_epi8_mask(v0, _mm512_set1_epi8('\n'));
 	__mmask64 cr1 = _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('\r'));
-	/* NUL or 8-bit: at most 0 as a signed byte */
 	__mmask64 bad = _mm512_cmple_epi8_mask(v0, _mm512_setzero_si512());
-	/* space 0x20, tab 0x09 (and 0x00 0x01 0x08 0x21 0x28 0x29) */
 	__mmask64 ws = _mm512_mask_cmpeq_epi8_mask(
 	        lf, _mm512_or_si512(v2, _mm512_set1_epi8(0x29)),
 	        _mm512_set1_epi8(0x29));
@@ -436,6 +480,72 @@ plain_block(const unsigned char *b, __mmask64 *lf_out)
 }
 
 __attribute__((target("avx512f,avx512bw"))) static size_t
+plain_avx512(scan_regs *st, const unsigned char *p, size_t i, size_t n)
+{
+	uint64_t pos = st->pos, ls = st->line_start, last = 0;
+	size_t j = i;
+
+	while (n - j >= 68 && pos - ls <= PLAIN_REACH) {
+		__mmask64 l, odd;
+
+		_mm_prefetch((const char *)p + j + SCAN_PREFETCH, _MM_HINT_T0);
+		odd = plain_block(p + j, &l);
+		if (_cvtmask64_u64(odd) != 0)
+			break;
+		if (_cvtmask64_u64(l) != 0) {
+			last = _cvtmask64_u64(l);
+			ls = pos;
+		}
+		pos += 64;
+		j += 64;
+	}
+	return plain_end(st, p, i, j, ls, last);
+}
+
+/*
+ * 64 bytes a step: plain runs, and the exact rules on the masks of two
+ * 32-byte halves for the other blocks; returns how many bytes it took (a
+ * multiple of 64, keeping 4 bytes past the last block).
+ */
+__attribute__((target("avx2"))) static size_t
+scan_avx2(sm_canon_scan *s, const unsigned char *p, size_t n)
+{
+	scan_regs st;
+	size_t i = 0;
+
+	if (s->from >= 0)
+		return 0;
+	regs_load(&st, s);
+	while (n - i >= 68 && st.flaws == 0) {
+		const unsigned char *b;
+		__m256i lo, hi;
+		uint64_t bad;
+
+		if (i >= 64) {
+			i = plain_avx2(&st, p, i, n);
+			if (n - i < 68)
+				break;
+		}
+		b = p + i;
+		_mm_prefetch((const char *)b + SCAN_PREFETCH, _MM_HINT_T0);
+		lo = _mm256_loadu_si256((const __m256i *)(const void *)b);
+		hi = _mm256_loadu_si256(
+		        (const __m256i *)(const void *)(b + 32));
+		bad = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+		      (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+		bad |= eq64(lo, hi, 0);
+		block_rules(&st, b, bad, eq64(lo, hi, '\n'), eq64(lo, hi, '\r'),
+		            eq64(lo, hi, ' ') | eq64(lo, hi, '\t'),
+		            eq64(lo, hi, 'F'));
+		i += 64;
+	}
+	if (i > 0)
+		regs_store(s, &st, p + i);
+	return i;
+}
+
+/* The same with AVX-512BW. */
+__attribute__((target("avx512f,avx512bw"))) static size_t
 scan_avx512(sm_canon_scan *s, const unsigned char *p, size_t n)
 {
 	const __m512i lf = _mm512_set1_epi8('\n'), cr = _mm512_set1_epi8('\r');
@@ -448,50 +558,15 @@ scan_avx512(sm_canon_scan *s, const unsigned char *p, size_t n)
 		return 0;
 	regs_load(&st, s);
 	while (n - i >= 68 && st.flaws == 0) {
-		const unsigned char *b = p + i;
+		const unsigned char *b;
 		__m512i v;
 
 		if (i >= 64) {
-			/*
-			 * Plain blocks: `ls` is at most the line start (the
-			 * start of the last block with an LF), so a line in
-			 * the next block stays under 999 bytes while
-			 * pos - ls <= 934; `last` is that block's LF mask.
-			 */
-			uint64_t pos = st.pos, ls = st.line_start, last = 0;
-			size_t j = i;
-
-			while (n - j >= 68 && pos - ls <= 998 - 64) {
-				__mmask64 l, odd;
-
-				_mm_prefetch((const char *)p + j +
-				                     SCAN_PREFETCH,
-				             _MM_HINT_T0);
-				odd = plain_block(p + j, &l);
-				if (_cvtmask64_u64(odd) != 0)
-					break;
-				if (_cvtmask64_u64(l) != 0) {
-					last = _cvtmask64_u64(l);
-					ls = pos;
-				}
-				pos += 64;
-				j += 64;
-			}
-			if (j > i) {
-				if (last != 0)
-					st.line_start =
-					        ls + 64 -
-					        (uint64_t)__builtin_clzll(last);
-				st.pos = pos;
-				st.p1_cr = p[j - 1] == '\r';
-				st.p1_ws = is_ws(p[j - 1]);
-				st.p2_ws = is_ws(p[j - 2]);
-				i = j;
-				if (n - i < 68)
-					break;
-			}
-			b = p + i;
+			i = plain_avx512(&st, p, i, n);
+			if (n - i < 68)
+				break;
 		}
+		b = p + i;
 		_mm_prefetch((const char *)b + SCAN_PREFETCH, _MM_HINT_T0);
 		v = _mm512_loadu_si512((const void *)b);
 		block_rules(&st, b,
