@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # `make bench`: sealmail against openssl cms, gpgsm and NSS cmsutil on the
 # same messages, one process per operation, as a user would run them.
-# Prints median wall time, MB/s, peak RSS and the ratio sealmail/peer, and
-# writes build/bench/results.tsv.  Never part of `make test`.
+# Prints median wall time, MB/s, peak RSS, the ratio sealmail/peer and the
+# median CPU time (user + system, so MB/s per core; GNU time counts in
+# 10 ms steps, so its MB/s is printed from 0.1 s up), and writes
+# build/bench/results.tsv.  Each timed run starts after a `sync`.  Never
+# part of `make test`.
 #
 #   sh bench/run.sh BUILD_DIR
 #   BENCH_SIZES="4k 64k 1m 16m 256m"  sizes (k, m suffixes; 1g with BENCH_HUGE=1;
@@ -248,19 +251,26 @@ measure() {
 	op_pre "$e" "$op"
 	: >"$W/times"
 	: >"$W/rss"
+	: >"$W/cpu"
 	i=0
 	status=ok
 	while [ "$i" -lt "$RUNS" ]; do
 		rm -f "$o"
+		# The previous run's output (1.5 GB at 1 GiB) would otherwise be
+		# written back to the disk during this run, by the kernel on both
+		# cores and in this process's writes (0.25 -> 0.9 s of system
+		# time for a 1 GiB opaque sign): every engine starts clean.
+		sync
 		t0=$(now_ns)
-		if ! $TIME -f %M -o "$W/t" sh -c "exec $c" >>"$LOG" 2>&1; then
+		if ! $TIME -f '%M %U %S' -o "$W/t" sh -c "exec $c" >>"$LOG" 2>&1; then
 			log "failed: $c"
 			status=fail
 			break
 		fi
 		t1=$(now_ns)
 		echo $(((t1 - t0) / 1000)) >>"$W/times"
-		tail -1 "$W/t" >>"$W/rss"
+		tail -1 "$W/t" | cut -d' ' -f1 >>"$W/rss"
+		tail -1 "$W/t" | awk '{ printf "%d\n", ($2 + $3) * 1e6 }' >>"$W/cpu"
 		i=$((i + 1))
 	done
 	rm -f "$o"
@@ -269,9 +279,10 @@ measure() {
 		return 0
 	fi
 	us=$(median <"$W/times")
+	cpu=$(median <"$W/cpu")
 	kib=$(sort -n "$W/rss" | tail -1)
-	awk -v op="$op" -v s="$size" -v e="$e" -v us="$us" -v n="$n" -v k="$kib" \
-		'BEGIN { printf "%s\t%s\t%s\t%.4f\t%.1f\t%.1f\tok\n", op, s, e, us / 1e6, n / us, k / 1024 }' >>"$RES"
+	awk -v op="$op" -v s="$size" -v e="$e" -v us="$us" -v n="$n" -v k="$kib" -v cpu="$cpu" \
+		'BEGIN { printf "%s\t%s\t%s\t%.4f\t%.1f\t%.1f\tok\t%.2f\t%s\n", op, s, e, us / 1e6, n / us, k / 1024, cpu / 1e6, (cpu >= 100000 ? sprintf("%.0f", n / cpu) : "-") }' >>"$RES"
 }
 
 # small ENGINE OP: SMALL_N messages of 4 KiB, one process each
@@ -329,7 +340,7 @@ maildir_list() {
 # --- main ----------------------------------------------------------------
 
 machine | tee "$RES"
-printf 'op\tsize\tengine\tmedian_s\tMB/s\tpeak_rss_MiB\tstatus\n' >>"$RES"
+printf 'op\tsize\tengine\tmedian_s\tMB/s\tpeak_rss_MiB\tstatus\tcpu_s\tcpu_MB/s\n' >>"$RES"
 setup_ids || {
 	echo "bench: cannot make the test identity (see $LOG)" >&2
 	exit 1
@@ -390,13 +401,13 @@ esac
 # The table, with sealmail's time over each peer's (< 1: sealmail faster).
 echo
 grep -v '^#' "$RES" | awk -F '\t' '
-	NR == 1 { printf "%-16s %-12s %-9s %10s %12s %9s %9s\n", $1, $2, $3, "median s", $5, "RSS MiB", "sm/peer"; next }
+	NR == 1 { printf "%-16s %-12s %-9s %10s %12s %9s %9s %8s %9s\n", $1, $2, $3, "median s", $5, "RSS MiB", "sm/peer", "CPU s", "CPU MB/s"; next }
 	{ key = $1 "|" $2; row[NR] = $0; if ($3 == "sealmail" && $7 == "ok") sm[key] = $4 }
 	END {
 		for (i = 2; i <= NR; i++) {
 			split(row[i], f, "\t"); key = f[1] "|" f[2]
 			r = (key in sm && f[7] == "ok" && f[3] != "sealmail") ? sprintf("%.2f", sm[key] / f[4]) : "-"
-			printf "%-16s %-12s %-9s %10s %12s %9s %9s\n", f[1], f[2], f[3], f[4], f[5], f[6], r
+			printf "%-16s %-12s %-9s %10s %12s %9s %9s %8s %9s\n", f[1], f[2], f[3], f[4], f[5], f[6], r, (8 in f) ? f[8] : "-", (9 in f) ? f[9] : "-"
 		}
 	}'
 echo

@@ -34,10 +34,13 @@ SEALMAIL_EXTERN(int) sealmail_version(void);
  * For a program that uses OpenSSL only through libsealmail, such as the
  * sealmail command: call once, before any other sealmail function.  OpenSSL
  * then leaves its global tables for the operating system to reclaim when
- * the process exits instead of freeing them one by one.  A program that
- * uses OpenSSL itself must not call it: it changes OpenSSL's process-wide
- * initialisation for the whole program.  Returns SEALMAIL_OK, or
- * SEALMAIL_ERROR when OpenSSL cannot be initialised (`err` says so).
+ * the process exits instead of freeing them one by one, and loads none of
+ * its error strings: an OpenSSL reason in a sealmail_error message is given
+ * by its code instead ("OpenSSL error 0680008E", which `openssl errstr
+ * 0680008E` spells out).  A program that uses OpenSSL itself must not call
+ * it: it changes OpenSSL's process-wide initialisation for the whole
+ * program.  Returns SEALMAIL_OK, or SEALMAIL_ERROR when OpenSSL cannot be
+ * initialised (`err` says so).
  */
 SEALMAIL_EXTERN(int)
 sealmail_standalone_init(sealmail_error *err) SEALMAIL_WARN_UNUSED;

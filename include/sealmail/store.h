@@ -74,6 +74,18 @@ sealmail_store_open(sealmail_store **out,
 /** Close the store; accepts NULL. */
 SEALMAIL_EXTERN(void) sealmail_store_free(sealmail_store *store);
 
+/**
+ * Close the store's database now, as sealmail_store_free() does (its files
+ * and locks released, the WAL emptied), and keep the rest of the handle:
+ * for a program about to exit, which leaves that memory (the store's
+ * OpenSSL library context and caches) to the process's exit instead of
+ * freeing it piece by piece.  Afterwards the handle may only be given to
+ * sealmail_store_free() (which frees it), sealmail_store_home() and
+ * sealmail_store_schema_version(); any other call fails with SEALMAIL_EINVAL
+ * ("the store is closed").  Accepts NULL; closing twice is harmless.
+ */
+SEALMAIL_EXTERN(void) sealmail_store_close(sealmail_store *store);
+
 /** The store's folder; borrowed, valid until the store is freed. */
 SEALMAIL_EXTERN(const char *) sealmail_store_home(const sealmail_store *store);
 

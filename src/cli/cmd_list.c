@@ -784,6 +784,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		json_init(&ctx.j, stdout);
 		json_object_begin(&ctx.j);
+		/* The values of `verdict` follow the open report's versions. */
+		json_kv_int(&ctx.j, "version", SEALMAIL_REPORT_JSON_VERSION);
 		json_kv_string(&ctx.j, "mailbox", ctx.mailbox);
 		json_key(&ctx.j, "messages");
 		json_array_begin(&ctx.j);

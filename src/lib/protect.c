@@ -47,19 +47,20 @@ signer_clear(signer *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* `settings`: the account's, read once by sealmail_message_protect. */
 static int
 signer_load(signer *s,
             sealmail_store *store,
             const char *addr,
+            const sm_account_settings *settings,
             sealmail_error *err)
 {
 	sm_cert *enc = NULL;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->settings = *settings;
 	rc = sm_store_crypto(&s->crypto, store, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_account_settings_get(&s->settings, store, addr, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_id_load_signer(&s->cert, &s->chain, &s->nchain, &s->key,
 		                       store, addr, err);
@@ -261,6 +262,7 @@ sign_message(sealmail_store *store,
              sm_mime_source *src,
              const sm_mime_entity *top,
              const char *addr,
+             const sm_account_settings *settings,
              sealmail_output *out,
              const sealmail_protect_options *opts,
              sm_env_plan *plan,
@@ -271,7 +273,7 @@ sign_message(sealmail_store *store,
 	bool opaque;
 	int rc;
 
-	rc = signer_load(&s, store, addr, err);
+	rc = signer_load(&s, store, addr, settings, err);
 	if (rc != SEALMAIL_OK) {
 		signer_clear(&s);
 		return rc;
@@ -373,12 +375,13 @@ sealmail_message_protect(sealmail_store *store,
 	/* Every refusal of encryption comes before a passphrase is asked. */
 	if (encrypt) {
 		rc = sm_protect_encrypt_plan(&plan, store, src, &top, addr,
-		                             opts, err);
+		                             &settings, opts, err);
 		if (rc != SEALMAIL_OK)
 			goto done;
 	}
 	if (sign)
-		rc = sign_message(store, src, &top, addr, out, opts, plan, err);
+		rc = sign_message(store, src, &top, addr, &settings, out, opts,
+		                  plan, err);
 	else
 		rc = encrypt_only(src, out, plan, err);
 done:

@@ -96,11 +96,11 @@ sm_protect_encrypt_plan(sm_env_plan **out,
                         sm_mime_source *original,
                         const sm_mime_entity *top,
                         const char *sender,
+                        const sm_account_settings *settings,
                         const sealmail_protect_options *opts,
                         sealmail_error *err)
 {
 	sm_env_plan *plan;
-	sm_account_settings settings;
 	sm_mime_rcpt *list = NULL;
 	size_t nlist = 0;
 	const char **vis = NULL, **bcc = NULL;
@@ -115,11 +115,8 @@ sm_protect_encrypt_plan(sm_env_plan **out,
 	plan->original = original;
 	plan->top = top;
 	plan->opts = opts;
-	rc = sm_account_settings_get(&settings, store, sender, err);
-	if (rc != SEALMAIL_OK)
-		goto fail;
 	(void)snprintf(plan->cipher, sizeof(plan->cipher), "%s",
-	               opts->cipher != NULL ? opts->cipher : settings.cipher);
+	               opts->cipher != NULL ? opts->cipher : settings->cipher);
 	{
 		sm_cipher c;
 		rc = sm_policy_cipher(&c, plan->cipher, NULL, 0, err);
@@ -158,7 +155,7 @@ sm_protect_encrypt_plan(sm_env_plan **out,
 			rc = problems_error(&plan->policy, err);
 		goto fail;
 	}
-	if (settings.encrypt_to_self) {
+	if (settings->encrypt_to_self) {
 		rc = sm_id_encryption_cert(&plan->self, store, sender, err);
 		if (rc == SEALMAIL_ENOKEY) {
 			char question[512];

@@ -8,6 +8,7 @@
 #ifndef SM_PROTECT_INT_H
 #define SM_PROTECT_INT_H
 
+#include "account_int.h"
 #include "internal.h"
 #include "mime.h"
 
@@ -17,7 +18,8 @@
  * every recipient problem (also recorded in opts->result), EDECLINED when
  * I have no encryption certificate of my own and did not confirm (YES flag
  * or opts->confirm) -- so that a refusal asks no passphrase and writes
- * nothing.  `original`, `top` and `opts` must outlive the plan.
+ * nothing.  `original`, `top` and `opts` must outlive the plan; `settings`
+ * are the sender's account settings (read once per message), used now.
  */
 typedef struct sm_env_plan sm_env_plan;
 
@@ -26,6 +28,7 @@ int sm_protect_encrypt_plan(sm_env_plan **out,
                             sm_mime_source *original,
                             const sm_mime_entity *top,
                             const char *sender,
+                            const sm_account_settings *settings,
                             const sealmail_protect_options *opts,
                             sealmail_error *err);
 void sm_env_plan_free(sm_env_plan *plan);

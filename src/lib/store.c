@@ -454,15 +454,35 @@ fail:
 }
 
 void
+sealmail_store_close(sealmail_store *store)
+{
+	if (store == NULL)
+		return;
+	(void)sqlite3_finalize(store->data_version);
+	store->data_version = NULL;
+	if (store->db != NULL)
+		(void)sqlite3_close_v2(store->db);
+	store->db = NULL;
+}
+
+/* EINVAL once sealmail_store_close() has closed the database. */
+static int
+check_open(sealmail_store *store, sealmail_error *err)
+{
+	if (store->db != NULL)
+		return SEALMAIL_OK;
+	return sm_error_set(err, SEALMAIL_EINVAL, "the store in %s is closed",
+	                    store->home);
+}
+
+void
 sealmail_store_free(sealmail_store *store)
 {
 	if (store == NULL)
 		return;
 	if (store->cache != NULL)
 		store->cache_free(store->cache);
-	(void)sqlite3_finalize(store->data_version);
-	if (store->db != NULL)
-		(void)sqlite3_close_v2(store->db);
+	sealmail_store_close(store);
 	sm_crypto_free(store->crypto);
 	sm_free(store->home);
 	sm_free(store);
@@ -519,11 +539,16 @@ sm_store_cache(void **value_out,
                void (*free_fn)(void *value),
                sealmail_error *err)
 {
-	sqlite3_int64 changes = sqlite3_total_changes64(store->db);
-	sqlite3_int64 version = data_version(store);
+	sqlite3_int64 changes, version;
 	void *value = NULL;
 	int rc;
 
+	*value_out = NULL;
+	rc = check_open(store, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	changes = sqlite3_total_changes64(store->db);
+	version = data_version(store);
 	if (store->cache != NULL && store->cache_make == make &&
 	    store->cache_changes == changes &&
 	    store->cache_version == version && version >= 0) {
@@ -533,7 +558,6 @@ sm_store_cache(void **value_out,
 	if (store->cache != NULL)
 		store->cache_free(store->cache);
 	store->cache = NULL;
-	*value_out = NULL;
 	rc = make(&value, store, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
@@ -589,6 +613,9 @@ sm_stmt_prepare(sm_stmt **out,
 	int rc;
 
 	*out = NULL;
+	rc = check_open(store, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
 	st = sm_calloc(1, sizeof(*st));
 	if (st == NULL)
 		return sm_error_nomem(err);
@@ -695,7 +722,11 @@ sm_stmt_free(sm_stmt *st)
 int
 sm_db_exec(sealmail_store *store, const char *sql, sealmail_error *err)
 {
-	int rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+	int rc = check_open(store, err);
+
+	if (rc != SEALMAIL_OK)
+		return rc;
+	rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? SEALMAIL_OK : db_error(store, rc, err);
 }
 
@@ -726,6 +757,6 @@ sm_db_commit(sealmail_store *store, sealmail_error *err)
 void
 sm_db_rollback(sealmail_store *store)
 {
-	if (!sqlite3_get_autocommit(store->db))
+	if (store->db != NULL && !sqlite3_get_autocommit(store->db))
 		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -109,6 +109,15 @@ run sealmail --home "$H" book add "$TMP/garbage.crt"
 expect_exit 65
 expect_one_line_err
 expect_err_contains "sealmail: $TMP/garbage.crt: "
+# OpenSSL's reason by its code (the CLI loads no OpenSSL error strings:
+# docs/design.md), the code `openssl errstr` spells out
+printf -- '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJ\n-----END CERTIFICATE-----\n' \
+	>"$TMP/short.crt"
+run sealmail --home "$H" book add "$TMP/short.crt"
+expect_exit 65
+expect_err "sealmail: $TMP/short.crt: not a DER certificate: OpenSSL error 0680009B"
+[ "$(openssl errstr 0680009B)" = "error:0680009B:asn1 encoding routines::too long" ] ||
+	fail "openssl errstr does not explain 0680009B"
 head -c 300 "$PKI/bob@example.org.crt" >"$TMP/truncated.crt"
 run sealmail --home "$H" book add "$TMP/truncated.crt"
 expect_exit 65

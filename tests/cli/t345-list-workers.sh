@@ -113,6 +113,7 @@ begin_test "list --json: the same document with 1 and 2 workers (Maildir)"
 run sealmail --home "$H" --json list --workers 1 "$MD"
 expect_exit 0
 json1=$out
+expect_json '[.version, .mailbox] | map(tostring) | join(" ")' "2 $MD"
 [ "$(printf '%s' "$out" | jq '.messages | length')" = 99 ] || fail "not 99 messages"
 [ "$(printf '%s' "$out" | jq -r '.messages[10] | [.id, .signature, .verdict, .state] | join(" ")')" = \
 	"cur/1-k-damaged:2,S invalid danger signed, signature NOT valid" ] || fail "damaged: json fields differ"
@@ -150,7 +151,7 @@ expect_exit 0
 expect_out ""
 run sealmail --home "$H" --json list --workers 2 "$TMP/empty"
 expect_exit 0
-expect_out "{\"mailbox\":\"$TMP/empty\",\"messages\":[]}"
+expect_out "{\"version\":2,\"mailbox\":\"$TMP/empty\",\"messages\":[]}"
 
 begin_test "list: a message that stops the listing stops it at the same place"
 # Bob's key under a passphrase, none given: the first message encrypted

@@ -530,6 +530,67 @@ test_readonly_needs_upgrade(void)
 	sealmail_store_free(store);
 }
 
+/*
+ * sealmail_store_close: the database is closed at once (the WAL emptied,
+ * another connection sees the write), the handle keeps its memory until
+ * sealmail_store_free, and every query in between is refused.
+ */
+static void
+test_close(void)
+{
+	const char *dir = test_tmpdir();
+	char wal[160], closed[200];
+	sealmail_store *store = NULL, *other = NULL;
+	sealmail_error err = {0};
+	sm_crypto *crypto = NULL;
+	sm_stmt *st = NULL;
+	void *v = NULL;
+	struct stat sb;
+
+	cache_made = cache_freed = 0;
+	sealmail_store_close(NULL);
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_store_crypto(&crypto, store, &err), SEALMAIL_OK);
+	test_assert_int(sm_store_cache(&v, store, cache_make, cache_free, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_db_exec(store,
+	                           "INSERT INTO contacts(name) VALUES('x')",
+	                           &err),
+	                SEALMAIL_OK);
+	(void)snprintf(wal, sizeof(wal), "%s/store.db-wal", dir);
+	test_assert(stat(wal, &sb) == 0 && sb.st_size > 0);
+
+	sealmail_store_close(store);
+	test_assert(stat(wal, &sb) == 0 && sb.st_size == 0);
+	test_assert_int(cache_freed, 0); /* memory stays until the free */
+	test_assert_str(sealmail_store_home(store), dir);
+	test_assert_int(sealmail_store_schema_version(store), 3);
+	(void)snprintf(closed, sizeof(closed), "the store in %s is closed",
+	               dir);
+	test_assert_int(sm_stmt_prepare(&st, store, "SELECT 1", &err),
+	                SEALMAIL_EINVAL);
+	test_assert(st == NULL);
+	test_assert_str(err.message, closed);
+	err = (sealmail_error){0};
+	test_assert_int(sm_db_exec(store, "SELECT 1", &err), SEALMAIL_EINVAL);
+	test_assert_str(err.message, closed);
+	v = &err;
+	test_assert_int(sm_store_cache(&v, store, cache_make, cache_free, &err),
+	                SEALMAIL_EINVAL);
+	test_assert(v == NULL);
+	test_assert_int(cache_made, 1);
+	sm_db_rollback(store); /* nothing to roll back, no database */
+	sealmail_store_close(store);
+
+	test_assert_int(sealmail_store_open(&other, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_str(query_text(other, "SELECT name FROM contacts"), "x");
+	sealmail_store_free(other);
+	sealmail_store_free(store);
+	test_assert_int(cache_freed, 1);
+}
+
 static const struct test_case tests[] = {
         {"migrate_v1", test_migrate_v1},
         {"migrate_v2", test_migrate_v2},
@@ -542,6 +603,7 @@ static const struct test_case tests[] = {
         {"schema_refused", test_schema_refused},
         {"readonly_needs_upgrade", test_readonly_needs_upgrade},
         {"cache", test_cache},
+        {"close", test_close},
 };
 
 TEST_MAIN(tests)
