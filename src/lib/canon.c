@@ -153,6 +153,13 @@ sm_canon_scan_init(sm_canon_scan *scan, sm_canon_impl impl)
 	memset(scan, 0, sizeof(*scan));
 	scan->from = -1;
 	scan->impl = c.impl;
+#if SM_CANON_X86
+	/* (the check also says whether the OS saves the AVX-512 registers) */
+	if (c.impl == SM_CANON_AVX2 && impl != SM_CANON_AVX2 &&
+	    __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw"))
+		scan->impl = SM_CANON_AVX512;
+#endif
 }
 
 static bool
@@ -251,6 +258,90 @@ scan_lines(sm_canon_scan *s, const unsigned char *p, size_t n)
 }
 
 #if SM_CANON_X86
+/*
+ * The rules for one 64-byte block given its bit masks (bit i: byte i):
+ * `bad` NUL or 8-bit, `lf`, `cr`, `ws` space or tab, `f` 'F'.  The state
+ * travels in `st` (locals of the caller, kept in registers).  Needs 4
+ * bytes past the block to check a "From " candidate there.
+ */
+typedef struct scan_regs {
+	uint64_t pos, line_start;
+	uint64_t p1_cr, p1_ws, p2_ws; /* the bytes before the block, as bits */
+	uint64_t flaws, bare;         /* non-zero: dirty, bare_lf */
+} scan_regs;
+
+static inline void block_rules(scan_regs *st,
+                               const unsigned char *b,
+                               uint64_t bad,
+                               uint64_t lf,
+                               uint64_t cr,
+                               uint64_t ws,
+                               uint64_t f) __attribute__((always_inline));
+
+static inline void
+block_rules(scan_regs *st,
+            const unsigned char *b,
+            uint64_t bad,
+            uint64_t lf,
+            uint64_t cr,
+            uint64_t ws,
+            uint64_t f)
+{
+	uint64_t cr_prev = cr << 1 | st->p1_cr;
+	uint64_t ws_prev = ws << 1 | st->p1_ws;
+	uint64_t ws_prev2 = ws << 2 | st->p1_ws << 1 | st->p2_ws;
+	uint64_t starts = lf << 1 | (uint64_t)(st->pos == st->line_start);
+	uint64_t m;
+
+	st->flaws |=
+	        bad | (cr_prev & ~lf) | (lf & (ws_prev | (cr_prev & ws_prev2)));
+	st->bare |= lf & ~cr_prev;
+	for (m = starts & f; m != 0; m &= m - 1)
+		if (memcmp(b + __builtin_ctzll(m), "From ", 5) == 0)
+			st->flaws |= 1;
+	/*
+	 * Line lengths: only the block's first LF can end a long line (the
+	 * others are under 64 bytes after the one before); with no LF, a
+	 * line with 998 bytes before the block's last byte will be too long
+	 * whatever comes: found here, not at its end.
+	 */
+	if (lf != 0) {
+		if (st->pos + (uint64_t)__builtin_ctzll(lf) - st->line_start >
+		    998)
+			st->flaws |= 1;
+		st->line_start = st->pos + 64 - (uint64_t)__builtin_clzll(lf);
+	} else if (st->pos + 63 - st->line_start >= 998) {
+		st->flaws |= 1;
+	}
+	st->p2_ws = ws >> 62 & 1;
+	st->p1_ws = ws >> 63;
+	st->p1_cr = cr >> 63;
+	st->pos += 64;
+}
+
+static void
+regs_load(scan_regs *st, const sm_canon_scan *s)
+{
+	st->pos = s->pos;
+	st->line_start = s->line_start;
+	st->p1_cr = s->p1 == '\r';
+	st->p1_ws = is_ws(s->p1);
+	st->p2_ws = is_ws(s->p2);
+	st->flaws = s->dirty;
+	st->bare = s->bare_lf;
+}
+
+static void
+regs_store(sm_canon_scan *s, const scan_regs *st, const unsigned char *end)
+{
+	s->pos = st->pos;
+	s->line_start = st->line_start;
+	s->p2 = end[-2];
+	s->p1 = end[-1];
+	s->dirty = st->flaws != 0;
+	s->bare_lf = st->bare != 0;
+}
+
 static inline uint64_t eq64(__m256i lo, __m256i hi, char c)
         __attribute__((target("avx2"), always_inline));
 
@@ -267,62 +358,229 @@ eq64(__m256i lo, __m256i hi, char c)
 }
 
 /*
- * 64 bytes a step, as bit masks (bit i: byte i); the byte before the
- * block is carried in.  Needs 4 bytes past the block to check a "From "
- * candidate there; returns how many bytes it took (a multiple of 64).
+ * This is often the first read of the content (mapped page cache, 4 KiB
+ * pages the hardware prefetcher stops at): asking 2 KiB ahead doubles the
+ * speed from memory.  A prefetch never faults, past the end included.
+ */
+enum { SCAN_PREFETCH = 2048 };
+
+/*
+ * Canonical text (CRLF lines, no NUL, no 8-bit byte) takes a fast path:
+ * the bytes one and two before each byte are loaded too (no carries
+ * between blocks), and a block is plain when each LF has a CR before it
+ * and each CR an LF after it, no byte is at most 0 as a signed byte (NUL
+ * or 8-bit), no LF has a space or tab two bytes before it (tested as
+ * `v | 0x29 == 0x29`, which lets 0x00 0x01 0x08 0x21 0x28 0x29 through to
+ * the exact rules too), no line starts with 'F', and its line cannot reach
+ * 999 bytes.  Any other block goes through block_rules (exact), which
+ * also keeps bare_lf.  The plain runs start 64 bytes into the piece, so
+ * the two bytes before are in it.
+ *
+ * While blocks are plain, `ls` is at most the line start (the start of
+ * the last block with an LF), so a line in the next block stays under 999
+ * bytes while pos - ls <= 934; `last` is that block's LF mask.  This hands
+ * the exact state back after a run of plain blocks [i, j).
+ */
+static size_t
+plain_end(scan_regs *st,
+          const unsigned char *p,
+          size_t i,
+          size_t j,
+          uint64_t ls,
+          uint64_t last)
+{
+	if (j == i)
+		return j;
+	if (last != 0)
+		st->line_start = ls + 64 - (uint64_t)__builtin_clzll(last);
+	st->pos += j - i;
+	st->p1_cr = p[j - 1] == '\r';
+	st->p1_ws = is_ws(p[j - 1]);
+	st->p2_ws = is_ws(p[j - 2]);
+	return j;
+}
+
+enum { PLAIN_REACH = 998 - 64 };
+
+static inline __m256i plain_half(const unsigned char *b, __m256i *lf_out)
+        __attribute__((target("avx2"), always_inline));
+
+static inline __m256i
+plain_half(const unsigned char *b, __m256i *lf_out)
+{
+	__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
+	__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b - 1));
+	__m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(b - 2));
+	__m256i lf = _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('\n'));
+	__m256i odd = _mm256_xor_si256(
+	        lf, _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\r')));
+	__m256i ws =
+	        _mm256_cmpeq_epi8(_mm256_or_si256(v2, _mm256_set1_epi8(0x29)),
+	                          _mm256_set1_epi8(0x29));
+	__m256i from =
+	        _mm256_and_si256(_mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\n')),
+	                         _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('F')));
+
+	odd = _mm256_or_si256(odd, _mm256_cmpgt_epi8(_mm256_set1_epi8(1), v0));
+	*lf_out = lf;
+	return _mm256_or_si256(_mm256_or_si256(odd, from),
+	                       _mm256_and_si256(lf, ws));
+}
+
+__attribute__((target("avx2"))) static size_t
+plain_avx2(scan_regs *st, const unsigned char *p, size_t i, size_t n)
+{
+	uint64_t pos = st->pos, ls = st->line_start, last = 0;
+	size_t j = i;
+
+	while (n - j >= 68 && pos - ls <= PLAIN_REACH) {
+		__m256i lf0, lf1, odd;
+		uint64_t l;
+
+		_mm_prefetch((const char *)p + j + SCAN_PREFETCH, _MM_HINT_T0);
+		odd = _mm256_or_si256(plain_half(p + j, &lf0),
+		                      plain_half(p + j + 32, &lf1));
+		if (!_mm256_testz_si256(odd, odd))
+			break;
+		l = (uint64_t)(uint32_t)_mm256_movemask_epi8(lf0) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(lf1) << 32;
+		if (l != 0) {
+			last = l;
+			ls = pos;
+		}
+		pos += 64;
+		j += 64;
+	}
+	return plain_end(st, p, i, j, ls, last);
+}
+
+/* The same with AVX-512BW: the classes in mask registers, tested once. */
+static inline __mmask64 plain_block(const unsigned char *b, __mmask64 *lf_out)
+        __attribute__((target("avx512f,avx512bw"), always_inline));
+
+static inline __mmask64
+plain_block(const unsigned char *b, __mmask64 *lf_out)
+{
+	__m512i v0 = _mm512_loadu_si512((const void *)b);
+	__m512i v1 = _mm512_loadu_si512((const void *)(b - 1));
+	__m512i v2 = _mm512_loadu_si512((const void *)(b - 2));
+	__mmask64 lf = _mm512_cmpeq_epi8_mask(v0, _mm512_set1_epi8('\n'));
+	__mmask64 cr1 = _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('\r'));
+	__mmask64 bad = _mm512_cmple_epi8_mask(v0, _mm512_setzero_si512());
+	__mmask64 ws = _mm512_mask_cmpeq_epi8_mask(
+	        lf, _mm512_or_si512(v2, _mm512_set1_epi8(0x29)),
+	        _mm512_set1_epi8(0x29));
+	__mmask64 from = _mm512_mask_cmpeq_epi8_mask(
+	        _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('\n')), v0,
+	        _mm512_set1_epi8('F'));
+
+	*lf_out = lf;
+	return _kor_mask64(_kor_mask64(_kxor_mask64(lf, cr1), bad),
+	                   _kor_mask64(ws, from));
+}
+
+__attribute__((target("avx512f,avx512bw"))) static size_t
+plain_avx512(scan_regs *st, const unsigned char *p, size_t i, size_t n)
+{
+	uint64_t pos = st->pos, ls = st->line_start, last = 0;
+	size_t j = i;
+
+	while (n - j >= 68 && pos - ls <= PLAIN_REACH) {
+		__mmask64 l, odd;
+
+		_mm_prefetch((const char *)p + j + SCAN_PREFETCH, _MM_HINT_T0);
+		odd = plain_block(p + j, &l);
+		if (_cvtmask64_u64(odd) != 0)
+			break;
+		if (_cvtmask64_u64(l) != 0) {
+			last = _cvtmask64_u64(l);
+			ls = pos;
+		}
+		pos += 64;
+		j += 64;
+	}
+	return plain_end(st, p, i, j, ls, last);
+}
+
+/*
+ * 64 bytes a step: plain runs, and the exact rules on the masks of two
+ * 32-byte halves for the other blocks; returns how many bytes it took (a
+ * multiple of 64, keeping 4 bytes past the last block).
  */
 __attribute__((target("avx2"))) static size_t
 scan_avx2(sm_canon_scan *s, const unsigned char *p, size_t n)
 {
+	scan_regs st;
 	size_t i = 0;
 
 	if (s->from >= 0)
 		return 0;
-	while (n - i >= 68 && !s->dirty) {
-		const unsigned char *b = p + i;
-		/*
-		 * This is the first read of the content (mapped page cache,
-		 * 4 KiB pages the hardware prefetcher stops at): asking 2 KiB
-		 * ahead doubles the speed from memory.  A prefetch never
-		 * faults, past the end included.
-		 */
-		_mm_prefetch((const char *)b + 2048, _MM_HINT_T0);
-		__m256i lo =
-		        _mm256_loadu_si256((const __m256i *)(const void *)b);
-		__m256i hi = _mm256_loadu_si256(
-		        (const __m256i *)(const void *)(b + 32));
-		uint64_t bad = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
-		               (uint64_t)(uint32_t)_mm256_movemask_epi8(hi)
-		                       << 32;
-		uint64_t lf = eq64(lo, hi, '\n'), cr = eq64(lo, hi, '\r');
-		uint64_t ws = eq64(lo, hi, ' ') | eq64(lo, hi, '\t');
-		uint64_t ws1 = is_ws(s->p1), ws2 = is_ws(s->p2);
-		uint64_t cr_prev = cr << 1 | (uint64_t)(s->p1 == '\r');
-		uint64_t ws_prev = ws << 1 | ws1;
-		uint64_t ws_prev2 = ws << 2 | ws1 << 1 | ws2;
-		uint64_t starts = lf << 1 | (uint64_t)(s->pos == s->line_start);
-		uint64_t m;
+	regs_load(&st, s);
+	while (n - i >= 68 && st.flaws == 0) {
+		const unsigned char *b;
+		__m256i lo, hi;
+		uint64_t bad;
 
-		bad |= eq64(lo, hi, 0);
-		if (bad != 0 || (cr_prev & ~lf) != 0 ||
-		    (lf & (ws_prev | (cr_prev & ws_prev2))) != 0)
-			s->dirty = true;
-		if ((lf & ~cr_prev) != 0)
-			s->bare_lf = true;
-		for (m = starts & eq64(lo, hi, 'F'); m != 0; m &= m - 1)
-			if (memcmp(b + __builtin_ctzll(m), "From ", 5) == 0)
-				s->dirty = true;
-		for (m = lf; m != 0; m &= m - 1) {
-			uint64_t at = s->pos + (uint64_t)__builtin_ctzll(m);
-			if (at - s->line_start > 998)
-				s->dirty = true;
-			s->line_start = at + 1;
+		if (i >= 64) {
+			i = plain_avx2(&st, p, i, n);
+			if (n - i < 68)
+				break;
 		}
-		s->p2 = b[62];
-		s->p1 = b[63];
-		s->pos += 64;
+		b = p + i;
+		_mm_prefetch((const char *)b + SCAN_PREFETCH, _MM_HINT_T0);
+		lo = _mm256_loadu_si256((const __m256i *)(const void *)b);
+		hi = _mm256_loadu_si256(
+		        (const __m256i *)(const void *)(b + 32));
+		bad = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+		      (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+		bad |= eq64(lo, hi, 0);
+		block_rules(&st, b, bad, eq64(lo, hi, '\n'), eq64(lo, hi, '\r'),
+		            eq64(lo, hi, ' ') | eq64(lo, hi, '\t'),
+		            eq64(lo, hi, 'F'));
 		i += 64;
 	}
+	if (i > 0)
+		regs_store(s, &st, p + i);
+	return i;
+}
+
+/* The same with AVX-512BW. */
+__attribute__((target("avx512f,avx512bw"))) static size_t
+scan_avx512(sm_canon_scan *s, const unsigned char *p, size_t n)
+{
+	const __m512i lf = _mm512_set1_epi8('\n'), cr = _mm512_set1_epi8('\r');
+	const __m512i sp = _mm512_set1_epi8(' '), tab = _mm512_set1_epi8('\t');
+	const __m512i ef = _mm512_set1_epi8('F');
+	scan_regs st;
+	size_t i = 0;
+
+	if (s->from >= 0)
+		return 0;
+	regs_load(&st, s);
+	while (n - i >= 68 && st.flaws == 0) {
+		const unsigned char *b;
+		__m512i v;
+
+		if (i >= 64) {
+			i = plain_avx512(&st, p, i, n);
+			if (n - i < 68)
+				break;
+		}
+		b = p + i;
+		_mm_prefetch((const char *)b + SCAN_PREFETCH, _MM_HINT_T0);
+		v = _mm512_loadu_si512((const void *)b);
+		block_rules(&st, b,
+		            _mm512_movepi8_mask(v) |
+		                    _mm512_testn_epi8_mask(v, v),
+		            _mm512_cmpeq_epi8_mask(v, lf),
+		            _mm512_cmpeq_epi8_mask(v, cr),
+		            _mm512_cmpeq_epi8_mask(v, sp) |
+		                    _mm512_cmpeq_epi8_mask(v, tab),
+		            _mm512_cmpeq_epi8_mask(v, ef));
+		i += 64;
+	}
+	if (i > 0)
+		regs_store(s, &st, p + i);
 	return i;
 }
 #endif
@@ -335,8 +593,10 @@ sm_canon_scan_update(sm_canon_scan *s, const unsigned char *p, size_t len)
 	while (i < len && !s->dirty) {
 		size_t k;
 #if SM_CANON_X86
-		if (s->impl == SM_CANON_AVX2) {
-			k = scan_avx2(s, p + i, len - i);
+		if (s->impl == SM_CANON_AVX2 || s->impl == SM_CANON_AVX512) {
+			k = s->impl == SM_CANON_AVX512
+			            ? scan_avx512(s, p + i, len - i)
+			            : scan_avx2(s, p + i, len - i);
 			i += k;
 			if (k == 0)
 				scan_byte(s, p[i++]);

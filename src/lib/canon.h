@@ -13,12 +13,13 @@
 typedef enum sm_canon_impl {
 	SM_CANON_AUTO = 0,
 	SM_CANON_PORTABLE = 1,
-	SM_CANON_AVX2 = 2
+	SM_CANON_AVX2 = 2,
+	SM_CANON_AVX512 = 3 /* AVX-512BW: sm_canon_scan only */
 } sm_canon_impl;
 
 typedef struct sm_canon {
 	bool cr; /* the last byte written was a CR still waiting for its LF */
-	sm_canon_impl impl; /* resolved: PORTABLE or AVX2 */
+	sm_canon_impl impl; /* resolved: PORTABLE or AVX2 (also for AVX512) */
 } sm_canon;
 
 void sm_canon_init(sm_canon *canon, sm_canon_impl impl);
@@ -50,7 +51,8 @@ size_t sm_canon_final(sm_canon *canon, unsigned char *out);
  * before a line end, "From " at a line start, a CR not followed by LF or a
  * CR at the end.  `bare_lf` says whether some LF has no CR before it: when
  * it stays false, the content is canonical as it is (sm_canon would copy
- * it unchanged).  64 bytes per step with AVX2, a byte at a time otherwise.
+ * it unchanged).  64 bytes per step as bit masks with AVX-512BW (AUTO picks
+ * it when the CPU has it) or AVX2, whole lines otherwise (portable).
  */
 typedef struct sm_canon_scan {
 	uint64_t pos;         /* bytes seen */
@@ -59,7 +61,7 @@ typedef struct sm_canon_scan {
 	int from;             /* "From " bytes matched at a line start, -1 */
 	bool dirty;           /* needs a transfer encoding */
 	bool bare_lf;         /* some LF has no CR before it */
-	sm_canon_impl impl;   /* resolved: PORTABLE or AVX2 */
+	sm_canon_impl impl;   /* resolved: PORTABLE, AVX2 or AVX512 */
 } sm_canon_scan;
 
 void sm_canon_scan_init(sm_canon_scan *scan, sm_canon_impl impl);

@@ -77,9 +77,11 @@ int sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out);
 
 /*
  * A place to come back to in a path output (its private temporary, not yet
- * committed): flushes and returns the offset, or -1 when the output cannot
- * be rewound (a descriptor given by the caller, a callback, a failure).
- * sm_output_rewind forgets everything written after `mark`.
+ * committed) or in a caller's descriptor that is a regular file written at
+ * its end (standard output redirected to a file; not in append mode, not
+ * also standard error): flushes and returns the offset, or -1 when the
+ * output cannot be rewound (a pipe, a terminal, a callback, a failure).
+ * sm_output_rewind forgets everything written after `mark` (truncates).
  */
 off_t sm_output_mark(sealmail_output *out);
 int sm_output_rewind(sealmail_output *out, off_t mark, sealmail_error *err);

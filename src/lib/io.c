@@ -46,6 +46,7 @@ struct sealmail_output {
 	unsigned char *buf;
 	size_t len;
 	bool failed;
+	bool rewindable; /* a caller's descriptor sm_output_mark accepted */
 	/* path outputs: bytes written, and how far write-out was started */
 	off_t written, started;
 };
@@ -432,21 +433,51 @@ sealmail_output_write(sealmail_output *o,
 	return SEALMAIL_OK;
 }
 
+/*
+ * A descriptor given by the caller (standard output redirected to a file)
+ * may be cut back when it is a regular file written at its end, not in
+ * append mode (another writer's bytes could follow ours) and not also the
+ * process's standard error (`>out 2>&1`): truncating it to the mark then
+ * gives the file back as it was.  Its offset, or -1.
+ */
+static off_t
+fd_mark(int fd)
+{
+	struct stat st, err_st;
+	off_t pos;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_APPEND) != 0 || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return -1;
+	if (fd != STDERR_FILENO && fstat(STDERR_FILENO, &err_st) == 0 &&
+	    err_st.st_dev == st.st_dev && err_st.st_ino == st.st_ino)
+		return -1;
+	pos = lseek(fd, 0, SEEK_CUR);
+	return pos == st.st_size ? pos : -1;
+}
+
 off_t
 sm_output_mark(sealmail_output *o)
 {
-	if (o->kind != SRC_FD || o->tmp == NULL || o->failed ||
-	    flush(o, NULL) != SEALMAIL_OK)
+	off_t pos;
+
+	if (o->kind != SRC_FD || o->failed || flush(o, NULL) != SEALMAIL_OK)
 		return -1;
-	return lseek(o->fd, 0, SEEK_CUR);
+	if (o->tmp != NULL)
+		return lseek(o->fd, 0, SEEK_CUR);
+	pos = fd_mark(o->fd);
+	if (pos >= 0)
+		o->rewindable = true;
+	return pos;
 }
 
 int
 sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 {
 	o->len = 0;
-	if (o->kind != SRC_FD || o->tmp == NULL || o->failed || mark < 0 ||
-	    ftruncate(o->fd, mark) != 0 ||
+	if (o->kind != SRC_FD || (o->tmp == NULL && !o->rewindable) ||
+	    o->failed || mark < 0 || ftruncate(o->fd, mark) != 0 ||
 	    lseek(o->fd, mark, SEEK_SET) != mark) {
 		o->failed = true;
 		return sm_error_set(err, SEALMAIL_EIO, "%s: cannot rewind",

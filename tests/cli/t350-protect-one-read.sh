@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # protect checks a single part's content as it writes it to a path output
-# (one read, issue 7); when the content turns out to need a transfer
-# encoding after some of it went out, the output is rewound and written the
-# slow way.  Each case must give what the two-pass path (standard output,
-# which cannot be rewound) gives: the same signed content, the same
-# decrypted entity, a good signature.
+# or to standard output redirected to a file (one read, issue 7); when the
+# content turns out to need a transfer encoding after some of it went out,
+# the output is rewound and written the slow way.  Each case must give what
+# the two-pass path (standard output into a pipe, which cannot be rewound)
+# gives: the same signed content, the same decrypted entity, a good
+# signature; a file standard output appends to keeps what it held.
 . "$(dirname "$0")/lib.sh"
 
 PKI=$TEST_DATA/pki
@@ -50,12 +51,33 @@ for c in clean:'last line\r\n' lf:'bare LF\nlines\n' \
 	run sealmail --home "$HA" protect --sign --clear -o "$TMP/$name.s" \
 		"$TMP/$name.eml"
 	expect_exit 0
+	{ "$SEALMAIL" --home "$HA" protect --sign --clear "$TMP/$name.eml" ||
+		echo "failed" >"$TMP/$name.failed"; } 2>/dev/null |
+		cat >"$TMP/$name.s2"
+	[ -e "$TMP/$name.failed" ] && fail "to a pipe"
 	"$SEALMAIL" --home "$HA" protect --sign --clear "$TMP/$name.eml" \
-		>"$TMP/$name.s2" 2>/dev/null || fail "to standard output"
+		>"$TMP/$name.s3" 2>/dev/null || fail "to standard output"
+	# appended to a file: what it held stays (not rewindable)
+	printf 'kept\r\n' >"$TMP/$name.s4"
+	"$SEALMAIL" --home "$HA" protect --sign --clear "$TMP/$name.eml" \
+		>>"$TMP/$name.s4" 2>/dev/null || fail "appended"
+	[ "$(head -n 1 "$TMP/$name.s4")" = "$(printf 'kept\r')" ] ||
+		fail "appending lost what the file held"
+	# over a longer file, not at its end: no truncation (not rewindable)
+	head -c 3000000 /dev/zero | tr '\0' x >"$TMP/$name.s5"
+	"$SEALMAIL" --home "$HA" protect --sign --clear "$TMP/$name.eml" \
+		1<>"$TMP/$name.s5" 2>/dev/null || fail "over a longer file"
+	[ "$(wc -c <"$TMP/$name.s5")" -eq 3000000 ] ||
+		fail "a file written from its start was truncated"
 	signed_part "$TMP/$name.s" >"$TMP/$name.p1"
-	signed_part "$TMP/$name.s2" >"$TMP/$name.p2"
 	[ -s "$TMP/$name.p1" ] || fail "no signed part"
-	expect_same_file "$TMP/$name.p1" "$TMP/$name.p2"
+	for o in s2 s3 s4; do
+		signed_part "$TMP/$name.$o" >"$TMP/$name.p$o"
+		expect_same_file "$TMP/$name.p1" "$TMP/$name.p$o"
+	done
+	run sealmail --home "$HB" open -o /dev/null "$TMP/$name.s3"
+	expect_exit 0
+	expect_out_contains "verdict: good"
 	[ "$(grep -c '^Content-Type: multipart/signed' "$TMP/$name.s")" = 1 ] ||
 		fail "not one multipart/signed"
 	case $name in
@@ -73,17 +95,25 @@ for c in clean:'last line\r\n' lf:'bare LF\nlines\n' \
 	run sealmail --home "$HA" protect --sign --opaque --encrypt --yes \
 		-o "$TMP/$name.e" "$TMP/$name.eml"
 	expect_exit 0
+	{ "$SEALMAIL" --home "$HA" protect --sign --opaque --encrypt --yes \
+		"$TMP/$name.eml" || echo failed >"$TMP/$name.failed"; } \
+		2>/dev/null | cat >"$TMP/$name.e2"
+	[ -e "$TMP/$name.failed" ] && fail "to a pipe"
 	"$SEALMAIL" --home "$HA" protect --sign --opaque --encrypt --yes \
-		"$TMP/$name.eml" >"$TMP/$name.e2" 2>/dev/null ||
+		"$TMP/$name.eml" >"$TMP/$name.e3" 2>/dev/null ||
 		fail "to standard output"
 	[ "$(grep -c '^Content-Type: application/pkcs7-mime' "$TMP/$name.e")" = 1 ] ||
 		fail "not one enveloped entity"
+	[ "$(grep -c '^Content-Type: application/pkcs7-mime' "$TMP/$name.e3")" = 1 ] ||
+		fail "not one enveloped entity on standard output"
 	run sealmail --home "$HB" open -o "$TMP/$name.d1" "$TMP/$name.e"
 	expect_exit 0
 	expect_out_contains "verdict: good"
-	run sealmail --home "$HB" open -o "$TMP/$name.d2" "$TMP/$name.e2"
-	expect_exit 0
-	expect_same_file "$TMP/$name.d1" "$TMP/$name.d2"
+	for o in 2 3; do
+		run sealmail --home "$HB" open -o "$TMP/$name.d$o" "$TMP/$name.e$o"
+		expect_exit 0
+		expect_same_file "$TMP/$name.d1" "$TMP/$name.d$o"
+	done
 done
 
 end_tests

@@ -10,6 +10,7 @@
 
 /* Line ends written into byte buffers (no NUL: not strings). */
 static const char CRLF[2] = {'\r', '\n'};
+static const char FROM[5] = {'F', 'r', 'o', 'm', ' '};
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
@@ -43,7 +44,9 @@ ref_canon(unsigned char *out, const unsigned char *in, size_t len)
 	return o;
 }
 
-static const sm_canon_impl impls[] = {SM_CANON_PORTABLE, SM_CANON_AVX2};
+/* (sm_canon has no AVX-512 code: AVX512 gives it the AVX2 copier) */
+static const sm_canon_impl impls[] = {SM_CANON_PORTABLE, SM_CANON_AVX2,
+                                      SM_CANON_AVX512};
 
 /* Run the stream over pieces ending at `cuts`; checks the bound. */
 static size_t
@@ -268,6 +271,17 @@ scan_check(const unsigned char *b, size_t n)
 		test_assert_int(got, want);
 		if (want)
 			test_assert_int(lf, want_lf);
+		/* pieces long enough for the vector paths, cut anywhere */
+		for (k = 0, at = 0; k < 16;) {
+			at += 1 + rng() % 1500;
+			if (at >= n)
+				break;
+			cuts[k++] = at;
+		}
+		got = scan_pieces(b, n, impls[ii], cuts, k, &lf);
+		test_assert_int(got, want);
+		if (want)
+			test_assert_int(lf, want_lf);
 	}
 }
 
@@ -367,6 +381,60 @@ test_scan_flaws(void)
 	free(b);
 }
 
+/*
+ * A line that has passed 998 bytes with no LF yet is flagged at once, by
+ * every implementation (binary content stops the speculative write early),
+ * whatever the piece sizes; 998 bytes are not enough.
+ */
+static void
+test_scan_long_line_early(void)
+{
+	static unsigned char b[1200];
+
+	memset(b, 'A', sizeof(b));
+	for (size_t ii = 0; ii < SM_ARRAY_SIZE(impls); ii++)
+		for (size_t lead = 0; lead < 70; lead++) {
+			sm_canon_scan s;
+
+			/* a short line first, so the long one starts anywhere
+			 */
+			if (lead > 0)
+				b[lead - 1] = '\n';
+			sm_canon_scan_init(&s, impls[ii]);
+			sm_canon_scan_update(&s, b, lead + 998);
+			test_assert(!s.dirty);
+			sm_canon_scan_update(&s, b + lead + 998,
+			                     sizeof(b) - lead - 998);
+			test_assert(s.dirty);
+			if (lead > 0)
+				b[lead - 1] = 'A';
+		}
+}
+
+/* The scan runs the fastest code the CPU has, or the one asked for. */
+static void
+test_scan_dispatch(void)
+{
+	sm_canon_scan s;
+
+	sm_canon_scan_init(&s, SM_CANON_PORTABLE);
+	test_assert_int(s.impl, SM_CANON_PORTABLE);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	__builtin_cpu_init();
+	sm_canon_scan_init(&s, SM_CANON_AVX2);
+	test_assert_int(s.impl, __builtin_cpu_supports("avx2")
+	                                ? SM_CANON_AVX2
+	                                : SM_CANON_PORTABLE);
+	sm_canon_scan_init(&s, SM_CANON_AUTO);
+	test_assert_int(s.impl,
+	                __builtin_cpu_supports("avx2") &&
+	                                __builtin_cpu_supports("avx512bw")
+	                        ? SM_CANON_AVX512
+	                : __builtin_cpu_supports("avx2") ? SM_CANON_AVX2
+	                                                 : SM_CANON_PORTABLE);
+#endif
+}
+
 /* Random text over an alphabet rich in every byte the rules look at. */
 static void
 test_scan_random(void)
@@ -392,10 +460,56 @@ test_scan_random(void)
 	}
 }
 
+/*
+ * CRLF lines of every length around the limit and short ones, of letters
+ * with now and then a byte the AVX-512 fast path looks at (or lets through
+ * to the exact rules): 'F' at a line start, "From ", '!' '(' ')' and
+ * control bytes before the CRLF, space, tab, a bare LF or CR, 8-bit, NUL.
+ */
+static void
+test_scan_lines(void)
+{
+	static unsigned char buf[24000];
+	static const unsigned char odd[] = "F!()\x01\x08 \t\n\r\x80";
+
+	for (int round = 0; round < 1500; round++) {
+		size_t len = 0, limit = 2000 + rng() % (sizeof(buf) - 2100);
+		unsigned int rare = 50 + rng() % 4000;
+
+		while (len < limit) {
+			size_t l =
+			        rng() % 4 == 0 ? 990 + rng() % 12 : rng() % 120;
+			if (rng() % 8 == 0)
+				buf[len++] = 'F'; /* a line start to look at */
+			for (size_t i = 0; i < l && len < limit; i++)
+				buf[len++] =
+				        rng() % rare == 0
+				                ? odd[rng() % (sizeof(odd) - 1)]
+				                : (unsigned char)('A' +
+				                                  rng() % 26);
+			if (rng() % rare == 0 && len + sizeof(FROM) < limit) {
+				memcpy(buf + len, FROM, sizeof(FROM));
+				len += sizeof(FROM);
+			}
+			if (len + 2 <= limit) {
+				memcpy(buf + len, CRLF, sizeof(CRLF));
+				len += 2;
+			}
+		}
+		scan_check(buf, len);
+	}
+}
+
 static const struct test_case tests[] = {
-        {"fixed", test_fixed},           {"positions", test_positions},
-        {"random", test_random},         {"scan_fixed", test_scan_fixed},
-        {"scan_flaws", test_scan_flaws}, {"scan_random", test_scan_random},
+        {"fixed", test_fixed},
+        {"positions", test_positions},
+        {"random", test_random},
+        {"scan_fixed", test_scan_fixed},
+        {"scan_flaws", test_scan_flaws},
+        {"scan_random", test_scan_random},
+        {"scan_long_line_early", test_scan_long_line_early},
+        {"scan_dispatch", test_scan_dispatch},
+        {"scan_lines", test_scan_lines},
 };
 
 TEST_MAIN(tests)
