@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gmime/gmime.h>
@@ -34,7 +35,9 @@ enum {
 	HEADER_MAX = 1 << 20, /* a header block larger is refused */
 	CHUNK = 64 * 1024,
 	VIEW_BUF = 256 * 1024, /* a view of a file: bytes read at a time */
-	VIEW_MIN = 64 * 1024 /* a view holds at least this, unless at the end */
+	VIEW_MIN =
+	        64 * 1024, /* a view holds at least this, unless at the end */
+	VIEW_WINDOW = 4 << 20 /* a file's views: bytes mapped at a time */
 };
 
 static gpointer
@@ -62,10 +65,23 @@ struct sm_mime_source {
 	off_t base;    /* where the bytes start in fd (the input file) */
 	bool borrowed; /* fd reads the input file: no appending */
 	off_t size;
-	/* views of fd: VIEW_BUF bytes read at a time into vbuf */
+	/*
+	 * Views of fd: VIEW_BUF bytes at a time, inside a read-only mapping
+	 * of `window` bytes of the file (no copy), or read into vbuf when the
+	 * file cannot be mapped (window 0).
+	 */
+	const unsigned char *view; /* the view: in map or vbuf */
+	off_t view_off;            /* source offset of view[0] */
+	size_t view_len;           /* bytes the view holds */
 	unsigned char *vbuf;
-	off_t view_off;  /* source offset of vbuf[0] */
-	size_t view_len; /* bytes vbuf holds */
+	size_t window;
+	void *map; /* the mapped window, map_len bytes from a page start */
+	size_t map_len;
+	const unsigned char *map_at; /* source offset map_lo in the mapping */
+	off_t map_lo, map_hi;        /* source bytes the mapping holds */
+	/* the input file as it was when first seen (sm_mime_source_check) */
+	char *name;
+	struct stat seen;
 };
 
 static int
@@ -115,6 +131,7 @@ sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err)
 	if (s == NULL)
 		return sm_error_nomem(err);
 	s->fd = -1;
+	s->window = VIEW_WINDOW;
 	*out = s;
 	return SEALMAIL_OK;
 }
@@ -205,10 +222,10 @@ sm_mime_source_new(sm_mime_source **out,
 	int fd, rc;
 
 	/*
-	 * A large regular file is read where it is (pread), not copied to a
-	 * temporary first: one pass less over the message.  The tool reads
-	 * its user's own files; one that changes while it is read reads as a
-	 * source that ended early or as altered content.
+	 * A large regular file is read where it is (mapped), not copied to a
+	 * temporary first: one pass less over the message.  What it was like
+	 * is kept, so that a file changed while it is read is found out
+	 * (sm_mime_source_check) instead of read as altered content.
 	 */
 	fd = sm_input_file(in, &pos, &size);
 	if (fd >= 0 && size > MEM_MAX) {
@@ -226,7 +243,18 @@ sm_mime_source_new(sm_mime_source **out,
 		(*out)->base = pos;
 		(*out)->size = size;
 		(*out)->borrowed = true;
-		return SEALMAIL_OK;
+		(*out)->name = sm_strdup(sealmail_input_name(in));
+		if ((*out)->name == NULL ||
+		    fstat((*out)->fd, &(*out)->seen) != 0) {
+			rc = (*out)->name == NULL
+			             ? sm_error_nomem(err)
+			             : sm_error_set(err, SEALMAIL_EIO, "%s: %s",
+			                            sealmail_input_name(in),
+			                            strerror(errno));
+			sm_mime_source_free(*out);
+			*out = NULL;
+		}
+		return rc;
 	}
 	if (fd >= 0 && lseek(fd, pos, SEEK_SET) != pos)
 		return sm_error_set(err, SEALMAIL_EIO, "%s: %s",
@@ -331,37 +359,128 @@ sm_mime_source_copy(sm_mime_source *s,
 	return rc;
 }
 
+static bool
+same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+int
+sm_mime_source_check(const sm_mime_source *s, sealmail_error *err)
+{
+	struct stat now;
+
+	if (s->name == NULL)
+		return SEALMAIL_OK; /* memory or a private temporary */
+	if (fstat(s->fd, &now) != 0)
+		return sm_error_set(err, SEALMAIL_EIO, "%s: %s", s->name,
+		                    strerror(errno));
+	if (now.st_dev != s->seen.st_dev || now.st_ino != s->seen.st_ino ||
+	    now.st_size != s->seen.st_size ||
+	    !same_time(now.st_mtim, s->seen.st_mtim) ||
+	    !same_time(now.st_ctim, s->seen.st_ctim))
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "%s changed while it was being read",
+		                    s->name);
+	return SEALMAIL_OK;
+}
+
+void
+sm_mime_source_set_window(sm_mime_source *s, size_t bytes)
+{
+	if (s->map != NULL)
+		(void)munmap(s->map, s->map_len);
+	s->map = NULL;
+	s->window = bytes;
+	s->view_len = 0;
+}
+
 /*
- * Read the piece of the file at `off` into the view buffer.  (Mapping the
- * file instead measured no faster -- SHA-256 and the base64 decoder wait
- * on cold mapped pages, and mapping costs page-table work -- and a file
- * truncated while mapped would end the process with SIGBUS.)
+ * The view at `off` inside a mapping of the file (mapped anew when the
+ * current window does not hold it: the old window is unmapped, so at most
+ * one window is resident on top of the rest).  1: the file cannot be
+ * mapped, read it instead.  An input file is checked before each window
+ * is mapped, so one truncated meanwhile is mostly refused rather than
+ * mapped past its end (docs/design.md, "Views of a file").
  */
 static int
-view_fill(sm_mime_source *s, off_t off, sealmail_error *err)
+view_map(sm_mime_source *s, off_t off, size_t want, sealmail_error *err)
 {
+	if (s->map == NULL || off < s->map_lo ||
+	    s->map_hi - off < (off_t)want) {
+		long page = sysconf(_SC_PAGESIZE);
+		off_t at = s->base + off;
+		size_t lead = page > 0 ? (size_t)(at % page) : 0;
+		size_t len = s->window < want ? want : s->window;
+		void *m;
+		int rc = sm_mime_source_check(s, err);
+
+		if (rc != SEALMAIL_OK)
+			return rc;
+		if ((off_t)len > s->size - off)
+			len = (size_t)(s->size - off);
+		if (s->map != NULL) /* first: one window resident, not two */
+			(void)munmap(s->map, s->map_len);
+		s->map = NULL;
+		/* populated at once: one call, not a fault every 16 pages */
+		m = mmap(NULL, lead + len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+		         s->fd, at - (off_t)lead);
+		if (m == MAP_FAILED)
+			return 1;
+		(void)madvise(m, lead + len, MADV_SEQUENTIAL);
+		s->map = m;
+		s->map_len = lead + len;
+		s->map_at = (const unsigned char *)m + lead;
+		s->map_lo = off;
+		s->map_hi = off + (off_t)len;
+	}
+	s->view = s->map_at + (off - s->map_lo);
+	s->view_off = off;
+	s->view_len = want;
+	return SEALMAIL_OK;
+}
+
+/*
+ * The view at `off`: VIEW_BUF bytes (fewer at the end), mapped, or read
+ * into the view buffer (`copy`, or when the file cannot be mapped).
+ * Either way the view's edges are the same, so what callers see does not
+ * depend on it.
+ */
+static int
+view_fill(sm_mime_source *s, off_t off, bool copy, sealmail_error *err)
+{
+	size_t want =
+	        s->size - off < VIEW_BUF ? (size_t)(s->size - off) : VIEW_BUF;
 	long n;
 
+	s->view_len = 0;
+	if (s->window > 0 && !copy) {
+		int rc = view_map(s, off, want, err);
+		if (rc <= 0)
+			return rc;
+		s->window = 0; /* cannot be mapped: read from now on */
+	}
 	if (s->vbuf == NULL) {
 		s->vbuf = sm_malloc(VIEW_BUF);
 		if (s->vbuf == NULL)
 			return sm_error_nomem(err);
 	}
-	s->view_len = 0;
-	n = sm_mime_source_read(s, off, s->vbuf, VIEW_BUF, err);
+	n = sm_mime_source_read(s, off, s->vbuf, want, err);
 	if (n < 0)
 		return (int)n;
+	s->view = s->vbuf;
 	s->view_off = off;
 	s->view_len = (size_t)n;
 	return SEALMAIL_OK;
 }
 
-long
-sm_mime_source_view(sm_mime_source *s,
-                    off_t off,
-                    size_t len,
-                    const unsigned char **ptr,
-                    sealmail_error *err)
+static long
+source_view(sm_mime_source *s,
+            off_t off,
+            size_t len,
+            bool copy,
+            const unsigned char **ptr,
+            sealmail_error *err)
 {
 	size_t want = len < VIEW_MIN ? len : VIEW_MIN;
 	size_t have;
@@ -379,8 +498,9 @@ sm_mime_source_view(sm_mime_source *s,
 	}
 	if (s->view_len == 0 || off < s->view_off ||
 	    off - s->view_off >= (off_t)s->view_len ||
-	    s->view_len - (size_t)(off - s->view_off) < want) {
-		int rc = view_fill(s, off, err);
+	    s->view_len - (size_t)(off - s->view_off) < want ||
+	    (copy && s->view != s->vbuf)) {
+		int rc = view_fill(s, off, copy, err);
 		if (rc != SEALMAIL_OK)
 			return rc;
 		if (s->view_len == 0)
@@ -388,8 +508,28 @@ sm_mime_source_view(sm_mime_source *s,
 			                    "a temporary file ended early");
 	}
 	have = s->view_len - (size_t)(off - s->view_off);
-	*ptr = s->vbuf + (off - s->view_off);
+	*ptr = s->view + (off - s->view_off);
 	return (long)(have < len ? have : len);
+}
+
+long
+sm_mime_source_view(sm_mime_source *s,
+                    off_t off,
+                    size_t len,
+                    const unsigned char **ptr,
+                    sealmail_error *err)
+{
+	return source_view(s, off, len, false, ptr, err);
+}
+
+long
+sm_mime_source_view_copy(sm_mime_source *s,
+                         off_t off,
+                         size_t len,
+                         const unsigned char **ptr,
+                         sealmail_error *err)
+{
+	return source_view(s, off, len, true, ptr, err);
 }
 
 int
@@ -404,8 +544,11 @@ sm_mime_source_free(sm_mime_source *s)
 {
 	if (s == NULL)
 		return;
+	if (s->map != NULL)
+		(void)munmap(s->map, s->map_len);
 	if (s->fd >= 0)
 		(void)close(s->fd);
+	sm_free(s->name);
 	sm_free(s->vbuf);
 	sm_free(s->mem);
 	sm_free(s);
@@ -1003,6 +1146,7 @@ sm_mime_find_delimiter(sm_mime_find_impl impl,
 
 /* Scanning state for sm_mime_multipart_children. */
 typedef struct mpscan {
+	sm_mime_source *src;
 	const sm_mime_entity *ent;
 	size_t blen, max;
 	off_t child;     /* start of the current child, -1 before the first */
@@ -1021,18 +1165,57 @@ typedef struct mpscan {
 	off_t tapped[2]; /* the range given to the tap */
 } mpscan;
 
-/* Give `len` bytes to the tap, counting them. */
+/*
+ * Ask the CPU to bring [off, off + len) of a mapped source into its
+ * caches, where the window holds it; nothing else.
+ */
+static void
+source_prefetch(const sm_mime_source *s, off_t off, size_t len)
+{
+	const unsigned char *p;
+
+	if (s->map == NULL || off < s->map_lo || off >= s->map_hi)
+		return;
+	if ((off_t)len > s->map_hi - off)
+		len = (size_t)(s->map_hi - off);
+	p = s->map_at + (off - s->map_lo);
+	/*
+	 * (GCC deletes a loop of nothing but __builtin_prefetch or
+	 * _mm_prefetch as a loop without effect, hence the asm.)
+	 */
+	for (size_t i = 0; i < len; i += 64)
+#if SM_FIND_X86
+		__asm__ volatile("prefetcht0 %0" : : "m"(p[i]));
+#else
+		__builtin_prefetch(p + i, 0, 3);
+#endif
+}
+
+/*
+ * Give `len` bytes to the tap, counting them.  In steps of TAP_STEP, each
+ * with as many bytes a view further on prefetched: a mapped file is then
+ * read from memory while the tap hashes, a little at a time, instead of
+ * the scan of the next view waiting on it (prefetching more at once, or
+ * less far ahead, measured slower: docs/performance.md, "Session 5").
+ */
+enum { TAP_STEP = 1024, TAP_AHEAD = VIEW_BUF };
+
 static int
 tap_emit(mpscan *m, const unsigned char *p, size_t len, sealmail_error *err)
 {
-	int rc;
+	while (len > 0) {
+		size_t n = len < TAP_STEP ? len : TAP_STEP;
+		int rc;
 
-	if (len == 0)
-		return SEALMAIL_OK;
-	rc = m->tap(p, len, m->payload);
-	if (rc != SEALMAIL_OK)
-		return sm_error_set(err, rc, "cannot hash the signed part");
-	m->tapped[1] += (off_t)len;
+		source_prefetch(m->src, m->tapped[1] + TAP_AHEAD, n);
+		rc = m->tap(p, n, m->payload);
+		if (rc != SEALMAIL_OK)
+			return sm_error_set(err, rc,
+			                    "cannot hash the signed part");
+		m->tapped[1] += (off_t)n;
+		p += n;
+		len -= n;
+	}
 	return SEALMAIL_OK;
 }
 
@@ -1196,7 +1379,8 @@ sm_mime_multipart_children_tap(off_t **ranges_out,
                                off_t tapped[2],
                                sealmail_error *err)
 {
-	mpscan m = {.ent = ent,
+	mpscan m = {.src = src,
+	            .ent = ent,
 	            .max = max,
 	            .child = -1,
 	            .at_start = true,
@@ -1399,7 +1583,12 @@ sm_mime_body_new(sm_mime_body **out,
 	return SEALMAIL_OK;
 }
 
-/* Base64 straight from the source's view into `buf` (or b->tail). */
+/*
+ * Base64 straight from the source's view into `buf` (or b->tail); a file
+ * through copied views: the decoder reads each byte once and fast, and
+ * waits on a mapping's memory longer than the kernel takes to copy the
+ * same bytes from the page cache (docs/performance.md, "Session 5").
+ */
 static long
 body_base64(sm_mime_body *b, unsigned char *buf, size_t len)
 {
@@ -1413,7 +1602,7 @@ body_base64(sm_mime_body *b, unsigned char *buf, size_t len)
 			break; /* too small a buffer: decode into the tail */
 		/* sm_b64_dec_bound(want) <= len: decode in place */
 		want = (groups - 1) * 4;
-		got = sm_mime_source_view(
+		got = sm_mime_source_view_copy(
 		        b->src, b->pos, (size_t)(b->end - b->pos), &p, &b->err);
 		if (got <= 0)
 			return got < 0 ? got
@@ -1433,7 +1622,8 @@ body_base64(sm_mime_body *b, unsigned char *buf, size_t len)
 		/* a tiny read: decode one group at a time into the tail */
 		const unsigned char *p;
 		size_t n;
-		long got = sm_mime_source_view(b->src, b->pos, 4, &p, &b->err);
+		long got = sm_mime_source_view_copy(b->src, b->pos, 4, &p,
+		                                    &b->err);
 		int rc;
 
 		if (got <= 0)

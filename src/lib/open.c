@@ -1994,9 +1994,19 @@ sealmail_message_open(sealmail_report **report_out,
 		rc = partly_encrypted(&c, err);
 	if (rc == SEALMAIL_OK)
 		rc = acks(&c, src, err);
+	/*
+	 * The verdicts hold for the bytes read only if the file did not change
+	 * meanwhile; nor does the readable message, which is copied from the
+	 * file again (docs/design.md, "Views of a file").
+	 */
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_check(src, err);
 	if (rc == SEALMAIL_OK && readable != NULL &&
-	    !sm_report_has_finding(c.r, "decryption-failed"))
+	    !sm_report_has_finding(c.r, "decryption-failed")) {
 		rc = write_readable(&c, src, &top, readable, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_mime_source_check(src, err);
+	}
 	for (size_t i = 0; i < c.nowned; i++)
 		sm_mime_source_free(c.owned[i]);
 	sm_free(c.owned);

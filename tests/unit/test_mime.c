@@ -955,11 +955,16 @@ file_src(const unsigned char *data, size_t len)
 	return s;
 }
 
+/*
+ * Views of a file, mapped 4 MiB at a time (the default), 300 000 bytes at
+ * a time (a new window nearly every view, none on a page boundary) and
+ * read with pread (window 0): the same bytes, the same view edges.
+ */
+static const size_t windows[] = {4u << 20, 300000, 0};
+
 static void
-test_views(void)
+check_views(const unsigned char *data, size_t n, size_t window)
 {
-	size_t n = (9u << 20) + 777;
-	unsigned char *data = malloc(n);
 	sm_mime_source *s;
 	sealmail_error err = {0};
 	const unsigned char *p;
@@ -967,12 +972,9 @@ test_views(void)
 	bool same = true;
 	static const size_t steps[] = {1, 4095, 65536, 1000000};
 
-	test_assert(data != NULL);
-	if (data == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		data[i] = (unsigned char)(i * 13 + i / 4099);
 	s = file_src(data, n);
+	if (window != windows[0])
+		sm_mime_source_set_window(s, window);
 	/* In order, in pieces of every size: the bytes, never a copy. */
 	for (size_t k = 0; k < SM_ARRAY_SIZE(steps); k++) {
 		pos = 0;
@@ -1001,7 +1003,37 @@ test_views(void)
 	test_assert_int(sm_mime_source_view(s, (off_t)n - 1, 10, &p, &err), 1);
 	test_assert(p[0] == data[n - 1]);
 	test_assert_int(sm_mime_source_view(s, (off_t)n, 10, &p, &err), 0);
+	/* Copied views and views taken by turns: the same bytes, edges. */
+	for (size_t off = 0; off < n; off += 1234567) {
+		long a = sm_mime_source_view_copy(s, (off_t)off, n, &p, &err);
+		test_assert(a > 0 && memcmp(p, data + off, (size_t)a) == 0);
+		long b = sm_mime_source_view(s, (off_t)off, n, &p, &err);
+		test_assert_int(b, a);
+		test_assert(b > 0 && memcmp(p, data + off, (size_t)b) == 0);
+		b = sm_mime_source_view_copy(s, (off_t)off + 1, n, &p, &err);
+		test_assert_int(b, a - 1);
+		test_assert(b > 0 && memcmp(p, data + off + 1, (size_t)b) == 0);
+	}
+	/* A view is 256 KiB from where it was asked, mapped or read. */
+	test_assert_int(sm_mime_source_view(s, 1000, n, &p, &err), 256 << 10);
+	test_assert_int(sm_mime_source_view(s, 1000 + 100000, n, &p, &err),
+	                (256 << 10) - 100000);
 	sm_mime_source_free(s);
+}
+
+static void
+test_views(void)
+{
+	size_t n = (9u << 20) + 777;
+	unsigned char *data = malloc(n);
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 13 + i / 4099);
+	for (size_t w = 0; w < SM_ARRAY_SIZE(windows); w++)
+		check_views(data, n, windows[w]);
 	free(data);
 }
 
@@ -1056,6 +1088,91 @@ test_boundary_across_window(void)
 }
 
 /* ---- the tap over generated layouts (differential) ---- */
+
+/*
+ * A file read in place that changes is found out: by sm_mime_source_check
+ * at any time, and before a window of it is mapped.  Each change below
+ * differs from what was seen in size or in its times: a write of one byte
+ * (the same byte: no content changes) gets a later change time, since
+ * Linux 6.13 finer than the clock's tick once the time was looked at
+ * (multigrain timestamps), as sm_mime_source_new does.
+ */
+static void
+test_file_changed(void)
+{
+	char path[128];
+	size_t n = (3u << 20) + 5;
+	unsigned char *data = malloc(n);
+	sealmail_error err = {0};
+	const unsigned char *p;
+	FILE *f;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	memset(data, 'a', n);
+	(void)snprintf(path, sizeof(path), "%s/changing", test_tmpdir());
+	for (int change = 0; change < 4; change++) {
+		sealmail_input *in = NULL;
+		sm_mime_source *s = NULL;
+		char want[256];
+		int fd, wfd;
+
+		f = fopen(path, "wb");
+		test_assert(f != NULL && fwrite(data, 1, n, f) == n &&
+		            fclose(f) == 0);
+		fd = open(path, O_RDONLY);
+		test_assert_int(sealmail_input_new_fd(&in, fd, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sealmail_input_set_name(in, "msg.eml", &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_mime_source_new(&s, in, &err), SEALMAIL_OK);
+		sm_mime_source_set_window(s, 1 << 20);
+		test_assert_int(sm_mime_source_view(s, 0, n, &p, &err),
+		                256 << 10);
+		test_assert_int(sm_mime_source_check(s, &err), SEALMAIL_OK);
+		wfd = open(path, O_WRONLY);
+		test_assert(wfd >= 0);
+		switch (change) {
+		case 0: /* the same byte written again */
+			test_assert_int(pwrite(wfd, "a", 1, 10), 1);
+			break;
+		case 1: /* one more byte */
+			test_assert_int(pwrite(wfd, "a", 1, (off_t)n), 1);
+			break;
+		case 2: /* cut short */
+			test_assert_int(ftruncate(wfd, (off_t)n - 1000), 0);
+			break;
+		default: /* nothing: still as it was */
+			break;
+		}
+		(void)close(wfd);
+		/* Views in the mapped window are not checked, the next
+		 * window is; then the check says it too. */
+		test_assert_int(sm_mime_source_view(s, 200000, n, &p, &err),
+		                256 << 10);
+		(void)snprintf(want, sizeof(want),
+		               "msg.eml changed while it was being read");
+		err.message[0] = '\0';
+		test_assert_int(sm_mime_source_view(s, 2 << 20, n, &p, &err),
+		                change < 3 ? SEALMAIL_EIO : 256 << 10);
+		test_assert_str(err.message, change < 3 ? want : "");
+		err.message[0] = '\0';
+		test_assert_int(sm_mime_source_check(s, &err),
+		                change < 3 ? SEALMAIL_EIO : SEALMAIL_OK);
+		test_assert_str(err.message, change < 3 ? want : "");
+		sm_mime_source_free(s);
+		sealmail_input_free(in);
+		(void)close(fd);
+	}
+	/* Sources that are not the user's file are not watched. */
+	{
+		sm_mime_source *s = file_src(data, n);
+		test_assert_int(sm_mime_source_check(s, &err), SEALMAIL_OK);
+		sm_mime_source_free(s);
+	}
+	free(data);
+}
 
 static uint64_t
 rnd(uint64_t *x)
@@ -1173,7 +1290,8 @@ gen_line(char *out, size_t *pos, size_t cap, uint64_t *x, const char *b)
 
 /*
  * Many generated multiparts, in memory and in a temporary file (read
- * through 256 KiB views): delimiters, near misses ("--b" cut short,
+ * through 256 KiB views, in each kind of window): delimiters, near misses
+ * ("--b" cut short,
  * "--b" after other text, "--bx"), CRLF, LF and bare CR line breaks, long
  * lines, anywhere, so delimiters and line breaks fall across the views'
  * edges.  The scan's children are the reference's, and the tap on the
@@ -1216,7 +1334,8 @@ test_tap_layouts(void)
 			                        b, b);
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		test_assert(fd >= 0 && write(fd, m, pos) == (ssize_t)pos);
-		for (int kind = 0; kind < 2; kind++) {
+		/* in memory, then the file in each kind of window */
+		for (size_t kind = 0; kind <= SM_ARRAY_SIZE(windows); kind++) {
 			if (kind == 0)
 				test_assert_int(sm_mime_source_new_memory(
 				                        &s, m, pos, &err),
@@ -1226,6 +1345,8 @@ test_tap_layouts(void)
 				        sm_mime_source_new_fd(&s, fd,
 				                              (off_t)pos, &err),
 				        SEALMAIL_OK);
+			if (kind > 0)
+				sm_mime_source_set_window(s, windows[kind - 1]);
 			test_assert_int(sm_mime_entity_parse(&e, s, 0,
 			                                     (off_t)pos, true,
 			                                     &err),
@@ -1395,6 +1516,9 @@ check_body(const char *enc,
 	for (size_t k = 0; k < SM_ARRAY_SIZE(steps); k++) {
 		if (file && steps[k] < 4096)
 			continue; /* a byte at a time over MiB: too slow */
+		/* a file: by turns in 4 MiB windows and 300 000-byte ones */
+		if (file)
+			sm_mime_source_set_window(s, windows[k % 2]);
 		sm_buf_init(&got, 1 << 30);
 		test_assert_int(body_all(&got, s, &e, steps[k]), 0);
 		test_assert_int(got.len, ref.len);
@@ -1518,6 +1642,7 @@ static const struct test_case tests[] = {
         {"canonical_file", test_canonical_file},
         {"canonical_speculate", test_canonical_speculate},
         {"file_in_place", test_file_in_place},
+        {"file_changed", test_file_changed},
         {"views", test_views},
         {"boundary_across_window", test_boundary_across_window},
         {"tap_layouts", test_tap_layouts},
