@@ -240,6 +240,13 @@ int sm_mime_body_new(sm_mime_body **out,
                      const sm_mime_entity *ent,
                      sealmail_error *err);
 long sm_mime_body_read(void *buf, size_t len, void *payload);
+/*
+ * A hint from a reader that hashes what it read: prefetch the next `len`
+ * bytes of base64 text not yet read (at most 128 KiB ahead of what was
+ * read); the body then reads a file through its mapping instead of
+ * copying it (what is prefetched arrives while the reader hashes).
+ */
+void sm_mime_body_prefetch(sm_mime_body *body, size_t len);
 const sealmail_error *sm_mime_body_error(const sm_mime_body *body);
 void sm_mime_body_free(sm_mime_body *body);
 
