@@ -63,7 +63,8 @@ long sm_mime_source_read(sm_mime_source *src,
  * A view of the bytes at `off`: `*ptr` points at up to `len` of them (the
  * count is returned; 0 at the end, < 0 on error), at least 64 KiB or `len`
  * when the source holds that many.  A source in memory is viewed where it
- * is; a file 256 KiB at a time inside a read-only mapping of 4 MiB of it
+ * is; a file 256 KiB at a time inside a read-only mapping of (up to) 4 MiB
+ * of it
  * (no copy), or through a 256 KiB buffer the source keeps (one read for
  * many views) when it cannot be mapped.  Valid until the next view, append
  * or free of `src`.
@@ -240,6 +241,13 @@ int sm_mime_body_new(sm_mime_body **out,
                      const sm_mime_entity *ent,
                      sealmail_error *err);
 long sm_mime_body_read(void *buf, size_t len, void *payload);
+/*
+ * A hint from a reader that hashes what it read: prefetch the next `len`
+ * bytes of base64 text not yet read (at most 128 KiB ahead of what was
+ * read); the body then reads a file through its mapping instead of
+ * copying it (what is prefetched arrives while the reader hashes).
+ */
+void sm_mime_body_prefetch(sm_mime_body *body, size_t len);
 const sealmail_error *sm_mime_body_error(const sm_mime_body *body);
 void sm_mime_body_free(sm_mime_body *body);
 

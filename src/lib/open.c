@@ -1296,6 +1296,7 @@ enum { GATHER_MAX = 256 << 10, GATHER_SMALL = 128 << 10 };
 
 typedef struct vtee {
 	sm_cms_verify *v;
+	sm_mime_body *body; /* what the content is read from */
 	sm_mime_source *content;
 	bool trim, decided, trimmed;
 	sealmail_error err;
@@ -1363,7 +1364,15 @@ static int
 vtee_write(const void *buf, size_t len, void *payload)
 {
 	vtee *t = payload;
-	int rc = sm_cms_verify_update(t->v, buf, len, &t->err);
+	const unsigned char *p = buf;
+	int rc = SEALMAIL_OK;
+
+	/* hashed 1 KiB at a time, the text after it prefetched meanwhile */
+	for (size_t done = 0, n; rc == SEALMAIL_OK && done < len; done += n) {
+		n = len - done < 1024 ? len - done : 1024;
+		sm_mime_body_prefetch(t->body, n * 4 / 3 + 64);
+		rc = sm_cms_verify_update(t->v, p + done, n, &t->err);
+	}
 
 	if (rc == SEALMAIL_OK && t->trim && !t->decided &&
 	    sm_mime_source_size(t->content) + (off_t)(t->glen + len) >
@@ -1453,6 +1462,7 @@ read_signed_data(sm_cms_verify **v_out,
 	if (rc != SEALMAIL_OK)
 		goto done;
 	t.v = v;
+	t.body = body;
 	t.content = content;
 	t.trim = trim;
 	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);

@@ -1147,10 +1147,10 @@ test_file_changed(void)
 			break;
 		}
 		(void)close(wfd);
-		/* Views in the mapped window are not checked, the next
+		/* A view inside the one taken is not checked, the next
 		 * window is; then the check says it too. */
-		test_assert_int(sm_mime_source_view(s, 200000, n, &p, &err),
-		                256 << 10);
+		test_assert_int(sm_mime_source_view(s, 100000, n, &p, &err),
+		                (256 << 10) - 100000);
 		(void)snprintf(want, sizeof(want),
 		               "msg.eml changed while it was being read");
 		err.message[0] = '\0';
@@ -1455,7 +1455,11 @@ test_tap_error(void)
 
 /* Everything sm_mime_body_read gives, `step` bytes a read at most. */
 static long
-body_all(sm_buf *out, sm_mime_source *s, const sm_mime_entity *e, size_t step)
+body_all(sm_buf *out,
+         sm_mime_source *s,
+         const sm_mime_entity *e,
+         size_t step,
+         bool prefetch)
 {
 	sm_mime_body *b = NULL;
 	sealmail_error err = {0};
@@ -1463,9 +1467,16 @@ body_all(sm_buf *out, sm_mime_source *s, const sm_mime_entity *e, size_t step)
 	long n;
 
 	test_assert_int(sm_mime_body_new(&b, s, e, &err), SEALMAIL_OK);
-	while ((n = sm_mime_body_read(buf, step, b)) > 0)
+	for (;;) {
+		/* prefetching: base64 from a file is then read mapped */
+		if (prefetch)
+			sm_mime_body_prefetch(b, 3000);
+		n = sm_mime_body_read(buf, step, b);
+		if (n <= 0)
+			break;
 		test_assert_int(sm_buf_append(out, buf, (size_t)n, &err),
 		                SEALMAIL_OK);
+	}
 	if (n < 0)
 		test_assert(sm_mime_body_error(b)->message[0] != '\0');
 	sm_mime_body_free(b);
@@ -1520,7 +1531,7 @@ check_body(const char *enc,
 		if (file)
 			sm_mime_source_set_window(s, windows[k % 2]);
 		sm_buf_init(&got, 1 << 30);
-		test_assert_int(body_all(&got, s, &e, steps[k]), 0);
+		test_assert_int(body_all(&got, s, &e, steps[k], k % 3 == 1), 0);
 		test_assert_int(got.len, ref.len);
 		test_assert(got.len == ref.len &&
 		            (got.len == 0 ||
