@@ -75,7 +75,8 @@ struct sm_mime_source {
 	size_t view_len;           /* bytes the view holds */
 	unsigned char *vbuf;
 	size_t window;
-	void *map; /* the mapped window, map_len bytes from a page start */
+	size_t grow; /* the next window's size before `window` (doubles) */
+	void *map;   /* the mapped window, map_len bytes from a page start */
 	size_t map_len;
 	const unsigned char *map_at; /* source offset map_lo in the mapping */
 	off_t map_lo, map_hi;        /* source bytes the mapping holds */
@@ -132,6 +133,7 @@ sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err)
 		return sm_error_nomem(err);
 	s->fd = -1;
 	s->window = VIEW_WINDOW;
+	s->grow = VIEW_BUF;
 	*out = s;
 	return SEALMAIL_OK;
 }
@@ -411,9 +413,15 @@ view_map(sm_mime_source *s, off_t off, size_t want, sealmail_error *err)
 		long page = sysconf(_SC_PAGESIZE);
 		off_t at = s->base + off;
 		size_t lead = page > 0 ? (size_t)(at % page) : 0;
-		size_t len = s->window < want ? want : s->window;
+		size_t len = s->window < s->grow ? s->window : s->grow;
 		void *m;
 		int rc = sm_mime_source_check(s, err);
+
+		if (len < want)
+			len = want;
+		/* the first windows small: a header read maps no 4 MiB */
+		if (s->grow < s->window)
+			s->grow *= 2;
 
 		if (rc != SEALMAIL_OK)
 			return rc;

@@ -63,7 +63,8 @@ long sm_mime_source_read(sm_mime_source *src,
  * A view of the bytes at `off`: `*ptr` points at up to `len` of them (the
  * count is returned; 0 at the end, < 0 on error), at least 64 KiB or `len`
  * when the source holds that many.  A source in memory is viewed where it
- * is; a file 256 KiB at a time inside a read-only mapping of 4 MiB of it
+ * is; a file 256 KiB at a time inside a read-only mapping of (up to) 4 MiB
+ * of it
  * (no copy), or through a 256 KiB buffer the source keeps (one read for
  * many views) when it cannot be mapped.  Valid until the next view, append
  * or free of `src`.
