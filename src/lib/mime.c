@@ -2121,6 +2121,41 @@ canon_part(GMimePart *part, bool *raw_ok)
 }
 
 /*
+ * GMime writes a multipart's prologue and epilogue as they were parsed,
+ * not through the newline filter: their LFs lack the CR (a clear signature
+ * over them fails wherever the content is made CRLF).  Give them their CRs.
+ */
+static void
+crlf_text(GMimeMultipart *mp, bool epilogue)
+{
+	const char *t = epilogue ? g_mime_multipart_get_epilogue(mp)
+	                         : g_mime_multipart_get_prologue(mp);
+	size_t lf = 0;
+	char *c, *q;
+
+	if (t == NULL)
+		return;
+	for (const char *p = t; *p != '\0'; p++)
+		if (*p == '\n' && (p == t || p[-1] != '\r'))
+			lf++;
+	if (lf == 0)
+		return;
+	c = g_malloc(strlen(t) + lf + 1);
+	q = c;
+	for (const char *p = t; *p != '\0'; p++) {
+		if (*p == '\n' && (p == t || p[-1] != '\r'))
+			*q++ = '\r';
+		*q++ = *p;
+	}
+	*q = '\0';
+	if (epilogue)
+		g_mime_multipart_set_epilogue(mp, c);
+	else
+		g_mime_multipart_set_prologue(mp, c);
+	g_free(c);
+}
+
+/*
  * Make every part 7-bit safe.  false when the structure cannot be signed
  * as it is (a multipart without parts, nesting over 32).
  */
@@ -2144,6 +2179,8 @@ canon_object(GMimeObject *obj, int depth, bool *raw_ok)
 		if (g_mime_multipart_get_boundary(mp) == NULL)
 			g_mime_multipart_set_boundary(mp,
 			                              NULL); /* a fresh one */
+		crlf_text(mp, false);
+		crlf_text(mp, true);
 		for (int i = 0; ok && i < g_mime_multipart_get_count(mp); i++)
 			ok = canon_object(g_mime_multipart_get_part(mp, i),
 			                  depth + 1, NULL);
@@ -2340,7 +2377,8 @@ typedef struct spec_out {
 	sm_canon canon;
 	unsigned char *buf; /* sm_canon's output, once needed */
 	bool last_cr;
-	int status; /* the first failure of `write` */
+	bool strict; /* a bare LF is a flaw too (a multipart) */
+	int status;  /* the first failure of `write` */
 } spec_out;
 
 static int
@@ -2352,7 +2390,7 @@ spec_span(const unsigned char *p, size_t len, void *payload)
 	while (rc == SEALMAIL_OK && len > 0) {
 		size_t n = len > PIECE ? PIECE : len;
 		sm_canon_scan_update(&o->scan, p, n);
-		if (o->scan.dirty)
+		if (o->scan.dirty || (o->strict && o->scan.bare_lf))
 			return SCAN_STOP;
 		if (o->scan.bare_lf && o->buf == NULL) {
 			o->buf = sm_malloc(sm_canon_bound(PIECE));
@@ -2377,13 +2415,78 @@ spec_span(const unsigned char *p, size_t len, void *payload)
 }
 
 /*
+ * May the multipart `ent` go as it is, given that its bytes are canonical
+ * (sm_canon_scan clean, no bare LF)?  Only when GMime's path would write
+ * the same bytes: every multipart in it (to 32 levels) has a boundary, at
+ * least one part and its close delimiter; no message/rfc822 part and no
+ * multipart/digest (their parts would be parsed as messages).  Signed and
+ * encrypted parts are left as they are by both paths.  A delimiter pass
+ * over the body: the rest of it is not read here.
+ */
+static bool
+multipart_plain(sm_mime_source *src, const sm_mime_entity *ent, int depth)
+{
+	off_t *rg = NULL;
+	size_t n = 0;
+	bool ok;
+
+	if (depth > 32 || ent->boundary[0] == '\0' ||
+	    strcmp(ent->type, "multipart/digest") == 0 ||
+	    sm_mime_multipart_children(&rg, &n, src, ent, 4096, NULL) !=
+	            SEALMAIL_OK)
+		return false;
+	/* closed: the last part ends before the close delimiter line */
+	ok = n > 0 && rg[2 * n - 1] < ent->end;
+	for (size_t i = 0; ok && i < n; i++) {
+		sm_mime_entity c;
+		ok = sm_mime_entity_parse(&c, src, rg[2 * i], rg[2 * i + 1],
+		                          false, NULL) == SEALMAIL_OK;
+		if (!ok || strcmp(c.type, "multipart/signed") == 0)
+			continue;
+		if (strncmp(c.type, "multipart/", 10) == 0)
+			ok = multipart_plain(src, &c, depth + 1);
+		else if (strncmp(c.type, "message/", 8) == 0)
+			ok = false;
+	}
+	sm_free(rg);
+	return ok;
+}
+
+/*
+ * Is the message's content, parsed from its header block alone, a
+ * multipart the one-read path may take (multipart_plain)?
+ */
+static bool
+multipart_fast(sm_mime_source *src, GMimeObject *body, off_t hend)
+{
+	GMimeMultipart *mp = GMIME_MULTIPART(body);
+	const char *b = g_mime_multipart_get_boundary(mp);
+	const char *pro = g_mime_multipart_get_prologue(mp);
+	sm_mime_entity top;
+
+	/* GMime must see the header block end where header_end did. */
+	if (GMIME_IS_MULTIPART_SIGNED(body) ||
+	    GMIME_IS_MULTIPART_ENCRYPTED(body) || b == NULL ||
+	    g_mime_multipart_get_count(mp) != 0 ||
+	    (pro != NULL && pro[0] != '\0'))
+		return false;
+	if (sm_mime_entity_parse(&top, src, 0, sm_mime_source_size(src), true,
+	                         NULL) != SEALMAIL_OK ||
+	    top.body_start != hend || strcmp(top.boundary, b) != 0 ||
+	    strncmp(top.type, "multipart/", 10) != 0)
+		return false;
+	return multipart_plain(src, &top, 0);
+}
+
+/*
  * The common case in one read of the content: the message's content is one
  * leaf part in 7bit, 8bit or binary (or none) whose bytes need no transfer
- * encoding.  GMime parses the header block alone and writes the part's
- * header block; the content is checked by sm_canon_scan straight from the
- * source (mapped) and then written from it, through sm_canon only when some
- * LF lacks its CR.  *done false: not this case, nothing was written, take
- * the GMime path.
+ * encoding, or a multipart whose bytes are all canonical as they are.
+ * GMime parses the header block alone and writes the part's header block;
+ * the content is checked by sm_canon_scan straight from the source
+ * (mapped) and then written from it, through sm_canon only when some LF of
+ * a leaf lacks its CR (a multipart with a bare LF takes GMime's path).
+ * *done false: not this case, nothing was written, take the GMime path.
  */
 static int
 write_canonical_leaf(sm_mime_source *src,
@@ -2406,6 +2509,7 @@ write_canonical_leaf(sm_mime_source *src,
 	sm_canon_scan check;
 	sm_canon canon;
 	raw_out o = {write, payload, NULL, NULL, SEALMAIL_OK};
+	bool multi = false;
 	ssize_t n;
 	int rc, st;
 
@@ -2418,23 +2522,31 @@ write_canonical_leaf(sm_mime_source *src,
 	g_object_unref(parser);
 	g_object_unref(stream);
 	body = msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
-	if (body == NULL || !GMIME_IS_PART(body) ||
-	    GMIME_IS_APPLICATION_PKCS7_MIME(body))
-		goto not_leaf;
-	enc = g_mime_part_get_content_encoding(GMIME_PART(body));
-	content = g_mime_part_get_content(GMIME_PART(body));
-	cs = content != NULL ? g_mime_data_wrapper_get_stream(content) : NULL;
-	/* GMime must see the header block end where header_end did. */
-	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
-	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-	    enc == GMIME_CONTENT_ENCODING_UUENCODE || cs == NULL ||
-	    g_mime_stream_length(cs) != 0)
-		goto not_leaf;
+	if (body != NULL && GMIME_IS_MULTIPART(body)) {
+		if (!multipart_fast(src, body, hend))
+			goto not_leaf;
+		multi = true;
+	} else {
+		if (body == NULL || !GMIME_IS_PART(body) ||
+		    GMIME_IS_APPLICATION_PKCS7_MIME(body))
+			goto not_leaf;
+		enc = g_mime_part_get_content_encoding(GMIME_PART(body));
+		content = g_mime_part_get_content(GMIME_PART(body));
+		cs = content != NULL ? g_mime_data_wrapper_get_stream(content)
+		                     : NULL;
+		/* GMime must see the header block end where header_end did. */
+		if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+		    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+		    enc == GMIME_CONTENT_ENCODING_UUENCODE || cs == NULL ||
+		    g_mime_stream_length(cs) != 0)
+			goto not_leaf;
+	}
 	sm_canon_scan_init(&check, SM_CANON_AUTO);
 	rc = speculate ? SEALMAIL_OK
 	               : source_spans(src, hend, size, scan_span, &check, err);
 	if (rc == SCAN_STOP ||
-	    (rc == SEALMAIL_OK && !speculate && !sm_canon_scan_final(&check)))
+	    (rc == SEALMAIL_OK && !speculate &&
+	     (!sm_canon_scan_final(&check) || (multi && check.bare_lf))))
 		goto not_leaf;
 	if (rc != SEALMAIL_OK) {
 		g_object_unref(msg);
@@ -2442,13 +2554,24 @@ write_canonical_leaf(sm_mime_source *src,
 	}
 	*done = true;
 	/* As in sm_mime_write_canonical: say text/plain inside. */
-	if (g_mime_object_get_header(body, "Content-Type") == NULL)
+	if (!multi && g_mime_object_get_header(body, "Content-Type") == NULL)
 		g_mime_object_set_header(body, "Content-Type",
 		                         "text/plain; charset=utf-8", NULL);
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	sink = sink_new(write, payload);
-	n = g_mime_object_write_to_stream(body, fmt, GMIME_STREAM(sink));
+	/* A multipart: its header block and the blank line, then its body
+	 * from the source as it is (the delimiters, parts, epilogue). */
+	if (multi) {
+		n = g_mime_header_list_write_to_stream(
+		        g_mime_object_get_header_list(body), fmt,
+		        GMIME_STREAM(sink));
+		if (n >= 0 && sink->status == SEALMAIL_OK)
+			sink->status = write("\r\n", 2, payload);
+	} else {
+		n = g_mime_object_write_to_stream(body, fmt,
+		                                  GMIME_STREAM(sink));
+	}
 	st = sink->status;
 	g_object_unref(sink);
 	g_mime_format_options_free(fmt);
@@ -2457,7 +2580,8 @@ write_canonical_leaf(sm_mime_source *src,
 		return sm_error_set(err, st != SEALMAIL_OK ? st : SEALMAIL_EIO,
 		                    "cannot write the signed content");
 	if (speculate) {
-		spec_out so = {.write = write, .payload = payload};
+		spec_out so = {
+		        .write = write, .payload = payload, .strict = multi};
 		sm_canon_scan_init(&so.scan, SM_CANON_AUTO);
 		rc = source_spans(src, hend, size, spec_span, &so, err);
 		sm_free(so.buf);

@@ -1,0 +1,132 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# protect writes a multipart message whose bytes are canonical as they are
+# (a text part, a 600 KiB base64 attachment, nested multiparts) from the
+# source in one read: the signed entity is the top Content-Type, a blank
+# line and the source's body byte for byte (GMime's path, taken before,
+# wrote the line ends of a prologue and an epilogue as bare LFs).  A flaw in a part (bare LF,
+# 8-bit byte in a 7bit part, "From " line, 1000-byte line) sends it to
+# GMime's path, after the output was rewound when the flaw came late.
+# Each must open as good, pass `openssl cms -verify`, and give the same
+# signed content to a file as to a pipe (the two-pass path).
+. "$(dirname "$0")/lib.sh"
+
+PKI=$TEST_DATA/pki
+HA=$TMP/alice
+HB=$TMP/bob
+
+setup "$HA" id import "$PKI/alice@example.org.crt" \
+	"$PKI/alice@example.org.key" --no-passphrase
+setup "$HB" id import "$PKI/bob@example.org.crt" \
+	"$PKI/bob@example.org.key" --no-passphrase
+setup "$HB" book add "$PKI/alice@example.org.crt"
+setup "$HB" book trust alice@example.org trusted
+
+head -c 450000 /dev/zero | tr '\0' 'x' | base64 -w 76 | sed 's/$/\r/' \
+	>"$TMP/att.b64"
+
+# body SHAPE TAIL: the message body after the top header block
+body() {
+	case $1 in
+	mixed)
+		printf 'This is a multi-part message in MIME format.\r\n'
+		printf -- '--outer\r\nContent-Type: text/plain\r\n\r\nhello\r\n'
+		printf -- '--outer\r\nContent-Type: application/octet-stream\r\n'
+		printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+		cat "$TMP/att.b64"
+		printf -- '--outer\r\nContent-Type: text/plain\r\n\r\nbye\r\n'
+		printf "$2"
+		printf -- '--outer--\r\n'
+		;;
+	nested)
+		printf -- '--outer\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n'
+		printf -- '--in\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n'
+		printf -- '--in\r\nContent-Type: application/pdf\r\n'
+		printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+		cat "$TMP/att.b64"
+		printf -- '--in\r\nContent-Type: text/plain\r\n'
+		printf 'Content-Transfer-Encoding: 7bit\r\n\r\nbye\r\n'
+		printf "$2"
+		printf -- '--in--\r\n--outer\r\nContent-Type: text/plain\r\n\r\n'
+		printf 'plain\r\n--outer--\r\nepilogue\r\n'
+		;;
+	esac
+}
+
+ctype() {
+	case $1 in
+	mixed) printf 'multipart/mixed' ;;
+	nested) printf 'multipart/alternative' ;;
+	esac
+}
+
+# The first part of a clear-signed message (the signed content).
+signed_part() {
+	awk '/^--sealmail-/ { n++; next } n == 1 { print }' "$1"
+}
+
+long=$(head -c 999 /dev/zero | tr '\0' L)
+for shape in mixed nested; do
+	for c in clean: lf:'bare LF\nx\r\n' eightbit:'caf\303\251\r\n' \
+		from:'From me\r\n' long:"$long\\r\\n"; do
+		name=$shape-${c%%:*}
+		m=$TMP/$name.eml
+		{
+			printf 'From: Alice <alice@example.org>\r\nTo: bob@example.org\r\n'
+			printf 'Subject: multipart\r\nMIME-Version: 1.0\r\n'
+			printf 'Content-Type: %s; boundary="outer"\r\n\r\n' \
+				"$(ctype $shape)"
+			body $shape "${c#*:}"
+		} >"$m"
+
+		begin_test "$name: clear sign, to a file = to a pipe, good"
+		"$SEALMAIL" --home "$HA" protect --sign --clear "$m" \
+			>"$TMP/$name.c1" 2>/dev/null || fail "to a file"
+		{ "$SEALMAIL" --home "$HA" protect --sign --clear "$m" ||
+			echo failed >"$TMP/$name.failed"; } 2>/dev/null |
+			cat >"$TMP/$name.c2"
+		[ -e "$TMP/$name.failed" ] && fail "to a pipe"
+		signed_part "$TMP/$name.c1" >"$TMP/$name.p1"
+		signed_part "$TMP/$name.c2" >"$TMP/$name.p2"
+		[ -s "$TMP/$name.p1" ] || fail "no signed part"
+		expect_same_file "$TMP/$name.p1" "$TMP/$name.p2"
+		# canonical as it is: the source's body, byte for byte
+		{
+			printf 'Content-Type: %s; boundary="outer"\r\n\r\n' \
+				"$(ctype $shape)"
+			body $shape "${c#*:}"
+			printf '\r\n'
+		} | awk '{ print }' >"$TMP/$name.want"
+		if [ "${c%%:*}" = clean ]; then
+			expect_same_file "$TMP/$name.want" "$TMP/$name.p1"
+		elif cmp -s "$TMP/$name.want" "$TMP/$name.p1"; then
+			fail "the flaw went out as it is"
+		fi
+		run sealmail --home "$HB" open -o /dev/null "$TMP/$name.c1"
+		expect_exit 0
+		expect_out_contains "verdict: good"
+		run openssl cms -verify -CAfile "$PKI/ca-chain.crt" \
+			-in "$TMP/$name.c1" -out /dev/null
+		expect_exit 0
+
+		begin_test "$name: opaque sign, to a file = to a pipe, good"
+		"$SEALMAIL" --home "$HA" protect --sign --opaque "$m" \
+			>"$TMP/$name.o1" 2>/dev/null || fail "to a file"
+		{ "$SEALMAIL" --home "$HA" protect --sign --opaque "$m" ||
+			echo failed >"$TMP/$name.failed"; } 2>/dev/null |
+			cat >"$TMP/$name.o2"
+		[ -e "$TMP/$name.failed" ] && fail "to a pipe"
+		run openssl cms -verify -CAfile "$PKI/ca-chain.crt" -binary \
+			-in "$TMP/$name.o1" -out "$TMP/$name.v1"
+		expect_exit 0
+		run openssl cms -verify -CAfile "$PKI/ca-chain.crt" -binary \
+			-in "$TMP/$name.o2" -out "$TMP/$name.v2"
+		expect_exit 0
+		expect_same_file "$TMP/$name.v1" "$TMP/$name.v2"
+		run sealmail --home "$HB" open -o /dev/null "$TMP/$name.o1"
+		expect_exit 0
+		expect_out_contains "verdict: good"
+	done
+done
+
+end_tests
