@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CRLF canonicalisation: copy runs without CR or LF in bulk (32 bytes per
- * step with AVX2, 8 with SWAR) and handle line ends one at a time.  The only
- * state is whether a CR was just written.  sm_canon_scan checks whether
- * content may be signed as it is, 64 bytes at a time as bit masks.
+ * step with AVX2, 8 with SWAR; LF text 32 bytes a step with AVX-512 VBMI2)
+ * and handle line ends one at a time.  The only state is whether a CR was
+ * just written.  sm_canon_scan checks whether content may be signed as it
+ * is, 64 bytes at a time as bit masks.
  */
 #include "canon.h"
 
@@ -27,6 +28,13 @@ sm_canon_init(sm_canon *canon, sm_canon_impl impl)
 		__builtin_cpu_init();
 		if (__builtin_cpu_supports("avx2"))
 			canon->impl = SM_CANON_AVX2;
+		/* (the check also says whether the OS saves AVX-512 state) */
+		if (impl != SM_CANON_AVX2 && canon->impl == SM_CANON_AVX2 &&
+		    __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("avx512vbmi2") &&
+		    __builtin_cpu_supports("bmi2"))
+			canon->impl = SM_CANON_AVX512;
 	}
 #else
 	(void)impl;
@@ -57,6 +65,46 @@ run_avx2(unsigned char *o, const unsigned char *p, size_t n)
 			return i + (size_t)__builtin_ctz(m);
 		i += 32;
 	}
+	return i;
+}
+
+/*
+ * LF text 32 bytes a step: a CR goes in before each LF with one VBMI2
+ * expand.  The input bytes take the odd slots of 64 and a CR the even slot
+ * before each LF (pdep); pext of the odd slots over the slots in use gives
+ * where the bytes land among the 32 + LFs output bytes, the others are
+ * CR.  Stops at a step holding a CR (sm_canon_update's loop handles CRLF
+ * and bare CR).  Stores 64 bytes a step: the output has room (at most 2
+ * bytes per input byte before the step, 32 more input bytes after it).
+ * Returns the input bytes taken; *wrote, the output bytes.
+ */
+__attribute__((target("avx2,avx512f,avx512bw,avx512vbmi2,bmi2"))) static size_t
+lf_expand(unsigned char *o, const unsigned char *p, size_t n, size_t *wrote)
+{
+	const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+	const __m512i crs = _mm512_set1_epi8('\r');
+	size_t i = 0, w = 0;
+
+	while (n - i >= 32) {
+		__m256i v = _mm256_loadu_si256(
+		        (const __m256i *)(const void *)(p + i));
+		uint32_t mlf = (uint32_t)_mm256_movemask_epi8(
+		        _mm256_cmpeq_epi8(v, lf));
+		uint64_t present, dest;
+
+		if (_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, cr)) != 0)
+			break;
+		present = 0xAAAAAAAAAAAAAAAAull |
+		          _pdep_u64(mlf, 0x5555555555555555ull);
+		dest = _pext_u64(0xAAAAAAAAAAAAAAAAull, present);
+		_mm512_storeu_si512(
+		        (void *)(o + w),
+		        _mm512_mask_expand_epi8(crs, dest,
+		                                _mm512_castsi256_si512(v)));
+		i += 32;
+		w += 32 + (size_t)__builtin_popcount(mlf);
+	}
+	*wrote = w;
 	return i;
 }
 #endif
@@ -107,7 +155,15 @@ sm_canon_update(sm_canon *canon,
 		{
 			size_t n;
 #if SM_CANON_X86
-			if (canon->impl == SM_CANON_AVX2) {
+			if (canon->impl == SM_CANON_AVX512) {
+				size_t w;
+				n = lf_expand(o, p, (size_t)(end - p), &w);
+				o += w;
+				p += n;
+				if (p == end)
+					break;
+			}
+			if (canon->impl != SM_CANON_PORTABLE) {
 				n = run_avx2(o, p, (size_t)(end - p));
 				o += n;
 				p += n;
@@ -365,16 +421,17 @@ eq64(__m256i lo, __m256i hi, char c)
 enum { SCAN_PREFETCH = 2048 };
 
 /*
- * Canonical text (CRLF lines, no NUL, no 8-bit byte) takes a fast path:
- * the bytes one and two before each byte are loaded too (no carries
- * between blocks), and a block is plain when each LF has a CR before it
- * and each CR an LF after it, no byte is at most 0 as a signed byte (NUL
- * or 8-bit), no LF has a space or tab two bytes before it (tested as
- * `v | 0x29 == 0x29`, which lets 0x00 0x01 0x08 0x21 0x28 0x29 through to
- * the exact rules too), no line starts with 'F', and its line cannot reach
- * 999 bytes.  Any other block goes through block_rules (exact), which
- * also keeps bare_lf.  The plain runs start 64 bytes into the piece, so
- * the two bytes before are in it.
+ * Plain text (CRLF lines, or LF lines once a bare LF was seen; no NUL, no
+ * 8-bit byte) takes a fast path: the bytes one and two before each byte
+ * are loaded too (no carries between blocks), and a block is plain when
+ * each CR has an LF after it, no byte is at most 0 as a signed byte (NUL
+ * or 8-bit), no LF has a space or tab before it or before its CR (tested
+ * as `v | 0x29 == 0x29`, which lets 0x00 0x01 0x08 0x21 0x28 0x29 through
+ * to the exact rules too), no line starts with 'F', and its line cannot
+ * reach 999 bytes.  Any other block goes through block_rules (exact),
+ * which notes the first bare LF (bare_lf): after it, LFs without CR are
+ * plain.  The plain runs start 64
+ * bytes into the piece, so the two bytes before are in it.
  *
  * While blocks are plain, `ls` is at most the line start (the start of
  * the last block with an LF), so a line in the next block stays under 999
@@ -402,35 +459,49 @@ plain_end(scan_regs *st,
 
 enum { PLAIN_REACH = 998 - 64 };
 
-static inline __m256i plain_half(const unsigned char *b, __m256i *lf_out)
+/*
+ * One 32-byte half.  Until a bare LF has been seen (lf_ok false) the
+ * stricter test runs, every LF with its CR: canonical CRLF text, the
+ * common case, costs less that way; after it, an LF needs no CR but must
+ * not follow a space or tab either.
+ */
+static inline __m256i
+plain_half(const unsigned char *b, bool lf_ok, __m256i *lf_out)
         __attribute__((target("avx2"), always_inline));
 
 static inline __m256i
-plain_half(const unsigned char *b, __m256i *lf_out)
+plain_half(const unsigned char *b, bool lf_ok, __m256i *lf_out)
 {
+	const __m256i w = _mm256_set1_epi8(0x29);
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
 	__m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b - 1));
 	__m256i v2 = _mm256_loadu_si256((const __m256i *)(const void *)(b - 2));
 	__m256i lf = _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('\n'));
-	__m256i odd = _mm256_xor_si256(
-	        lf, _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\r')));
-	__m256i ws =
-	        _mm256_cmpeq_epi8(_mm256_or_si256(v2, _mm256_set1_epi8(0x29)),
-	                          _mm256_set1_epi8(0x29));
+	__m256i cr1 = _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\r'));
+	__m256i ws2 = _mm256_and_si256(
+	        cr1, _mm256_cmpeq_epi8(_mm256_or_si256(v2, w), w));
 	__m256i from =
 	        _mm256_and_si256(_mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\n')),
 	                         _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('F')));
+	/* a CR not followed by LF (unless lf_ok, an LF without CR too) */
+	__m256i odd = lf_ok ? _mm256_andnot_si256(lf, cr1)
+	                    : _mm256_xor_si256(lf, cr1);
 
 	odd = _mm256_or_si256(odd, _mm256_cmpgt_epi8(_mm256_set1_epi8(1), v0));
+	odd = _mm256_or_si256(odd, from);
+	if (lf_ok) {
+		__m256i ws1 = _mm256_cmpeq_epi8(_mm256_or_si256(v1, w), w);
+		ws2 = _mm256_or_si256(ws2, ws1);
+	}
 	*lf_out = lf;
-	return _mm256_or_si256(_mm256_or_si256(odd, from),
-	                       _mm256_and_si256(lf, ws));
+	return _mm256_or_si256(odd, _mm256_and_si256(lf, ws2));
 }
 
 __attribute__((target("avx2"))) static size_t
 plain_avx2(scan_regs *st, const unsigned char *p, size_t i, size_t n)
 {
 	uint64_t pos = st->pos, ls = st->line_start, last = 0;
+	bool lf_ok = st->bare != 0;
 	size_t j = i;
 
 	while (n - j >= 68 && pos - ls <= PLAIN_REACH) {
@@ -438,8 +509,14 @@ plain_avx2(scan_regs *st, const unsigned char *p, size_t i, size_t n)
 		uint64_t l;
 
 		_mm_prefetch((const char *)p + j + SCAN_PREFETCH, _MM_HINT_T0);
-		odd = _mm256_or_si256(plain_half(p + j, &lf0),
-		                      plain_half(p + j + 32, &lf1));
+		if (lf_ok)
+			odd = _mm256_or_si256(
+			        plain_half(p + j, true, &lf0),
+			        plain_half(p + j + 32, true, &lf1));
+		else
+			odd = _mm256_or_si256(
+			        plain_half(p + j, false, &lf0),
+			        plain_half(p + j + 32, false, &lf1));
 		if (!_mm256_testz_si256(odd, odd))
 			break;
 		l = (uint64_t)(uint32_t)_mm256_movemask_epi8(lf0) |
@@ -455,41 +532,51 @@ plain_avx2(scan_regs *st, const unsigned char *p, size_t i, size_t n)
 }
 
 /* The same with AVX-512BW: the classes in mask registers, tested once. */
-static inline __mmask64 plain_block(const unsigned char *b, __mmask64 *lf_out)
+static inline __mmask64
+plain_block(const unsigned char *b, bool lf_ok, __mmask64 *lf_out)
         __attribute__((target("avx512f,avx512bw"), always_inline));
 
 static inline __mmask64
-plain_block(const unsigned char *b, __mmask64 *lf_out)
+plain_block(const unsigned char *b, bool lf_ok, __mmask64 *lf_out)
 {
+	const __m512i w = _mm512_set1_epi8(0x29);
 	__m512i v0 = _mm512_loadu_si512((const void *)b);
 	__m512i v1 = _mm512_loadu_si512((const void *)(b - 1));
 	__m512i v2 = _mm512_loadu_si512((const void *)(b - 2));
 	__mmask64 lf = _mm512_cmpeq_epi8_mask(v0, _mm512_set1_epi8('\n'));
 	__mmask64 cr1 = _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('\r'));
 	__mmask64 bad = _mm512_cmple_epi8_mask(v0, _mm512_setzero_si512());
-	__mmask64 ws = _mm512_mask_cmpeq_epi8_mask(
-	        lf, _mm512_or_si512(v2, _mm512_set1_epi8(0x29)),
-	        _mm512_set1_epi8(0x29));
+	__mmask64 ws = _mm512_mask_cmpeq_epi8_mask(_kand_mask64(lf, cr1),
+	                                           _mm512_or_si512(v2, w), w);
 	__mmask64 from = _mm512_mask_cmpeq_epi8_mask(
 	        _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('\n')), v0,
 	        _mm512_set1_epi8('F'));
+	__mmask64 odd;
 
+	if (lf_ok) {
+		ws = _kor_mask64(ws, _mm512_mask_cmpeq_epi8_mask(
+		                             lf, _mm512_or_si512(v1, w), w));
+		odd = _kandn_mask64(lf, cr1);
+	} else {
+		odd = _kxor_mask64(lf, cr1);
+	}
 	*lf_out = lf;
-	return _kor_mask64(_kor_mask64(_kxor_mask64(lf, cr1), bad),
-	                   _kor_mask64(ws, from));
+	return _kor_mask64(_kor_mask64(odd, bad), _kor_mask64(ws, from));
 }
 
 __attribute__((target("avx512f,avx512bw"))) static size_t
 plain_avx512(scan_regs *st, const unsigned char *p, size_t i, size_t n)
 {
 	uint64_t pos = st->pos, ls = st->line_start, last = 0;
+	bool lf_ok = st->bare != 0;
 	size_t j = i;
 
 	while (n - j >= 68 && pos - ls <= PLAIN_REACH) {
 		__mmask64 l, odd;
 
 		_mm_prefetch((const char *)p + j + SCAN_PREFETCH, _MM_HINT_T0);
-		odd = plain_block(p + j, &l);
+		odd = lf_ok ? plain_block(p + j, true, &l)
+		            : plain_block(p + j, false, &l);
 		if (_cvtmask64_u64(odd) != 0)
 			break;
 		if (_cvtmask64_u64(l) != 0) {

@@ -3,7 +3,8 @@
  * Streaming CRLF canonicalisation (RFC 5751 3.1.1): bare LF and bare CR
  * become CRLF, CRLF stays.  State crosses chunk boundaries, so any split of
  * the input gives the same output; no allocation.  Vectorised with AVX2 when
- * the CPU has it (chosen per stream), SWAR otherwise.
+ * the CPU has it (chosen per stream), SWAR otherwise; LF text with AVX-512
+ * VBMI2 (a CR put in before each LF by one expand per 32 bytes).
  */
 #ifndef SM_CANON_H
 #define SM_CANON_H
@@ -14,12 +15,12 @@ typedef enum sm_canon_impl {
 	SM_CANON_AUTO = 0,
 	SM_CANON_PORTABLE = 1,
 	SM_CANON_AVX2 = 2,
-	SM_CANON_AVX512 = 3 /* AVX-512BW: sm_canon_scan only */
+	SM_CANON_AVX512 = 3 /* scan: AVX-512BW; sm_canon: + VBMI2, BMI2 */
 } sm_canon_impl;
 
 typedef struct sm_canon {
 	bool cr; /* the last byte written was a CR still waiting for its LF */
-	sm_canon_impl impl; /* resolved: PORTABLE or AVX2 (also for AVX512) */
+	sm_canon_impl impl; /* resolved: PORTABLE, AVX2 or AVX512 */
 } sm_canon;
 
 void sm_canon_init(sm_canon *canon, sm_canon_impl impl);

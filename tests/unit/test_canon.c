@@ -185,6 +185,51 @@ test_random(void)
 	}
 }
 
+/*
+ * The output buffer exactly sm_canon_bound(len) long (ASan sees any byte
+ * past it): text of LFs only (the most output per input byte), of bare
+ * CRs, and LF lines, every length to 300, every implementation.
+ */
+static void
+test_bound(void)
+{
+	static unsigned char want[700];
+
+	for (int kind = 0; kind < 3; kind++)
+		for (size_t len = 0; len <= 300; len++) {
+			unsigned char *in = malloc(len + 1);
+			size_t wl;
+
+			test_assert(in != NULL);
+			if (in == NULL)
+				return;
+			for (size_t i = 0; i < len; i++)
+				in[i] = kind == 0    ? '\n'
+				        : kind == 1  ? '\r'
+				        : i % 7 == 6 ? '\n'
+				                     : 'a';
+			wl = ref_canon(want, in, len);
+			for (size_t ii = 0; ii < SM_ARRAY_SIZE(impls); ii++) {
+				unsigned char *out =
+				        malloc(sm_canon_bound(len));
+				sm_canon c;
+				size_t o;
+
+				test_assert(out != NULL);
+				if (out == NULL)
+					break;
+				sm_canon_init(&c, impls[ii]);
+				o = sm_canon_update(&c, out, in, len);
+				o += sm_canon_final(&c, out + o);
+				test_assert_int(o, wl);
+				test_assert(o == wl &&
+				            memcmp(out, want, o) == 0);
+				free(out);
+			}
+			free(in);
+		}
+}
+
 /* ---- sm_canon_scan ------------------------------------------------------ */
 
 static bool
@@ -411,11 +456,13 @@ test_scan_long_line_early(void)
 		}
 }
 
-/* The scan runs the fastest code the CPU has, or the one asked for. */
+/* The scan and the copier run the fastest code the CPU has, or the one
+ * asked for. */
 static void
 test_scan_dispatch(void)
 {
 	sm_canon_scan s;
+	sm_canon c;
 
 	sm_canon_scan_init(&s, SM_CANON_PORTABLE);
 	test_assert_int(s.impl, SM_CANON_PORTABLE);
@@ -429,6 +476,19 @@ test_scan_dispatch(void)
 	test_assert_int(s.impl,
 	                __builtin_cpu_supports("avx2") &&
 	                                __builtin_cpu_supports("avx512bw")
+	                        ? SM_CANON_AVX512
+	                : __builtin_cpu_supports("avx2") ? SM_CANON_AVX2
+	                                                 : SM_CANON_PORTABLE);
+	sm_canon_init(&c, SM_CANON_AVX2);
+	test_assert_int(c.impl, __builtin_cpu_supports("avx2")
+	                                ? SM_CANON_AVX2
+	                                : SM_CANON_PORTABLE);
+	sm_canon_init(&c, SM_CANON_AUTO);
+	test_assert_int(c.impl,
+	                __builtin_cpu_supports("avx2") &&
+	                                __builtin_cpu_supports("avx512bw") &&
+	                                __builtin_cpu_supports("avx512vbmi2") &&
+	                                __builtin_cpu_supports("bmi2")
 	                        ? SM_CANON_AVX512
 	                : __builtin_cpu_supports("avx2") ? SM_CANON_AVX2
 	                                                 : SM_CANON_PORTABLE);
@@ -461,7 +521,8 @@ test_scan_random(void)
 }
 
 /*
- * CRLF lines of every length around the limit and short ones, of letters
+ * CRLF lines (LF lines every other round) of every length around the
+ * limit and short ones, of letters
  * with now and then a byte the AVX-512 fast path looks at (or lets through
  * to the exact rules): 'F' at a line start, "From ", '!' '(' ')' and
  * control bytes before the CRLF, space, tab, a bare LF or CR, 8-bit, NUL.
@@ -491,9 +552,11 @@ test_scan_lines(void)
 				memcpy(buf + len, FROM, sizeof(FROM));
 				len += sizeof(FROM);
 			}
-			if (len + 2 <= limit) {
+			if (round % 2 == 0 && len + 2 <= limit) {
 				memcpy(buf + len, CRLF, sizeof(CRLF));
 				len += 2;
+			} else if (round % 2 == 1 && len < limit) {
+				buf[len++] = '\n';
 			}
 		}
 		scan_check(buf, len);
@@ -504,6 +567,7 @@ static const struct test_case tests[] = {
         {"fixed", test_fixed},
         {"positions", test_positions},
         {"random", test_random},
+        {"bound", test_bound},
         {"scan_fixed", test_scan_fixed},
         {"scan_flaws", test_scan_flaws},
         {"scan_random", test_scan_random},
