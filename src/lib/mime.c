@@ -377,10 +377,13 @@ sm_mime_source_check(const sm_mime_source *s, sealmail_error *err)
 	if (fstat(s->fd, &now) != 0)
 		return sm_error_set(err, SEALMAIL_EIO, "%s: %s", s->name,
 		                    strerror(errno));
+	/*
+	 * Not the change time: a mail program marking a Maildir message read
+	 * renames its file, which moves the change time and not a byte.
+	 */
 	if (now.st_dev != s->seen.st_dev || now.st_ino != s->seen.st_ino ||
 	    now.st_size != s->seen.st_size ||
-	    !same_time(now.st_mtim, s->seen.st_mtim) ||
-	    !same_time(now.st_ctim, s->seen.st_ctim))
+	    !same_time(now.st_mtim, s->seen.st_mtim))
 		return sm_error_set(err, SEALMAIL_EIO,
 		                    "%s changed while it was being read",
 		                    s->name);

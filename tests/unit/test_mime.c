@@ -7,6 +7,7 @@
 #include "mime.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -1284,15 +1285,17 @@ test_boundary_across_window(void)
 /*
  * A file read in place that changes is found out: by sm_mime_source_check
  * at any time, and before a window of it is mapped.  Each change below
- * differs from what was seen in size or in its times: a write of one byte
- * (the same byte: no content changes) gets a later change time, since
+ * differs from what was seen in size or in its modification time: a write
+ * of one byte (the same byte: no content changes) gets a later one, since
  * Linux 6.13 finer than the clock's tick once the time was looked at
- * (multigrain timestamps), as sm_mime_source_new does.
+ * (multigrain timestamps), as sm_mime_source_new does.  A rename (a
+ * Maildir flag set by a mail program) and a chmod change the change time
+ * only, and are no change.
  */
 static void
 test_file_changed(void)
 {
-	char path[128];
+	char path[128], moved[160];
 	size_t n = (3u << 20) + 5;
 	unsigned char *data = malloc(n);
 	sealmail_error err = {0};
@@ -1304,7 +1307,8 @@ test_file_changed(void)
 		return;
 	memset(data, 'a', n);
 	(void)snprintf(path, sizeof(path), "%s/changing", test_tmpdir());
-	for (int change = 0; change < 4; change++) {
+	(void)snprintf(moved, sizeof(moved), "%s:2,S", path);
+	for (int change = 0; change < 5; change++) {
 		sealmail_input *in = NULL;
 		sm_mime_source *s = NULL;
 		char want[256];
@@ -1335,6 +1339,10 @@ test_file_changed(void)
 		case 2: /* cut short */
 			test_assert_int(ftruncate(wfd, (off_t)n - 1000), 0);
 			break;
+		case 3: /* renamed and its mode changed: the bytes are not */
+			test_assert_int(rename(path, moved), 0);
+			test_assert_int(fchmod(wfd, 0400), 0);
+			break;
 		default: /* nothing: still as it was */
 			break;
 		}
@@ -1357,6 +1365,7 @@ test_file_changed(void)
 		sealmail_input_free(in);
 		(void)close(fd);
 	}
+	(void)unlink(moved);
 	/* Sources that are not the user's file are not watched. */
 	{
 		sm_mime_source *s = file_src(data, n);
