@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target, differential: the canonical form of a message for signing
- * (mime.c) by the one-read path for a single leaf part -- two-pass and
- * speculative -- must be byte for byte what GMime's parser and writer give,
+ * (mime.c) by the one-read path for a single leaf part or a canonical
+ * multipart -- two-pass and speculative -- must be byte for byte what
+ * GMime's parser and writer give,
  * with the same status; and sm_canon_scan must say the same in one piece
  * (the fastest code), cut at the first byte's value (portable) and cut at
  * the mirror place (AVX2).  A difference aborts.

@@ -2418,13 +2418,67 @@ spec_span(const unsigned char *p, size_t len, void *payload)
 }
 
 /*
+ * Is [start, end) a plain header block: "Name: value" lines (a name of
+ * printable characters but ':' right before the colon) and their folded
+ * continuations, each ending in CRLF, then the blank line?  GMime's path
+ * treats anything else its own way (a multipart with such a part can
+ * even fail to parse); the one-read path leaves it to GMime.
+ */
+static bool
+headers_plain(sm_mime_source *src, off_t start, off_t end)
+{
+	unsigned char buf[16384];
+	size_t len = end - start > (off_t)sizeof(buf) ? sizeof(buf)
+	                                              : (size_t)(end - start);
+	long n = sm_mime_source_read(src, start, buf, len, NULL);
+	size_t i = 0;
+
+	if (n != (long)len)
+		return false;
+	while (i + 1 < len) {
+		size_t k = i;
+		if (buf[i] == '\r' && buf[i + 1] == '\n')
+			return true; /* the blank line */
+		if (buf[i] == ' ' || buf[i] == '\t') {
+			if (i == 0)
+				return false;
+		} else {
+			while (k < len && buf[k] > 32 && buf[k] < 127 &&
+			       buf[k] != ':')
+				k++;
+			if (k == i || k == len || buf[k] != ':')
+				return false;
+		}
+		while (k + 1 < len && !(buf[k] == '\r' && buf[k + 1] == '\n'))
+			k++;
+		if (k + 1 >= len)
+			return false;
+		i = k + 2;
+	}
+	return false;
+}
+
+/* Does [start, end) end with CRLF? */
+static bool
+ends_crlf(sm_mime_source *src, off_t start, off_t end)
+{
+	unsigned char b[2];
+
+	return end - start >= 2 &&
+	       sm_mime_source_read(src, end - 2, b, 2, NULL) == 2 &&
+	       b[0] == '\r' && b[1] == '\n';
+}
+
+/*
  * May the multipart `ent` go as it is, given that its bytes are canonical
  * (sm_canon_scan clean, no bare LF)?  Only when GMime's path would write
  * the same bytes: every multipart in it (to 32 levels) has a boundary, at
- * least one part and its close delimiter; no message/rfc822 part and no
- * multipart/digest (their parts would be parsed as messages).  Signed and
- * encrypted parts are left as they are by both paths.  A delimiter pass
- * over the body: the rest of it is not read here.
+ * least one part, its close delimiter and a line break at its end (GMime
+ * ends a multipart with one: "--b--" right before the enclosing delimiter
+ * would get a blank line); every part a plain header block; no message
+ * part and no multipart/digest (their parts would be parsed as messages).
+ * Signed and encrypted parts are left as they are by both paths.  A
+ * delimiter pass over the body: the rest of it is not read here.
  */
 static bool
 multipart_plain(sm_mime_source *src, const sm_mime_entity *ent, int depth)
@@ -2439,10 +2493,12 @@ multipart_plain(sm_mime_source *src, const sm_mime_entity *ent, int depth)
 	            SEALMAIL_OK)
 		return false;
 	/* closed: the last part ends before the close delimiter line */
-	ok = n > 0 && rg[2 * n - 1] < ent->end;
+	ok = n > 0 && rg[2 * n - 1] < ent->end &&
+	     ends_crlf(src, ent->body_start, ent->end);
 	for (size_t i = 0; ok && i < n; i++) {
 		sm_mime_entity c;
-		ok = sm_mime_entity_parse(&c, src, rg[2 * i], rg[2 * i + 1],
+		ok = headers_plain(src, rg[2 * i], rg[2 * i + 1]) &&
+		     sm_mime_entity_parse(&c, src, rg[2 * i], rg[2 * i + 1],
 		                          false, NULL) == SEALMAIL_OK;
 		if (!ok || strcmp(c.type, "multipart/signed") == 0)
 			continue;

@@ -47,7 +47,7 @@ body() {
 		printf -- '--in\r\nContent-Type: text/plain\r\n'
 		printf 'Content-Transfer-Encoding: 7bit\r\n\r\nbye\r\n'
 		printf "$2"
-		printf -- '--in--\r\n--outer\r\nContent-Type: text/plain\r\n\r\n'
+		printf -- '--in--\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\n'
 		printf 'plain\r\n--outer--\r\nepilogue\r\n'
 		;;
 	esac
