@@ -8,7 +8,8 @@
 # 8-bit byte in a 7bit part, "From " line, 1000-byte line) sends it to
 # GMime's path, after the output was rewound when the flaw came late.
 # Each must open as good, pass `openssl cms -verify`, and give the same
-# signed content to a file as to a pipe (the two-pass path).
+# signed content (and decrypted entity) to a file as to a pipe (the
+# two-pass path).
 . "$(dirname "$0")/lib.sh"
 
 PKI=$TEST_DATA/pki
@@ -21,6 +22,8 @@ setup "$HB" id import "$PKI/bob@example.org.crt" \
 	"$PKI/bob@example.org.key" --no-passphrase
 setup "$HB" book add "$PKI/alice@example.org.crt"
 setup "$HB" book trust alice@example.org trusted
+setup "$HA" book add "$PKI/bob@example.org.crt"
+setup "$HA" book trust bob@example.org trusted
 
 head -c 450000 /dev/zero | tr '\0' 'x' | base64 -w 76 | sed 's/$/\r/' \
 	>"$TMP/att.b64"
@@ -126,6 +129,26 @@ for shape in mixed nested; do
 		run sealmail --home "$HB" open -o /dev/null "$TMP/$name.o1"
 		expect_exit 0
 		expect_out_contains "verdict: good"
+
+		begin_test "$name: encrypt (GCM), to a file = to a pipe"
+		"$SEALMAIL" --home "$HA" protect --encrypt --no-sign --yes \
+			--cipher aes-256-gcm "$m" >"$TMP/$name.e1" 2>/dev/null ||
+			fail "to a file"
+		{ "$SEALMAIL" --home "$HA" protect --encrypt --no-sign --yes \
+			--cipher aes-256-gcm "$m" ||
+			echo failed >"$TMP/$name.failed"; } 2>/dev/null |
+			cat >"$TMP/$name.e2"
+		[ -e "$TMP/$name.failed" ] && fail "to a pipe"
+		for o in 1 2; do
+			run sealmail --home "$HB" open -o "$TMP/$name.d$o" \
+				"$TMP/$name.e$o"
+			expect_exit 0
+		done
+		expect_same_file "$TMP/$name.d1" "$TMP/$name.d2"
+		if [ "${c%%:*}" = clean ]; then
+			# the decrypted entity holds the source's body as it is
+			cmp -s "$TMP/$name.d1" "$m" || fail "not the source's bytes"
+		fi
 	done
 done
 
