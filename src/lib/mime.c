@@ -2519,7 +2519,10 @@ static bool
 multipart_fast(sm_mime_source *src, GMimeObject *body, off_t hend)
 {
 	GMimeMultipart *mp = GMIME_MULTIPART(body);
-	const char *b = g_mime_multipart_get_boundary(mp);
+	/* (g_mime_multipart_get_boundary makes one up when there is none,
+	 * re-encoding the Content-Type: GMime can blow up on odd ones) */
+	const char *b =
+	        g_mime_object_get_content_type_parameter(body, "boundary");
 	const char *pro = g_mime_multipart_get_prologue(mp);
 	sm_mime_entity top;
 
