@@ -761,7 +761,7 @@ copy_bounded(char *dst, size_t size, const char *src)
 {
 	size_t len = src != NULL ? strlen(src) : 0, keep;
 
-	if (len < size) {
+	if (src == NULL || len < size) {
 		copy_str(dst, size, src);
 		return;
 	}

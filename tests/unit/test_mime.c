@@ -838,19 +838,18 @@ static void
 fill(char *dst, const char *tmpl, const char *a, const char *b)
 {
 	const char *arg[2] = {a, b};
+	int i = 0;
 
-	for (int i = 0; i < 2; i++) {
-		const char *at = strstr(tmpl, "%s");
-		size_t n = at != NULL ? (size_t)(at - tmpl) : strlen(tmpl);
-		memcpy(dst, tmpl, n);
-		dst += n;
-		tmpl += n;
-		if (at == NULL)
-			break;
-		dst = stpcpy(dst, arg[i]);
-		tmpl += 2;
+	while (*tmpl != '\0') {
+		if (i < 2 && tmpl[0] == '%' && tmpl[1] == 's') {
+			for (const char *s = arg[i++]; *s != '\0'; s++)
+				*dst++ = *s;
+			tmpl += 2;
+		} else {
+			*dst++ = *tmpl++;
+		}
 	}
-	(void)strcpy(dst, tmpl);
+	*dst = '\0';
 }
 
 /*
