@@ -53,6 +53,19 @@ setup() {
 	[ "$rc" -eq 0 ] || { echo "setup: $*: $errout"; exit 1; }
 }
 
+# setup_pair: alice's digital ID in $HA and bob's in $HB (from $PKI), each
+# with the other's certificate in the address book, trusted.
+setup_pair() {
+	setup "$HA" id import "$PKI/alice@example.org.crt" \
+		"$PKI/alice@example.org.key" --no-passphrase
+	setup "$HB" id import "$PKI/bob@example.org.crt" \
+		"$PKI/bob@example.org.key" --no-passphrase
+	setup "$HA" book add "$PKI/bob@example.org.crt"
+	setup "$HA" book trust bob@example.org trusted
+	setup "$HB" book add "$PKI/alice@example.org.crt"
+	setup "$HB" book trust alice@example.org trusted
+}
+
 run_stdin() {
 	_in=$1
 	shift

@@ -13,14 +13,7 @@ PKI=$TEST_DATA/pki
 HA=$TMP/alice
 HB=$TMP/bob
 
-setup "$HA" id import "$PKI/alice@example.org.crt" \
-	"$PKI/alice@example.org.key" --no-passphrase
-setup "$HB" id import "$PKI/bob@example.org.crt" \
-	"$PKI/bob@example.org.key" --no-passphrase
-setup "$HA" book add "$PKI/bob@example.org.crt"
-setup "$HA" book trust bob@example.org trusted
-setup "$HB" book add "$PKI/alice@example.org.crt"
-setup "$HB" book trust alice@example.org trusted
+setup_pair
 
 # msg FILE TAIL: 600 KiB of CRLF lines (over two 256 KiB pieces), then TAIL
 msg() {

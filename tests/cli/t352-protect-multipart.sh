@@ -16,14 +16,7 @@ PKI=$TEST_DATA/pki
 HA=$TMP/alice
 HB=$TMP/bob
 
-setup "$HA" id import "$PKI/alice@example.org.crt" \
-	"$PKI/alice@example.org.key" --no-passphrase
-setup "$HB" id import "$PKI/bob@example.org.crt" \
-	"$PKI/bob@example.org.key" --no-passphrase
-setup "$HB" book add "$PKI/alice@example.org.crt"
-setup "$HB" book trust alice@example.org trusted
-setup "$HA" book add "$PKI/bob@example.org.crt"
-setup "$HA" book trust bob@example.org trusted
+setup_pair
 
 head -c 450000 /dev/zero | tr '\0' 'x' | base64 -w 76 | sed 's/$/\r/' \
 	>"$TMP/att.b64"
