@@ -56,6 +56,22 @@ ctype() {
 	esac
 }
 
+# file_and_pipe FILE PIPED ARGS...: alice's `protect ARGS...` with standard
+# output to FILE (rewindable: the one-read path) and through a pipe into
+# PIPED (the two-pass path); both runs must succeed.
+file_and_pipe() {
+	_file=$1 _piped=$2
+	shift 2
+	rm -f "$TMP/.pipe-failed"
+	"$SEALMAIL" --home "$HA" protect "$@" >"$_file" 2>/dev/null ||
+		fail "to a file"
+	{ "$SEALMAIL" --home "$HA" protect "$@" ||
+		echo failed >"$TMP/.pipe-failed"; } 2>/dev/null | cat >"$_piped"
+	if [ -e "$TMP/.pipe-failed" ]; then
+		fail "to a pipe"
+	fi
+}
+
 # The first part of a clear-signed message (the signed content).
 signed_part() {
 	awk '/^--sealmail-/ { n++; next } n == 1 { print }' "$1"
@@ -76,12 +92,7 @@ for shape in mixed nested; do
 		} >"$m"
 
 		begin_test "$name: clear sign, to a file = to a pipe, good"
-		"$SEALMAIL" --home "$HA" protect --sign --clear "$m" \
-			>"$TMP/$name.c1" 2>/dev/null || fail "to a file"
-		{ "$SEALMAIL" --home "$HA" protect --sign --clear "$m" ||
-			echo failed >"$TMP/$name.failed"; } 2>/dev/null |
-			cat >"$TMP/$name.c2"
-		[ -e "$TMP/$name.failed" ] && fail "to a pipe"
+		file_and_pipe "$TMP/$name.c1" "$TMP/$name.c2" --sign --clear "$m"
 		signed_part "$TMP/$name.c1" >"$TMP/$name.p1"
 		signed_part "$TMP/$name.c2" >"$TMP/$name.p2"
 		[ -s "$TMP/$name.p1" ] || fail "no signed part"
@@ -106,12 +117,7 @@ for shape in mixed nested; do
 		expect_exit 0
 
 		begin_test "$name: opaque sign, to a file = to a pipe, good"
-		"$SEALMAIL" --home "$HA" protect --sign --opaque "$m" \
-			>"$TMP/$name.o1" 2>/dev/null || fail "to a file"
-		{ "$SEALMAIL" --home "$HA" protect --sign --opaque "$m" ||
-			echo failed >"$TMP/$name.failed"; } 2>/dev/null |
-			cat >"$TMP/$name.o2"
-		[ -e "$TMP/$name.failed" ] && fail "to a pipe"
+		file_and_pipe "$TMP/$name.o1" "$TMP/$name.o2" --sign --opaque "$m"
 		run openssl cms -verify -CAfile "$PKI/ca-chain.crt" -binary \
 			-in "$TMP/$name.o1" -out "$TMP/$name.v1"
 		expect_exit 0
@@ -124,14 +130,8 @@ for shape in mixed nested; do
 		expect_out_contains "verdict: good"
 
 		begin_test "$name: encrypt (GCM), to a file = to a pipe"
-		"$SEALMAIL" --home "$HA" protect --encrypt --no-sign --yes \
-			--cipher aes-256-gcm "$m" >"$TMP/$name.e1" 2>/dev/null ||
-			fail "to a file"
-		{ "$SEALMAIL" --home "$HA" protect --encrypt --no-sign --yes \
-			--cipher aes-256-gcm "$m" ||
-			echo failed >"$TMP/$name.failed"; } 2>/dev/null |
-			cat >"$TMP/$name.e2"
-		[ -e "$TMP/$name.failed" ] && fail "to a pipe"
+		file_and_pipe "$TMP/$name.e1" "$TMP/$name.e2" \
+			--encrypt --no-sign --yes --cipher aes-256-gcm "$m"
 		for o in 1 2; do
 			run sealmail --home "$HB" open -o "$TMP/$name.d$o" \
 				"$TMP/$name.e$o"
