@@ -67,7 +67,8 @@ signer_load(signer *s,
 	if (rc != SEALMAIL_OK)
 		return rc;
 	/* A separate encryption certificate is named in the signature. */
-	if (sm_id_encryption_cert(&enc, store, addr, NULL) == SEALMAIL_OK &&
+	if (sm_id_encryption_cert(&enc, store, addr, settings, NULL) ==
+	            SEALMAIL_OK &&
 	    enc != NULL) {
 		if (strcmp(sm_cert_fingerprint(enc),
 		           sm_cert_fingerprint(s->cert)) != 0)
