@@ -121,7 +121,8 @@ sealmail_protect_options_init(sealmail_protect_options *opts,
  * Protect the message read from `in` and write the result to `out` (not
  * committed: the caller commits on success, so a failure leaves nothing).
  * Statuses: ENOKEY (no digital ID for the sender; nothing written),
- * EPASSPHRASE, EBADDATA (not a message), EIO, EUNSUPPORTED.
+ * EPASSPHRASE, EBADDATA (not a message), EIO, EUNSUPPORTED, ECHANGED (a
+ * file read in place changed while it was being read: do not commit).
  */
 SEALMAIL_EXTERN(int)
 sealmail_message_protect(sealmail_store *store,

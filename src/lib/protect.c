@@ -386,6 +386,13 @@ sealmail_message_protect(sealmail_store *store,
 		                  plan, err);
 	else
 		rc = encrypt_only(src, out, plan, err);
+	/*
+	 * What was signed or encrypted holds only if the file did not change
+	 * while it was read (a large file is read where it is): a path output
+	 * is then not committed (docs/design.md, "Views of a file").
+	 */
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_check(src, err);
 done:
 	sm_env_plan_free(plan);
 	sm_mime_source_free(src);

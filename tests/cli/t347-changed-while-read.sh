@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A message file that another program writes while sealmail reads it: open
-# gives no verdict (exit 74, "FILE changed while it was being read", no -o
-# output); list shows that message with the reason and goes on with the
+# gives no verdict and protect no message (exit 74, "FILE changed while it
+# was being read", no -o output); list shows that message with the reason and goes on with the
 # others, with one worker and with two.  (Files over 1 MiB are read in
 # place and checked; smaller ones are copied into memory first.)  The writes are simulated by a test
 # module preloaded into sealmail ($SM_TEST_PRELOAD, tests/cli/preload/):
@@ -56,6 +56,22 @@ begin_test "without the module the same message is good"
 run sealmail --home "$HB" open --json "$MD/cur/2.changing:2,S"
 expect_exit 0
 expect_json '.verdict' good
+
+begin_test "protect of a file written while read: exit 74, no -o output"
+cp "$MD/cur/3.last:2,S" "$TMP/draft-changing.eml"
+run env LD_PRELOAD="$SM_TEST_PRELOAD" SM_TEST_MOVES=changing \
+	"$SEALMAIL" --home "$HA" protect --sign -o "$TMP/out.eml" "$TMP/draft-changing.eml"
+expect_exit 74
+expect_err "sealmail: $TMP/draft-changing.eml changed while it was being read"
+[ ! -e "$TMP/out.eml" ] || fail "-o output written"
+run env LD_PRELOAD="$SM_TEST_PRELOAD" SM_TEST_MOVES=changing \
+	"$SEALMAIL" --home "$HA" protect --encrypt --no-sign -o "$TMP/out.eml" "$TMP/draft-changing.eml"
+expect_exit 74
+[ ! -e "$TMP/out.eml" ] || fail "-o output written (encrypt)"
+run env LD_PRELOAD="$SM_TEST_PRELOAD" SM_TEST_MOVES=changing \
+	"$SEALMAIL" --home "$HA" protect --sign -o "$TMP/out.eml" "$MD/cur/1.first:2,S"
+expect_exit 0
+[ -s "$TMP/out.eml" ] || fail "another file's protect wrote nothing"
 
 for w in 1 2; do
 	begin_test "list --workers $w shows it with the reason and goes on"
