@@ -661,30 +661,45 @@ sm_book_effective_trust(sealmail_effective_trust *out,
 {
 	struct trust_ctx tc;
 	sealmail_trust trust = SEALMAIL_TRUST_UNTRUSTED;
-	bool in_book = false;
+	bool in_book = false, own = false;
 	sm_stmt *st;
 	int rc;
 
+	/*
+	 * The book's trust and whether it is one of your IDs in one
+	 * statement; the CAs only when the answer depends on them (issue 7:
+	 * each statement of a fresh process is cold code).
+	 */
+	memset(&tc, 0, sizeof(tc));
 	rc = sm_stmt_prepare(
 	        &st, store,
-	        "SELECT trust FROM certificates WHERE fingerprint = ?", err);
+	        "SELECT (SELECT trust FROM certificates WHERE fingerprint = "
+	        "?1),"
+	        " EXISTS (SELECT 1 FROM identities WHERE fingerprint = ?1)",
+	        err);
 	if (rc < 0)
 		return rc;
 	rc = sm_stmt_bind_text(st, 1, sm_cert_fingerprint(cert), err);
 	if (rc >= 0)
 		rc = sm_stmt_step(st, err);
 	if (rc == SM_STEP_ROW) {
-		in_book = true;
-		rc = trust_from_text(&trust, sm_stmt_column_text(st, 0), err);
+		own = sm_stmt_column_int64(st, 1) != 0;
+		if (!sm_stmt_column_is_null(st, 0)) {
+			in_book = true;
+			rc = trust_from_text(&trust, sm_stmt_column_text(st, 0),
+			                     err);
+		}
 	}
 	sm_stmt_free(st);
 	if (rc < 0)
 		return rc;
-	rc = trust_ctx_load(&tc, store, err);
-	if (rc < 0)
-		return rc;
+	if (!own && trust == SEALMAIL_TRUST_UNTRUSTED) {
+		rc = trust_ctx_load(&tc, store, err);
+		if (rc < 0)
+			return rc;
+	}
 	rc = effective_trust(out, via_ca, via_ca_size, store, &tc, cert,
-	                     in_book, trust, -1, extra, nextra, err);
+	                     in_book, trust, own, extra, nextra, err);
 	trust_ctx_clear(&tc);
 	return rc;
 }
