@@ -677,6 +677,18 @@ sm_output_threaded(const sealmail_output *o)
 }
 
 int
+sm_output_settle(sealmail_output *o, sealmail_error *err)
+{
+	int rc;
+
+	if (o->w == NULL)
+		return SEALMAIL_OK;
+	rc = writer_drain(o, err);
+	writer_stop(o, false); /* drained: nothing left to write */
+	return rc;
+}
+
+int
 sm_output_reserve(sealmail_output *o,
                   size_t min,
                   unsigned char **at,

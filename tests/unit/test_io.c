@@ -576,6 +576,55 @@ test_writer_in_place(void)
 	free(data);
 }
 
+/*
+ * Settled: the thread ended with everything written, the file not yet
+ * published; a later write starts it again; the commit publishes it all.
+ */
+static void
+test_writer_settle(void)
+{
+	size_t n = 6 * SLOT + 5;
+	unsigned char *data = malloc(n);
+	const char *dir = test_tmpdir();
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[256];
+	struct stat st;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n, 11);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_settle(out, &err), SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data, 3 * SLOT, 262144, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sm_output_settle(out, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 0);
+	test_assert_int(stat(path, &st), -1);
+	test_assert_int(
+	        write_pieces(out, data + 3 * SLOT, n - 3 * SLOT, 262144, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	test_assert(file_is(path, data, n));
+	test_assert_int(test_count_entries(dir), 1);
+
+	/* a failure on the thread comes back from the settling */
+	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
+	                SEALMAIL_OK);
+	(void)sealmail_output_write(out, data, START + 1, &err);
+	test_assert_int(sm_output_settle(out, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, "/dev/full: No space left on device");
+	test_assert_int(sm_output_threaded(out), 0);
+	sealmail_output_free(out);
+	free(data);
+}
+
 /* A path output that failed (here a rewind) is not published by a commit. */
 static void
 test_failed_not_published(void)
@@ -610,6 +659,7 @@ static const struct test_case tests[] = {
         {"writer_epipe", test_writer_epipe},
         {"writer_free_uncommitted", test_writer_free_uncommitted},
         {"writer_in_place", test_writer_in_place},
+        {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
 };
 
