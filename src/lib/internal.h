@@ -103,11 +103,12 @@ int sm_output_copy_fd(sealmail_output *out,
 /*
  * A descriptor or path output hands its bytes to a writer thread of its own
  * once it has been given more than SM_OUTPUT_WRITER_START bytes, through a
- * ring of 4 buffers of SM_OUTPUT_SLOT bytes (io.c); never a callback
- * output.  sm_output_threaded: whether the thread runs (for tests).
+ * ring of SM_OUTPUT_RING buffers of SM_OUTPUT_SLOT bytes (io.c); never a
+ * callback output.  sm_output_threaded: whether the thread runs (tests).
  */
 #define SM_OUTPUT_WRITER_START ((size_t)2 << 20)
-#define SM_OUTPUT_SLOT ((size_t)1 << 20)
+#define SM_OUTPUT_SLOT ((size_t)256 << 10)
+#define SM_OUTPUT_RING 8
 bool sm_output_threaded(const sealmail_output *out);
 /*
  * An output written for now but committed later (protect's Bcc copies):

@@ -124,6 +124,7 @@ test_no_copy(void)
 
 #define START SM_OUTPUT_WRITER_START
 #define SLOT SM_OUTPUT_SLOT
+#define RING SM_OUTPUT_RING
 
 static void
 fill(unsigned char *p, size_t n, unsigned seed)
@@ -186,16 +187,17 @@ test_writer_sizes(void)
 	static const size_t sizes[] = {START - 1,
 	                               START,
 	                               START + 1,
+	                               START + SLOT - 1,
 	                               START + SLOT,
 	                               START + SLOT + 1,
-	                               4 * SLOT - 1,
-	                               4 * SLOT,
-	                               4 * SLOT + 1,
-	                               5 * SLOT + SLOT / 2 + 7,
-	                               11 * SLOT + 5};
-	static const size_t pieces[] = {1000, 65536, 262144, 3 * SLOT + 1};
+	                               START + RING * SLOT - 1,
+	                               START + RING * SLOT,
+	                               START + RING * SLOT + 1,
+	                               3 * START + SLOT / 2 + 7,
+	                               5 * START + 5};
+	static const size_t pieces[] = {1000, 65536, SLOT + 1, 3 * SLOT + 1};
 	const char *dir = test_tmpdir();
-	size_t max = 11 * SLOT + 5;
+	size_t max = 5 * START + 5;
 	unsigned char *data = malloc(max);
 	char path[256];
 
@@ -289,7 +291,7 @@ test_writer_not_callback(void)
 static void
 test_writer_rewind(void)
 {
-	size_t n = 12 * SLOT;
+	size_t n = 2 * START + (RING + 8) * SLOT;
 	unsigned char *data = malloc(n), *want = malloc(n);
 	const char *dir = test_tmpdir();
 	char path[256];
@@ -301,7 +303,7 @@ test_writer_rewind(void)
 	(void)snprintf(path, sizeof(path), "%s/out", dir);
 	for (int mode = 0; mode < 4; mode++) {
 		/* mode & 1: a path output; mode & 2: marked before start */
-		size_t before = (mode & 2) ? 100 : 5 * SLOT + 3;
+		size_t before = (mode & 2) ? 100 : START + 5 * SLOT + 3;
 		sealmail_output *out = NULL;
 		sealmail_error err = {0};
 		int fd = -1;
@@ -321,8 +323,9 @@ test_writer_rewind(void)
 		test_assert_int(sm_output_threaded(out), before > START);
 		mark = sm_output_mark(out);
 		test_assert_int(mark, (off_t)before);
-		test_assert_int(write_pieces(out, data + before, 6 * SLOT + 1,
-		                             262144, &err),
+		test_assert_int(write_pieces(out, data + before,
+		                             (RING + 3) * SLOT + 1, 262144,
+		                             &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_threaded(out), 1);
 		test_assert_int(sm_output_rewind(out, mark, &err), SEALMAIL_OK);
@@ -345,7 +348,7 @@ test_writer_rewind(void)
 static void
 test_writer_copy_fd(void)
 {
-	size_t n = 4 * SLOT, head = 3 * SLOT + 11, all = head + n + 4;
+	size_t n = 4 * SLOT, head = START + 3 * SLOT + 11, all = head + n + 4;
 	unsigned char *data = NULL, *want = malloc(all), *back = malloc(all);
 	int in = make_file("in3", n, &data), o = out_fd("out3", 0);
 	sealmail_output *out = NULL;
@@ -385,7 +388,7 @@ test_writer_copy_fd(void)
 static void
 check_failure(sealmail_output *out, const char *message)
 {
-	size_t n = 16 * SLOT;
+	size_t n = 4 * START + RING * SLOT;
 	unsigned char *data = calloc(1, n);
 	sealmail_error err = {0};
 	int rc;
@@ -467,7 +470,7 @@ test_writer_epipe(void)
 static void
 test_writer_free_uncommitted(void)
 {
-	size_t n = 9 * SLOT + 1;
+	size_t n = START + (RING + 1) * SLOT + 1;
 	unsigned char *data = malloc(n);
 	const char *dir = test_tmpdir();
 	sealmail_output *out = NULL;
@@ -498,7 +501,7 @@ test_writer_free_uncommitted(void)
 static void
 test_writer_in_place(void)
 {
-	size_t n = 7 * SLOT, at = 0;
+	size_t n = 2 * START + 3 * SLOT, at = 0;
 	unsigned char *data = malloc(n), *p = NULL, *back;
 	int o = out_fd("inplace", 0);
 	sealmail_output *out = NULL;
@@ -583,7 +586,7 @@ test_writer_in_place(void)
 static void
 test_writer_settle(void)
 {
-	size_t n = 6 * SLOT + 5;
+	size_t n = 2 * START + 5;
 	unsigned char *data = malloc(n);
 	const char *dir = test_tmpdir();
 	sealmail_output *out = NULL;
@@ -599,15 +602,15 @@ test_writer_settle(void)
 	test_assert_int(sealmail_output_new_path(&out, path, &err),
 	                SEALMAIL_OK);
 	test_assert_int(sm_output_settle(out, &err), SEALMAIL_OK);
-	test_assert_int(write_pieces(out, data, 3 * SLOT, 262144, &err),
+	test_assert_int(write_pieces(out, data, START + SLOT, 65536, &err),
 	                SEALMAIL_OK);
 	test_assert_int(sm_output_threaded(out), 1);
 	test_assert_int(sm_output_settle(out, &err), SEALMAIL_OK);
 	test_assert_int(sm_output_threaded(out), 0);
 	test_assert_int(stat(path, &st), -1);
-	test_assert_int(
-	        write_pieces(out, data + 3 * SLOT, n - 3 * SLOT, 262144, &err),
-	        SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data + START + SLOT, n - START - SLOT,
+	                             65536, &err),
+	                SEALMAIL_OK);
 	test_assert_int(sm_output_threaded(out), 1);
 	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
 	sealmail_output_free(out);
