@@ -122,6 +122,9 @@ test_no_copy(void)
 
 /* ---- the writer thread ---- */
 
+/* the 4 bytes written last, as data (not a string) */
+static const unsigned char tail[4] = {'t', 'a', 'i', 'l'};
+
 #define START SM_OUTPUT_WRITER_START
 #define SLOT SM_OUTPUT_SLOT
 #define RING SM_OUTPUT_RING
@@ -297,8 +300,11 @@ test_writer_rewind(void)
 	char path[256];
 
 	test_assert(data != NULL && want != NULL);
-	if (data == NULL || want == NULL)
+	if (data == NULL || want == NULL) {
+		free(data);
+		free(want);
 		return;
+	}
 	fill(data, n, 7);
 	(void)snprintf(path, sizeof(path), "%s/out", dir);
 	for (int mode = 0; mode < 4; mode++) {
@@ -336,7 +342,7 @@ test_writer_rewind(void)
 		if (fd >= 0)
 			(void)close(fd);
 		memcpy(want, data, before);
-		memcpy(want + before, "tail", 4);
+		memcpy(want + before, tail, sizeof(tail));
 		test_assert(file_is(path, want, before + 4));
 	}
 	test_assert_int(test_count_entries(dir), 1);
@@ -355,8 +361,14 @@ test_writer_copy_fd(void)
 	sealmail_error err = {0};
 
 	test_assert(want != NULL && back != NULL);
-	if (want == NULL || back == NULL)
+	if (want == NULL || back == NULL) {
+		free(want);
+		free(back);
+		free(data);
+		(void)close(in);
+		(void)close(o);
 		return;
+	}
 	fill(want, head, 3);
 	test_assert_int(sealmail_output_new_fd(&out, o, &err), SEALMAIL_OK);
 	test_assert_int(write_pieces(out, want, head, 100000, &err),
@@ -369,7 +381,7 @@ test_writer_copy_fd(void)
 	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
 	sealmail_output_free(out);
 	memcpy(want + head, data, n);
-	memcpy(want + head + n, "tail", 4);
+	memcpy(want + head + n, tail, sizeof(tail));
 	test_assert_int(lseek(o, 0, SEEK_END), (off_t)all);
 	test_assert(pread(o, back, all, 0) == (ssize_t)all &&
 	            memcmp(back, want, all) == 0);
