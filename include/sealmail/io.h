@@ -76,7 +76,9 @@ SEALMAIL_EXTERN(void) sealmail_input_free(sealmail_input *in);
  * output's until sealmail_output_commit or sealmail_output_free, which
  * wait for that thread; a failed write(2) on it is returned by a later
  * sealmail_output_write or by sealmail_output_commit.  SIGPIPE follows
- * the calling thread's signal mask.
+ * the calling thread's signal mask.  A child made by fork(2) while that
+ * thread runs has no such thread: it must not use the output (only free
+ * it is not safe either; let the child exec or _exit).
  */
 SEALMAIL_EXTERN(int)
 sealmail_output_new_fd(sealmail_output **out,
