@@ -35,6 +35,13 @@ TIME=/usr/bin/time
 
 rm -rf "$W"
 mkdir -p "$W" "$OUT/msgs"
+# sealmail runs from a copy, as an installed binary would: the linker's
+# output, just written, sits in the page cache in a form that costs every
+# run of it about 0.1 ms more to map (4 KiB encryption, the same bytes
+# copied with cp beside it: 3.97 against 3.87 ms CPU; docs/performance.md)
+if [ -x "$SM" ]; then
+	mkdir -p "$W/bin" && cp "$SM" "$W/bin/sealmail" && SM=$W/bin/sealmail
+fi
 LOG=$OUT/bench.log
 : >"$LOG"
 RES=$OUT/results.tsv
@@ -173,8 +180,8 @@ op_cmd() {
 	sealmail.clear_verify | sealmail.opaque_verify) echo "$SM open -o /dev/null $in" ;;
 	sealmail.encrypt_cbc) echo "$SM protect --encrypt --no-sign --yes --cipher aes-256-cbc $(sm_out "$out") $in" ;;
 	sealmail.encrypt_gcm) echo "$SM protect --encrypt --no-sign --yes --cipher aes-256-gcm $(sm_out "$out") $in" ;;
-	# CBC without a signature is a warning (exit 1), not a failure
-	sealmail.decrypt_cbc) echo "sh -c '$SM open -o /dev/null $in; [ \$? -le 1 ]'" ;;
+	# CBC without a signature is a warning, exit 1 (op_ok_max)
+	sealmail.decrypt_cbc) echo "$SM open -o /dev/null $in" ;;
 	sealmail.decrypt_gcm) echo "$SM open -o /dev/null $in" ;;
 	*) return 1 ;;
 	esac
@@ -208,6 +215,17 @@ op_input() {
 	opaque_verify) prep "$e" opaque_sign "$m" ;;
 	decrypt_cbc) prep "$e" encrypt_cbc "$m" ;;
 	decrypt_gcm) prep "$e" encrypt_gcm "$m" ;;
+	esac
+}
+
+# op_ok_max ENGINE OP: the highest exit status that is a success.  sealmail
+# open exits 1 for its warning about a message encrypted with CBC and not
+# signed (SPEC); accepted here rather than by wrapping the command in
+# another `sh -c`, which cost sealmail ~0.5 ms a message at 4 KiB.
+op_ok_max() {
+	case $1.$2 in
+	sealmail.decrypt_cbc) echo 1 ;;
+	*) echo 0 ;;
 	esac
 }
 
@@ -249,6 +267,7 @@ measure() {
 	o=$W/out.$e
 	c=$(op_cmd "$e" "$op" "$in" "$o")
 	op_pre "$e" "$op"
+	ok=$(op_ok_max "$e" "$op")
 	: >"$W/times"
 	: >"$W/rss"
 	: >"$W/cpu"
@@ -266,8 +285,10 @@ measure() {
 		# cache again, so that every engine reads it from memory.
 		cat "$in" >/dev/null
 		t0=$(now_ns)
-		if ! $TIME -f '%M %U %S' -o "$W/t" sh -c "exec $c" >>"$LOG" 2>&1; then
-			log "failed: $c"
+		$TIME -f '%M %U %S' -o "$W/t" sh -c "exec $c" >>"$LOG" 2>&1
+		r=$?
+		if [ "$r" -gt "$ok" ]; then
+			log "failed (exit $r): $c"
 			status=fail
 			break
 		fi
@@ -302,13 +323,16 @@ small() {
 	in=$(op_input "$e" "$op" "$m") || return 0
 	c=$(op_cmd "$e" "$op" "$in" "$W/small.out")
 	n=$SMALL_N
+	ok=$(op_ok_max "$e" "$op")
 	# gpgsm's agent runs its passphrase KDF for every signature (~1 s)
 	case $e.$op in gpgsm.*sign) [ "$n" -gt 20 ] && n=20 ;; esac
 	t0=$(now_ns)
 	i=0
 	while [ "$i" -lt "$n" ]; do
-		eval "$c" >>"$LOG" 2>&1 || {
-			log "small failed: $c"
+		eval "$c" >>"$LOG" 2>&1
+		r=$?
+		[ "$r" -le "$ok" ] || {
+			log "small failed (exit $r): $c"
 			return 0
 		}
 		i=$((i + 1))

@@ -47,7 +47,8 @@ typedef enum sealmail_status {
 	SEALMAIL_ERECIPIENTS = -12, /**< recipients lack a usable certificate */
 	SEALMAIL_EDECLINED = -13, /**< a confirmation was asked and not given */
 	SEALMAIL_ECORRUPT = -14,  /**< the store's database is damaged */
-	SEALMAIL_EUNSUPPORTED = -15 /**< an algorithm or format not supported */
+	SEALMAIL_EUNSUPPORTED = -15, /**< algorithm or format not supported */
+	SEALMAIL_ECHANGED = -16 /**< a file changed while it was being read */
 } sealmail_status;
 
 /** Size of the message buffer in sealmail_error, terminating NUL included. */

@@ -121,7 +121,8 @@ sealmail_protect_options_init(sealmail_protect_options *opts,
  * Protect the message read from `in` and write the result to `out` (not
  * committed: the caller commits on success, so a failure leaves nothing).
  * Statuses: ENOKEY (no digital ID for the sender; nothing written),
- * EPASSPHRASE, EBADDATA (not a message), EIO, EUNSUPPORTED.
+ * EPASSPHRASE, EBADDATA (not a message), EIO, EUNSUPPORTED, ECHANGED (a
+ * file read in place changed while it was being read: do not commit).
  */
 SEALMAIL_EXTERN(int)
 sealmail_message_protect(sealmail_store *store,
@@ -172,9 +173,9 @@ sealmail_open_options_init(sealmail_open_options *opts,
  * such as "altered" are in the report, not in the status.  `readable`, when
  * not NULL, receives the readable message: signature layers removed (the
  * signed bytes when a benign rewrite was recognised), outer headers kept;
- * the caller commits it.  Statuses: EBADDATA (cannot be parsed), EIO
- * (also: a file read in place changed while it was being read, "<name>
- * changed while it was being read"; no report then).
+ * the caller commits it.  Statuses: EBADDATA (cannot be parsed), EIO,
+ * ECHANGED (a file read in place changed while it was being read, "<name>
+ * changed while it was being read"; no report then: read it again).
  */
 SEALMAIL_EXTERN(int)
 sealmail_message_open(sealmail_report **report_out,

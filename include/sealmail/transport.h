@@ -127,9 +127,26 @@ sealmail_mailbox_foreach(const char *mailbox,
                          sealmail_error *err) SEALMAIL_WARN_UNUSED;
 
 /**
+ * Open a message of a Maildir for reading by the name
+ * sealmail_mailbox_foreach() gave (its file's path), into `*out` (owned by
+ * the caller; sealmail_input_free).  A message that a mail program renamed
+ * since -- its flags changed, or it moved from new/ to cur/ -- is found
+ * again by the unique part of its name (what comes before the ':'), and the
+ * input is named by its new path.  Any other path is opened as it is.
+ *
+ * @return SEALMAIL_OK; SEALMAIL_ENOTFOUND (gone); SEALMAIL_EPERM;
+ *         SEALMAIL_EIO; SEALMAIL_ENOMEM
+ */
+SEALMAIL_EXTERN(int)
+sealmail_mailbox_open_file(sealmail_input **out,
+                           const char *name,
+                           sealmail_error *err) SEALMAIL_WARN_UNUSED;
+
+/**
  * Copy one message to `out` (committed on success).  `name` is what
  * sealmail_mailbox_foreach() gives: "imaps://HOST/MAILBOX/;UID=N" (or
- * imap://), the path of a file in a Maildir, or "MBOX-PATH#N" for the N-th
+ * imap://), the path of a file in a Maildir (found again when renamed
+ * since: see sealmail_mailbox_open_file), or "MBOX-PATH#N" for the N-th
  * message (from 1) of an mbox file.
  *
  * @return SEALMAIL_OK; SEALMAIL_ENOTFOUND (no such message or mailbox);

@@ -207,8 +207,11 @@ list_one(const struct list_ctx *c,
 
 	opts.temp_dir = c->temp_dir;
 	rc = sealmail_message_open(&r, store, in, NULL, &opts, err);
-	if (rc == SEALMAIL_EBADDATA) {
-		/* One unreadable message does not stop the listing. */
+	if (rc == SEALMAIL_EBADDATA || rc == SEALMAIL_ECHANGED) {
+		/*
+		 * One unreadable message does not stop the listing, nor one a
+		 * program rewrote while it was read (a later listing shows it).
+		 */
 		if (c->cli->json) {
 			json_object_begin(j);
 			json_kv_string(j, "name", name);
@@ -382,6 +385,7 @@ slot_run(struct pool *p,
          sealmail_input *in)
 {
 	sealmail_input *own = NULL;
+	const char *moved = NULL; /* where a renamed message was found */
 	FILE *f = open_memstream(&s->out, &s->out_len);
 	json j;
 
@@ -398,7 +402,11 @@ slot_run(struct pool *p,
 			s->rc = sealmail_input_set_name(own, s->input_name,
 			                                &s->err);
 	} else if (in == NULL) {
-		s->rc = sealmail_input_new_path(&own, s->name, &s->err);
+		/* Found again if a mail program renamed it meanwhile. */
+		s->rc = sealmail_mailbox_open_file(&own, s->name, &s->err);
+		if (s->rc == SEALMAIL_OK &&
+		    strcmp(sealmail_input_name(own), s->name) != 0)
+			moved = sealmail_input_name(own);
 		if (s->rc == SEALMAIL_ENOTFOUND) {
 			/* Moved away meanwhile (another client): skip it. */
 			s->rc = SEALMAIL_OK;
@@ -408,7 +416,8 @@ slot_run(struct pool *p,
 	}
 	json_init(&j, f);
 	if (s->rc == SEALMAIL_OK)
-		s->rc = list_one(p->c, store, &j, f, s->name,
+		s->rc = list_one(p->c, store, &j, f,
+		                 moved != NULL ? moved : s->name,
 		                 in != NULL ? in : own, &s->err);
 	sealmail_input_free(own);
 	if (fclose(f) != 0 && s->rc == SEALMAIL_OK)

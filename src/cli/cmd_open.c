@@ -272,7 +272,7 @@ open_input(struct cli *cli,
 	if (path == NULL || strcmp(path, "-") == 0)
 		rc = sealmail_input_new_fd(in, STDIN_FILENO, &cli->err);
 	else
-		rc = sealmail_input_new_path(in, path, &cli->err);
+		rc = sealmail_mailbox_open_file(in, path, &cli->err);
 	if (rc == SEALMAIL_ENOTFOUND) {
 		return cli_error(cli, EXIT_NOINPUT, "%s", cli->err.message);
 	}

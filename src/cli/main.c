@@ -61,6 +61,7 @@ cli_exit_code(int status)
 	case SEALMAIL_EDECLINED:
 		return 5; /* SPEC: encrypt-to-self warning not confirmed */
 	case SEALMAIL_EIO:
+	case SEALMAIL_ECHANGED:
 		return EXIT_IOERR;
 	case SEALMAIL_ENOMEM:
 		return EXIT_OSERR;

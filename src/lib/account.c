@@ -704,8 +704,8 @@ sm_account_settings_get(sm_account_settings *out,
 		return rc;
 	rc = sm_stmt_prepare(&st, store,
 	                     "SELECT sign_all, encrypt_all, include_cert, "
-	                     "encrypt_to_self, signing, cipher FROM accounts "
-	                     "WHERE address = ?",
+	                     "encrypt_to_self, signing, cipher, sign_identity, "
+	                     "encrypt_identity FROM accounts WHERE address = ?",
 	                     err);
 	if (rc != SEALMAIL_OK)
 		return rc;
@@ -720,6 +720,10 @@ sm_account_settings_get(sm_account_settings *out,
 		out->opaque = strcmp(sm_stmt_column_text(st, 4), "opaque") == 0;
 		(void)snprintf(out->cipher, sizeof(out->cipher), "%s",
 		               sm_stmt_column_text(st, 5));
+		if (!sm_stmt_column_is_null(st, 6))
+			out->sign_identity = sm_stmt_column_int64(st, 6);
+		if (!sm_stmt_column_is_null(st, 7))
+			out->encrypt_identity = sm_stmt_column_int64(st, 7);
 	}
 	sm_stmt_free(st);
 	return rc < 0 ? rc : SEALMAIL_OK;

@@ -13,6 +13,8 @@ typedef struct sm_account_settings {
 	bool sign_all, encrypt_all, include_cert, encrypt_to_self;
 	bool opaque;     /* signing = opaque */
 	char cipher[16]; /* "auto", "aes-256-gcm", ... */
+	/* the IDs the account names (identities.id), 0 when it names none */
+	int64_t sign_identity, encrypt_identity;
 } sm_account_settings;
 
 /* The settings of the account for `address`; SPEC defaults when none. */

@@ -596,6 +596,10 @@ chains_to_ca(bool *out,
 	return SEALMAIL_OK;
 }
 
+/*
+ * `known_own`: whether `cert` is one of your digital IDs when the caller
+ * knows (0 or 1), else negative to look it up.
+ */
 static int
 effective_trust(sealmail_effective_trust *out,
                 char *via,
@@ -605,11 +609,12 @@ effective_trust(sealmail_effective_trust *out,
                 const sm_cert *cert,
                 bool in_book,
                 sealmail_trust trust,
+                int known_own,
                 sm_cert *const *extra,
                 size_t nextra,
                 sealmail_error *err)
 {
-	bool own = false, chained = false;
+	bool own = known_own > 0, chained = false;
 	int rc;
 
 	if (via != NULL && via_size > 0)
@@ -618,9 +623,11 @@ effective_trust(sealmail_effective_trust *out,
 		*out = SEALMAIL_EFFECTIVE_DISTRUSTED;
 		return SEALMAIL_OK;
 	}
-	rc = is_own_id(&own, store, sm_cert_fingerprint(cert), err);
-	if (rc < 0)
-		return rc;
+	if (known_own < 0) {
+		rc = is_own_id(&own, store, sm_cert_fingerprint(cert), err);
+		if (rc < 0)
+			return rc;
+	}
 	if (own) {
 		*out = SEALMAIL_EFFECTIVE_OWN_ID;
 		return SEALMAIL_OK;
@@ -654,30 +661,45 @@ sm_book_effective_trust(sealmail_effective_trust *out,
 {
 	struct trust_ctx tc;
 	sealmail_trust trust = SEALMAIL_TRUST_UNTRUSTED;
-	bool in_book = false;
+	bool in_book = false, own = false;
 	sm_stmt *st;
 	int rc;
 
+	/*
+	 * The book's trust and whether it is one of your IDs in one
+	 * statement; the CAs only when the answer depends on them (issue 7:
+	 * each statement of a fresh process is cold code).
+	 */
+	memset(&tc, 0, sizeof(tc));
 	rc = sm_stmt_prepare(
 	        &st, store,
-	        "SELECT trust FROM certificates WHERE fingerprint = ?", err);
+	        "SELECT (SELECT trust FROM certificates WHERE fingerprint = "
+	        "?1),"
+	        " EXISTS (SELECT 1 FROM identities WHERE fingerprint = ?1)",
+	        err);
 	if (rc < 0)
 		return rc;
 	rc = sm_stmt_bind_text(st, 1, sm_cert_fingerprint(cert), err);
 	if (rc >= 0)
 		rc = sm_stmt_step(st, err);
 	if (rc == SM_STEP_ROW) {
-		in_book = true;
-		rc = trust_from_text(&trust, sm_stmt_column_text(st, 0), err);
+		own = sm_stmt_column_int64(st, 1) != 0;
+		if (!sm_stmt_column_is_null(st, 0)) {
+			in_book = true;
+			rc = trust_from_text(&trust, sm_stmt_column_text(st, 0),
+			                     err);
+		}
 	}
 	sm_stmt_free(st);
 	if (rc < 0)
 		return rc;
-	rc = trust_ctx_load(&tc, store, err);
-	if (rc < 0)
-		return rc;
+	if (!own && trust == SEALMAIL_TRUST_UNTRUSTED) {
+		rc = trust_ctx_load(&tc, store, err);
+		if (rc < 0)
+			return rc;
+	}
 	rc = effective_trust(out, via_ca, via_ca_size, store, &tc, cert,
-	                     in_book, trust, extra, nextra, err);
+	                     in_book, trust, own, extra, nextra, err);
 	trust_ctx_clear(&tc);
 	return rc;
 }
@@ -709,6 +731,7 @@ problem_rank(sm_cert_problem p)
 
 int
 sm_book_encryption_cert(sm_cert **out,
+                        unsigned int *caps,
                         sm_cert_problem *why,
                         sealmail_store *store,
                         const char *address,
@@ -716,15 +739,20 @@ sm_book_encryption_cert(sm_cert **out,
                         sealmail_error *err)
 {
 	struct trust_ctx tc;
+	bool tc_loaded = false;
 	sm_crypto *crypto;
 	sm_stmt *st = NULL;
 	sm_cert *best = NULL;
+	unsigned int best_caps = 0;
 	sm_cert_problem worst = SM_CERT_NONE;
 	char *addr;
 	int rc;
 
 	*out = NULL;
 	*why = SM_CERT_NONE;
+	if (caps != NULL)
+		*caps = 0;
+	memset(&tc, 0, sizeof(tc));
 	if (now == 0)
 		now = (int64_t)time(NULL);
 	addr = sm_mime_address_ascii_dup(address);
@@ -733,12 +761,18 @@ sm_book_encryption_cert(sm_cert **out,
 	rc = sm_store_crypto(&crypto, store, err);
 	if (rc < 0)
 		goto out_addr;
-	rc = trust_ctx_load(&tc, store, err);
-	if (rc < 0)
-		goto out_addr;
+	/*
+	 * One statement for each certificate's trust, capabilities and
+	 * whether it is one of your IDs; the CAs only when a certificate's
+	 * trust depends on them (issue 7: each statement of a fresh process
+	 * is cold code).
+	 */
 	rc = sm_stmt_prepare(
 	        &st, store,
-	        "SELECT c.der, c.trust FROM certificates c"
+	        "SELECT c.der, c.trust, c.capabilities, c.fingerprint,"
+	        " EXISTS (SELECT 1 FROM identities i"
+	        "  WHERE i.fingerprint = c.fingerprint)"
+	        " FROM certificates c"
 	        " JOIN certificate_addresses a ON a.certificate_id = c.id"
 	        " WHERE a.address = ? ORDER BY c.id",
 	        err);
@@ -751,6 +785,7 @@ sm_book_encryption_cert(sm_cert **out,
 		sealmail_effective_trust eff = SEALMAIL_EFFECTIVE_NOT_IN_BOOK;
 		sm_cert_problem p = SM_CERT_OK;
 		unsigned int need = SM_USAGE_ENCRYPT | SM_USAGE_EMAIL;
+		int own = -1;
 		sm_cert *cert;
 
 		rc = trust_from_text(&trust, sm_stmt_column_text(st, 1), err);
@@ -759,8 +794,21 @@ sm_book_encryption_cert(sm_cert **out,
 		rc = sm_cert_from_der(&cert, crypto, der, len, err);
 		if (rc < 0)
 			break;
+		/* the row's own-ID answer holds for the row's fingerprint */
+		if (strcmp(sm_stmt_column_text(st, 3),
+		           sm_cert_fingerprint(cert)) == 0)
+			own = sm_stmt_column_int64(st, 4) != 0;
+		if (!tc_loaded && trust == SEALMAIL_TRUST_UNTRUSTED &&
+		    own != 1) {
+			rc = trust_ctx_load(&tc, store, err);
+			if (rc < 0) {
+				sm_cert_free(cert);
+				break;
+			}
+			tc_loaded = true;
+		}
 		rc = effective_trust(&eff, NULL, 0, store, &tc, cert, true,
-		                     trust, NULL, 0, err);
+		                     trust, own, NULL, 0, err);
 		if (rc < 0) {
 			sm_cert_free(cert);
 			break;
@@ -781,9 +829,16 @@ sm_book_encryption_cert(sm_cert **out,
 		if (p == SM_CERT_OK) {
 			if (best == NULL ||
 			    sm_cert_not_after(cert) > sm_cert_not_after(best)) {
+				const void *cap =
+				        sm_stmt_column_blob(st, 2, &len);
+
 				sm_cert_free(best);
 				best = cert;
 				cert = NULL;
+				best_caps =
+				        cap != NULL && len > 0
+				                ? sm_smime_caps_bits(cap, len)
+				                : 0;
 			}
 		} else if (problem_rank(p) > problem_rank(worst)) {
 			worst = p;
@@ -800,6 +855,8 @@ sm_book_encryption_cert(sm_cert **out,
 	if (best != NULL) {
 		*out = best;
 		*why = SM_CERT_OK;
+		if (caps != NULL)
+			*caps = best_caps;
 	} else {
 		*why = worst;
 	}
@@ -1054,7 +1111,8 @@ snap_rows(sealmail_cert_list *list,
 			              : SEALMAIL_EFFECTIVE_NOT_TRUSTED;
 		else
 			rc = effective_trust(&eff, via, sizeof(via), store, tc,
-			                     cert, true, trust, NULL, 0, err);
+			                     cert, true, trust, -1, NULL, 0,
+			                     err);
 		if (rc >= 0)
 			rc = snapshot_new(&snap, cert,
 			                  sm_stmt_column_text(st, 2), trust,

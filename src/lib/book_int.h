@@ -53,9 +53,11 @@ const char *sm_cert_problem_words(sm_cert_problem p);
  * most relevant problem (a certificate that is only untrusted says "not
  * trusted"; a trusted but expired one "expired"; none at all "no
  * certificate").  On success *out is a new reference (sm_cert_free) and *why
- * SM_CERT_OK.
+ * SM_CERT_OK, and *caps (when `caps` is not NULL) the SM_CAP_* bits of the
+ * SMIMECapabilities recorded for it (0 when none).
  */
 int sm_book_encryption_cert(sm_cert **out,
+                            unsigned int *caps,
                             sm_cert_problem *why,
                             sealmail_store *store,
                             const char *address,

@@ -59,6 +59,7 @@ sealmail_status_name(int status)
 	        "EAMBIGUOUS",  "EBADDATA",  "EPASSPHRASE", "ENOKEY",
 	        "EPERM",       "EIO",       "ENOMEM",      "EINVAL",
 	        "ERECIPIENTS", "EDECLINED", "ECORRUPT",    "EUNSUPPORTED",
+	        "ECHANGED",
 	};
 
 	if (status > 0 || (size_t)-status >= SM_ARRAY_SIZE(names))

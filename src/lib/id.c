@@ -1474,42 +1474,171 @@ sm_id_load_signer(sm_cert **cert_out,
 	return SEALMAIL_OK;
 }
 
+/* A stored certificate of a digital ID that does not parse. */
+static int
+damaged_cert(sealmail_error *err, const char *fingerprint)
+{
+	return sm_error_set(err, SEALMAIL_ECORRUPT,
+	                    "the store holds a damaged certificate for "
+	                    "digital ID %s",
+	                    fingerprint);
+}
+
+/* The certificate of identity `rowid` alone (no key, no chain). */
+static int
+id_cert_load(sm_cert **out,
+             sealmail_store *store,
+             int64_t rowid,
+             sealmail_error *err)
+{
+	sm_crypto *crypto;
+	sm_stmt *st = NULL;
+	const void *der;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = sm_store_crypto(&crypto, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_prepare(&st, store,
+		                     "SELECT fingerprint, cert FROM identities "
+		                     "WHERE id = ?",
+		                     err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_bind_int64(st, 1, rowid, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_step(st, err);
+	if (rc == SM_STEP_DONE)
+		rc = sm_error_set(err, SEALMAIL_ENOTFOUND,
+		                  "the digital ID is no longer in the store");
+	if (rc == SM_STEP_ROW) {
+		der = sm_stmt_column_blob(st, 1, &len);
+		rc = sm_cert_from_der(out, crypto, der, len, err);
+		if (rc == SEALMAIL_EBADDATA)
+			rc = damaged_cert(err, sm_stmt_column_text(st, 0));
+	}
+	sm_stmt_free(st);
+	return rc;
+}
+
+/*
+ * Of the identities naming `address`, newest first: the certificate of the
+ * first whose key usage allows `usage`, else of the newest (what
+ * account_identity and row_load choose, in one statement and without the
+ * key); *out NULL when no identity names the address.
+ */
+static int
+newest_cert_for(sm_cert **out,
+                sealmail_store *store,
+                const char *address,
+                unsigned int usage,
+                sealmail_error *err)
+{
+	sm_crypto *crypto;
+	sm_stmt *st = NULL;
+	sm_cert *first = NULL;
+	char first_fp[SM_FINGERPRINT_SIZE] = "";
+	size_t count = 0;
+	int rc;
+
+	*out = NULL;
+	rc = sm_store_crypto(&crypto, store, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_prepare(
+		        &st, store,
+		        "SELECT i.fingerprint, i.cert FROM identities i "
+		        "JOIN identity_addresses a ON a.identity_id = i.id "
+		        "WHERE a.address = ? "
+		        "ORDER BY i.created DESC, i.id DESC",
+		        err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_bind_text(st, 1, address, err);
+	while (rc == SEALMAIL_OK &&
+	       (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
+		size_t len;
+		const void *der = sm_stmt_column_blob(st, 1, &len);
+		sm_cert *cert = NULL;
+
+		rc = sm_cert_from_der(&cert, crypto, der, len, err);
+		if (count++ == 0)
+			(void)snprintf(first_fp, sizeof(first_fp), "%s",
+			               sm_stmt_column_text(st, 0));
+		if (rc == SEALMAIL_EBADDATA) {
+			rc = SEALMAIL_OK; /* skipped; chosen, it says why */
+			continue;
+		}
+		if (rc != SEALMAIL_OK)
+			break;
+		if ((sm_cert_usage(cert) & usage) == usage) {
+			*out = cert;
+			break;
+		}
+		if (count == 1)
+			first = cert;
+		else
+			sm_cert_free(cert);
+	}
+	sm_stmt_free(st);
+	if (rc < 0 || *out != NULL) {
+		sm_cert_free(first);
+		return rc < 0 ? rc : SEALMAIL_OK;
+	}
+	if (count == 0)
+		return SEALMAIL_OK;
+	if (first == NULL) /* the newest is the one and it is damaged */
+		return damaged_cert(err, first_fp);
+	*out = first;
+	return SEALMAIL_OK;
+}
+
 int
 sm_id_encryption_cert(sm_cert **out,
                       sealmail_store *store,
                       const char *address,
+                      const sm_account_settings *settings,
                       sealmail_error *err)
 {
+	const unsigned int need = SM_USAGE_ENCRYPT | SM_USAGE_EMAIL;
 	char addr[SM_ADDRESS_MAX + 1];
-	int64_t rowid;
-	id_row r;
+	sm_account_settings own;
+	sm_cert *cert = NULL;
 	int rc;
 
 	*out = NULL;
 	rc = address_normalize(addr, sizeof(addr), address, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
-	rc = account_identity(&rowid, store, "encrypt_identity", addr, err);
+	if (settings == NULL) {
+		rc = sm_account_settings_get(&own, store, addr, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		settings = &own;
+	}
+	/*
+	 * The account's encryption ID, else the newest naming the address
+	 * that may encrypt (else the newest): one statement each, reading
+	 * the certificate only (issue 7: every statement of a fresh process
+	 * is cold code).
+	 */
+	if (settings->encrypt_identity != 0)
+		rc = id_cert_load(&cert, store, settings->encrypt_identity,
+		                  err);
+	else
+		rc = newest_cert_for(&cert, store, addr, need, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
-	if (rowid == 0)
+	if (cert == NULL)
 		return no_id(err, addr);
-	rc = row_load(&r, store, rowid, err);
-	if (rc != SEALMAIL_OK)
-		return rc;
 	/* A sign-only certificate is no encryption certificate. */
-	if ((sm_cert_usage(r.cert) & (SM_USAGE_ENCRYPT | SM_USAGE_EMAIL)) !=
-	    (SM_USAGE_ENCRYPT | SM_USAGE_EMAIL)) {
-		row_clear(&r);
+	if ((sm_cert_usage(cert) & need) != need) {
+		sm_cert_free(cert);
 		return sm_error_set(err, SEALMAIL_ENOKEY,
 		                    "the digital ID for %s cannot be encrypted "
 		                    "to: its certificate's key usage does not "
 		                    "allow it",
 		                    addr);
 	}
-	*out = r.cert;
-	r.cert = NULL;
-	row_clear(&r);
+	*out = cert;
 	return SEALMAIL_OK;
 }
 

@@ -9,6 +9,7 @@
 #ifndef SM_ID_INT_H
 #define SM_ID_INT_H
 
+#include "account_int.h"
 #include "crypto/crypto.h"
 #include "internal.h"
 
@@ -32,12 +33,15 @@ int sm_id_load_signer(sm_cert **cert_out,
 
 /*
  * The certificate of the account's encryption ID, else of the newest ID
- * naming `address`.  ENOKEY when there is none or its certificate's key
- * usage does not allow encryption (a sign-only ID).
+ * naming `address` that may encrypt (else the newest).  ENOKEY when there
+ * is none or its certificate's key usage does not allow encryption (a
+ * sign-only ID).  `settings`: the account's, as sm_account_settings_get
+ * read them, or NULL to read them here.
  */
 int sm_id_encryption_cert(sm_cert **out,
                           sealmail_store *store,
                           const char *address,
+                          const sm_account_settings *settings,
                           sealmail_error *err);
 
 /*

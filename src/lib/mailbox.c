@@ -57,17 +57,173 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Messages of one Maildir subfolder ("cur" or "new"), in name order. */
+/*
+ * Where a Maildir message named `base` went when a mail program renamed it
+ * (its flags changed, or it moved from new/ to cur/): the file of cur/ or
+ * new/ of the Maildir `root` whose name has the same unique part (what
+ * comes before the ':' of the info).  The first such name in cur/, then in
+ * new/, in name order, goes to `*found` (sm_free) as "SUB/NAME".
+ * ENOTFOUND when there is none (nothing set in `err` then), ENOMEM.
+ */
 static int
-maildir_sub(const char *path,
+maildir_refind(char **found,
+               const char *root,
+               const char *base,
+               sealmail_error *err)
+{
+	static const char *const subs[] = {"cur", "new"};
+	size_t u = strcspn(base, ":");
+
+	*found = NULL;
+	if (u == 0)
+		return SEALMAIL_ENOTFOUND;
+	for (size_t i = 0; i < SM_ARRAY_SIZE(subs) && *found == NULL; i++) {
+		char *dir = path_join(root, subs[i], NULL);
+		const char *best = NULL;
+		struct dirent *de;
+		DIR *d;
+
+		if (dir == NULL)
+			return sm_error_nomem(err);
+		d = opendir(dir);
+		sm_free(dir);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, base, u) == 0 &&
+			    (de->d_name[u] == '\0' || de->d_name[u] == ':') &&
+			    (best == NULL || strcmp(de->d_name, best) < 0)) {
+				sm_free(*found);
+				*found = path_join(subs[i], de->d_name, NULL);
+				if (*found == NULL) {
+					(void)closedir(d);
+					return sm_error_nomem(err);
+				}
+				best = *found + strlen(subs[i]) + 1;
+			}
+		}
+		(void)closedir(d);
+	}
+	return *found != NULL ? SEALMAIL_OK : SEALMAIL_ENOTFOUND;
+}
+
+/*
+ * One message of a Maildir listing: `name` in `sub`, or where it went if a
+ * mail program renamed it since the folder was read; skipped when it is
+ * gone, or not a regular file.
+ */
+static int
+maildir_one(const char *root,
             const char *sub,
+            const char *name,
             sm_mailbox_cb cb,
             void *payload,
             sealmail_error *err)
 {
+	char *id = path_join(sub, name, NULL), *file = NULL;
+	sealmail_input *in = NULL;
+	struct stat st;
+	int rc = SEALMAIL_OK;
+
+	if (id == NULL || (file = path_join(root, id, NULL)) == NULL) {
+		rc = sm_error_nomem(err);
+		goto out;
+	}
+	if (stat(file, &st) != 0) {
+		if (errno != ENOENT) {
+			rc = sm_error_set(err, errno_status(errno), "%s: %s",
+			                  file, strerror(errno));
+			goto out;
+		}
+		/* Renamed meanwhile (another client): list it where it is. */
+		sm_free(id);
+		sm_free(file);
+		file = NULL;
+		rc = maildir_refind(&id, root, name, err);
+		if (rc == SEALMAIL_ENOTFOUND)
+			rc = SEALMAIL_OK; /* gone: skip it */
+		if (rc != SEALMAIL_OK || id == NULL)
+			goto out;
+		file = path_join(root, id, NULL);
+		if (file == NULL) {
+			rc = sm_error_nomem(err);
+			goto out;
+		}
+		if (stat(file, &st) != 0)
+			goto out; /* gone again */
+	}
+	if (!S_ISREG(st.st_mode))
+		goto out;
+	rc = sealmail_input_new_path(&in, file, err);
+	if (rc == SEALMAIL_ENOTFOUND)
+		rc = SEALMAIL_OK; /* gone between stat and open */
+	else if (rc == SEALMAIL_OK)
+		rc = cb(id, in, payload, err);
+	sealmail_input_free(in);
+out:
+	sm_free(file);
+	sm_free(id);
+	return rc;
+}
+
+int
+sm_maildir_open(sealmail_input **out, const char *path, sealmail_error *err)
+{
+	const char *base = strrchr(path, '/'), *sub;
+	char *root = NULL, *id = NULL, *file = NULL;
+	int found, rc = sealmail_input_new_path(out, path, err);
+
+	if (rc != SEALMAIL_ENOTFOUND || base == NULL || base == path)
+		return rc;
+	/* PATH is ROOT/cur/NAME or ROOT/new/NAME when it is a Maildir's. */
+	sub = base - 3;
+	if (sub < path ||
+	    (strncmp(sub, "cur/", 4) != 0 && strncmp(sub, "new/", 4) != 0) ||
+	    (sub > path && sub[-1] != '/'))
+		return rc;
+	root = sub > path ? sm_strndup(path, (size_t)(sub - path - 1))
+	                  : sm_strdup(".");
+	if (root == NULL)
+		return sm_error_nomem(err);
+	/* Not there either: the first open's ENOTFOUND and message stand. */
+	found = maildir_refind(&id, root, base + 1, err);
+	if (found == SEALMAIL_OK) {
+		file = path_join(root, id, NULL);
+		rc = file == NULL ? sm_error_nomem(err)
+		                  : sealmail_input_new_path(out, file, err);
+	} else if (found != SEALMAIL_ENOTFOUND) {
+		rc = found;
+	}
+	sm_free(file);
+	sm_free(id);
+	sm_free(root);
+	return rc;
+}
+
+typedef struct name_list {
+	char **v;
+	size_t n;
+} name_list;
+
+static void
+names_free(name_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sm_free(l->v[i]);
+	sm_free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* The names in the Maildir subfolder `sub`, sorted; none when it is missing. */
+static int
+maildir_names(name_list *l,
+              const char *path,
+              const char *sub,
+              sealmail_error *err)
+{
 	char *dir = path_join(path, sub, NULL);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	struct dirent *de;
 	DIR *d;
 	int rc = SEALMAIL_OK;
@@ -83,56 +239,28 @@ maildir_sub(const char *path,
 		sm_free(dir);
 		return rc;
 	}
-	while ((de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL && rc == SEALMAIL_OK) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (n == cap) {
+		if (l->n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			char **nn = sm_realloc(names, ncap * sizeof(*names));
+			char **nv = sm_realloc(l->v, ncap * sizeof(*l->v));
 
-			if (nn == NULL) {
+			if (nv == NULL) {
 				rc = sm_error_nomem(err);
-				goto out;
+				break;
 			}
-			names = nn;
+			l->v = nv;
 			cap = ncap;
 		}
-		names[n] = sm_strdup(de->d_name);
-		if (names[n] == NULL) {
+		l->v[l->n] = sm_strdup(de->d_name);
+		if (l->v[l->n] == NULL)
 			rc = sm_error_nomem(err);
-			goto out;
-		}
-		n++;
+		else
+			l->n++;
 	}
-	if (n > 0)
-		qsort(names, n, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < n && rc == SEALMAIL_OK; i++) {
-		char *file = path_join(dir, names[i], NULL);
-		char *id = path_join(sub, names[i], NULL);
-		sealmail_input *in = NULL;
-		struct stat st;
-
-		if (file == NULL || id == NULL) {
-			rc = sm_error_nomem(err);
-		} else if (stat(file, &st) != 0) {
-			/* Moved away meanwhile (another client): skip it. */
-			if (errno != ENOENT)
-				rc = sm_error_set(err, errno_status(errno),
-				                  "%s: %s", file,
-				                  strerror(errno));
-		} else if (S_ISREG(st.st_mode)) {
-			rc = sealmail_input_new_path(&in, file, err);
-			if (rc == SEALMAIL_OK)
-				rc = cb(id, in, payload, err);
-			sealmail_input_free(in);
-		}
-		sm_free(file);
-		sm_free(id);
-	}
-out:
-	for (size_t i = 0; i < n; i++)
-		sm_free(names[i]);
-	sm_free(names);
+	if (l->n > 0)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_names);
 	(void)closedir(d);
 	sm_free(dir);
 	return rc;
@@ -144,6 +272,7 @@ sm_maildir_foreach(const char *path,
                    void *payload,
                    sealmail_error *err)
 {
+	name_list cur = {NULL, 0}, fresh = {NULL, 0};
 	struct stat st;
 	int rc;
 
@@ -154,9 +283,20 @@ sm_maildir_foreach(const char *path,
 	if (!S_ISDIR(st.st_mode))
 		return sm_error_set(err, SEALMAIL_EBADDATA,
 		                    "%s: not a Maildir folder", path);
-	rc = maildir_sub(path, "cur", cb, payload, err);
+	/*
+	 * Both folders are read before the first message is handed on: a
+	 * message a mail program moves from new/ to cur/ meanwhile is then in
+	 * new/'s list only, and is found where it went (maildir_one).
+	 */
+	rc = maildir_names(&cur, path, "cur", err);
 	if (rc == SEALMAIL_OK)
-		rc = maildir_sub(path, "new", cb, payload, err);
+		rc = maildir_names(&fresh, path, "new", err);
+	for (size_t i = 0; i < cur.n && rc == SEALMAIL_OK; i++)
+		rc = maildir_one(path, "cur", cur.v[i], cb, payload, err);
+	for (size_t i = 0; i < fresh.n && rc == SEALMAIL_OK; i++)
+		rc = maildir_one(path, "new", fresh.v[i], cb, payload, err);
+	names_free(&cur);
+	names_free(&fresh);
 	return rc;
 }
 

@@ -45,6 +45,16 @@ int sm_mbox_foreach(const char *path,
                     sealmail_error *err);
 
 /*
+ * Open the file at `path` for reading (sealmail_input_new_path); when it is
+ * gone and `path` is a Maildir message's (ROOT/cur/NAME or ROOT/new/NAME),
+ * the file a mail program renamed it to since (flags changed, moved from
+ * new/ to cur/), found by the unique part of NAME.  ENOTFOUND with the first
+ * open's message when it is not there either; EPERM, EIO, ENOMEM.
+ */
+int
+sm_maildir_open(sealmail_input **out, const char *path, sealmail_error *err);
+
+/*
  * Store the message read from `msg` in the Maildir `path` (created, mode
  * 0700, when missing): written and fsynced in tmp/, then renamed into new/.
  * A failure leaves nothing in new/ or tmp/.  The new file's path goes to

@@ -652,7 +652,7 @@ sm_mime_source_check(const sm_mime_source *s, sealmail_error *err)
 	if (now.st_dev != s->seen.st_dev || now.st_ino != s->seen.st_ino ||
 	    now.st_size != s->seen.st_size ||
 	    !same_time(now.st_mtim, s->seen.st_mtim))
-		return sm_error_set(err, SEALMAIL_EIO,
+		return sm_error_set(err, SEALMAIL_ECHANGED,
 		                    "%s changed while it was being read",
 		                    s->name);
 	return SEALMAIL_OK;

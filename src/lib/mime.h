@@ -93,7 +93,7 @@ int sm_mime_source_copy(sm_mime_source *src,
                         sealmail_error *err);
 /*
  * A source made by sm_mime_source_new over a regular file is read where it
- * is (mapped): EIO "<input> changed while it was being read" when the file
+ * is (mapped): ECHANGED "<input> changed while it was being read" when the file
  * is no longer as it was when the source was made (another inode, size or
  * modification time; not the change time, which a rename moves);
  * SEALMAIL_OK for any other source.  Also checked before each window of the

@@ -30,8 +30,6 @@ add_one(sm_policy *p,
 {
 	sm_rcpt *r, *grown;
 	char *addr;
-	unsigned char *caps = NULL;
-	size_t caplen = 0;
 	int rc, at;
 
 	/* The form the book stores addresses in: IDN domains as punycode. */
@@ -54,8 +52,9 @@ add_one(sm_policy *p,
 	memset(r, 0, sizeof(*r));
 	r->address = addr;
 	r->bcc = bcc;
-	rc = sm_book_encryption_cert(&r->cert, &r->problem, store, addr, now,
-	                             err);
+	/* the certificate and its recorded capabilities, in one lookup */
+	rc = sm_book_encryption_cert(&r->cert, &r->caps, &r->problem, store,
+	                             addr, now, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	if (r->cert == NULL) {
@@ -65,13 +64,6 @@ add_one(sm_policy *p,
 		return SEALMAIL_OK;
 	}
 	r->problem = SM_CERT_OK;
-	rc = sm_book_capabilities(&caps, &caplen, store,
-	                          sm_cert_fingerprint(r->cert), err);
-	if (rc == SEALMAIL_OK)
-		r->caps = sm_smime_caps_bits(caps, caplen);
-	else if (rc != SEALMAIL_ENOTFOUND)
-		return rc;
-	sm_free(caps);
 	r->oaep = strncmp(sm_cert_key_desc(r->cert), "RSA", 3) == 0 &&
 	          (force_oaep || (r->caps & SM_CAP_RSA_OAEP) != 0);
 	return SEALMAIL_OK;

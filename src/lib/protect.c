@@ -67,7 +67,8 @@ signer_load(signer *s,
 	if (rc != SEALMAIL_OK)
 		return rc;
 	/* A separate encryption certificate is named in the signature. */
-	if (sm_id_encryption_cert(&enc, store, addr, NULL) == SEALMAIL_OK &&
+	if (sm_id_encryption_cert(&enc, store, addr, settings, NULL) ==
+	            SEALMAIL_OK &&
 	    enc != NULL) {
 		if (strcmp(sm_cert_fingerprint(enc),
 		           sm_cert_fingerprint(s->cert)) != 0)
@@ -384,6 +385,13 @@ sealmail_message_protect(sealmail_store *store,
 		                  plan, err);
 	else
 		rc = encrypt_only(src, out, plan, err);
+	/*
+	 * What was signed or encrypted holds only if the file did not change
+	 * while it was read (a large file is read where it is): a path output
+	 * is then not committed (docs/design.md, "Views of a file").
+	 */
+	if (rc == SEALMAIL_OK)
+		rc = sm_mime_source_check(src, err);
 done:
 	sm_env_plan_free(plan);
 	sm_mime_source_free(src);

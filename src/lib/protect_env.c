@@ -156,7 +156,8 @@ sm_protect_encrypt_plan(sm_env_plan **out,
 		goto fail;
 	}
 	if (settings->encrypt_to_self) {
-		rc = sm_id_encryption_cert(&plan->self, store, sender, err);
+		rc = sm_id_encryption_cert(&plan->self, store, sender, settings,
+		                           err);
 		if (rc == SEALMAIL_ENOKEY) {
 			char question[512];
 

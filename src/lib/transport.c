@@ -274,6 +274,15 @@ local_cb(const char *id, sealmail_input *in, void *payload, sealmail_error *err)
 }
 
 int
+sealmail_mailbox_open_file(sealmail_input **out,
+                           const char *name,
+                           sealmail_error *err)
+{
+	assert(out != NULL && name != NULL);
+	return sm_maildir_open(out, name, err);
+}
+
+int
 sealmail_mailbox_foreach(const char *mailbox,
                          const sealmail_transport_options *opts,
                          sealmail_mailbox_cb cb,
@@ -412,7 +421,7 @@ sealmail_mailbox_fetch(const char *name,
 	{
 		sealmail_input *in = NULL;
 
-		rc = sealmail_input_new_path(&in, name, err);
+		rc = sm_maildir_open(&in, name, err);
 		if (rc == SEALMAIL_OK)
 			rc = copy_input(in, out, err);
 		sealmail_input_free(in);

@@ -506,9 +506,9 @@ expect_enc(sealmail_store *store, const char *addr, sm_cert_problem want)
 	sm_cert_problem why = SM_CERT_REVOKED;
 	sealmail_error err = {0};
 
-	test_assert_int(
-	        sm_book_encryption_cert(&cert, &why, store, addr, 0, &err),
-	        SEALMAIL_OK);
+	test_assert_int(sm_book_encryption_cert(&cert, NULL, &why, store, addr,
+	                                        0, &err),
+	                SEALMAIL_OK);
 	if (why != want)
 		(void)printf("#   %s: %s, expected %s\n", addr,
 		             sm_cert_problem_words(why),
@@ -581,7 +581,7 @@ test_encryption_cert(void)
 		sm_cert *cert = NULL;
 		sm_cert_problem why;
 		test_assert_int(
-		        sm_book_encryption_cert(&cert, &why, store,
+		        sm_book_encryption_cert(&cert, NULL, &why, store,
 		                                "expired@example.org",
 		                                1593561600, /* 2020-07 */
 		                                &err),
@@ -697,8 +697,14 @@ test_several_per_address(void)
 	sealmail_store *store = open_store();
 	sealmail_cert_list *l = NULL;
 	sealmail_error err = {0};
+	/* SMIMECapabilities: aes256-GCM (2.16.840.1.101.3.4.1.46) only */
+	static const unsigned char gcm_caps[] = {0x30, 0x0d, 0x30, 0x0b, 0x06,
+	                                         0x09, 0x60, 0x86, 0x48, 0x01,
+	                                         0x65, 0x03, 0x04, 0x01, 0x2e};
 	sm_cert *second = NULL, *got = NULL;
 	sm_cert_problem why;
+	unsigned int caps = 99;
+	bool added = true;
 	sm_buf buf;
 
 	sealmail_cert_list_free(add(store, "bob@example.org.crt", NULL));
@@ -758,7 +764,7 @@ test_several_per_address(void)
 	                                        sm_cert_fingerprint(second),
 	                                        SEALMAIL_TRUST_TRUSTED, &err),
 	                SEALMAIL_OK);
-	test_assert_int(sm_book_encryption_cert(&got, &why, store,
+	test_assert_int(sm_book_encryption_cert(&got, NULL, &why, store,
 	                                        "bob@example.org", 0, &err),
 	                SEALMAIL_OK);
 	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
@@ -770,22 +776,35 @@ test_several_per_address(void)
 	                           "UPDATE certificates SET trust = 'trusted'",
 	                           &err),
 	                SEALMAIL_OK);
-	test_assert_int(sm_book_encryption_cert(&got, &why, store,
+	test_assert_int(sm_book_encryption_cert(&got, NULL, &why, store,
 	                                        "bob@example.org", 0, &err),
 	                SEALMAIL_OK);
 	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
 	                                  sm_cert_fingerprint(second)) == 0);
 	sm_cert_free(got);
-	/* The second distrusted: the first is used. */
+	/* The capabilities recorded for the one chosen come with it. */
+	test_assert_int(sm_book_add_cert(&added, store, second, NULL, gcm_caps,
+	                                 sizeof(gcm_caps), &err),
+	                SEALMAIL_OK);
+	test_assert(!added);
+	test_assert_int(sm_book_encryption_cert(&got, &caps, &why, store,
+	                                        "bob@example.org", 0, &err),
+	                SEALMAIL_OK);
+	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
+	                                  sm_cert_fingerprint(second)) == 0);
+	test_assert_int(caps, SM_CAP_AES256_GCM);
+	sm_cert_free(got);
+	/* The second distrusted: the first is used, with no capabilities. */
 	test_assert_int(
 	        sealmail_book_set_trust(store, sm_cert_fingerprint(second),
 	                                SEALMAIL_TRUST_DISTRUSTED, &err),
 	        SEALMAIL_OK);
-	test_assert_int(sm_book_encryption_cert(&got, &why, store,
+	test_assert_int(sm_book_encryption_cert(&got, &caps, &why, store,
 	                                        "bob@example.org", 0, &err),
 	                SEALMAIL_OK);
 	test_assert(got != NULL && strcmp(sm_cert_fingerprint(got),
 	                                  sm_cert_fingerprint(second)) != 0);
+	test_assert_int(caps, 0);
 	sm_cert_free(got);
 	/* Remove by fingerprint: the contact stays for the other one. */
 	test_assert_int(

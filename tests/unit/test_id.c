@@ -330,9 +330,9 @@ test_internal(void)
 	                "no digital ID for erin@example.org: create one with "
 	                "'sealmail id create --email erin@example.org' or "
 	                "import one with 'sealmail id import FILE'");
-	test_assert_int(
-	        sm_id_encryption_cert(&cert, store, "erin@example.org", &err),
-	        SEALMAIL_ENOKEY);
+	test_assert_int(sm_id_encryption_cert(&cert, store, "erin@example.org",
+	                                      NULL, &err),
+	                SEALMAIL_ENOKEY);
 	test_assert_int(sm_id_own_certs(&own, &nown, store, &err), SEALMAIL_OK);
 	test_assert_int(nown, 0);
 	sm_cert_list_free(own, nown);
@@ -376,9 +376,9 @@ test_internal(void)
 		                sealmail_id_fingerprint(id));
 	sm_cert_free(cert);
 	cert = NULL;
-	test_assert_int(
-	        sm_id_encryption_cert(&cert, store, "erin@example.org", &err),
-	        SEALMAIL_OK);
+	test_assert_int(sm_id_encryption_cert(&cert, store, "erin@example.org",
+	                                      NULL, &err),
+	                SEALMAIL_OK);
 	if (cert != NULL)
 		test_assert_str(sm_cert_fingerprint(cert),
 		                sealmail_id_fingerprint(id2));

@@ -6,6 +6,7 @@
  * new/, nothing left on failure) and iteration order.
  */
 #include "mailbox.h"
+#include "sealmail/transport.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -308,12 +309,131 @@ test_maildir_deliver_and_iterate(void)
 	sm_free(p2);
 }
 
+/* Read all of `in` into a string (small messages). */
+static void
+read_all(sealmail_input *in, char *buf, size_t size)
+{
+	size_t len = 0;
+	long n;
+	sealmail_error err;
+
+	while (len + 1 < size &&
+	       (n = sealmail_input_read(in, buf + len, size - 1 - len, &err)) >
+	               0)
+		len += (size_t)n;
+	buf[len] = '\0';
+}
+
+typedef struct mover {
+	const char *from, *to; /* renamed at the first message */
+	collected c;
+} mover;
+
+static int
+move_cb(const char *id, sealmail_input *in, void *payload, sealmail_error *err)
+{
+	mover *m = payload;
+
+	if (m->from != NULL) {
+		test_assert(rename(m->from, m->to) == 0);
+		m->from = NULL;
+	}
+	return collect_cb(id, in, &m->c, err);
+}
+
+/*
+ * A Maildir message a mail program renames (marked read: new/ to cur/, or
+ * its flags changed) is found again by its unique name, when opened by its
+ * old name and when it moves during a listing; a gone one is not.
+ */
+static void
+test_maildir_renamed(void)
+{
+	const char *dir = test_tmpdir();
+	char md[128], a[192], b[192], c[192], old[192], buf[64];
+	sealmail_input *in = NULL;
+	sealmail_error err;
+	mover m;
+
+	(void)snprintf(md, sizeof(md), "%s/Renamed", dir);
+	(void)snprintf(a, sizeof(a), "%s/cur", md);
+	test_assert(mkdir(md, 0700) == 0 && mkdir(a, 0700) == 0);
+	(void)snprintf(a, sizeof(a), "%s/new", md);
+	test_assert(mkdir(a, 0700) == 0);
+	(void)snprintf(old, sizeof(old), "%s/new/100.a", md);
+	write_file(old, "A", 1);
+	(void)snprintf(a, sizeof(a), "%s/cur/1000.a:2,S", md);
+	write_file(a, "X", 1); /* same first characters, other message */
+
+	/* new/100.a marked read: cur/100.a:2,S, then flagged: :2,FS */
+	(void)snprintf(b, sizeof(b), "%s/cur/100.a:2,S", md);
+	test_assert(rename(old, b) == 0);
+	test_assert_int(sm_maildir_open(&in, old, &err), SEALMAIL_OK);
+	test_assert_str(sealmail_input_name(in), b);
+	read_all(in, buf, sizeof(buf));
+	test_assert_str(buf, "A");
+	sealmail_input_free(in);
+	(void)snprintf(c, sizeof(c), "%s/cur/100.a:2,FS", md);
+	test_assert(rename(b, c) == 0);
+	test_assert_int(sealmail_mailbox_open_file(&in, old, &err),
+	                SEALMAIL_OK);
+	test_assert_str(sealmail_input_name(in), c);
+	sealmail_input_free(in);
+	test_assert_int(sealmail_mailbox_open_file(&in, b, &err), SEALMAIL_OK);
+	test_assert_str(sealmail_input_name(in), c);
+	sealmail_input_free(in);
+
+	/* Gone: the first open's error stands; no prefix match (1000.a). */
+	test_assert(unlink(c) == 0);
+	in = NULL;
+	test_assert_int(sm_maildir_open(&in, old, &err), SEALMAIL_ENOTFOUND);
+	test_assert(in == NULL);
+	test_assert(strstr(err.message, old) == err.message &&
+	            strstr(err.message, ": No such file or directory") != NULL);
+	(void)snprintf(b, sizeof(b), "%s/cur/100", md);
+	test_assert_int(sm_maildir_open(&in, b, &err), SEALMAIL_ENOTFOUND);
+	/* Not a Maildir's path: opened as it is. */
+	(void)snprintf(b, sizeof(b), "%s/other/100.a", md);
+	test_assert_int(sm_maildir_open(&in, b, &err), SEALMAIL_ENOTFOUND);
+
+	/*
+	 * Listing: new/200.b moves to cur/ while cur/1000.a:2,S is examined;
+	 * it is listed once, under its new name.
+	 */
+	(void)snprintf(old, sizeof(old), "%s/new/200.b", md);
+	write_file(old, "B", 1);
+	(void)snprintf(b, sizeof(b), "%s/cur/200.b:2,S", md);
+	memset(&m, 0, sizeof(m));
+	m.from = old;
+	m.to = b;
+	m.c.read_size = 64;
+	test_assert_int(sm_mailbox_foreach(md, move_cb, &m, &err), SEALMAIL_OK);
+	test_assert_int(m.c.count, 2);
+	test_assert_str(m.c.ids[0], "cur/1000.a:2,S");
+	test_assert_str(m.c.ids[1], "cur/200.b:2,S");
+	test_assert(m.c.count == 2 && m.c.msgs[1].len == 1 &&
+	            m.c.msgs[1].data[0] == 'B');
+	collected_free(&m.c);
+
+	/* Deleted while listed: skipped, the listing goes on. */
+	memset(&m, 0, sizeof(m));
+	m.from = b;
+	(void)snprintf(c, sizeof(c), "%s/gone", dir);
+	m.to = c;
+	m.c.read_size = 64;
+	test_assert_int(sm_mailbox_foreach(md, move_cb, &m, &err), SEALMAIL_OK);
+	test_assert_int(m.c.count, 1);
+	test_assert_str(m.c.ids[0], "cur/1000.a:2,S");
+	collected_free(&m.c);
+}
+
 static const struct test_case tests[] = {
         {"mbox_every_read_size", test_mbox_every_read_size},
         {"mbox_crlf", test_mbox_crlf},
         {"mbox_large_and_unread", test_mbox_large_and_unread},
         {"mbox_errors", test_mbox_errors},
         {"maildir_deliver_and_iterate", test_maildir_deliver_and_iterate},
+        {"maildir_renamed", test_maildir_renamed},
 };
 
 TEST_MAIN(tests)

@@ -127,7 +127,7 @@ test_changed_while_written(void)
 				test_assert_int(k.bytes, len);
 		} else {
 			test_assert(k.calls > 0); /* changed during the open */
-			test_assert_int(rc, SEALMAIL_EIO);
+			test_assert_int(rc, SEALMAIL_ECHANGED);
 			test_assert_str(err.message, want);
 			test_assert(r == NULL);
 		}
