@@ -1400,11 +1400,12 @@ test_ahead_changed(void)
 		(void)close(wfd);
 		/* the next window: refused, whatever the thread has mapped */
 		test_assert_int(sm_mime_source_view(s, 9 << 20, 100, &p, &err),
-		                SEALMAIL_EIO);
+		                SEALMAIL_ECHANGED);
 		test_assert_str(err.message,
 		                "msg.eml changed while it was being read");
 		err.message[0] = '\0';
-		test_assert_int(sm_mime_source_check(s, &err), SEALMAIL_EIO);
+		test_assert_int(sm_mime_source_check(s, &err),
+		                SEALMAIL_ECHANGED);
 		test_assert_str(err.message,
 		                "msg.eml changed while it was being read");
 		sm_mime_source_free(s);
