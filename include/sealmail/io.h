@@ -69,7 +69,15 @@ sealmail_input_set_name(sealmail_input *in,
                         sealmail_error *err) SEALMAIL_WARN_UNUSED;
 SEALMAIL_EXTERN(void) sealmail_input_free(sealmail_input *in);
 
-/** Write to `fd` (not closed by sealmail_output_free). */
+/**
+ * Write to `fd` (not closed by sealmail_output_free).  Once more than 2 MiB
+ * have been written to it, a descriptor or path output writes on a thread
+ * of its own (4 buffers of 1 MiB between it and the caller): `fd` is the
+ * output's until sealmail_output_commit or sealmail_output_free, which
+ * wait for that thread; a failed write(2) on it is returned by a later
+ * sealmail_output_write or by sealmail_output_commit.  SIGPIPE follows
+ * the calling thread's signal mask.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_output_new_fd(sealmail_output **out,
                        int fd,
@@ -84,6 +92,10 @@ SEALMAIL_EXTERN(int)
 sealmail_output_new_path(sealmail_output **out,
                          const char *path,
                          sealmail_error *err) SEALMAIL_WARN_UNUSED;
+/**
+ * Hand the bytes to `write`, always on the thread that calls
+ * sealmail_output_write / _commit (never on a writer thread).
+ */
 SEALMAIL_EXTERN(int)
 sealmail_output_new_callback(sealmail_output **out,
                              sealmail_write_cb write,
@@ -94,11 +106,17 @@ sealmail_output_write(sealmail_output *o,
                       const void *buf,
                       size_t len,
                       sealmail_error *err) SEALMAIL_WARN_UNUSED;
-/** Flush; for a path output, fsync and rename into place. */
+/**
+ * Flush (and wait for the writer thread); for a path output, fsync and
+ * rename into place.  EIO, nothing published, once a write has failed.
+ */
 SEALMAIL_EXTERN(int)
 sealmail_output_commit(sealmail_output *o,
                        sealmail_error *err) SEALMAIL_WARN_UNUSED;
-/** Free; an uncommitted path output's temporary is removed. */
+/**
+ * Free, ending the writer thread; what is still buffered may be dropped
+ * (commit first).  An uncommitted path output's temporary is removed.
+ */
 SEALMAIL_EXTERN(void) sealmail_output_free(sealmail_output *o);
 
 #ifdef __cplusplus

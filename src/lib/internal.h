@@ -100,6 +100,36 @@ int sm_output_copy_fd(sealmail_output *out,
                       off_t len,
                       sealmail_error *err);
 
+/*
+ * A descriptor or path output hands its bytes to a writer thread of its own
+ * once it has been given more than SM_OUTPUT_WRITER_START bytes, through a
+ * ring of 4 buffers of SM_OUTPUT_SLOT bytes (io.c); never a callback
+ * output.  sm_output_threaded: whether the thread runs (for tests).
+ */
+#define SM_OUTPUT_WRITER_START ((size_t)2 << 20)
+#define SM_OUTPUT_SLOT ((size_t)1 << 20)
+bool sm_output_threaded(const sealmail_output *out);
+/* What the output's error messages start with ("output" or the path). */
+int
+sm_output_set_name(sealmail_output *out, const char *name, sealmail_error *err);
+
+/*
+ * Writing in place, for a producer that can put its bytes straight into
+ * the writer thread's buffer instead of handing them over to be copied
+ * (the base64 encoder).  sm_output_reserve: room for at least `min` bytes
+ * (at most SM_OUTPUT_SLOT) at *at, *room bytes long; *at is NULL when the
+ * output has no writer thread (then use sealmail_output_write).  Nothing
+ * else may be written to the output between the two calls.
+ * sm_output_advance: the first `n` bytes of that room are output.  Both
+ * return the writer's failure like sealmail_output_write.
+ */
+int sm_output_reserve(sealmail_output *out,
+                      size_t min,
+                      unsigned char **at,
+                      size_t *room,
+                      sealmail_error *err);
+int sm_output_advance(sealmail_output *out, size_t n, sealmail_error *err);
+
 /* Wipe memory in a way the compiler may not remove. */
 void sm_wipe(void *ptr, size_t len);
 /* Wipe a NUL-terminated string and free it; accepts NULL. */

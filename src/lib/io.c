@@ -2,12 +2,17 @@
 /*
  * sealmail_input and sealmail_output: fd, path, memory and callback streams,
  * with a 64 KiB write buffer (syscalls are dear) and atomic path outputs.
+ * A descriptor or path output past WRITER_START bytes hands its bytes to a
+ * writer thread of its own (a ring of RING_SLOTS buffers of SLOT_SIZE): the
+ * write(2) calls run on the second core while the caller computes.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +25,15 @@
 enum {
 	IO_BUF = 64 * 1024,
 	/* a path output asks the kernel to start writing every 8 MiB */
-	WRITEBACK_STEP = 8 * 1024 * 1024
+	WRITEBACK_STEP = 8 * 1024 * 1024,
+	/*
+	 * The writer thread: started once an output has been handed this
+	 * many bytes (a 4 KiB message never starts one), then a ring of
+	 * RING_SLOTS buffers of SLOT_SIZE between the caller and it.
+	 */
+	WRITER_START = SM_OUTPUT_WRITER_START,
+	SLOT_SIZE = SM_OUTPUT_SLOT,
+	RING_SLOTS = 4
 };
 
 typedef enum { SRC_FD, SRC_MEM, SRC_CB } src_kind;
@@ -36,12 +49,36 @@ struct sealmail_input {
 	char *name;
 };
 
+/*
+ * The ring between the caller and the writer thread.  Slots are filled in
+ * ring order: the writer writes slot `head` and the `queued - 1` after it;
+ * the caller fills slot (head + queued) % RING_SLOTS, so it waits while
+ * all RING_SLOTS are queued.  Everything under `mu` but the bytes of the
+ * slots: a slot's bytes belong to whichever side the indexes give it to.
+ */
+typedef struct writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work; /* the writer waits: something queued, or stop */
+	pthread_cond_t done; /* the caller waits: a slot written */
+	unsigned char *slot[RING_SLOTS];
+	size_t slot_len[RING_SLOTS];
+	unsigned head, queued;
+	bool stop;    /* write what is queued, then end */
+	bool abandon; /* drop what is queued (a temporary about to go) */
+	int error;    /* errno of the first failed write, 0 */
+	/* the caller's side, not shared */
+	unsigned fill; /* the slot being filled */
+	size_t fill_len;
+} writer;
+
 struct sealmail_output {
 	src_kind kind;
 	int fd;
 	sealmail_write_cb write;
 	void *payload;
 	char *path; /* final path, for path outputs */
+	char *name; /* sm_output_set_name, else the path or "output" */
 	char *tmp;  /* temporary until commit */
 	unsigned char *buf;
 	size_t len;
@@ -49,6 +86,8 @@ struct sealmail_output {
 	bool rewindable; /* a caller's descriptor sm_output_mark accepted */
 	/* path outputs: bytes written, and how far write-out was started */
 	off_t written, started;
+	uint64_t handed; /* bytes given to sealmail_output_write */
+	writer *w;       /* the writer thread, once started */
 };
 
 static int
@@ -359,12 +398,62 @@ start_writeback(sealmail_output *o)
 	o->started = o->written;
 }
 
+static const char *
+out_name(const sealmail_output *o)
+{
+	return o->name != NULL ? o->name : o->path != NULL ? o->path : "output";
+}
+
+int
+sm_output_set_name(sealmail_output *o, const char *name, sealmail_error *err)
+{
+	char *copy = sm_strdup(name);
+
+	if (copy == NULL)
+		return sm_error_nomem(err);
+	sm_free(o->name);
+	o->name = copy;
+	return SEALMAIL_OK;
+}
+
+/*
+ * All `len` bytes to the descriptor: 0, or the errno of the failure.  Run
+ * by the caller's thread, or by the writer thread while it owns the
+ * descriptor (`written` and `started` are then its own too).
+ */
+static int
+fd_write(sealmail_output *o, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(o->fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		p += w;
+		len -= (size_t)w;
+		o->written += w;
+	}
+	if (o->tmp != NULL && o->written - o->started >= WRITEBACK_STEP)
+		start_writeback(o);
+	return 0;
+}
+
+static int
+write_error(sealmail_output *o, int e, sealmail_error *err)
+{
+	return sm_error_set(err, io_errno(e), "%s: %s", out_name(o),
+	                    strerror(e));
+}
+
 static int
 flush_bytes(sealmail_output *o,
             const unsigned char *p,
             size_t len,
             sealmail_error *err)
 {
+	int e;
+
 	if (o->kind == SRC_CB) {
 		int rc = o->write(p, len, o->payload);
 		if (rc != 0)
@@ -372,29 +461,266 @@ flush_bytes(sealmail_output *o,
 			                    "write failed");
 		return SEALMAIL_OK;
 	}
-	while (len > 0) {
-		ssize_t w = write(o->fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return sm_error_set(err, io_errno(errno), "%s: %s",
-			                    o->path != NULL ? o->path
-			                                    : "output",
-			                    strerror(errno));
-		p += w;
-		len -= (size_t)w;
-		o->written += w;
+	e = fd_write(o, p, len);
+	return e != 0 ? write_error(o, e, err) : SEALMAIL_OK;
+}
+
+/* ---- the writer thread ------------------------------------------------- */
+
+static void *
+writer_main(void *arg)
+{
+	sealmail_output *o = arg;
+	writer *w = o->w;
+
+	(void)pthread_mutex_lock(&w->mu);
+	for (;;) {
+		unsigned i;
+		int e = 0;
+
+		while (w->queued == 0 && !w->stop)
+			(void)pthread_cond_wait(&w->work, &w->mu);
+		if (w->queued == 0)
+			break;
+		i = w->head;
+		if (w->error == 0 && !w->abandon) {
+			(void)pthread_mutex_unlock(&w->mu);
+			e = fd_write(o, w->slot[i], w->slot_len[i]);
+			(void)pthread_mutex_lock(&w->mu);
+		}
+		/* after a failure the rest is dropped: the output has failed */
+		if (e != 0 && w->error == 0)
+			w->error = e;
+		w->head = (i + 1) % RING_SLOTS;
+		w->queued--;
+		(void)pthread_cond_signal(&w->done);
 	}
-	if (o->tmp != NULL && o->written - o->started >= WRITEBACK_STEP)
-		start_writeback(o);
+	(void)pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+writer_free(writer *w)
+{
+	for (unsigned i = 0; i < RING_SLOTS; i++)
+		sm_free(w->slot[i]);
+	(void)pthread_cond_destroy(&w->done);
+	(void)pthread_cond_destroy(&w->work);
+	(void)pthread_mutex_destroy(&w->mu);
+	sm_free(w);
+}
+
+/* Raised by the thread's own faults: never blocked there. */
+static const int sync_signals[] = {SIGSEGV, SIGBUS,  SIGFPE,
+                                   SIGILL,  SIGTRAP, SIGABRT};
+
+/*
+ * Start the writer of a descriptor output, its buffered bytes written
+ * first.  Not starting (no memory, no thread) is not an error: the
+ * output goes on writing itself.  The signals sent to the process are
+ * blocked in the thread, so that the caller's threads receive them as
+ * before; SIGPIPE, raised by the writer's own write(2) to a pipe with no
+ * reader, is blocked there only if the caller blocks it: by default it
+ * ends the process as it did from the caller's thread, and ignored, the
+ * write fails with EPIPE as before.
+ */
+static int
+writer_start(sealmail_output *o, sealmail_error *err)
+{
+	sigset_t all, old;
+	writer *w;
+	int rc = flush_bytes(o, o->buf, o->len, err);
+
+	o->len = 0;
+	if (rc != SEALMAIL_OK)
+		return rc;
+	w = sm_calloc(1, sizeof(*w));
+	if (w == NULL)
+		return SEALMAIL_OK;
+	if (pthread_mutex_init(&w->mu, NULL) != 0) {
+		sm_free(w);
+		return SEALMAIL_OK;
+	}
+	if (pthread_cond_init(&w->work, NULL) != 0) {
+		(void)pthread_mutex_destroy(&w->mu);
+		sm_free(w);
+		return SEALMAIL_OK;
+	}
+	if (pthread_cond_init(&w->done, NULL) != 0) {
+		(void)pthread_cond_destroy(&w->work);
+		(void)pthread_mutex_destroy(&w->mu);
+		sm_free(w);
+		return SEALMAIL_OK;
+	}
+	for (unsigned i = 0; i < RING_SLOTS; i++) {
+		w->slot[i] = sm_malloc(SLOT_SIZE);
+		if (w->slot[i] == NULL) {
+			writer_free(w);
+			return SEALMAIL_OK;
+		}
+	}
+	o->w = w;
+	(void)sigfillset(&all);
+	for (size_t i = 0; i < SM_ARRAY_SIZE(sync_signals); i++)
+		(void)sigdelset(&all, sync_signals[i]);
+	(void)pthread_sigmask(SIG_SETMASK, NULL, &old);
+	if (!sigismember(&old, SIGPIPE))
+		(void)sigdelset(&all, SIGPIPE);
+	(void)pthread_sigmask(SIG_SETMASK, &all, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, o) != 0)
+		o->w = NULL;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (o->w == NULL)
+		writer_free(w);
 	return SEALMAIL_OK;
 }
 
+/*
+ * The slot being filled to the writer, and the next one to fill once the
+ * writer has one free.  A failure of the writer's comes back here (and in
+ * writer_drain): the output has then failed.
+ */
+static int
+writer_hand(sealmail_output *o, sealmail_error *err)
+{
+	writer *w = o->w;
+	int e;
+
+	(void)pthread_mutex_lock(&w->mu);
+	if (w->fill_len > 0) {
+		w->slot_len[w->fill] = w->fill_len;
+		w->queued++;
+		(void)pthread_cond_signal(&w->work);
+		while (w->queued == RING_SLOTS)
+			(void)pthread_cond_wait(&w->done, &w->mu);
+		w->fill = (w->fill + 1) % RING_SLOTS;
+		w->fill_len = 0;
+	}
+	e = w->error;
+	(void)pthread_mutex_unlock(&w->mu);
+	if (e != 0) {
+		o->failed = true;
+		return write_error(o, e, err);
+	}
+	return SEALMAIL_OK;
+}
+
+/* Everything handed over written: the descriptor is the caller's again. */
+static int
+writer_drain(sealmail_output *o, sealmail_error *err)
+{
+	writer *w = o->w;
+	int rc = writer_hand(o, err);
+
+	(void)pthread_mutex_lock(&w->mu);
+	while (w->queued > 0)
+		(void)pthread_cond_wait(&w->done, &w->mu);
+	if (rc == SEALMAIL_OK && w->error != 0) {
+		o->failed = true;
+		rc = write_error(o, w->error, err);
+	}
+	(void)pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/*
+ * End the writer: what is queued is written first, or dropped with
+ * `abandon` (the slot being filled is dropped either way).
+ */
+static void
+writer_stop(sealmail_output *o, bool abandon)
+{
+	writer *w = o->w;
+
+	if (w == NULL)
+		return;
+	(void)pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	w->abandon = abandon;
+	(void)pthread_cond_signal(&w->work);
+	(void)pthread_mutex_unlock(&w->mu);
+	(void)pthread_join(w->thread, NULL);
+	writer_free(w);
+	o->w = NULL;
+}
+
+static int
+writer_write(sealmail_output *o,
+             const unsigned char *p,
+             size_t len,
+             sealmail_error *err)
+{
+	writer *w = o->w;
+
+	while (len > 0) {
+		size_t n = SLOT_SIZE - w->fill_len;
+
+		if (n > len)
+			n = len;
+		memcpy(w->slot[w->fill] + w->fill_len, p, n);
+		w->fill_len += n;
+		p += n;
+		len -= n;
+		if (w->fill_len == SLOT_SIZE) {
+			int rc = writer_hand(o, err);
+			if (rc != SEALMAIL_OK)
+				return rc;
+		}
+	}
+	return SEALMAIL_OK;
+}
+
+bool
+sm_output_threaded(const sealmail_output *o)
+{
+	return o->w != NULL;
+}
+
+int
+sm_output_reserve(sealmail_output *o,
+                  size_t min,
+                  unsigned char **at,
+                  size_t *room,
+                  sealmail_error *err)
+{
+	writer *w = o->w;
+
+	*at = NULL;
+	*room = 0;
+	if (o->failed)
+		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+	if (w == NULL || min > SLOT_SIZE)
+		return SEALMAIL_OK;
+	if (SLOT_SIZE - w->fill_len < min) {
+		int rc = writer_hand(o, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	*at = w->slot[w->fill] + w->fill_len;
+	*room = SLOT_SIZE - w->fill_len;
+	return SEALMAIL_OK;
+}
+
+int
+sm_output_advance(sealmail_output *o, size_t n, sealmail_error *err)
+{
+	writer *w = o->w;
+
+	o->handed += n;
+	w->fill_len += n;
+	return w->fill_len == SLOT_SIZE ? writer_hand(o, err) : SEALMAIL_OK;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* What is buffered to the descriptor or callback, the writer drained. */
 static int
 flush(sealmail_output *o, sealmail_error *err)
 {
 	int rc;
 
+	if (o->w != NULL)
+		return writer_drain(o, err);
 	if (o->len == 0)
 		return SEALMAIL_OK;
 	rc = flush_bytes(o, o->buf, o->len, err);
@@ -415,6 +741,16 @@ sealmail_output_write(sealmail_output *o,
 
 	if (o->failed)
 		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+	o->handed += len;
+	if (o->w == NULL && o->kind == SRC_FD && o->handed > WRITER_START) {
+		rc = writer_start(o, err);
+		if (rc != SEALMAIL_OK) {
+			o->failed = true;
+			return rc;
+		}
+	}
+	if (o->w != NULL)
+		return writer_write(o, p, len, err);
 	if (len >= IO_BUF) {
 		rc = flush(o, err);
 		if (rc == SEALMAIL_OK)
@@ -476,12 +812,21 @@ int
 sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 {
 	o->len = 0;
+	if (o->w != NULL) {
+		int rc;
+
+		/* what is being filled is after the mark: forgotten */
+		o->w->fill_len = 0;
+		rc = writer_drain(o, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
 	if (o->kind != SRC_FD || (o->tmp == NULL && !o->rewindable) ||
 	    o->failed || mark < 0 || ftruncate(o->fd, mark) != 0 ||
 	    lseek(o->fd, mark, SEEK_SET) != mark) {
 		o->failed = true;
 		return sm_error_set(err, SEALMAIL_EIO, "%s: cannot rewind",
-		                    o->path != NULL ? o->path : "output");
+		                    out_name(o));
 	}
 	o->written = mark;
 	if (o->started > mark)
@@ -513,7 +858,7 @@ sm_output_copy_fd(
 			o->failed = true;
 			return sm_error_set(
 			        err, n < 0 ? io_errno(errno) : SEALMAIL_EIO,
-			        "%s: %s", o->path != NULL ? o->path : "output",
+			        "%s: %s", out_name(o),
 			        n < 0 ? strerror(errno)
 			              : "the input ended early");
 		}
@@ -529,12 +874,17 @@ sm_output_copy_fd(
 int
 sealmail_output_commit(sealmail_output *o, sealmail_error *err)
 {
-	int rc = flush(o, err);
+	int rc;
 
+	/* a failed output is never published */
+	if (o->failed)
+		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+	rc = flush(o, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	if (o->tmp == NULL)
 		return SEALMAIL_OK;
+	writer_stop(o, false); /* drained: nothing left to write */
 	if (fsync(o->fd) != 0 || close(o->fd) != 0) {
 		o->fd = -1;
 		o->failed = true;
@@ -557,6 +907,11 @@ sealmail_output_free(sealmail_output *o)
 {
 	if (o == NULL)
 		return;
+	/*
+	 * What the writer was given is written, as it would have been
+	 * without the thread, but not into a temporary about to go.
+	 */
+	writer_stop(o, o->tmp != NULL);
 	if (o->tmp != NULL) {
 		if (o->fd >= 0)
 			(void)close(o->fd);
@@ -566,6 +921,7 @@ sealmail_output_free(sealmail_output *o)
 		(void)close(o->fd);
 	}
 	sm_free(o->path);
+	sm_free(o->name);
 	sm_free(o->buf);
 	sm_free(o);
 }

@@ -139,7 +139,8 @@ write_signed_entity(signer *s,
 	                        .include_certs = s->settings.include_cert,
 	                        .pss = pss,
 	                        .opaque = opaque,
-	                        .encryption_cert = s->enc};
+	                        .encryption_cert = s->enc,
+	                        .direct = write == out_write ? payload : NULL};
 	sm_cms_sign *cms = NULL;
 	char boundary[64], line[512];
 	int rc;

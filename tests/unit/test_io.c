@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for io.c's sm_output_copy_fd: a file's bytes into a
- * descriptor output in the kernel, in order with buffered writes; the
- * outputs it cannot serve (a callback, an O_APPEND file) left untouched;
- * an input shorter than asked is an error.
+ * Unit tests for io.c: sm_output_copy_fd (a file's bytes into a descriptor
+ * output in the kernel, in order with buffered writes; the outputs it
+ * cannot serve left untouched; a short input is an error) and the writer
+ * thread of large outputs (the bytes as written at every size around its
+ * start and its buffers, mark/rewind/copy after it started, a failed
+ * write(2) on it surfaced, an uncommitted path output never published).
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -114,9 +120,497 @@ test_no_copy(void)
 	free(data);
 }
 
+/* ---- the writer thread ---- */
+
+#define START SM_OUTPUT_WRITER_START
+#define SLOT SM_OUTPUT_SLOT
+
+static void
+fill(unsigned char *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)((i * 131 + i / 4093 + seed) >> 1);
+}
+
+/* `n` bytes of `data` in pieces of `piece`: the first failure, or OK. */
+static int
+write_pieces(sealmail_output *out,
+             const unsigned char *data,
+             size_t n,
+             size_t piece,
+             sealmail_error *err)
+{
+	for (size_t at = 0; at < n; at += piece) {
+		size_t k = n - at < piece ? n - at : piece;
+		int rc = sealmail_output_write(out, data + at, k, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	return SEALMAIL_OK;
+}
+
+/* The file at `path` holds exactly `n` bytes equal to `want`. */
+static bool
+file_is(const char *path, const unsigned char *want, size_t n)
+{
+	unsigned char *back = malloc(n + 1);
+	int fd = open(path, O_RDONLY);
+	size_t got = 0;
+	ssize_t r = 1;
+	bool same;
+
+	while (fd >= 0 && back != NULL && r > 0 && got <= n) {
+		r = read(fd, back + got, n + 1 - got);
+		if (r > 0)
+			got += (size_t)r;
+		if (got == n + 1)
+			break;
+	}
+	same = fd >= 0 && back != NULL && got == n &&
+	       memcmp(back, want, n) == 0;
+	if (fd >= 0)
+		(void)close(fd);
+	free(back);
+	return same;
+}
+
+/*
+ * Every size around the thread's start and its buffers, written in pieces
+ * smaller and larger than a buffer, to a caller's descriptor and to a
+ * path: the file holds the bytes written, and the thread ran past START
+ * bytes only.
+ */
+static void
+test_writer_sizes(void)
+{
+	static const size_t sizes[] = {START - 1,
+	                               START,
+	                               START + 1,
+	                               START + SLOT,
+	                               START + SLOT + 1,
+	                               4 * SLOT - 1,
+	                               4 * SLOT,
+	                               4 * SLOT + 1,
+	                               5 * SLOT + SLOT / 2 + 7,
+	                               11 * SLOT + 5};
+	static const size_t pieces[] = {1000, 65536, 262144, 3 * SLOT + 1};
+	const char *dir = test_tmpdir();
+	size_t max = 11 * SLOT + 5;
+	unsigned char *data = malloc(max);
+	char path[256];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, max, 1);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (size_t s = 0; s < SM_ARRAY_SIZE(sizes); s++) {
+		for (size_t p = 0; p < SM_ARRAY_SIZE(pieces); p++) {
+			sealmail_output *out = NULL;
+			sealmail_error err = {0};
+			bool by_path = (s + p) % 2 == 1;
+			int fd = -1;
+
+			if (by_path) {
+				test_assert_int(sealmail_output_new_path(
+				                        &out, path, &err),
+				                SEALMAIL_OK);
+			} else {
+				fd = open(path, O_WRONLY | O_CREAT | O_TRUNC,
+				          0600);
+				test_assert_int(
+				        sealmail_output_new_fd(&out, fd, &err),
+				        SEALMAIL_OK);
+			}
+			test_assert_int(write_pieces(out, data, sizes[s],
+			                             pieces[p], &err),
+			                SEALMAIL_OK);
+			test_assert_int(sm_output_threaded(out),
+			                sizes[s] > START);
+			test_assert_int(sealmail_output_commit(out, &err),
+			                SEALMAIL_OK);
+			sealmail_output_free(out);
+			if (fd >= 0)
+				(void)close(fd);
+			if (!file_is(path, data, sizes[s]))
+				(void)printf(
+				        "#   size %zu, pieces of %zu, %s\n",
+				        sizes[s], pieces[p],
+				        by_path ? "path" : "descriptor");
+			test_assert(file_is(path, data, sizes[s]));
+		}
+	}
+	/* only the output itself in the folder */
+	test_assert_int(test_count_entries(dir), 1);
+	free(data);
+}
+
+static pthread_t cb_thread;
+static int cb_other;
+
+static int
+cb_count(const void *buf, size_t len, void *payload)
+{
+	(void)buf;
+	*(size_t *)payload += len;
+	if (!pthread_equal(pthread_self(), cb_thread))
+		cb_other++;
+	return 0;
+}
+
+/* A callback output is called on the caller's thread, whatever its size. */
+static void
+test_writer_not_callback(void)
+{
+	size_t n = 3 * START, got = 0;
+	unsigned char *data = calloc(1, n);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	cb_thread = pthread_self();
+	cb_other = 0;
+	test_assert_int(
+	        sealmail_output_new_callback(&out, cb_count, &got, &err),
+	        SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data, n, 262144, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 0);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	test_assert_int(got, n);
+	test_assert_int(cb_other, 0);
+	free(data);
+}
+
+/*
+ * Mark and rewind with the thread running: the mark is the offset of
+ * everything written so far, and the rewind forgets what was queued and
+ * written after it; a mark taken before the thread started holds too.
+ */
+static void
+test_writer_rewind(void)
+{
+	size_t n = 12 * SLOT;
+	unsigned char *data = malloc(n), *want = malloc(n);
+	const char *dir = test_tmpdir();
+	char path[256];
+
+	test_assert(data != NULL && want != NULL);
+	if (data == NULL || want == NULL)
+		return;
+	fill(data, n, 7);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (int mode = 0; mode < 4; mode++) {
+		/* mode & 1: a path output; mode & 2: marked before start */
+		size_t before = (mode & 2) ? 100 : 5 * SLOT + 3;
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		int fd = -1;
+		off_t mark;
+
+		if (mode & 1) {
+			test_assert_int(
+			        sealmail_output_new_path(&out, path, &err),
+			        SEALMAIL_OK);
+		} else {
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+			                SEALMAIL_OK);
+		}
+		test_assert_int(write_pieces(out, data, before, 65536, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_output_threaded(out), before > START);
+		mark = sm_output_mark(out);
+		test_assert_int(mark, (off_t)before);
+		test_assert_int(write_pieces(out, data + before, 6 * SLOT + 1,
+		                             262144, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_output_threaded(out), 1);
+		test_assert_int(sm_output_rewind(out, mark, &err), SEALMAIL_OK);
+		test_assert_int(sealmail_output_write(out, "tail", 4, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		sealmail_output_free(out);
+		if (fd >= 0)
+			(void)close(fd);
+		memcpy(want, data, before);
+		memcpy(want + before, "tail", 4);
+		test_assert(file_is(path, want, before + 4));
+	}
+	test_assert_int(test_count_entries(dir), 1);
+	free(want);
+	free(data);
+}
+
+/* sm_output_copy_fd with the thread running: in order with the writes. */
+static void
+test_writer_copy_fd(void)
+{
+	size_t n = 4 * SLOT, head = 3 * SLOT + 11, all = head + n + 4;
+	unsigned char *data = NULL, *want = malloc(all), *back = malloc(all);
+	int in = make_file("in3", n, &data), o = out_fd("out3", 0);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	test_assert(want != NULL && back != NULL);
+	if (want == NULL || back == NULL)
+		return;
+	fill(want, head, 3);
+	test_assert_int(sealmail_output_new_fd(&out, o, &err), SEALMAIL_OK);
+	test_assert_int(write_pieces(out, want, head, 100000, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sm_output_copy_fd(out, in, 0, (off_t)n, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, "tail", 4, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	memcpy(want + head, data, n);
+	memcpy(want + head + n, "tail", 4);
+	test_assert_int(lseek(o, 0, SEEK_END), (off_t)all);
+	test_assert(pread(o, back, all, 0) == (ssize_t)all &&
+	            memcmp(back, want, all) == 0);
+	(void)close(o);
+	(void)close(in);
+	free(back);
+	free(want);
+	free(data);
+}
+
+/*
+ * A write(2) failing on the thread: the first failure the caller sees (at
+ * a write or at the commit, never neither) names the output and the
+ * system's reason; every call after it fails; nothing is published.
+ */
+static void
+check_failure(sealmail_output *out, const char *message)
+{
+	size_t n = 16 * SLOT;
+	unsigned char *data = calloc(1, n);
+	sealmail_error err = {0};
+	int rc;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	/* one write past the start: the thread writes everything */
+	rc = sealmail_output_write(out, data, START + 1, &err);
+	test_assert_int(sm_output_threaded(out), 1);
+	if (rc == SEALMAIL_OK)
+		rc = write_pieces(out, data + START + 1, n - START - 1, 262144,
+		                  &err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_commit(out, &err);
+	test_assert_int(rc, SEALMAIL_EIO);
+	test_assert_str(err.message, message);
+	test_assert_int(sealmail_output_write(out, "x", 1, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, "output already failed");
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_EIO);
+	test_assert_int(sm_output_mark(out), -1);
+	free(data);
+}
+
+static void
+test_writer_enospc(void)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	/* a device is written as it is: ENOSPC from the thread's write */
+	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
+	                SEALMAIL_OK);
+	check_failure(out, "/dev/full: No space left on device");
+	sealmail_output_free(out);
+}
+
+static void
+test_writer_epipe(void)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	struct sigaction ign = {0}, old;
+	sigset_t pipe_set, old_set;
+	int p[2];
+
+	/* SIGPIPE ignored by the process: EPIPE from the thread's write */
+	ign.sa_handler = SIG_IGN;
+	test_assert_int(sigaction(SIGPIPE, &ign, &old), 0);
+	test_assert_int(pipe(p), 0);
+	(void)close(p[0]);
+	test_assert_int(sealmail_output_new_fd(&out, p[1], &err), SEALMAIL_OK);
+	check_failure(out, "output: Broken pipe");
+	sealmail_output_free(out);
+	(void)close(p[1]);
+	test_assert_int(sigaction(SIGPIPE, &old, NULL), 0);
+
+	/*
+	 * SIGPIPE blocked by the caller's thread (its disposition the
+	 * default): blocked in the writer too, so the process lives on and
+	 * the write fails with EPIPE, as from the caller's thread.
+	 */
+	(void)sigemptyset(&pipe_set);
+	(void)sigaddset(&pipe_set, SIGPIPE);
+	test_assert_int(pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set), 0);
+	test_assert_int(pipe(p), 0);
+	(void)close(p[0]);
+	test_assert_int(sealmail_output_new_fd(&out, p[1], &err), SEALMAIL_OK);
+	check_failure(out, "output: Broken pipe");
+	sealmail_output_free(out);
+	(void)close(p[1]);
+	test_assert_int(pthread_sigmask(SIG_SETMASK, &old_set, NULL), 0);
+}
+
+/*
+ * A path output freed without a commit, with the thread running and a
+ * full ring: no file at the path, no temporary left.
+ */
+static void
+test_writer_free_uncommitted(void)
+{
+	size_t n = 9 * SLOT + 1;
+	unsigned char *data = malloc(n);
+	const char *dir = test_tmpdir();
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[256];
+	struct stat st;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n, 5);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data, n, 262144, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	sealmail_output_free(out);
+	test_assert_int(stat(path, &st), -1);
+	test_assert_int(test_count_entries(dir), 0);
+	free(data);
+}
+
+/*
+ * Writing in place: no room before the thread starts; then room in the
+ * buffer being filled, a new buffer when it has too little, in order with
+ * ordinary writes; a failure of the thread comes back from it.
+ */
+static void
+test_writer_in_place(void)
+{
+	size_t n = 7 * SLOT, at = 0;
+	unsigned char *data = malloc(n), *p = NULL, *back;
+	int o = out_fd("inplace", 0);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	size_t room = 1;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n, 9);
+	test_assert_int(sealmail_output_new_fd(&out, o, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_reserve(out, 100, &p, &room, &err),
+	                SEALMAIL_OK);
+	test_assert(p == NULL && room == 0);
+	test_assert_int(write_pieces(out, data, START + 1, 65536, &err),
+	                SEALMAIL_OK);
+	at = START + 1;
+	/* more than a buffer: never room */
+	test_assert_int(sm_output_reserve(out, SLOT + 1, &p, &room, &err),
+	                SEALMAIL_OK);
+	test_assert(p == NULL);
+	while (at < n) {
+		/* odd sizes, so that some do not fit what is left */
+		size_t want = 1 + (at * 7919) % 200000;
+
+		if (want > n - at)
+			want = n - at;
+		if ((at / 1000) % 3 == 0) {
+			test_assert_int(sealmail_output_write(out, data + at,
+			                                      want, &err),
+			                SEALMAIL_OK);
+		} else {
+			test_assert_int(
+			        sm_output_reserve(out, want, &p, &room, &err),
+			        SEALMAIL_OK);
+			test_assert(p != NULL && room >= want && room <= SLOT);
+			if (p == NULL)
+				break;
+			memcpy(p, data + at, want);
+			test_assert_int(sm_output_advance(out, want, &err),
+			                SEALMAIL_OK);
+		}
+		at += want;
+	}
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	test_assert_int(lseek(o, 0, SEEK_END), (off_t)n);
+	back = malloc(n);
+	test_assert(back != NULL && pread(o, back, n, 0) == (ssize_t)n &&
+	            memcmp(back, data, n) == 0);
+	free(back);
+	(void)close(o);
+
+	/* /dev/full: the failure comes back from reserve or advance */
+	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
+	                SEALMAIL_OK);
+	{
+		/* (the thread may fail before this write returns) */
+		int rc = sealmail_output_write(out, data, START + 1, &err);
+
+		test_assert_int(sm_output_threaded(out), 1);
+		for (int i = 0; i < 64 && rc == SEALMAIL_OK; i++) {
+			rc = sm_output_reserve(out, 300000, &p, &room, &err);
+			if (rc == SEALMAIL_OK && p != NULL)
+				rc = sm_output_advance(out, 300000, &err);
+		}
+		test_assert_int(rc, SEALMAIL_EIO);
+		test_assert_str(err.message,
+		                "/dev/full: No space left on device");
+		test_assert_int(sm_output_reserve(out, 10, &p, &room, &err),
+		                SEALMAIL_EIO);
+		test_assert_str(err.message, "output already failed");
+	}
+	sealmail_output_free(out);
+	free(data);
+}
+
+/* A path output that failed (here a rewind) is not published by a commit. */
+static void
+test_failed_not_published(void)
+{
+	const char *dir = test_tmpdir();
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[256];
+	struct stat st;
+
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, "partial", 7, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_rewind(out, -1, &err), SEALMAIL_EIO);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, "output already failed");
+	sealmail_output_free(out);
+	test_assert_int(stat(path, &st), -1);
+	test_assert_int(test_count_entries(dir), 0);
+}
+
 static const struct test_case tests[] = {
         {"copy_in_order", test_copy_in_order},
         {"no_copy", test_no_copy},
+        {"writer_sizes", test_writer_sizes},
+        {"writer_not_callback", test_writer_not_callback},
+        {"writer_rewind", test_writer_rewind},
+        {"writer_copy_fd", test_writer_copy_fd},
+        {"writer_enospc", test_writer_enospc},
+        {"writer_epipe", test_writer_epipe},
+        {"writer_free_uncommitted", test_writer_free_uncommitted},
+        {"writer_in_place", test_writer_in_place},
+        {"failed_not_published", test_failed_not_published},
 };
 
 TEST_MAIN(tests)

@@ -26,6 +26,8 @@
  * one per BIO_write (OpenSSL's cipher BIO writes 4 KiB at a time, which
  * the output would otherwise copy into its 64 KiB buffer) -- fewer system
  * calls, no copy, and the text is written while it is in the L2 cache.
+ * Once the output has a writer thread (set_output), each step's text is
+ * encoded straight into the writer's buffer instead: no copy either.
  */
 #define ENC_IN_MAX ((size_t)48 << 10)
 #define ENC_OUT_MAX ((size_t)256 << 10)
@@ -37,6 +39,10 @@ struct enc_state {
 	BIO_METHOD *meth;
 	sm_b64_enc enc;
 	bool failed;
+	/* sm_bio_b64_encoder_set_output: text in place, failures kept */
+	sealmail_output *direct;
+	int *status;
+	sealmail_error *err;
 	size_t olen; /* text gathered in out, not yet written */
 	unsigned char out[ENC_OUT_MAX + ENC_STEP_MAX];
 };
@@ -55,6 +61,41 @@ write_all(BIO *next, const unsigned char *p, size_t n)
 	return true;
 }
 
+/*
+ * A step of `n` bytes encoded straight into the output's writer buffer,
+ * what was gathered written first: 1 done, 0 when the output has no
+ * writer (encode the usual way), -1 failed.
+ */
+static int
+enc_direct(struct enc_state *st, BIO *next, const unsigned char *in, size_t n)
+{
+	unsigned char *at;
+	size_t room, k;
+	int rc;
+
+	if (!sm_output_threaded(st->direct))
+		return 0;
+	if (st->olen > 0) {
+		if (!write_all(next, st->out, st->olen))
+			return -1;
+		st->olen = 0;
+	}
+	rc = sm_output_reserve(st->direct, sm_b64_enc_bound(&st->enc, n), &at,
+	                       &room, st->err);
+	if (rc == SEALMAIL_OK && at == NULL)
+		return 0;
+	if (rc == SEALMAIL_OK) {
+		k = sm_b64_enc_update(&st->enc, at, in, n);
+		rc = sm_output_advance(st->direct, k, st->err);
+	}
+	if (rc != SEALMAIL_OK) {
+		if (*st->status == SEALMAIL_OK)
+			*st->status = rc;
+		return -1;
+	}
+	return 1;
+}
+
 static int
 enc_write(BIO *b, const char *in, int inl)
 {
@@ -67,9 +108,22 @@ enc_write(BIO *b, const char *in, int inl)
 		return -1;
 	while (done < (size_t)inl) {
 		size_t n = (size_t)inl - done;
+		int d = 0;
 
 		if (n > ENC_IN_MAX)
 			n = ENC_IN_MAX;
+		if (st->direct != NULL)
+			d = enc_direct(st, next,
+			               (const unsigned char *)in + done, n);
+		if (d < 0) {
+			/* the encoder has taken the bytes: nothing to retry */
+			st->failed = true;
+			return -1;
+		}
+		if (d > 0) {
+			done += n;
+			continue;
+		}
 		/* olen < ENC_OUT_MAX: a step's text fits */
 		st->olen +=
 		        sm_b64_enc_update(&st->enc, st->out + st->olen,
@@ -157,6 +211,21 @@ sm_bio_b64_encoder_new(unsigned int line_len)
 	BIO_set_data(b, st);
 	BIO_set_init(b, 1);
 	return b;
+}
+
+void
+sm_bio_b64_encoder_set_output(BIO *b,
+                              sealmail_output *out,
+                              int *status,
+                              sealmail_error *err)
+{
+	struct enc_state *st = BIO_get_data(b);
+
+	if (st == NULL)
+		return;
+	st->direct = out;
+	st->status = status;
+	st->err = err;
 }
 
 /* --- CMS content source ----------------------------------------------- */

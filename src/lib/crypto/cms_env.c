@@ -35,6 +35,8 @@ enum { MAX_RIDS = 1000, MAX_DEPTH = 32 };
 
 /* Plaintext write size: large writes, few system calls. */
 #define DECRYPT_BUF (256 * 1024)
+/* ... and the least room for decrypting in place (sm_output_reserve) */
+#define DECRYPT_MIN (64 * 1024)
 
 /*
  * Plaintext up to this size stays in an anonymous memory file (no folder,
@@ -398,6 +400,9 @@ sm_cms_encrypt_begin(sm_cms_enc **out_enc,
 		e->b64 = sm_bio_b64_encoder_new(SM_B64_MIME_LINE);
 		if (e->b64 == NULL)
 			goto nomem;
+		/* the sink's output, its failures kept as the sink does */
+		sm_bio_b64_encoder_set_output(e->b64, out, &e->ctx.status,
+		                              &e->sink_err);
 		e->top = BIO_push(e->b64, e->sink);
 	}
 	/* Writes the header fields; the content is pushed by _update. */
@@ -540,6 +545,8 @@ struct sm_plain {
 	char *path;
 	int fd; /* open for reading and writing; -1 once closed */
 	uint64_t size;
+	/* in the folder: fd written through io.c (its writer thread) */
+	sealmail_output *out;
 };
 
 static char *
@@ -1119,6 +1126,7 @@ sm_plain_free(sm_plain *plain)
 {
 	if (plain == NULL)
 		return;
+	sealmail_output_free(plain->out);
 	if (plain->fd >= 0)
 		(void)close(plain->fd);
 	if (plain->path != NULL)
@@ -1290,13 +1298,27 @@ plain_write(sm_plain *p,
 
 	if (p->dir == NULL && p->size + (uint64_t)len > PLAIN_MEM_MAX) {
 		rc = plain_spill(p, err);
+		if (rc == SEALMAIL_OK)
+			rc = sealmail_output_new_fd(&p->out, p->fd, err);
+		if (rc == SEALMAIL_OK)
+			rc = sm_output_set_name(
+			        p->out, "cannot write decrypted content", err);
 		if (rc != SEALMAIL_OK)
 			return rc;
 	}
-	rc = write_all(p->fd, buf, len, err);
+	rc = p->out != NULL ? sealmail_output_write(p->out, buf, len, err)
+	                    : write_all(p->fd, buf, len, err);
 	if (rc == SEALMAIL_OK)
 		p->size += (uint64_t)len;
 	return rc;
+}
+
+/* Everything written to the file, for reading it. */
+static int
+plain_flush(sm_plain *p, sealmail_error *err)
+{
+	return p->out != NULL ? sealmail_output_commit(p->out, err)
+	                      : SEALMAIL_OK;
 }
 
 void
@@ -1411,14 +1433,40 @@ sm_envelope_decrypt(sm_envelope *env,
 	rc = plain_create(&plain, tmp_parent, err);
 	if (rc != SEALMAIL_OK)
 		goto done;
-	while ((n = BIO_read(chain, buf, DECRYPT_BUF)) > 0) {
+	for (;;) {
+		unsigned char *at = NULL;
+		size_t room = DECRYPT_BUF;
+
+		/* once nothing is left to decide: decrypted in place in the
+		 * writer thread's buffer, no copy */
+		if (keep && plain->out != NULL &&
+		    (decided || env->trim_keep == NULL)) {
+			rc = sm_output_reserve(plain->out, DECRYPT_MIN, &at,
+			                       &room, err);
+			if (rc != SEALMAIL_OK)
+				goto done;
+			room = at == NULL || room > DECRYPT_BUF ? DECRYPT_BUF
+			                                        : room;
+		}
+		n = BIO_read(chain, at != NULL ? at : buf, (int)room);
+		if (n <= 0)
+			break;
+		if (at != NULL) {
+			rc = sm_output_advance(plain->out, (size_t)n, err);
+			if (rc != SEALMAIL_OK)
+				goto done;
+			plain->size += (uint64_t)n;
+			continue;
+		}
 		if (!keep)
 			continue; /* decrypted (and authenticated), not kept */
 		if (env->trim_keep != NULL && !decided &&
 		    plain->size + (uint64_t)n > env->trim_after) {
 			decided = true;
-			rc = trim_decide(&keep, env, plain->fd,
-			                 (size_t)plain->size, err);
+			rc = plain_flush(plain, err);
+			if (rc == SEALMAIL_OK)
+				rc = trim_decide(&keep, env, plain->fd,
+				                 (size_t)plain->size, err);
 			if (rc != SEALMAIL_OK)
 				goto done;
 			if (!keep)
@@ -1447,6 +1495,9 @@ sm_envelope_decrypt(sm_envelope *env,
 		                              : SM_ENV_CONTENT_FAILED;
 		goto done;
 	}
+	rc = plain_flush(plain, err);
+	if (rc != SEALMAIL_OK)
+		goto done;
 	/* Published open: the next layer reads it through plain->fd. */
 	*outcome = SM_ENV_DECRYPTED;
 	*plain_out = plain;

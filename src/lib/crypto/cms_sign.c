@@ -361,6 +361,9 @@ sm_cms_sign_begin(sm_cms_sign **out,
 	}
 	BIO_set_data(s->sink, &s->ctx);
 	(void)BIO_push(s->b64, s->sink);
+	if (p->direct != NULL)
+		sm_bio_b64_encoder_set_output(s->b64, p->direct, &s->ctx.status,
+		                              NULL);
 	s->data = s->opaque ? BIO_new_CMS(s->b64, s->cms)
 	                    : CMS_dataInit(s->cms, NULL);
 	if (s->data == NULL) {

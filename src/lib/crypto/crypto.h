@@ -478,6 +478,9 @@ typedef struct sm_cms_sign_params {
 	/* the encryption certificate, when it differs from cert, named in
 	 * the SMIMEEncryptionKeyPreference attribute; NULL otherwise */
 	const sm_cert *encryption_cert;
+	/* the output that `write` writes to as it is, or NULL: the base64
+	 * is then encoded in place in its writer's buffer (io.c) */
+	sealmail_output *direct;
 } sm_cms_sign_params;
 
 /*

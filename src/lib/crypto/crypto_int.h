@@ -96,6 +96,18 @@ int sm_pbe_check(const X509_ALGOR *alg, const char *what, sealmail_error *err);
  * read to its end, else the reader's status (with its message in `err`).
  */
 BIO *sm_bio_b64_encoder_new(unsigned int line_len);
+/*
+ * The encoder's text goes straight into `out`'s writer buffer once the
+ * output has a writer thread (sm_output_reserve), not through the next
+ * BIO; before that, and for anything else, through the next BIO as usual.
+ * `out` must be where the next BIO writes.  A failure of the output is
+ * kept as the next BIO would keep it: its status in *status, its message
+ * in *err (NULL: none).
+ */
+void sm_bio_b64_encoder_set_output(BIO *b,
+                                   sealmail_output *out,
+                                   int *status,
+                                   sealmail_error *err);
 BIO *sm_bio_cms_content_new(sm_cms_reader *reader);
 void sm_bio_cms_content_set_cipher(BIO *src, BIO *cipher);
 int sm_bio_cms_content_status(BIO *src, sealmail_error *err);
