@@ -36,11 +36,15 @@ moved(int fd, mode_t mode)
 	return __atomic_add_fetch(&moves, 1, __ATOMIC_RELAXED);
 }
 
-/* Both names: sealmail's own code calls fstat64 (64-bit off_t), SQLite fstat.
+/*
+ * Both names: sealmail's own code calls fstat64 (64-bit off_t), SQLite
+ * fstat.  The parameters are named as glibc's declarations name them.
  */
 int
-fstat(int fd, struct stat *st)
+fstat(int __fd, struct stat *__buf)
 {
+	int fd = __fd;
+	struct stat *st = __buf;
 	int (*real)(int, struct stat *) =
 	        (int (*)(int, struct stat *))dlsym(RTLD_NEXT, "fstat");
 	int rc = real != NULL ? real(fd, st) : -1;
@@ -51,8 +55,10 @@ fstat(int fd, struct stat *st)
 }
 
 int
-fstat64(int fd, struct stat64 *st)
+fstat64(int __fd, struct stat64 *__buf)
 {
+	int fd = __fd;
+	struct stat64 *st = __buf;
 	int (*real)(int, struct stat64 *) =
 	        (int (*)(int, struct stat64 *))dlsym(RTLD_NEXT, "fstat64");
 	int rc = real != NULL ? real(fd, st) : -1;
