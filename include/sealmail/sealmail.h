@@ -37,9 +37,11 @@ SEALMAIL_EXTERN(int) sealmail_version(void);
  * the process exits instead of freeing them one by one, and loads none of
  * its error strings: an OpenSSL reason in a sealmail_error message is given
  * by its code instead ("OpenSSL error 0680008E", which `openssl errstr
- * 0680008E` spells out).  A program that uses OpenSSL itself must not call
- * it: it changes OpenSSL's process-wide initialisation for the whole
- * program.  Returns SEALMAIL_OK, or SEALMAIL_ERROR when OpenSSL cannot be
+ * 0680008E` spells out).  OpenSSL's configuration file (openssl.cnf) is
+ * not read at start but when the network (send, IMAP) is first used, for
+ * its TLS policy; sealmail's own cryptography never reads it.  A program
+ * that uses OpenSSL itself must not call it: it changes OpenSSL's
+ * process-wide initialisation for the whole program.  Returns SEALMAIL_OK, or SEALMAIL_ERROR when OpenSSL cannot be
  * initialised (`err` says so).
  */
 SEALMAIL_EXTERN(int)

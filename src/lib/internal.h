@@ -103,12 +103,20 @@ int sm_output_copy_fd(sealmail_output *out,
 /*
  * A descriptor or path output hands its bytes to a writer thread of its own
  * once it has been given more than SM_OUTPUT_WRITER_START bytes, through a
- * ring of 4 buffers of SM_OUTPUT_SLOT bytes (io.c); never a callback
- * output.  sm_output_threaded: whether the thread runs (for tests).
+ * ring of SM_OUTPUT_RING buffers of SM_OUTPUT_SLOT bytes (io.c); never a
+ * callback output.  sm_output_threaded: whether the thread runs (tests).
  */
 #define SM_OUTPUT_WRITER_START ((size_t)2 << 20)
-#define SM_OUTPUT_SLOT ((size_t)1 << 20)
+#define SM_OUTPUT_SLOT ((size_t)256 << 10)
+#define SM_OUTPUT_RING 8
 bool sm_output_threaded(const sealmail_output *out);
+/*
+ * An output written for now but committed later (protect's Bcc copies):
+ * everything written, its writer thread ended and its buffers freed, so
+ * that outputs waiting for their commit hold no thread and no ring (a
+ * later write starts them again).  The writer's failure, if any.
+ */
+int sm_output_settle(sealmail_output *out, sealmail_error *err);
 /* What the output's error messages start with ("output" or the path). */
 int
 sm_output_set_name(sealmail_output *out, const char *name, sealmail_error *err);

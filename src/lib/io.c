@@ -29,11 +29,13 @@ enum {
 	/*
 	 * The writer thread: started once an output has been handed this
 	 * many bytes (a 4 KiB message never starts one), then a ring of
-	 * RING_SLOTS buffers of SLOT_SIZE between the caller and it.
+	 * RING_SLOTS buffers of SLOT_SIZE between the caller and it.  Small
+	 * buffers, so that the thread copies them into the page cache while
+	 * they are still in a cache (docs/performance.md, "Session 6").
 	 */
 	WRITER_START = SM_OUTPUT_WRITER_START,
 	SLOT_SIZE = SM_OUTPUT_SLOT,
-	RING_SLOTS = 4
+	RING_SLOTS = SM_OUTPUT_RING
 };
 
 typedef enum { SRC_FD, SRC_MEM, SRC_CB } src_kind;
@@ -674,6 +676,18 @@ bool
 sm_output_threaded(const sealmail_output *o)
 {
 	return o->w != NULL;
+}
+
+int
+sm_output_settle(sealmail_output *o, sealmail_error *err)
+{
+	int rc;
+
+	if (o->w == NULL)
+		return SEALMAIL_OK;
+	rc = writer_drain(o, err);
+	writer_stop(o, false); /* drained: nothing left to write */
+	return rc;
 }
 
 int

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "canon.h"
+#include "crypto/crypto.h"
 
 #define NET_CHUNK 16384
 #define NET_REPLY_MAX 300
@@ -128,6 +129,8 @@ net_init(void)
 		              .url_cleanup = stub_url_cleanup};
 	}
 	net_curl = l;
+	/* openssl.cnf's TLS policy before libcurl's TLS starts (crypto.h) */
+	sm_crypto_system_config();
 	net_init_result = net_curl.global_init(CURL_GLOBAL_DEFAULT);
 }
 

@@ -413,6 +413,9 @@ sm_protect_encrypt(sm_env_plan *plan,
 		group[0] = &p->rcpts[i];
 		rc = write_copy(plan, content, payload, spool == NULL, group, 1,
 		                bout, err);
+		/* committed by the caller with the others: no thread kept */
+		if (rc == SEALMAIL_OK)
+			rc = sm_output_settle(bout, err);
 		if (rc == SEALMAIL_OK && plan->opts->result != NULL)
 			plan->opts->result->nbcc++;
 	}

@@ -122,8 +122,12 @@ test_no_copy(void)
 
 /* ---- the writer thread ---- */
 
+/* the 4 bytes written last, as data (not a string) */
+static const unsigned char tail[4] = {'t', 'a', 'i', 'l'};
+
 #define START SM_OUTPUT_WRITER_START
 #define SLOT SM_OUTPUT_SLOT
+#define RING SM_OUTPUT_RING
 
 static void
 fill(unsigned char *p, size_t n, unsigned seed)
@@ -186,16 +190,17 @@ test_writer_sizes(void)
 	static const size_t sizes[] = {START - 1,
 	                               START,
 	                               START + 1,
+	                               START + SLOT - 1,
 	                               START + SLOT,
 	                               START + SLOT + 1,
-	                               4 * SLOT - 1,
-	                               4 * SLOT,
-	                               4 * SLOT + 1,
-	                               5 * SLOT + SLOT / 2 + 7,
-	                               11 * SLOT + 5};
-	static const size_t pieces[] = {1000, 65536, 262144, 3 * SLOT + 1};
+	                               START + RING * SLOT - 1,
+	                               START + RING * SLOT,
+	                               START + RING * SLOT + 1,
+	                               3 * START + SLOT / 2 + 7,
+	                               5 * START + 5};
+	static const size_t pieces[] = {1000, 65536, SLOT + 1, 3 * SLOT + 1};
 	const char *dir = test_tmpdir();
-	size_t max = 11 * SLOT + 5;
+	size_t max = 5 * START + 5;
 	unsigned char *data = malloc(max);
 	char path[256];
 
@@ -289,19 +294,22 @@ test_writer_not_callback(void)
 static void
 test_writer_rewind(void)
 {
-	size_t n = 12 * SLOT;
+	size_t n = 2 * START + (RING + 8) * SLOT;
 	unsigned char *data = malloc(n), *want = malloc(n);
 	const char *dir = test_tmpdir();
 	char path[256];
 
 	test_assert(data != NULL && want != NULL);
-	if (data == NULL || want == NULL)
+	if (data == NULL || want == NULL) {
+		free(data);
+		free(want);
 		return;
+	}
 	fill(data, n, 7);
 	(void)snprintf(path, sizeof(path), "%s/out", dir);
 	for (int mode = 0; mode < 4; mode++) {
 		/* mode & 1: a path output; mode & 2: marked before start */
-		size_t before = (mode & 2) ? 100 : 5 * SLOT + 3;
+		size_t before = (mode & 2) ? 100 : START + 5 * SLOT + 3;
 		sealmail_output *out = NULL;
 		sealmail_error err = {0};
 		int fd = -1;
@@ -321,8 +329,9 @@ test_writer_rewind(void)
 		test_assert_int(sm_output_threaded(out), before > START);
 		mark = sm_output_mark(out);
 		test_assert_int(mark, (off_t)before);
-		test_assert_int(write_pieces(out, data + before, 6 * SLOT + 1,
-		                             262144, &err),
+		test_assert_int(write_pieces(out, data + before,
+		                             (RING + 3) * SLOT + 1, 262144,
+		                             &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_threaded(out), 1);
 		test_assert_int(sm_output_rewind(out, mark, &err), SEALMAIL_OK);
@@ -333,7 +342,7 @@ test_writer_rewind(void)
 		if (fd >= 0)
 			(void)close(fd);
 		memcpy(want, data, before);
-		memcpy(want + before, "tail", 4);
+		memcpy(want + before, tail, sizeof(tail));
 		test_assert(file_is(path, want, before + 4));
 	}
 	test_assert_int(test_count_entries(dir), 1);
@@ -345,15 +354,21 @@ test_writer_rewind(void)
 static void
 test_writer_copy_fd(void)
 {
-	size_t n = 4 * SLOT, head = 3 * SLOT + 11, all = head + n + 4;
+	size_t n = 4 * SLOT, head = START + 3 * SLOT + 11, all = head + n + 4;
 	unsigned char *data = NULL, *want = malloc(all), *back = malloc(all);
 	int in = make_file("in3", n, &data), o = out_fd("out3", 0);
 	sealmail_output *out = NULL;
 	sealmail_error err = {0};
 
 	test_assert(want != NULL && back != NULL);
-	if (want == NULL || back == NULL)
+	if (want == NULL || back == NULL) {
+		free(want);
+		free(back);
+		free(data);
+		(void)close(in);
+		(void)close(o);
 		return;
+	}
 	fill(want, head, 3);
 	test_assert_int(sealmail_output_new_fd(&out, o, &err), SEALMAIL_OK);
 	test_assert_int(write_pieces(out, want, head, 100000, &err),
@@ -366,7 +381,7 @@ test_writer_copy_fd(void)
 	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
 	sealmail_output_free(out);
 	memcpy(want + head, data, n);
-	memcpy(want + head + n, "tail", 4);
+	memcpy(want + head + n, tail, sizeof(tail));
 	test_assert_int(lseek(o, 0, SEEK_END), (off_t)all);
 	test_assert(pread(o, back, all, 0) == (ssize_t)all &&
 	            memcmp(back, want, all) == 0);
@@ -385,7 +400,7 @@ test_writer_copy_fd(void)
 static void
 check_failure(sealmail_output *out, const char *message)
 {
-	size_t n = 16 * SLOT;
+	size_t n = 4 * START + RING * SLOT;
 	unsigned char *data = calloc(1, n);
 	sealmail_error err = {0};
 	int rc;
@@ -467,7 +482,7 @@ test_writer_epipe(void)
 static void
 test_writer_free_uncommitted(void)
 {
-	size_t n = 9 * SLOT + 1;
+	size_t n = START + (RING + 1) * SLOT + 1;
 	unsigned char *data = malloc(n);
 	const char *dir = test_tmpdir();
 	sealmail_output *out = NULL;
@@ -498,7 +513,7 @@ test_writer_free_uncommitted(void)
 static void
 test_writer_in_place(void)
 {
-	size_t n = 7 * SLOT, at = 0;
+	size_t n = 2 * START + 3 * SLOT, at = 0;
 	unsigned char *data = malloc(n), *p = NULL, *back;
 	int o = out_fd("inplace", 0);
 	sealmail_output *out = NULL;
@@ -576,6 +591,55 @@ test_writer_in_place(void)
 	free(data);
 }
 
+/*
+ * Settled: the thread ended with everything written, the file not yet
+ * published; a later write starts it again; the commit publishes it all.
+ */
+static void
+test_writer_settle(void)
+{
+	size_t n = 2 * START + 5;
+	unsigned char *data = malloc(n);
+	const char *dir = test_tmpdir();
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[256];
+	struct stat st;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n, 11);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_settle(out, &err), SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data, START + SLOT, 65536, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sm_output_settle(out, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 0);
+	test_assert_int(stat(path, &st), -1);
+	test_assert_int(write_pieces(out, data + START + SLOT, n - START - SLOT,
+	                             65536, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	test_assert(file_is(path, data, n));
+	test_assert_int(test_count_entries(dir), 1);
+
+	/* a failure on the thread comes back from the settling */
+	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
+	                SEALMAIL_OK);
+	(void)sealmail_output_write(out, data, START + 1, &err);
+	test_assert_int(sm_output_settle(out, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, "/dev/full: No space left on device");
+	test_assert_int(sm_output_threaded(out), 0);
+	sealmail_output_free(out);
+	free(data);
+}
+
 /* A path output that failed (here a rewind) is not published by a commit. */
 static void
 test_failed_not_published(void)
@@ -610,6 +674,7 @@ static const struct test_case tests[] = {
         {"writer_epipe", test_writer_epipe},
         {"writer_free_uncommitted", test_writer_free_uncommitted},
         {"writer_in_place", test_writer_in_place},
+        {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
 };
 

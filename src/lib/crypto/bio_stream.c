@@ -32,6 +32,8 @@
 #define ENC_IN_MAX ((size_t)48 << 10)
 #define ENC_OUT_MAX ((size_t)256 << 10)
 #define ENC_STEP_MAX (ENC_IN_MAX / 3 * 4 + 2 * (ENC_IN_MAX / 57 + 2) + 16)
+/* in place: the least input a step takes (the rest goes in the next) */
+#define DIRECT_MIN ((size_t)4 << 10)
 
 /* --- base64 encoder filter -------------------------------------------- */
 
@@ -62,11 +64,12 @@ write_all(BIO *next, const unsigned char *p, size_t n)
 }
 
 /*
- * A step of `n` bytes encoded straight into the output's writer buffer,
- * what was gathered written first: 1 done, 0 when the output has no
- * writer (encode the usual way), -1 failed.
+ * Up to `n` bytes encoded straight into the output's writer buffer, what
+ * was gathered written first: how many were taken (as many as the buffer
+ * being filled has room for, at least a few KiB), 0 when the output has no
+ * writer (encode the usual way), -1 when it failed.
  */
-static int
+static long
 enc_direct(struct enc_state *st, BIO *next, const unsigned char *in, size_t n)
 {
 	unsigned char *at;
@@ -80,11 +83,19 @@ enc_direct(struct enc_state *st, BIO *next, const unsigned char *in, size_t n)
 			return -1;
 		st->olen = 0;
 	}
-	rc = sm_output_reserve(st->direct, sm_b64_enc_bound(&st->enc, n), &at,
-	                       &room, st->err);
+	rc = sm_output_reserve(
+	        st->direct,
+	        sm_b64_enc_bound(&st->enc, n < DIRECT_MIN ? n : DIRECT_MIN),
+	        &at, &room, st->err);
 	if (rc == SEALMAIL_OK && at == NULL)
 		return 0;
 	if (rc == SEALMAIL_OK) {
+		/* whole lines of 57 bytes (78 characters) into what is left */
+		if (sm_b64_enc_bound(&st->enc, n) > room) {
+			n = room > 100 ? (room - 100) / 78 * 57 : 0;
+			while (n > 57 && sm_b64_enc_bound(&st->enc, n) > room)
+				n -= 57;
+		}
 		k = sm_b64_enc_update(&st->enc, at, in, n);
 		rc = sm_output_advance(st->direct, k, st->err);
 	}
@@ -93,7 +104,7 @@ enc_direct(struct enc_state *st, BIO *next, const unsigned char *in, size_t n)
 			*st->status = rc;
 		return -1;
 	}
-	return 1;
+	return (long)n;
 }
 
 static int
@@ -108,7 +119,7 @@ enc_write(BIO *b, const char *in, int inl)
 		return -1;
 	while (done < (size_t)inl) {
 		size_t n = (size_t)inl - done;
-		int d = 0;
+		long d = 0;
 
 		if (n > ENC_IN_MAX)
 			n = ENC_IN_MAX;
@@ -121,7 +132,7 @@ enc_write(BIO *b, const char *in, int inl)
 			return -1;
 		}
 		if (d > 0) {
-			done += n;
+			done += (size_t)d;
 			continue;
 		}
 		/* olen < ENC_OUT_MAX: a step's text fits */

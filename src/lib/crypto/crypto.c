@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/conf.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
@@ -56,18 +57,34 @@ sm_crypto_standalone(void)
 	 * OPENSSL_init_crypto is process-wide, hence the public function's
 	 * rule (sealmail.h).  Without its exit handler OpenSSL does not free
 	 * every global table as the process ends (OPENSSL_cleanup: 1.5 % of
-	 * a 4 KiB verify).  The configuration file is still read: libcurl's
-	 * TLS (net.c) uses the default context, which it configures, and
-	 * openssl.cnf may hold the system's TLS policy (docs/design.md).
-	 * OpenSSL's error strings (every library's reasons, about 2 500 put
-	 * in a hash table when the thread's error queue is first made: 0.1-0.2
-	 * ms of a 4 KiB command) are not loaded: a command that succeeds never
-	 * reads them, and sm_ossl_error gives a reason without its string by
-	 * its code, which `openssl errstr CODE` spells out.
+	 * a 4 KiB verify).  OpenSSL's error strings (every library's reasons,
+	 * about 2 500 put in a hash table when the thread's error queue is
+	 * first made: 0.1-0.2 ms of a 4 KiB command) are not loaded: a
+	 * command that succeeds never reads them, and sm_ossl_error gives a
+	 * reason without its string by its code, which `openssl errstr CODE`
+	 * spells out.  The configuration file is not read at start either
+	 * (0.08 ms of every command): sealmail's own cryptography runs in the
+	 * store's library context, which never reads it; the default context
+	 * is libcurl's TLS (net.c), where openssl.cnf may hold the system's
+	 * TLS policy, and net.c reads the file (sm_crypto_system_config)
+	 * before libcurl starts (docs/design.md).
 	 */
 	return OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT |
-	                                   OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+	                                   OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+	                                   OPENSSL_INIT_NO_LOAD_CONFIG,
 	                           NULL) == 1;
+}
+
+void
+sm_crypto_system_config(void)
+{
+	/* what OpenSSL's start-up does (ossl_config_int), engines aside */
+	OPENSSL_load_builtin_modules();
+	(void)CONF_modules_load_file_ex(
+	        NULL, NULL, NULL,
+	        CONF_MFLAGS_DEFAULT_SECTION | CONF_MFLAGS_IGNORE_MISSING_FILE |
+	                CONF_MFLAGS_IGNORE_RETURN_CODES);
+	ERR_clear_error();
 }
 
 void

@@ -31,6 +31,15 @@ void sm_crypto_free(sm_crypto *crypto);
 void sm_crypto_need_legacy(sm_crypto *crypto);
 /* sealmail_standalone_init (sealmail.h): OpenSSL's process-wide part. */
 bool sm_crypto_standalone(void);
+/*
+ * Read OpenSSL's configuration file (openssl.cnf) into the default library
+ * context, where libcurl's TLS runs: net.c calls it once, before libcurl
+ * starts, because sm_crypto_standalone defers it to then.  In a process
+ * that read it at start (no sealmail_standalone_init) this reads it again,
+ * setting the same values.  A file that is missing or fails is ignored, as
+ * OpenSSL's own start-up does.
+ */
+void sm_crypto_system_config(void);
 
 /*
  * How many certificates sm_cert_from_der keeps parsed per context (its DER
