@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -283,13 +284,16 @@ open_input(struct cli *cli,
  * that nothing of a message that fails its checks reaches the pipe early;
  * then it goes to standard output and the report to stderr.  Up to 1 MiB
  * in memory, beyond that in an unlinked 0600 temporary (tmpfile), so a
- * message of any size is held in bounded memory. */
+ * message of any size is held in bounded memory; the temporary is written
+ * through a sealmail_output (its own thread once large) and copied to
+ * standard output in the kernel (sendfile). */
 enum { MEMBUF_MAX = 1 << 20 };
 
 struct membuf {
 	unsigned char *p;
 	size_t len, cap;
-	FILE *spill; /* past MEMBUF_MAX */
+	FILE *spill;           /* past MEMBUF_MAX */
+	sealmail_output *sout; /* writes spill's descriptor */
 };
 
 static void
@@ -300,6 +304,8 @@ membuf_wipe(struct membuf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+	sealmail_output_free(b->sout);
+	b->sout = NULL;
 	if (b->spill != NULL)
 		(void)fclose(b->spill);
 	b->spill = NULL;
@@ -312,9 +318,14 @@ membuf_write(const void *buf, size_t len, void *payload)
 
 	if (b->spill == NULL && len > MEMBUF_MAX - b->len) {
 		FILE *f = tmpfile();
+		sealmail_output *o = NULL;
 
 		if (f == NULL ||
-		    (b->len > 0 && fwrite(b->p, 1, b->len, f) != b->len)) {
+		    sealmail_output_new_fd(&o, fileno(f), NULL) !=
+		            SEALMAIL_OK ||
+		    sealmail_output_write(o, b->p, b->len, NULL) !=
+		            SEALMAIL_OK) {
+			sealmail_output_free(o);
 			if (f != NULL)
 				(void)fclose(f);
 			return SEALMAIL_EIO;
@@ -325,10 +336,13 @@ membuf_write(const void *buf, size_t len, void *payload)
 		b->p = NULL;
 		b->cap = 0;
 		b->spill = f;
+		b->sout = o;
 	}
 	if (b->spill != NULL) {
-		if (fwrite(buf, 1, len, b->spill) != len)
-			return SEALMAIL_EIO;
+		int rc = sealmail_output_write(b->sout, buf, len, NULL);
+
+		if (rc != SEALMAIL_OK)
+			return rc;
 		b->len += len;
 		return 0;
 	}
@@ -354,12 +368,34 @@ static bool
 membuf_flush(struct membuf *b)
 {
 	unsigned char chunk[65536];
+	off_t off = 0;
 	size_t n;
 
 	if (b->spill == NULL)
 		return fwrite(b->p, 1, b->len, stdout) == b->len &&
 		       fflush(stdout) == 0;
-	if (fflush(b->spill) != 0 || fseek(b->spill, 0, SEEK_SET) != 0)
+	if (sealmail_output_commit(b->sout, NULL) != SEALMAIL_OK) {
+		errno = EIO; /* the temporary's write failed */
+		return false;
+	}
+	if (fflush(stdout) != 0)
+		return false;
+	while ((size_t)off < b->len) {
+		ssize_t w = sendfile(STDOUT_FILENO, fileno(b->spill), &off,
+		                     b->len - (size_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && off == 0 && (errno == EINVAL || errno == ENOSYS))
+			break; /* not for this pair: copy below */
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return false;
+		}
+	}
+	if ((size_t)off == b->len)
+		return true;
+	if (fseek(b->spill, 0, SEEK_SET) != 0)
 		return false;
 	while ((n = fread(chunk, 1, sizeof(chunk), b->spill)) > 0)
 		if (fwrite(chunk, 1, n, stdout) != n)
@@ -398,7 +434,7 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	sealmail_report *report = NULL;
 	const char *outpath = NULL;
 	struct cli_mail m;
-	struct membuf mem = {NULL, 0, 0, NULL};
+	struct membuf mem = {NULL, 0, 0, NULL, NULL};
 	bool to_stdout;
 	int c, rc, fd = -1;
 

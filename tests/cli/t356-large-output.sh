@@ -3,7 +3,9 @@
 # Large outputs go through io.c's writer thread (past 2 MiB): a 9 MiB
 # message encrypted (CBC and GCM) to a file, to -o and through a pipe opens
 # to the same bytes each way, and its decryption is the same to a file, to
-# -o and through a pipe.  A failed write gives the exit code and the
+# -o, through a pipe and appended to a file (open -o - holds the message
+# in a temporary written on the thread, then copies it with sendfile, or
+# by reading it where sendfile refuses).  A failed write gives the exit code and the
 # one-line message it gave before the thread: /dev/full (ENOSPC, at the
 # first write), a file size limit reached at 3 MiB (EFBIG, on the thread;
 # also by decryption's private plaintext file),
@@ -63,8 +65,14 @@ for cipher in aes-256-cbc aes-256-gcm; do
 		[ $? -le 1 ] || echo failed >"$TMP/.failed"; } 2>/dev/null |
 		cat >"$TMP/o-pipe"
 	[ ! -e "$TMP/.failed" ] || fail "open to a pipe"
+	# appended: the kernel copy (sendfile) refuses, the loop copies
+	printf 'kept\n' >"$TMP/o-append"
+	"$SEALMAIL" --home "$HB" open -o - "$TMP/file" >>"$TMP/o-append" 2>/dev/null
+	[ $? -le 1 ] || fail "open appended to a file"
 	expect_same_file "$TMP/o-file" "$TMP/file.dec"
 	expect_same_file "$TMP/o-pipe" "$TMP/file.dec"
+	{ printf 'kept\n'; cat "$TMP/file.dec"; } | cmp -s - "$TMP/o-append" ||
+		fail "appended copy differs"
 done
 
 begin_test "encrypted to standard output on /dev/full: exit 74, ENOSPC named"
