@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -37,7 +39,9 @@ enum {
 	VIEW_BUF = 256 * 1024, /* a view of a file: bytes read at a time */
 	VIEW_MIN =
 	        64 * 1024, /* a view holds at least this, unless at the end */
-	VIEW_WINDOW = 4 << 20 /* a file's views: bytes mapped at a time */
+	VIEW_WINDOW = 4 << 20, /* a file's views: bytes mapped at a time */
+	AHEAD_MIN = 8 << 20,   /* files larger are read ahead on a thread */
+	AHEAD_N = 2            /* windows mapped ahead of the reader */
 };
 
 static gpointer
@@ -54,6 +58,266 @@ mime_init(void)
 	static GOnce once = G_ONCE_INIT;
 
 	(void)g_once(&once, init_once, NULL);
+}
+
+/* ---- reading ahead on a second thread --------------------------------- */
+
+/* A window: source bytes [lo, hi) mapped read-only and populated. */
+typedef struct win {
+	void *map; /* map_len bytes from a page start */
+	size_t map_len;
+	const unsigned char *at; /* source offset lo */
+	off_t lo, hi;
+} win;
+
+/*
+ * A thread that maps (and populates) the next windows of a file before
+ * the reader needs them and unmaps the ones it is done with, so the
+ * reader's thread only reads (docs/design.md, "Views of a file").
+ * Windows are `len` bytes, each starting `overlap` bytes before the end of
+ * the one before, at most AHEAD_N ready.  The thread touches no mapped
+ * byte itself: the kernel populates the pages, and a page past the end of
+ * a file cut short meanwhile is left out (no SIGBUS on this thread).
+ */
+typedef struct ahead {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake; /* for the thread: work, or stop */
+	pthread_cond_t made; /* for the reader: a window is ready */
+	int fd;
+	off_t base, size; /* the source's bytes in fd; windows end by size */
+	size_t len, overlap;
+	long page;
+	off_t next;   /* where the next window starts; size: none */
+	unsigned gen; /* moved when the reader starts the chain again */
+	bool stop;
+	win ready[AHEAD_N]; /* in order */
+	unsigned nready;
+	win old[AHEAD_N + 2]; /* done with: for the thread to unmap */
+	unsigned nold;
+} ahead;
+
+/* Map source bytes [lo, hi) of fd (at base): 0, or -1 when it cannot. */
+static int
+win_map(win *w, int fd, off_t base, off_t lo, off_t hi, long page)
+{
+	off_t at = base + lo;
+	size_t lead = page > 0 ? (size_t)(at % page) : 0;
+	size_t len = (size_t)(hi - lo);
+	/* populated at once: one call, not a fault every 16 pages */
+	void *m = mmap(NULL, lead + len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+	               fd, at - (off_t)lead);
+
+	if (m == MAP_FAILED)
+		return -1;
+	(void)madvise(m, lead + len, MADV_SEQUENTIAL);
+	w->map = m;
+	w->map_len = lead + len;
+	w->at = (const unsigned char *)m + lead;
+	w->lo = lo;
+	w->hi = hi;
+	return 0;
+}
+
+static void *
+ahead_run(void *arg)
+{
+	ahead *a = arg;
+
+	(void)pthread_mutex_lock(&a->mu);
+	for (;;) {
+		if (a->nold > 0) {
+			win w = a->old[--a->nold];
+			(void)pthread_mutex_unlock(&a->mu);
+			(void)munmap(w.map, w.map_len);
+			(void)pthread_mutex_lock(&a->mu);
+		} else if (a->stop) {
+			break;
+		} else if (a->nready < AHEAD_N && a->next < a->size) {
+			off_t lo = a->next, hi = a->size;
+			unsigned gen = a->gen;
+			bool ok;
+			win w;
+
+			if (hi - lo > (off_t)a->len)
+				hi = lo + (off_t)a->len;
+			(void)pthread_mutex_unlock(&a->mu);
+			ok = win_map(&w, a->fd, a->base, lo, hi, a->page) == 0;
+			(void)pthread_mutex_lock(&a->mu);
+			if (gen == a->gen)
+				a->next = !ok || hi >= a->size
+				                  ? a->size
+				                  : hi - (off_t)a->overlap;
+			if (ok && gen == a->gen && !a->stop) {
+				a->ready[a->nready++] = w;
+			} else if (ok) { /* the reader went elsewhere */
+				(void)pthread_mutex_unlock(&a->mu);
+				(void)munmap(w.map, w.map_len);
+				(void)pthread_mutex_lock(&a->mu);
+			}
+			(void)pthread_cond_broadcast(&a->made);
+		} else {
+			(void)pthread_cond_wait(&a->wake, &a->mu);
+		}
+	}
+	while (a->nready > 0) {
+		win *w = &a->ready[--a->nready];
+		(void)munmap(w->map, w->map_len);
+	}
+	(void)pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/*
+ * Start reading ahead of the reader at `next` (NULL when no thread can be
+ * started: the reader then maps every window itself).
+ */
+static ahead *
+ahead_start(
+        int fd, off_t base, off_t size, size_t len, size_t overlap, off_t next)
+{
+	ahead *a = sm_calloc(1, sizeof(*a));
+	sigset_t all, old;
+	int rc;
+
+	if (a == NULL)
+		return NULL;
+	a->fd = fd;
+	a->base = base;
+	a->size = size;
+	a->len = len;
+	a->overlap = overlap;
+	a->next = next;
+	a->page = sysconf(_SC_PAGESIZE);
+	if (pthread_mutex_init(&a->mu, NULL) != 0) {
+		sm_free(a);
+		return NULL;
+	}
+	if (pthread_cond_init(&a->wake, NULL) != 0)
+		goto no_wake;
+	if (pthread_cond_init(&a->made, NULL) != 0)
+		goto no_made;
+	/* The application's signals go to its own threads, not this one. */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&a->thread, NULL, ahead_run, a);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		goto no_thread;
+	return a;
+no_thread:
+	(void)pthread_cond_destroy(&a->made);
+no_made:
+	(void)pthread_cond_destroy(&a->wake);
+no_wake:
+	(void)pthread_mutex_destroy(&a->mu);
+	sm_free(a);
+	return NULL;
+}
+
+/* Stop the thread, wait for it, unmap what it made: `a` is gone. */
+static void
+ahead_stop(ahead *a)
+{
+	if (a == NULL)
+		return;
+	(void)pthread_mutex_lock(&a->mu);
+	a->stop = true;
+	(void)pthread_cond_signal(&a->wake);
+	(void)pthread_mutex_unlock(&a->mu);
+	(void)pthread_join(a->thread, NULL);
+	while (a->nold > 0) {
+		win *w = &a->old[--a->nold];
+		(void)munmap(w->map, w->map_len);
+	}
+	(void)pthread_cond_destroy(&a->made);
+	(void)pthread_cond_destroy(&a->wake);
+	(void)pthread_mutex_destroy(&a->mu);
+	sm_free(a);
+}
+
+/* The reader is done with `w`: the thread unmaps it. */
+static void
+ahead_put(ahead *a, const win *w)
+{
+	bool queued = false;
+
+	(void)pthread_mutex_lock(&a->mu);
+	if (a->nold < SM_ARRAY_SIZE(a->old)) {
+		a->old[a->nold++] = *w;
+		queued = true;
+		(void)pthread_cond_signal(&a->wake);
+	}
+	(void)pthread_mutex_unlock(&a->mu);
+	if (!queued)
+		(void)munmap(w->map, w->map_len);
+}
+
+/*
+ * A window holding source bytes [off, off + want) into `*w` (the reader's
+ * then: ahead_put it when done): true; false when the thread has none and
+ * is not making one (the reader went back, or far ahead): the reader maps
+ * it itself and calls ahead_restart.  Waits when the thread is making it.
+ */
+static bool
+ahead_take(ahead *a, off_t off, size_t want, win *w)
+{
+	bool got = false;
+
+	(void)pthread_mutex_lock(&a->mu);
+	for (;;) {
+		if (a->nready > 0) {
+			win *r = &a->ready[0];
+			if (r->lo > off)
+				break;
+			if (off + (off_t)want > r->hi) {
+				/* behind the reader: done with */
+				if (a->nold == SM_ARRAY_SIZE(a->old))
+					break;
+				a->old[a->nold++] = *r;
+			} else {
+				*w = *r;
+				got = true;
+			}
+			memmove(a->ready, a->ready + 1,
+			        --a->nready * sizeof(a->ready[0]));
+			(void)pthread_cond_signal(&a->wake);
+			if (got)
+				break;
+		} else if (a->next <= off && a->next < a->size &&
+		           off + (off_t)want <= a->next + (off_t)a->len &&
+		           !a->stop) {
+			(void)pthread_cond_wait(&a->made, &a->mu);
+		} else {
+			break;
+		}
+	}
+	(void)pthread_mutex_unlock(&a->mu);
+	return got;
+}
+
+/* The reader mapped a window itself: the thread goes on from `next`. */
+static void
+ahead_restart(ahead *a, off_t next)
+{
+	win gone[AHEAD_N];
+	unsigned ngone = 0;
+
+	(void)pthread_mutex_lock(&a->mu);
+	a->gen++;
+	while (a->nready > 0) {
+		if (a->nold < SM_ARRAY_SIZE(a->old))
+			a->old[a->nold++] = a->ready[--a->nready];
+		else
+			gone[ngone++] = a->ready[--a->nready];
+	}
+	a->next = next;
+	(void)pthread_cond_signal(&a->wake);
+	(void)pthread_mutex_unlock(&a->mu);
+	while (ngone > 0) {
+		win *w = &gone[--ngone];
+		(void)munmap(w->map, w->map_len);
+	}
 }
 
 /* ---- sources ---------------------------------------------------------- */
@@ -83,6 +347,9 @@ struct sm_mime_source {
 	/* the input file as it was when first seen (sm_mime_source_check) */
 	char *name;
 	struct stat seen;
+	ahead *ahead;     /* mapping the next windows, or NULL */
+	off_t ahead_min;  /* read ahead while more than this is left */
+	unsigned threads; /* read-ahead threads started (for tests) */
 };
 
 static int
@@ -134,6 +401,7 @@ sm_mime_source_new_empty(sm_mime_source **out, sealmail_error *err)
 	s->fd = -1;
 	s->window = VIEW_WINDOW;
 	s->grow = VIEW_BUF;
+	s->ahead_min = AHEAD_MIN;
 	*out = s;
 	return SEALMAIL_OK;
 }
@@ -390,9 +658,17 @@ sm_mime_source_check(const sm_mime_source *s, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+static void
+source_ahead_stop(sm_mime_source *s)
+{
+	ahead_stop(s->ahead);
+	s->ahead = NULL;
+}
+
 void
 sm_mime_source_set_window(sm_mime_source *s, size_t bytes)
 {
+	source_ahead_stop(s);
 	if (s->map != NULL)
 		(void)munmap(s->map, s->map_len);
 	s->map = NULL;
@@ -400,25 +676,57 @@ sm_mime_source_set_window(sm_mime_source *s, size_t bytes)
 	s->view_len = 0;
 }
 
+void
+sm_mime_source_set_ahead(sm_mime_source *s, off_t bytes)
+{
+	s->ahead_min = bytes;
+}
+
+unsigned
+sm_mime_source_threads(const sm_mime_source *s)
+{
+	return s->threads;
+}
+
+/* Done with the current window: unmapped (by the read-ahead thread). */
+static void
+view_unmap(sm_mime_source *s)
+{
+	win w = {.map = s->map,
+	         .map_len = s->map_len,
+	         .at = s->map_at,
+	         .lo = s->map_lo,
+	         .hi = s->map_hi};
+
+	if (s->map == NULL)
+		return;
+	if (s->ahead != NULL)
+		ahead_put(s->ahead, &w);
+	else
+		(void)munmap(s->map, s->map_len);
+	s->map = NULL;
+}
+
 /*
  * The view at `off` inside a mapping of the file (mapped anew when the
  * current window does not hold it: the old window is unmapped, so at most
- * one window is resident on top of the rest).  1: the file cannot be
- * mapped, read it instead.  An input file is checked before each window
- * is mapped, so one truncated meanwhile is mostly refused rather than
- * mapped past its end (docs/design.md, "Views of a file").
+ * one window is resident on top of the ones read ahead).  1: the file
+ * cannot be mapped, read it instead.  An input file is checked before each
+ * window is used, so one truncated meanwhile is mostly refused rather than
+ * read past its end (docs/design.md, "Views of a file").  While more than
+ * ahead_min bytes are left after a window the reader came to from the one
+ * before, a second thread maps the next ones (ahead_run) and unmaps the
+ * old.
  */
 static int
 view_map(sm_mime_source *s, off_t off, size_t want, sealmail_error *err)
 {
 	if (s->map == NULL || off < s->map_lo ||
 	    s->map_hi - off < (off_t)want) {
-		long page = sysconf(_SC_PAGESIZE);
-		off_t at = s->base + off;
-		size_t lead = page > 0 ? (size_t)(at % page) : 0;
 		size_t len = s->window < s->grow ? s->window : s->grow;
-		void *m;
 		int rc = sm_mime_source_check(s, err);
+		bool seq;
+		win w;
 
 		if (len < want)
 			len = want;
@@ -426,24 +734,40 @@ view_map(sm_mime_source *s, off_t off, size_t want, sealmail_error *err)
 		if (s->grow < s->window)
 			s->grow *= 2;
 
-		if (rc != SEALMAIL_OK)
+		if (rc != SEALMAIL_OK) {
+			source_ahead_stop(s);
 			return rc;
+		}
 		if ((off_t)len > s->size - off)
 			len = (size_t)(s->size - off);
-		if (s->map != NULL) /* first: one window resident, not two */
-			(void)munmap(s->map, s->map_len);
-		s->map = NULL;
-		/* populated at once: one call, not a fault every 16 pages */
-		m = mmap(NULL, lead + len, PROT_READ, MAP_SHARED | MAP_POPULATE,
-		         s->fd, at - (off_t)lead);
-		if (m == MAP_FAILED)
-			return 1;
-		(void)madvise(m, lead + len, MADV_SEQUENTIAL);
-		s->map = m;
-		s->map_len = lead + len;
-		s->map_at = (const unsigned char *)m + lead;
-		s->map_lo = off;
-		s->map_hi = off + (off_t)len;
+		/* reading on from the window before (not a jump back) */
+		seq = s->map != NULL && off >= s->map_lo && off <= s->map_hi;
+		view_unmap(s); /* first: one window resident, not two */
+		if (s->ahead == NULL || !ahead_take(s->ahead, off, want, &w)) {
+			if (win_map(&w, s->fd, s->base, off, off + (off_t)len,
+			            sysconf(_SC_PAGESIZE)) != 0) {
+				source_ahead_stop(s);
+				return 1;
+			}
+			if (s->ahead != NULL) {
+				ahead_restart(s->ahead, w.hi - VIEW_BUF);
+			} else if (seq && s->size - w.hi > s->ahead_min &&
+			           s->grow >= s->window) {
+				s->ahead = ahead_start(
+				        s->fd, s->base, s->size,
+				        s->window > 2 * VIEW_BUF ? s->window
+				                                 : 2 * VIEW_BUF,
+				        VIEW_BUF, w.hi - VIEW_BUF);
+				s->threads += s->ahead != NULL;
+			}
+		}
+		if (w.hi >= s->size) /* the last window: nothing ahead */
+			source_ahead_stop(s);
+		s->map = w.map;
+		s->map_len = w.map_len;
+		s->map_at = w.at;
+		s->map_lo = w.lo;
+		s->map_hi = w.hi;
 	}
 	s->view = s->map_at + (off - s->map_lo);
 	s->view_off = off;
@@ -555,6 +879,7 @@ sm_mime_source_free(sm_mime_source *s)
 {
 	if (s == NULL)
 		return;
+	source_ahead_stop(s);
 	if (s->map != NULL)
 		(void)munmap(s->map, s->map_len);
 	if (s->fd >= 0)
@@ -2267,7 +2592,9 @@ fail:
  * bytes (unmapped before the next, so the mapping adds at most that much
  * to the resident set; populated at once: one call instead of a fault
  * every 16 pages, and the scan's prefetches land), or read in CHUNK
- * pieces when it cannot be mapped.
+ * pieces when it cannot be mapped.  A span of more than ahead_min and a
+ * window is mapped VIEW_WINDOW at a time by a second thread ahead of `fn`
+ * (ahead_run), which also unmaps the windows done with.
  * `fn` returns SEALMAIL_OK to go on, SCAN_STOP to stop early (returned as
  * it is) or a failure.
  */
@@ -2285,29 +2612,40 @@ source_spans(sm_mime_source *s,
 {
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *buf = NULL;
+	ahead *a = NULL;
 	int rc = SEALMAIL_OK;
 
 	if (s->fd < 0)
 		return end > start ? fn(s->mem + start, (size_t)(end - start),
 		                        payload)
 		                   : SEALMAIL_OK;
+	if (end - start > s->ahead_min + MAP_WINDOW)
+		a = ahead_start(s->fd, s->base, end, VIEW_WINDOW, 0, start);
+	if (a != NULL)
+		s->threads++;
 	while (rc == SEALMAIL_OK && start < end) {
-		off_t at = s->base + start;
-		size_t lead = page > 0 ? (size_t)(at % page) : 0;
 		size_t len = end - start > MAP_WINDOW ? MAP_WINDOW
 		                                      : (size_t)(end - start);
-		void *m = buf != NULL ? MAP_FAILED
-		                      : mmap(NULL, lead + len, PROT_READ,
-		                             MAP_SHARED | MAP_POPULATE, s->fd,
-		                             at - (off_t)lead);
-		if (m != MAP_FAILED) {
-			(void)madvise(m, lead + len, MADV_SEQUENTIAL);
-			rc = fn((unsigned char *)m + lead, len, payload);
-			(void)munmap(m, lead + len);
+		win w;
+		bool mapped =
+		        buf == NULL && a != NULL && ahead_take(a, start, 1, &w);
+
+		if (!mapped && buf == NULL)
+			mapped = win_map(&w, s->fd, s->base, start,
+			                 start + (off_t)len, page) == 0;
+		if (mapped) {
+			len = (size_t)(w.hi - start);
+			rc = fn(w.at + (start - w.lo), len, payload);
+			if (a != NULL)
+				ahead_put(a, &w);
+			else
+				(void)munmap(w.map, w.map_len);
 		} else {
 			long n;
-			if (buf == NULL && (buf = sm_malloc(CHUNK)) == NULL)
-				return sm_error_nomem(err);
+			if (buf == NULL && (buf = sm_malloc(CHUNK)) == NULL) {
+				rc = sm_error_nomem(err);
+				break;
+			}
 			n = sm_mime_source_read(s, start, buf,
 			                        len > CHUNK ? CHUNK : len, err);
 			if (n <= 0) {
@@ -2321,6 +2659,7 @@ source_spans(sm_mime_source *s,
 		}
 		start += (off_t)len;
 	}
+	ahead_stop(a);
 	sm_free(buf);
 	return rc;
 }

@@ -97,7 +97,7 @@ int sm_mime_source_copy(sm_mime_source *src,
  * is no longer as it was when the source was made (another inode, size or
  * modification time; not the change time, which a rename moves);
  * SEALMAIL_OK for any other source.  Also checked before each window of the
- * file is mapped.
+ * file is used (mapped here or by the read-ahead thread).
  */
 int sm_mime_source_check(const sm_mime_source *src, sealmail_error *err);
 /*
@@ -106,6 +106,14 @@ int sm_mime_source_check(const sm_mime_source *src, sealmail_error *err);
  * pread, never mapped.
  */
 void sm_mime_source_set_window(sm_mime_source *src, size_t bytes);
+/*
+ * For tests: a second thread maps a file's next windows ahead of its
+ * (mapped) views while more than `bytes` of it are left after a window
+ * read on from the one before (8 MiB unless set); how many such threads
+ * the source has started.
+ */
+void sm_mime_source_set_ahead(sm_mime_source *src, off_t bytes);
+unsigned sm_mime_source_threads(const sm_mime_source *src);
 /*
  * The file a source reads, with the offset of its first byte in it in
  * `*base`; -1 for a source in memory.

@@ -1159,7 +1159,7 @@ file_src(const unsigned char *data, size_t len)
 static const size_t windows[] = {4u << 20, 300000, 0};
 
 static void
-check_views(const unsigned char *data, size_t n, size_t window)
+check_views(const unsigned char *data, size_t n, size_t window, bool ahead)
 {
 	sm_mime_source *s;
 	sealmail_error err = {0};
@@ -1171,8 +1171,11 @@ check_views(const unsigned char *data, size_t n, size_t window)
 	s = file_src(data, n);
 	if (window != windows[0])
 		sm_mime_source_set_window(s, window);
-	/* In order, in pieces of every size: the bytes, never a copy. */
-	for (size_t k = 0; k < SM_ARRAY_SIZE(steps); k++) {
+	if (ahead) /* the next windows read on a second thread */
+		sm_mime_source_set_ahead(s, 0);
+	/* In order, in pieces of every size: the bytes, never a copy (a
+	 * byte at a time once: the thread changes nothing inside a view). */
+	for (size_t k = ahead ? 1 : 0; k < SM_ARRAY_SIZE(steps); k++) {
 		pos = 0;
 		while (pos < n) {
 			long got = sm_mime_source_view(s, (off_t)pos, steps[k],
@@ -1214,6 +1217,24 @@ check_views(const unsigned char *data, size_t n, size_t window)
 	test_assert_int(sm_mime_source_view(s, 1000, n, &p, &err), 256 << 10);
 	test_assert_int(sm_mime_source_view(s, 1000 + 100000, n, &p, &err),
 	                (256 << 10) - 100000);
+	/* Copied views in order, in pieces of 4095 bytes and more. */
+	for (size_t k = 1; k < SM_ARRAY_SIZE(steps); k++) {
+		pos = 0;
+		while (pos < n) {
+			long got = sm_mime_source_view_copy(s, (off_t)pos,
+			                                    steps[k], &p, &err);
+			if (got <= 0 || got > (long)steps[k] ||
+			    memcmp(p, data + pos, (size_t)got) != 0) {
+				same = false;
+				break;
+			}
+			pos += (size_t)got;
+		}
+		test_assert(same);
+	}
+	/* mapped views: a thread for each pass in order (none with pread) */
+	if (ahead)
+		test_assert_int(sm_mime_source_threads(s) >= 2, window > 0);
 	sm_mime_source_free(s);
 }
 
@@ -1228,8 +1249,169 @@ test_views(void)
 		return;
 	for (size_t i = 0; i < n; i++)
 		data[i] = (unsigned char)(i * 13 + i / 4099);
-	for (size_t w = 0; w < SM_ARRAY_SIZE(windows); w++)
-		check_views(data, n, windows[w]);
+	for (size_t w = 0; w < SM_ARRAY_SIZE(windows); w++) {
+		check_views(data, n, windows[w], false);
+		check_views(data, n, windows[w], true);
+	}
+	free(data);
+}
+
+/* A source over `n` bytes of `data` in the file at `path`, as a user's. */
+static sm_mime_source *
+user_file(sealmail_input **in,
+          const char *path,
+          const unsigned char *data,
+          size_t n)
+{
+	sealmail_error err = {0};
+	sm_mime_source *s = NULL;
+	FILE *f = fopen(path, "wb");
+	int fd;
+
+	test_assert(f != NULL && fwrite(data, 1, n, f) == n && fclose(f) == 0);
+	fd = open(path, O_RDONLY);
+	test_assert_int(sealmail_input_new_fd(in, fd, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_input_set_name(*in, "msg.eml", &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_mime_source_new(&s, *in, &err), SEALMAIL_OK);
+	(void)close(fd); /* the source keeps its own */
+	return s;
+}
+
+/* Every view of `s` in order, 100 000 bytes asked at a time: the bytes. */
+static bool
+views_match(sm_mime_source *s, const unsigned char *data, size_t n, bool copy)
+{
+	sealmail_error err = {0};
+	const unsigned char *p;
+	size_t pos = 0;
+
+	while (pos < n) {
+		long got = copy ? sm_mime_source_view_copy(s, (off_t)pos,
+		                                           100000, &p, &err)
+		                : sm_mime_source_view(s, (off_t)pos, 100000, &p,
+		                                      &err);
+		if (got <= 0 || memcmp(p, data + pos, (size_t)got) != 0)
+			return false;
+		pos += (size_t)got;
+	}
+	return true;
+}
+
+/*
+ * A second thread maps a file's windows ahead only while more than the
+ * threshold is left after a window the reader came to from the one before
+ * (not the first, of 256 KiB: 2 MiB short of the file's size starts one
+ * then, the size less 256 KiB never), never for copied views or a source
+ * in memory; the bytes are the same either way.  An early free stops the
+ * thread wherever it is.
+ */
+static void
+test_ahead_threshold(void)
+{
+	size_t n = (3u << 20) + 11;
+	unsigned char *data = malloc(n);
+	char path[128];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7 + i / 65521);
+	(void)snprintf(path, sizeof(path), "%s/ahead", test_tmpdir());
+	for (int k = 0; k < 3; k++) {
+		sealmail_input *in = NULL;
+		sm_mime_source *s = user_file(&in, path, data, n);
+
+		sm_mime_source_set_window(s, 512 << 10);
+		sm_mime_source_set_ahead(s, k == 0   ? (off_t)n - (2 << 20)
+		                            : k == 1 ? (off_t)n - (256 << 10)
+		                                     : 0);
+		test_assert(views_match(s, data, n, k == 2));
+		test_assert_int(sm_mime_source_threads(s), k == 0 ? 1 : 0);
+		sm_mime_source_free(s);
+		sealmail_input_free(in);
+	}
+	/* Small and memory sources never start one. */
+	{
+		static const char text[] = "Subject: x\r\n\r\nbody\r\n";
+		sm_mime_source *s = src_of(text);
+		const unsigned char *t = (const unsigned char *)text;
+
+		sm_mime_source_set_ahead(s, 0);
+		test_assert(views_match(s, t, sizeof(text) - 1, false));
+		test_assert_int(sm_mime_source_threads(s), 0);
+		sm_mime_source_free(s);
+	}
+	/* Freed while the thread is ahead: before any view, after the first
+	 * windows, mid-way. */
+	for (int k = 0; k < 4; k++) {
+		sealmail_input *in = NULL;
+		sm_mime_source *s = user_file(&in, path, data, n);
+
+		sm_mime_source_set_window(s, 300000);
+		sm_mime_source_set_ahead(s, 0);
+		test_assert(views_match(s, data, (size_t)k * 700000, false));
+		test_assert_int(sm_mime_source_threads(s), k >= 1 ? 1 : 0);
+		sm_mime_source_free(s);
+		sealmail_input_free(in);
+	}
+	(void)unlink(path);
+	free(data);
+}
+
+/*
+ * The change guard with the second thread ahead of the views: the file
+ * rewritten (the same byte) or cut short under windows the thread has
+ * already mapped is refused at the next window, and the thread, which
+ * touches no mapped byte, does not fault on the pages cut off.
+ */
+static void
+test_ahead_changed(void)
+{
+	size_t n = (12u << 20) + 3;
+	unsigned char *data = malloc(n);
+	char path[128];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 31 + i / 4093);
+	(void)snprintf(path, sizeof(path), "%s/ahead-changed", test_tmpdir());
+	for (int change = 0; change < 2; change++) {
+		sealmail_input *in = NULL;
+		sm_mime_source *s = user_file(&in, path, data, n);
+		sealmail_error err = {0};
+		const unsigned char *p;
+		int wfd;
+
+		sm_mime_source_set_window(s, 1 << 20);
+		sm_mime_source_set_ahead(s, 0);
+		/* to 5 MiB: the thread is mapping windows ahead */
+		test_assert(views_match(s, data, 5u << 20, false));
+		test_assert_int(sm_mime_source_threads(s), 1);
+		wfd = open(path, O_WRONLY);
+		test_assert(wfd >= 0);
+		if (change == 0)
+			test_assert_int(pwrite(wfd, data + 100, 1, 100), 1);
+		else
+			test_assert_int(ftruncate(wfd, 6 << 20), 0);
+		(void)close(wfd);
+		/* the next window: refused, whatever the thread has mapped */
+		test_assert_int(sm_mime_source_view(s, 9 << 20, 100, &p, &err),
+		                SEALMAIL_ECHANGED);
+		test_assert_str(err.message,
+		                "msg.eml changed while it was being read");
+		err.message[0] = '\0';
+		test_assert_int(sm_mime_source_check(s, &err),
+		                SEALMAIL_ECHANGED);
+		test_assert_str(err.message,
+		                "msg.eml changed while it was being read");
+		sm_mime_source_free(s);
+		sealmail_input_free(in);
+	}
+	(void)unlink(path);
 	free(data);
 }
 
@@ -1860,6 +2042,8 @@ static const struct test_case tests[] = {
         {"file_in_place", test_file_in_place},
         {"file_changed", test_file_changed},
         {"views", test_views},
+        {"ahead_threshold", test_ahead_threshold},
+        {"ahead_changed", test_ahead_changed},
         {"boundary_across_window", test_boundary_across_window},
         {"tap_layouts", test_tap_layouts},
         {"tap_error", test_tap_error},
