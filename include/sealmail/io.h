@@ -71,8 +71,9 @@ SEALMAIL_EXTERN(void) sealmail_input_free(sealmail_input *in);
 
 /**
  * Write to `fd` (not closed by sealmail_output_free).  Once more than 2 MiB
- * have been written to it, a descriptor or path output writes on a thread
- * of its own (8 buffers of 256 KiB between it and the caller): `fd` is the
+ * have been written to it, a descriptor or path output that is not a
+ * character device (/dev/null, a terminal) writes on a thread of its own
+ * (8 buffers of 256 KiB between it and the caller): `fd` is the
  * output's until sealmail_output_commit or sealmail_output_free, which
  * wait for that thread; a failed write(2) on it is returned by a later
  * sealmail_output_write or by sealmail_output_commit.  SIGPIPE follows

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "harness.h"
@@ -393,12 +394,44 @@ test_writer_copy_fd(void)
 }
 
 /*
+ * A regular file that fails on the writer thread: writes past START bytes
+ * fail with EFBIG (RLIMIT_FSIZE, SIGXFSZ ignored) until fsize_limit_end.
+ * (/dev/full, a character device, is written without a thread.)
+ */
+static struct rlimit saved_lim;
+static struct sigaction saved_xfsz;
+
+static void
+fsize_limit_begin(char *path, size_t path_len, char *want, size_t want_len)
+{
+	struct sigaction ign = {0};
+	struct rlimit lim;
+
+	(void)snprintf(path, path_len, "%s/full.out", test_tmpdir());
+	(void)snprintf(want, want_len, "%s: File too large", path);
+	ign.sa_handler = SIG_IGN;
+	test_assert_int(sigaction(SIGXFSZ, &ign, &saved_xfsz), 0);
+	test_assert_int(getrlimit(RLIMIT_FSIZE, &saved_lim), 0);
+	lim = saved_lim;
+	lim.rlim_cur = START;
+	test_assert_int(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void
+fsize_limit_end(const char *path)
+{
+	test_assert_int(setrlimit(RLIMIT_FSIZE, &saved_lim), 0);
+	test_assert_int(sigaction(SIGXFSZ, &saved_xfsz, NULL), 0);
+	test_assert(access(path, F_OK) != 0); /* nothing published */
+}
+
+/*
  * A write(2) failing on the thread: the first failure the caller sees (at
  * a write or at the commit, never neither) names the output and the
  * system's reason; every call after it fails; nothing is published.
  */
 static void
-check_failure(sealmail_output *out, const char *message)
+check_failure(sealmail_output *out, const char *message, bool threaded)
 {
 	size_t n = 4 * START + RING * SLOT;
 	unsigned char *data = calloc(1, n);
@@ -408,9 +441,9 @@ check_failure(sealmail_output *out, const char *message)
 	test_assert(data != NULL);
 	if (data == NULL)
 		return;
-	/* one write past the start: the thread writes everything */
+	/* one write past the start: the thread (if any) writes everything */
 	rc = sealmail_output_write(out, data, START + 1, &err);
-	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sm_output_threaded(out), threaded);
 	if (rc == SEALMAIL_OK)
 		rc = write_pieces(out, data + START + 1, n - START - 1, 262144,
 		                  &err);
@@ -431,11 +464,50 @@ test_writer_enospc(void)
 	sealmail_output *out = NULL;
 	sealmail_error err = {0};
 
-	/* a device is written as it is: ENOSPC from the thread's write */
+	/* a device is written as it is, without a thread: ENOSPC */
 	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
 	                SEALMAIL_OK);
-	check_failure(out, "/dev/full: No space left on device");
+	check_failure(out, "/dev/full: No space left on device", false);
 	sealmail_output_free(out);
+}
+
+/* A file size limit reached on the thread's write: EFBIG, nothing left. */
+static void
+test_writer_efbig(void)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[512], want[600];
+
+	fsize_limit_begin(path, sizeof(path), want, sizeof(want));
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	check_failure(out, want, true);
+	sealmail_output_free(out);
+	fsize_limit_end(path);
+}
+
+/*
+ * A character device gets no thread: /dev/null's write costs nothing and
+ * the thread would only copy every byte once more.
+ */
+static void
+test_writer_not_chardev(void)
+{
+	size_t n = 4 * START;
+	unsigned char *data = calloc(1, n);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	test_assert(data != NULL && fd >= 0);
+	test_assert_int(sealmail_output_new_fd(&out, fd, &err), SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data, n, 262144, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 0);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	(void)close(fd);
+	free(data);
 }
 
 static void
@@ -453,7 +525,7 @@ test_writer_epipe(void)
 	test_assert_int(pipe(p), 0);
 	(void)close(p[0]);
 	test_assert_int(sealmail_output_new_fd(&out, p[1], &err), SEALMAIL_OK);
-	check_failure(out, "output: Broken pipe");
+	check_failure(out, "output: Broken pipe", true);
 	sealmail_output_free(out);
 	(void)close(p[1]);
 	test_assert_int(sigaction(SIGPIPE, &old, NULL), 0);
@@ -469,7 +541,7 @@ test_writer_epipe(void)
 	test_assert_int(pipe(p), 0);
 	(void)close(p[0]);
 	test_assert_int(sealmail_output_new_fd(&out, p[1], &err), SEALMAIL_OK);
-	check_failure(out, "output: Broken pipe");
+	check_failure(out, "output: Broken pipe", true);
 	sealmail_output_free(out);
 	(void)close(p[1]);
 	test_assert_int(pthread_sigmask(SIG_SETMASK, &old_set, NULL), 0);
@@ -519,6 +591,7 @@ test_writer_in_place(void)
 	sealmail_output *out = NULL;
 	sealmail_error err = {0};
 	size_t room = 1;
+	char path[512], msg[600];
 
 	test_assert(data != NULL);
 	if (data == NULL)
@@ -567,8 +640,10 @@ test_writer_in_place(void)
 	free(back);
 	(void)close(o);
 
-	/* /dev/full: the failure comes back from reserve or advance */
-	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
+	/* a file over its size limit: the failure comes back from reserve
+	 * or advance */
+	fsize_limit_begin(path, sizeof(path), msg, sizeof(msg));
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
 	                SEALMAIL_OK);
 	{
 		/* (the thread may fail before this write returns) */
@@ -576,18 +651,19 @@ test_writer_in_place(void)
 
 		test_assert_int(sm_output_threaded(out), 1);
 		for (int i = 0; i < 64 && rc == SEALMAIL_OK; i++) {
-			rc = sm_output_reserve(out, 300000, &p, &room, &err);
+			rc = sm_output_reserve(out, 200000, &p, &room, &err);
+			test_assert(rc != SEALMAIL_OK || p != NULL);
 			if (rc == SEALMAIL_OK && p != NULL)
-				rc = sm_output_advance(out, 300000, &err);
+				rc = sm_output_advance(out, 200000, &err);
 		}
 		test_assert_int(rc, SEALMAIL_EIO);
-		test_assert_str(err.message,
-		                "/dev/full: No space left on device");
+		test_assert_str(err.message, msg);
 		test_assert_int(sm_output_reserve(out, 10, &p, &room, &err),
 		                SEALMAIL_EIO);
 		test_assert_str(err.message, "output already failed");
 	}
 	sealmail_output_free(out);
+	fsize_limit_end(path);
 	free(data);
 }
 
@@ -603,7 +679,7 @@ test_writer_settle(void)
 	const char *dir = test_tmpdir();
 	sealmail_output *out = NULL;
 	sealmail_error err = {0};
-	char path[256];
+	char path[512], want[600];
 	struct stat st;
 	int rc;
 
@@ -631,15 +707,17 @@ test_writer_settle(void)
 	test_assert_int(test_count_entries(dir), 1);
 
 	/* a failure on the thread comes back from the settling */
-	test_assert_int(sealmail_output_new_path(&out, "/dev/full", &err),
+	fsize_limit_begin(path, sizeof(path), want, sizeof(want));
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
 	                SEALMAIL_OK);
 	/* the write hands the bytes over (OK) or meets the failure (EIO) */
 	rc = sealmail_output_write(out, data, START + 1, &err);
 	test_assert(rc == SEALMAIL_OK || rc == SEALMAIL_EIO);
 	test_assert_int(sm_output_settle(out, &err), SEALMAIL_EIO);
-	test_assert_str(err.message, "/dev/full: No space left on device");
+	test_assert_str(err.message, want);
 	test_assert_int(sm_output_threaded(out), 0);
 	sealmail_output_free(out);
+	fsize_limit_end(path);
 	free(data);
 }
 
@@ -674,6 +752,8 @@ static const struct test_case tests[] = {
         {"writer_rewind", test_writer_rewind},
         {"writer_copy_fd", test_writer_copy_fd},
         {"writer_enospc", test_writer_enospc},
+        {"writer_efbig", test_writer_efbig},
+        {"writer_not_chardev", test_writer_not_chardev},
         {"writer_epipe", test_writer_epipe},
         {"writer_free_uncommitted", test_writer_free_uncommitted},
         {"writer_in_place", test_writer_in_place},
