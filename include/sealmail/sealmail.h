@@ -41,8 +41,8 @@ SEALMAIL_EXTERN(int) sealmail_version(void);
  * not read at start but when the network (send, IMAP) is first used, for
  * its TLS policy; sealmail's own cryptography never reads it.  A program
  * that uses OpenSSL itself must not call it: it changes OpenSSL's
- * process-wide initialisation for the whole program.  Returns SEALMAIL_OK, or SEALMAIL_ERROR when OpenSSL cannot be
- * initialised (`err` says so).
+ * process-wide initialisation for the whole program.  Returns SEALMAIL_OK, or
+ * SEALMAIL_ERROR when OpenSSL cannot be initialised (`err` says so).
  */
 SEALMAIL_EXTERN(int)
 sealmail_standalone_init(sealmail_error *err) SEALMAIL_WARN_UNUSED;
