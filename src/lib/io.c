@@ -251,18 +251,25 @@ sealmail_input_name(const sealmail_input *in)
 	return in->name;
 }
 
-int
-sealmail_input_set_name(sealmail_input *in,
-                        const char *name,
-                        sealmail_error *err)
+/* `*slot` (an input's or an output's name) replaced by a copy of `name`. */
+static int
+replace_name(char **slot, const char *name, sealmail_error *err)
 {
 	char *copy = sm_strdup(name);
 
 	if (copy == NULL)
 		return sm_error_nomem(err);
-	sm_free(in->name);
-	in->name = copy;
+	sm_free(*slot);
+	*slot = copy;
 	return SEALMAIL_OK;
+}
+
+int
+sealmail_input_set_name(sealmail_input *in,
+                        const char *name,
+                        sealmail_error *err)
+{
+	return replace_name(&in->name, name, err);
 }
 
 void
@@ -410,13 +417,7 @@ out_name(const sealmail_output *o)
 int
 sm_output_set_name(sealmail_output *o, const char *name, sealmail_error *err)
 {
-	char *copy = sm_strdup(name);
-
-	if (copy == NULL)
-		return sm_error_nomem(err);
-	sm_free(o->name);
-	o->name = copy;
-	return SEALMAIL_OK;
+	return replace_name(&o->name, name, err);
 }
 
 /*

@@ -510,24 +510,32 @@ test_writer_not_chardev(void)
 	free(data);
 }
 
+/* An output to a pipe whose reader is gone: EPIPE from the thread's write. */
 static void
-test_writer_epipe(void)
+check_broken_pipe(void)
 {
 	sealmail_output *out = NULL;
 	sealmail_error err = {0};
-	struct sigaction ign = {0}, old;
-	sigset_t pipe_set, old_set;
 	int p[2];
 
-	/* SIGPIPE ignored by the process: EPIPE from the thread's write */
-	ign.sa_handler = SIG_IGN;
-	test_assert_int(sigaction(SIGPIPE, &ign, &old), 0);
 	test_assert_int(pipe(p), 0);
 	(void)close(p[0]);
 	test_assert_int(sealmail_output_new_fd(&out, p[1], &err), SEALMAIL_OK);
 	check_failure(out, "output: Broken pipe", true);
 	sealmail_output_free(out);
 	(void)close(p[1]);
+}
+
+static void
+test_writer_epipe(void)
+{
+	struct sigaction ign = {0}, old;
+	sigset_t pipe_set, old_set;
+
+	/* SIGPIPE ignored by the process */
+	ign.sa_handler = SIG_IGN;
+	test_assert_int(sigaction(SIGPIPE, &ign, &old), 0);
+	check_broken_pipe();
 	test_assert_int(sigaction(SIGPIPE, &old, NULL), 0);
 
 	/*
@@ -538,12 +546,7 @@ test_writer_epipe(void)
 	(void)sigemptyset(&pipe_set);
 	(void)sigaddset(&pipe_set, SIGPIPE);
 	test_assert_int(pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set), 0);
-	test_assert_int(pipe(p), 0);
-	(void)close(p[0]);
-	test_assert_int(sealmail_output_new_fd(&out, p[1], &err), SEALMAIL_OK);
-	check_failure(out, "output: Broken pipe", true);
-	sealmail_output_free(out);
-	(void)close(p[1]);
+	check_broken_pipe();
 	test_assert_int(pthread_sigmask(SIG_SETMASK, &old_set, NULL), 0);
 }
 

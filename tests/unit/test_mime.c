@@ -1089,6 +1089,21 @@ test_canonical_file(void)
 }
 
 /*
+ * `n` bytes of test data, byte i being i * mul + i / div (mod 256), each
+ * test its own; NULL (and a failed assertion) when out of memory.
+ */
+static unsigned char *
+pattern(size_t n, unsigned int mul, size_t div)
+{
+	unsigned char *data = malloc(n);
+
+	test_assert(data != NULL);
+	for (size_t i = 0; data != NULL && i < n; i++)
+		data[i] = (unsigned char)(i * mul + i / div);
+	return data;
+}
+
+/*
  * A regular file over 1 MiB is read in place: from the input's position,
  * every byte as in the file, and never appended to (it is the user's file).
  */
@@ -1097,18 +1112,15 @@ test_file_in_place(void)
 {
 	char path[128];
 	size_t n = (2u << 20) + 123;
-	unsigned char *data = malloc(n), buf[256];
+	unsigned char *data = pattern(n, 7, 251), buf[256];
 	sealmail_input *in = NULL;
 	sm_mime_source *s = NULL;
 	sealmail_error err = {0};
 	FILE *f;
 	int fd;
 
-	test_assert(data != NULL);
 	if (data == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		data[i] = (unsigned char)(i * 7 + i / 251);
 	(void)snprintf(path, sizeof(path), "%s/big", test_tmpdir());
 	f = fopen(path, "wb");
 	test_assert(f != NULL && fwrite(data, 1, n, f) == n && fclose(f) == 0);
@@ -1242,13 +1254,10 @@ static void
 test_views(void)
 {
 	size_t n = (9u << 20) + 777;
-	unsigned char *data = malloc(n);
+	unsigned char *data = pattern(n, 13, 4099);
 
-	test_assert(data != NULL);
 	if (data == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		data[i] = (unsigned char)(i * 13 + i / 4099);
 	for (size_t w = 0; w < SM_ARRAY_SIZE(windows); w++) {
 		check_views(data, n, windows[w], false);
 		check_views(data, n, windows[w], true);
@@ -1310,14 +1319,11 @@ static void
 test_ahead_threshold(void)
 {
 	size_t n = (3u << 20) + 11;
-	unsigned char *data = malloc(n);
+	unsigned char *data = pattern(n, 7, 65521);
 	char path[128];
 
-	test_assert(data != NULL);
 	if (data == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		data[i] = (unsigned char)(i * 7 + i / 65521);
 	(void)snprintf(path, sizeof(path), "%s/ahead", test_tmpdir());
 	for (int k = 0; k < 3; k++) {
 		sealmail_input *in = NULL;
@@ -1370,14 +1376,11 @@ static void
 test_ahead_changed(void)
 {
 	size_t n = (12u << 20) + 3;
-	unsigned char *data = malloc(n);
+	unsigned char *data = pattern(n, 31, 4093);
 	char path[128];
 
-	test_assert(data != NULL);
 	if (data == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		data[i] = (unsigned char)(i * 31 + i / 4093);
 	(void)snprintf(path, sizeof(path), "%s/ahead-changed", test_tmpdir());
 	for (int change = 0; change < 2; change++) {
 		sealmail_input *in = NULL;
