@@ -73,6 +73,36 @@ run env LD_PRELOAD="$SM_TEST_PRELOAD" SM_TEST_MOVES=changing \
 expect_exit 0
 [ -s "$TMP/out.eml" ] || fail "another file's protect wrote nothing"
 
+# SM_TEST_MOVES_AT=end: the file's times move only once a mapping of it
+# reached its end, so only the check after the last byte sees it.  (A
+# signed message given to protect is read by GMime's stream up to its last
+# part, which this module cannot tell from a read in the middle.)
+at_end() { # HOME ARGS...: sealmail ARGS, the file changing after its end
+	_h=$1
+	shift
+	run env LD_PRELOAD="$SM_TEST_PRELOAD" SM_TEST_MOVES=changing \
+		SM_TEST_MOVES_AT=end "$SEALMAIL" --home "$_h" "$@"
+}
+{
+	printf 'From: alice@example.org\nTo: bob@example.org\nSubject: t\n\n'
+	cat "$TMP/body"
+} >"$TMP/plain-changing.eml" # over 1 MiB: read in place
+begin_test "protect: a write after the last byte was read"
+rm -f "$TMP/out.eml"
+at_end "$HA" protect --sign -o "$TMP/out.eml" "$TMP/plain-changing.eml"
+expect_exit 74
+expect_err "sealmail: $TMP/plain-changing.eml changed while it was being read"
+[ ! -e "$TMP/out.eml" ] || fail "-o output written"
+at_end "$HA" protect --encrypt --no-sign -o "$TMP/out.eml" "$TMP/plain-changing.eml"
+expect_exit 74
+[ ! -e "$TMP/out.eml" ] || fail "-o output written (encrypt)"
+
+begin_test "open: a write after the last byte was read"
+at_end "$HB" open -o "$TMP/readable" "$MD/cur/2.changing:2,S"
+expect_exit 74
+expect_err "sealmail: $MD/cur/2.changing:2,S changed while it was being read"
+[ ! -e "$TMP/readable" ] || fail "-o output written (open)"
+
 for w in 1 2; do
 	begin_test "list --workers $w shows it with the reason and goes on"
 	moving list --workers "$w" "$MD"

@@ -427,6 +427,74 @@ test_maildir_renamed(void)
 	collected_free(&m.c);
 }
 
+/*
+ * Out of memory anywhere on the way to a renamed Maildir message: ENOMEM,
+ * nothing leaked (ASan), no input handed out; with memory it is found.
+ */
+static void
+test_maildir_renamed_nomem(void)
+{
+	const char *dir = test_tmpdir();
+	char md[128], a[192], old[192], moved[192];
+	sealmail_input *in = NULL;
+	sealmail_error err;
+	int rc = SEALMAIL_ERROR, after_move = 0;
+	long n;
+	mover m;
+
+	(void)snprintf(md, sizeof(md), "%s/NoMem", dir);
+	(void)snprintf(a, sizeof(a), "%s/cur", md);
+	test_assert(mkdir(md, 0700) == 0 && mkdir(a, 0700) == 0);
+	(void)snprintf(a, sizeof(a), "%s/new", md);
+	test_assert(mkdir(a, 0700) == 0);
+	(void)snprintf(a, sizeof(a), "%s/cur/0001.x:2,S", md);
+	write_file(a, "X", 1);
+	(void)snprintf(old, sizeof(old), "%s/new/300.c", md);
+	(void)snprintf(moved, sizeof(moved), "%s/cur/300.c:2,S", md);
+	write_file(moved, "C", 1);
+
+	for (n = 0; n < 1000; n++) {
+		sm_alloc_fail_after(n);
+		rc = sm_maildir_open(&in, old, &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+		test_assert(in == NULL);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	test_assert(n >= 5); /* input, root, folder, name, path, input */
+	test_assert_str(sealmail_input_name(in), moved);
+	sealmail_input_free(in);
+	in = NULL;
+
+	/* Listing: new/300.c moves to cur/ while cur/0001.x is examined. */
+	for (n = 0; n < 1000; n++) {
+		test_assert(rename(moved, old) == 0);
+		memset(&m, 0, sizeof(m));
+		m.from = old;
+		m.to = moved;
+		m.c.read_size = 64;
+		sm_alloc_fail_after(n);
+		rc = sm_mailbox_foreach(md, move_cb, &m, &err);
+		sm_alloc_fail_after(-1);
+		if (rc == SEALMAIL_OK)
+			break;
+		test_assert_int(rc, SEALMAIL_ENOMEM);
+		if (m.from == NULL) /* failed after the move: the re-find */
+			after_move++;
+		else
+			test_assert(rename(old, moved) == 0);
+		collected_free(&m.c);
+	}
+	test_assert_int(rc, SEALMAIL_OK);
+	test_assert(after_move >= 4);
+	test_assert_int(m.c.count, 2);
+	test_assert_str(m.c.ids[0], "cur/0001.x:2,S");
+	test_assert_str(m.c.ids[1], "cur/300.c:2,S");
+	collected_free(&m.c);
+}
+
 static const struct test_case tests[] = {
         {"mbox_every_read_size", test_mbox_every_read_size},
         {"mbox_crlf", test_mbox_crlf},
@@ -434,6 +502,7 @@ static const struct test_case tests[] = {
         {"mbox_errors", test_mbox_errors},
         {"maildir_deliver_and_iterate", test_maildir_deliver_and_iterate},
         {"maildir_renamed", test_maildir_renamed},
+        {"maildir_renamed_nomem", test_maildir_renamed_nomem},
 };
 
 TEST_MAIN(tests)

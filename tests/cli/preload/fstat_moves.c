@@ -4,21 +4,26 @@
  * file whose path contains $SM_TEST_MOVES reports a modification time one
  * second later than the call before, as if another program wrote the file
  * in between.  CLI tests use it to reach "FILE changed while it was being
- * read" (docs/design.md, "Views of a file") without racing a writer.
+ * read" (docs/design.md, "Views of a file") without racing a writer.  With
+ * SM_TEST_MOVES_AT=end the times move only once a mapping of the file has
+ * reached its last byte: the write comes after everything was read, and
+ * only a check after the last byte can see it.
  */
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static long moves; /* this process's count of moved times (atomic) */
+static int at_end; /* SM_TEST_MOVES_AT=end: the last byte was mapped */
 
-/* The seconds to add to what fstat of `fd` found: 0 for other files. */
-static long
-moved(int fd, mode_t mode)
+/* True when `fd` is a regular file whose path contains $SM_TEST_MOVES. */
+static int
+watched(int fd, mode_t mode)
 {
 	const char *want = getenv("SM_TEST_MOVES");
 	char link[64], path[PATH_MAX];
@@ -31,9 +36,61 @@ moved(int fd, mode_t mode)
 	if (n <= 0)
 		return 0;
 	path[n] = '\0';
-	if (strstr(path, want) == NULL)
+	return strstr(path, want) != NULL;
+}
+
+static int
+moves_at_end(void)
+{
+	const char *at = getenv("SM_TEST_MOVES_AT");
+
+	return at != NULL && strcmp(at, "end") == 0;
+}
+
+/* The seconds to add to what fstat of `fd` found: 0 for other files. */
+static long
+moved(int fd, mode_t mode)
+{
+	if (!watched(fd, mode))
+		return 0;
+	if (moves_at_end() && !__atomic_load_n(&at_end, __ATOMIC_RELAXED))
 		return 0;
 	return __atomic_add_fetch(&moves, 1, __ATOMIC_RELAXED);
+}
+
+/* Arms SM_TEST_MOVES_AT=end: a mapping of a watched file reaches `end`. */
+static void
+reached(int fd, off_t end)
+{
+	struct stat st;
+	int (*real)(int, struct stat *) =
+	        (int (*)(int, struct stat *))dlsym(RTLD_NEXT, "fstat");
+
+	if (fd < 0 || !moves_at_end() || real == NULL || real(fd, &st) != 0 ||
+	    !watched(fd, st.st_mode))
+		return;
+	if (end >= st.st_size)
+		__atomic_store_n(&at_end, 1, __ATOMIC_RELAXED);
+}
+
+void *
+mmap(void *__addr,
+     size_t __len,
+     int __prot,
+     int __flags,
+     int __fd,
+     off_t __offset)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) =
+	        (void *(*)(void *, size_t, int, int, int, off_t))dlsym(
+	                RTLD_NEXT, "mmap");
+	void *p = real != NULL
+	                  ? real(__addr, __len, __prot, __flags, __fd, __offset)
+	                  : MAP_FAILED;
+
+	if (p != MAP_FAILED)
+		reached(__fd, __offset + (off_t)__len);
+	return p;
 }
 
 /*
@@ -66,4 +123,24 @@ fstat64(int __fd, struct stat64 *__buf)
 	if (rc == 0)
 		st->st_mtim.tv_sec += moved(fd, st->st_mode);
 	return rc;
+}
+
+void *
+mmap64(void *__addr,
+       size_t __len,
+       int __prot,
+       int __flags,
+       int __fd,
+       off_t __offset)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) =
+	        (void *(*)(void *, size_t, int, int, int, off_t))dlsym(
+	                RTLD_NEXT, "mmap64");
+	void *p = real != NULL
+	                  ? real(__addr, __len, __prot, __flags, __fd, __offset)
+	                  : MAP_FAILED;
+
+	if (p != MAP_FAILED)
+		reached(__fd, __offset + (off_t)__len);
+	return p;
 }
