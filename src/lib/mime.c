@@ -350,6 +350,9 @@ struct sm_mime_source {
 	ahead *ahead;     /* mapping the next windows, or NULL */
 	off_t ahead_min;  /* read ahead while more than this is left */
 	unsigned threads; /* read-ahead threads started (for tests) */
+	/* GMime's message from the header block [hdr_start, hdr_end) */
+	GMimeMessage *hdr_msg;
+	off_t hdr_start, hdr_end;
 };
 
 static int
@@ -419,6 +422,10 @@ sm_mime_source_append(sm_mime_source *s,
 		                    "cannot append to an input file");
 	if (len == 0)
 		return SEALMAIL_OK; /* (mem may still be NULL) */
+	if (s->hdr_msg != NULL) {   /* parsed before these bytes came */
+		g_object_unref(s->hdr_msg);
+		s->hdr_msg = NULL;
+	}
 	if (s->fd < 0 && s->len + len > MEM_MAX) {
 		s->fd = tmp_fd(err);
 		if (s->fd < 0)
@@ -669,6 +676,8 @@ void
 sm_mime_source_set_window(sm_mime_source *s, size_t bytes)
 {
 	source_ahead_stop(s);
+	if (s->hdr_msg != NULL)
+		g_object_unref(s->hdr_msg);
 	if (s->map != NULL)
 		(void)munmap(s->map, s->map_len);
 	s->map = NULL;
@@ -880,6 +889,8 @@ sm_mime_source_free(sm_mime_source *s)
 	if (s == NULL)
 		return;
 	source_ahead_stop(s);
+	if (s->hdr_msg != NULL)
+		g_object_unref(s->hdr_msg);
 	if (s->map != NULL)
 		(void)munmap(s->map, s->map_len);
 	if (s->fd >= 0)
@@ -907,6 +918,43 @@ source_gstream(sm_mime_source *s, off_t start, off_t end)
 	sub = g_mime_stream_substream(base, s->base + start, s->base + end);
 	g_object_unref(base);
 	return sub;
+}
+
+/*
+ * GMime's message from the header block [start, hend) of s (a reference
+ * of the caller's; NULL when GMime makes none).  Protect reads the same
+ * header block three times (its facts, the recipients, the canonical
+ * write): the last parse is kept in the source and handed out again, so
+ * GMime parses it once (0.02-0.03 ms a parse in a 4 KiB command).
+ * `take`: the caller changes the message, so it leaves the source.
+ */
+static GMimeMessage *
+header_message(sm_mime_source *s, off_t start, off_t hend, bool take)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg = s->hdr_msg;
+
+	if (msg != NULL && s->hdr_start == start && s->hdr_end == hend) {
+		if (take)
+			s->hdr_msg = NULL;
+		else
+			g_object_ref(msg);
+		return msg;
+	}
+	stream = source_gstream(s, start, hend);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_object_unref(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	if (msg != NULL && !take) {
+		if (s->hdr_msg != NULL)
+			g_object_unref(s->hdr_msg);
+		s->hdr_msg = g_object_ref(msg);
+		s->hdr_start = start;
+		s->hdr_end = hend;
+	}
+	return msg;
 }
 
 /* ---- a GMime stream that pushes to an sm_mime_write_fn ----------------- */
@@ -1210,8 +1258,6 @@ sm_mime_entity_parse(sm_mime_entity *e,
                      bool message,
                      sealmail_error *err)
 {
-	GMimeStream *stream;
-	GMimeParser *parser;
 	off_t hend;
 	int rc;
 
@@ -1225,12 +1271,8 @@ sm_mime_entity_parse(sm_mime_entity *e,
 	e->body_start = hend;
 	e->has_headers = hend > start + 2;
 	/* GMime parses the header block alone: no body is read here. */
-	stream = source_gstream(src, start, hend);
-	parser = g_mime_parser_new_with_stream(stream);
-	g_object_unref(stream);
 	if (message) {
-		GMimeMessage *msg =
-		        g_mime_parser_construct_message(parser, NULL);
+		GMimeMessage *msg = header_message(src, start, hend, false);
 		if (msg != NULL) {
 			message_facts(e, msg);
 			g_object_unref(msg);
@@ -1238,12 +1280,17 @@ sm_mime_entity_parse(sm_mime_entity *e,
 			copy_str(e->type, sizeof(e->type), "text/plain");
 		}
 	} else {
-		GMimeObject *obj = g_mime_parser_construct_part(parser, NULL);
+		GMimeStream *stream = source_gstream(src, start, hend);
+		GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+		GMimeObject *obj;
+
+		g_object_unref(stream);
+		obj = g_mime_parser_construct_part(parser, NULL);
 		entity_facts(e, obj);
 		if (obj != NULL)
 			g_object_unref(obj);
+		g_object_unref(parser);
 	}
-	g_object_unref(parser);
 	if (e->type[0] == '\0')
 		copy_str(e->type, sizeof(e->type), "text/plain");
 	return SEALMAIL_OK;
@@ -1315,18 +1362,12 @@ sm_mime_recipients(sm_mime_rcpt **out,
 	              {GMIME_ADDRESS_TYPE_CC, SM_MIME_CC},
 	              {GMIME_ADDRESS_TYPE_BCC, SM_MIME_BCC}};
 	rcpts r = {NULL, 0, SEALMAIL_OK};
-	GMimeStream *stream;
-	GMimeParser *parser;
 	GMimeMessage *msg;
 
 	mime_init();
 	*out = NULL;
 	*count_out = 0;
-	stream = source_gstream(src, ent->start, ent->body_start);
-	parser = g_mime_parser_new_with_stream(stream);
-	g_object_unref(stream);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
+	msg = header_message(src, ent->start, ent->body_start, false);
 	for (size_t i = 0; msg != NULL && i < SM_ARRAY_SIZE(fields); i++)
 		rcpt_list(&r, g_mime_message_get_addresses(msg, fields[i].type),
 		          fields[i].field, 0);
@@ -2933,8 +2974,6 @@ write_canonical_leaf(sm_mime_source *src,
                      sealmail_error *err)
 {
 	off_t size = sm_mime_source_size(src), hend;
-	GMimeStream *stream;
-	GMimeParser *parser;
 	GMimeMessage *msg;
 	GMimeObject *body;
 	GMimeContentEncoding enc;
@@ -2952,11 +2991,8 @@ write_canonical_leaf(sm_mime_source *src,
 	*done = false;
 	if (header_end(&hend, src, 0, size, NULL) != SEALMAIL_OK)
 		return SEALMAIL_OK;
-	stream = source_gstream(src, 0, hend);
-	parser = g_mime_parser_new_with_stream(stream);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(stream);
+	/* the message is changed below: taken from the source */
+	msg = header_message(src, 0, hend, true);
 	body = msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
 	if (body != NULL && GMIME_IS_MULTIPART(body)) {
 		if (!multipart_fast(src, body, hend))

@@ -2078,6 +2078,98 @@ test_body_errors(void)
 	sm_mime_source_free(s);
 }
 
+/* The canonical form of the message m, from a source of its own. */
+static void
+canonical_fresh(sm_buf *out, const char *m)
+{
+	sm_mime_source *s = src_of(m);
+	sealmail_error err = {0};
+
+	test_assert_int(sm_mime_write_canonical(s, buf_cb, out, &err),
+	                SEALMAIL_OK);
+	sm_mime_source_free(s);
+}
+
+static void
+check_rcpts(sm_mime_source *s, const sm_mime_entity *e, size_t want)
+{
+	sm_mime_rcpt *r = NULL;
+	size_t n = 0;
+	sealmail_error err = {0};
+
+	test_assert_int(sm_mime_recipients(&r, &n, s, e, &err), SEALMAIL_OK);
+	test_assert_int(n, want);
+	if (n > 0)
+		test_assert_str(r[n - 1].address, "carol@example.org");
+	sm_mime_recipients_free(r, n);
+}
+
+/*
+ * The header block's GMime parse is kept in the source for the next reader
+ * of the same bytes (facts, recipients, the canonical write, as protect
+ * reads them): each gets what a parse of its own gives.  The canonical
+ * write adds a Content-Type to the message it writes, so it takes the kept
+ * parse: a second write and the recipients after it parse again, and give
+ * the same.  Bytes appended to a source drop the kept parse.
+ */
+static void
+test_header_parse_kept(void)
+{
+	const char *m = "From: a@example.org\r\nTo: b@example.org\r\n"
+	                "Cc: Carol <carol@example.org>\r\n\r\nhello\r\n";
+	const char *head = "From: a@example.org\r\nTo: b@example.org\r\n";
+	const char *rest = "Cc: carol@example.org\r\n\r\nbody\r\n";
+	sm_mime_source *s = src_of(m);
+	sm_mime_entity e, again;
+	sm_buf want, w1, w2;
+	sealmail_error err = {0};
+
+	sm_buf_init(&want, 1u << 20);
+	sm_buf_init(&w1, 1u << 20);
+	sm_buf_init(&w2, 1u << 20);
+	canonical_fresh(&want, m);
+	test_assert(want.len > 0 &&
+	            memmem(want.data, want.len, "Content-Type: text/plain",
+	                   24) != NULL);
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(m), true, &err),
+	        SEALMAIL_OK);
+	test_assert_str(e.from, "a@example.org");
+	check_rcpts(s, &e, 2);
+	test_assert_int(sm_mime_write_canonical(s, buf_cb, &w1, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_mime_write_canonical(s, buf_cb, &w2, &err),
+	                SEALMAIL_OK);
+	test_assert(w1.len == want.len && w2.len == want.len &&
+	            memcmp(w1.data, want.data, want.len) == 0 &&
+	            memcmp(w2.data, want.data, want.len) == 0);
+	check_rcpts(s, &e, 2);
+	test_assert_int(sm_mime_entity_parse(&again, s, 0, (off_t)strlen(m),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	test_assert_str(again.type, e.type);
+	test_assert_int(again.body_start, e.body_start);
+	sm_buf_free(&want);
+	sm_buf_free(&w1);
+	sm_buf_free(&w2);
+	sm_mime_source_free(s);
+
+	/* parsed while the header block was cut, then the rest appended */
+	test_assert_int(sm_mime_source_new_empty(&s, &err), SEALMAIL_OK);
+	test_assert_int(sm_mime_source_append(s, head, strlen(head), &err),
+	                SEALMAIL_OK);
+	test_assert_int(
+	        sm_mime_entity_parse(&e, s, 0, (off_t)strlen(head), true, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_mime_source_append(s, rest, strlen(rest), &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_mime_entity_parse(&e, s, 0, sm_mime_source_size(s),
+	                                     true, &err),
+	                SEALMAIL_OK);
+	check_rcpts(s, &e, 2);
+	sm_mime_source_free(s);
+}
+
 static const struct test_case tests[] = {
         {"message_facts", test_message_facts},
         {"from_list_and_cut", test_from_list_and_cut},
@@ -2090,6 +2182,7 @@ static const struct test_case tests[] = {
         {"decode_base64", test_decode_base64},
         {"write_headers", test_write_headers},
         {"recipients", test_recipients},
+        {"header_parse_kept", test_header_parse_kept},
         {"canonical", test_canonical},
         {"canonical_exact", test_canonical_exact},
         {"canonical_fast", test_canonical_fast},
