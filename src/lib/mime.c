@@ -1933,6 +1933,7 @@ struct sm_mime_body {
 	           */
 	bool mapped; /* base64: read from mapped views (the reader prefetches)
 	              */
+	bool stream; /* base64: mapped, the decoder prefetches (stream) */
 	sealmail_error err;
 };
 
@@ -1992,6 +1993,51 @@ sm_mime_body_prefetch(sm_mime_body *b, size_t len)
 	b->pf += (off_t)len;
 }
 
+void
+sm_mime_body_stream(sm_mime_body *b)
+{
+	b->mapped = b->stream = b->kind == BODY_BASE64;
+}
+
+/*
+ * Decode `got` bytes of text at `p` (b->pos) into `buf`: at once, or for
+ * a streaming body in steps of STREAM_STEP, each with the next step's text
+ * prefetched (a decoder reading a mapping waits on its memory otherwise:
+ * 1 GiB of text decoded 0.28 s of CPU, 0.18-0.19 prefetching 1 KiB ahead;
+ * 4, 16 or 32 KiB ahead in 4 KiB steps 0.19-0.23).
+ */
+enum { STREAM_STEP = 1024 };
+
+static int
+body_decode(sm_mime_body *b,
+            unsigned char *buf,
+            size_t *n,
+            const unsigned char *p,
+            size_t got)
+{
+	size_t done = 0;
+
+	if (!b->stream)
+		return sm_b64_dec_update(&b->dec, buf, n, p, got, &b->err);
+	*n = 0;
+	while (done < got) {
+		size_t step =
+		        got - done < STREAM_STEP ? got - done : STREAM_STEP;
+		size_t k;
+		int rc;
+
+		source_prefetch(b->src, b->pos + (off_t)(done + step),
+		                STREAM_STEP);
+		rc = sm_b64_dec_update(&b->dec, buf + *n, &k, p + done, step,
+		                       &b->err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+		*n += k;
+		done += step;
+	}
+	return SEALMAIL_OK;
+}
+
 /*
  * Base64 straight from the source's view into `buf` (or b->tail); a file
  * through copied views: the decoder reads each byte once and fast, and
@@ -2018,8 +2064,7 @@ body_base64(sm_mime_body *b, unsigned char *buf, size_t len)
 			                              "a part ended early");
 		if ((size_t)got > want)
 			got = (long)want;
-		rc = sm_b64_dec_update(&b->dec, buf, &n, p, (size_t)got,
-		                       &b->err);
+		rc = body_decode(b, buf, &n, p, (size_t)got);
 		if (rc != SEALMAIL_OK)
 			return rc;
 		b->pos += got;

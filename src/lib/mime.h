@@ -257,6 +257,12 @@ long sm_mime_body_read(void *buf, size_t len, void *payload);
  * copying it (what is prefetched arrives while the reader hashes).
  */
 void sm_mime_body_prefetch(sm_mime_body *body, size_t len);
+/*
+ * For a reader that does nothing slow with what it reads (copies it out):
+ * base64 text of a file is decoded through its mapping, the decoder
+ * prefetching its own text a step ahead.
+ */
+void sm_mime_body_stream(sm_mime_body *body);
 const sealmail_error *sm_mime_body_error(const sm_mime_body *body);
 void sm_mime_body_free(sm_mime_body *body);
 

@@ -55,6 +55,16 @@ typedef struct ctx {
 	/* the readable message: outer headers + this entity */
 	sm_mime_source *read_src;
 	off_t read_start, read_end;
+	/*
+	 * Opaque content kept only up to its header (trimmed) although the
+	 * readable message is wanted: when read_src is redo_content, the
+	 * readable content is decoded again from the signed-data redo_ent in
+	 * redo_src (redo_len bytes) instead of copied from a stored copy.
+	 */
+	sm_mime_source *redo_content;
+	sm_mime_source *redo_src;
+	sm_mime_entity redo_ent;
+	uint64_t redo_len;
 	/* sources made while walking (decrypted, opaque content, rewrites) */
 	sm_mime_source **owned;
 	size_t nowned;
@@ -1408,6 +1418,8 @@ rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
 static int
 read_signed_data(sm_cms_verify **v_out,
                  bool *again,
+                 bool *trimmed,
+                 uint64_t *content_len,
                  sm_mime_source *content,
                  bool trim,
                  ctx *c,
@@ -1427,6 +1439,8 @@ read_signed_data(sm_cms_verify **v_out,
 
 	*v_out = NULL;
 	*again = false;
+	*trimmed = false;
+	*content_len = 0;
 	sm_buf_init(&der, SM_BER_FIELDS_MAX + 4096);
 	rc = sm_mime_body_new(&body, src, ent, err);
 	if (rc != SEALMAIL_OK)
@@ -1485,6 +1499,9 @@ read_signed_data(sm_cms_verify **v_out,
 	} else if (rc == SEALMAIL_OK && sm_cms_verify_needs_rehash(v)) {
 		rc = rehash(v, content, err);
 	}
+	*trimmed = rc == SEALMAIL_OK && t.trimmed && !*again;
+	if (rc == SEALMAIL_OK)
+		*content_len = sm_cms_reader_content_len(rd);
 done:
 	/* A decoding or read failure under the reader says what it was. */
 	if (rc != SEALMAIL_OK && berr != NULL && berr->code != 0)
@@ -1513,18 +1530,32 @@ open_signed_stream(ctx *c,
 {
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
-	bool again = false;
+	bool again = false, trimmed = false;
+	uint64_t len = 0;
 	int rc = sm_mime_source_new_empty(&content, err);
 
+	/*
+	 * A leaf's content is trimmed when no readable message is written,
+	 * and also when this content is the readable message's (`top`): that
+	 * is then decoded again from the signed-data when it is written
+	 * (redo_write), which costs less than storing it all and copying it.
+	 */
 	if (rc == SEALMAIL_OK)
-		rc = read_signed_data(&v, &again, content, !c->readable_wanted,
-		                      c, src, ent, err);
+		rc = read_signed_data(&v, &again, &trimmed, &len, content,
+		                      !c->readable_wanted || top, c, src, ent,
+		                      err);
 	if (rc == SEALMAIL_OK && again) {
 		sm_mime_source_free(content);
 		rc = sm_mime_source_new_empty(&content, err);
 		if (rc == SEALMAIL_OK)
-			rc = read_signed_data(&v, &again, content, false, c,
-			                      src, ent, err);
+			rc = read_signed_data(&v, &again, &trimmed, &len,
+			                      content, false, c, src, ent, err);
+	}
+	if (rc == SEALMAIL_OK && trimmed && c->readable_wanted && top) {
+		c->redo_content = content;
+		c->redo_src = src;
+		c->redo_ent = *ent;
+		c->redo_len = len;
 	}
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
@@ -1830,6 +1861,65 @@ copy_range(sm_mime_source *src,
 	return sm_mime_source_copy(src, start, end, out_write, out, err);
 }
 
+/* The opaque content decoded again, counted on its way to the output. */
+typedef struct redo {
+	sealmail_output *out;
+	uint64_t len;
+} redo;
+
+static int
+redo_piece(const void *buf, size_t len, void *payload)
+{
+	redo *r = payload;
+
+	r->len += len;
+	return sealmail_output_write(r->out, buf, len, NULL);
+}
+
+/*
+ * The readable content of a trimmed opaque part: the signed-data read
+ * again from its source and its content octets written out, without the
+ * digests.  The source is the message file (checked unchanged at every
+ * window and when the readable message is done, as the bytes of a
+ * clear-signed one are copied from it again) or a private temporary, so
+ * the bytes are those hashed.  A structure that no longer reads, or
+ * content of another length, all the same means the source changed
+ * (ECHANGED).
+ */
+static int
+redo_write(ctx *c, sealmail_output *out, sealmail_error *err)
+{
+	sm_mime_body *body = NULL;
+	sm_cms_reader *rd = NULL;
+	redo r = {.out = out};
+	int rc = sm_mime_body_new(&body, c->redo_src, &c->redo_ent, err);
+
+	if (rc == SEALMAIL_OK)
+		sm_mime_body_stream(body);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_reader_new(&rd, sm_mime_body_read, body, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_cms_reader_type(rd) == SM_CMS_SIGNED &&
+		                     sm_cms_reader_has_content(rd)
+		             ? sm_cms_reader_content_foreach(rd, redo_piece, &r,
+		                                             err)
+		             : SEALMAIL_EBADDATA;
+	/* it read the first time: not the same bytes now */
+	if (rc == SEALMAIL_EBADDATA || rc == SEALMAIL_EUNSUPPORTED ||
+	    (rc == SEALMAIL_OK && r.len != c->redo_len))
+		rc = sm_error_set(err, SEALMAIL_ECHANGED,
+		                  "%s changed while it was being read",
+		                  c->input_name);
+	/* A read failure under the reader says what it was. */
+	else if (rc != SEALMAIL_OK && body != NULL &&
+	         sm_mime_body_error(body)->code != 0)
+		(void)sm_error_set(err, rc, "%s",
+		                   sm_mime_body_error(body)->message);
+	sm_cms_reader_free(rd);
+	sm_mime_body_free(body);
+	return rc;
+}
+
 static int
 write_readable(ctx *c,
                sm_mime_source *src,
@@ -1845,7 +1935,9 @@ write_readable(ctx *c,
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
 		                           err);
-	if (rc == SEALMAIL_OK)
+	if (rc == SEALMAIL_OK && c->read_src == c->redo_content)
+		rc = redo_write(c, out, err); /* read_start is 0 */
+	else if (rc == SEALMAIL_OK)
 		rc = copy_range(c->read_src, c->read_start, c->read_end, out,
 		                err);
 	return rc;

@@ -174,6 +174,19 @@ expect_exit 0
 tail -c "$(wc -c <"$TMP/big.txt")" "$TMP/big.out" | cmp -s - "$TMP/big.txt" ||
 	fail "readable content differs from what was signed"
 
+begin_test "over 1 MiB of signed text inside encryption, -o: content byte-exact, same report without -o"
+openssl cms -encrypt -aes-256-gcm -from alice@example.org -in "$TMP/big.eml" -out "$TMP/bigenv.eml" \
+	"$PKI/alice@example.org.crt" || fail "openssl cms -encrypt"
+run sealmail --home "$A" --passphrase-file "$PASS" --json open -o "$TMP/bigenv.out" "$TMP/bigenv.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+with_o=$out
+tail -c "$(wc -c <"$TMP/big.txt")" "$TMP/bigenv.out" | cmp -s - "$TMP/big.txt" ||
+	fail "readable content differs from what was signed"
+run sealmail --home "$A" --passphrase-file "$PASS" --json open "$TMP/bigenv.eml"
+expect_exit 0
+[ "$out" = "$with_o" ] || fail "the report differs without -o"
+
 begin_test "over 1 MiB, one changed byte past the first MiB, no -o: exit 2, changed"
 perl -0777 -pe 'substr($_, length($_) - 2000, 1) = "b" if substr($_, length($_) - 2000, 1) eq "a"' \
 	"$TMP/big.der" >"$TMP/bigx.der"
