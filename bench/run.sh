@@ -4,7 +4,10 @@
 # same messages, one process per operation, as a user would run them.
 # Prints median wall time, MB/s, peak RSS, the ratio sealmail/peer and the
 # median CPU time (user + system, so MB/s per core; GNU time counts in
-# 10 ms steps, so its MB/s is printed from 0.1 s up), and writes
+# 10 ms steps, so its MB/s is printed from 0.1 s up), that CPU rate as a
+# percentage of the primitive that bounds the operation on one core of this
+# machine (`openssl speed`, measured at the start: SHA-256 for signing and
+# verifying, AES-256-CBC encryption or decryption, AES-256-GCM), and writes
 # build/bench/results.tsv.  Each timed run starts after a `sync`.  Never
 # part of `make test`.
 #
@@ -75,6 +78,31 @@ machine() {
 		"gpgsm $(gpgsm --version | sed -n '1s/.* //p');" \
 		"NSS $(dpkg-query -W -f '${Version}' libnss3 2>/dev/null)"
 	echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# primitive NAME [ARGS]: one core's MB/s of `openssl speed -evp NAME` (16 KiB
+# blocks, 1 s; openssl prints 1000s of bytes per second), or 0
+primitive() {
+	n=$1
+	shift
+	openssl speed "$@" -evp "$n" -bytes 16384 -seconds 1 2>/dev/null |
+		awk -v n="$n" 'tolower($1) == n { v = $2; sub(/k$/, "", v); printf "%.0f", v / 1000; ok = 1 } END { if (!ok) print 0 }'
+}
+
+# The primitives that bound the operations, on one core of this machine,
+# kept for the table's "% prim" column (set in this shell, not a pipe's)...
+primitives() {
+	P_CBC=$(primitive aes-256-cbc)
+	P_CBCD=$(primitive aes-256-cbc -decrypt)
+	P_GCM=$(primitive aes-256-gcm)
+	P_SHA=$(primitive sha256)
+}
+
+# ... and printed
+primitives_line() {
+	echo "# primitives, one core (openssl speed -evp, 16 KiB blocks, 1 s), MB/s:" \
+		"aes-256-cbc $P_CBC, aes-256-cbc -decrypt $P_CBCD," \
+		"aes-256-gcm $P_GCM, sha256 $P_SHA"
 }
 
 # --- identities ----------------------------------------------------------
@@ -373,6 +401,8 @@ maildir_list() {
 # --- main ----------------------------------------------------------------
 
 machine | tee "$RES"
+primitives
+primitives_line | tee -a "$RES"
 printf 'op\tsize\tengine\tmedian_s\tMB/s\tpeak_rss_MiB\tstatus\tcpu_s\tcpu_MB/s\n' >>"$RES"
 setup_ids || {
 	echo "bench: cannot make the test identity (see $LOG)" >&2
@@ -431,16 +461,25 @@ case " $active " in
 *" sealmail "*) [ "${BENCH_MAILDIR_N:-10000}" -gt 0 ] && maildir_list ;;
 esac
 
-# The table, with sealmail's time over each peer's (< 1: sealmail faster).
+# The table, with sealmail's time over each peer's (< 1: sealmail faster)
+# and each CPU rate as a percentage of its operation's primitive ("% prim").
 echo
-grep -v '^#' "$RES" | awk -F '\t' '
-	NR == 1 { printf "%-16s %-12s %-9s %10s %12s %9s %9s %8s %9s\n", $1, $2, $3, "median s", $5, "RSS MiB", "sm/peer", "CPU s", "CPU MB/s"; next }
+grep -v '^#' "$RES" | awk -F '\t' -v cbc="$P_CBC" -v cbcd="$P_CBCD" -v gcm="$P_GCM" -v sha="$P_SHA" '
+	function prim(op) {
+		if (op ~ /sign|verify/) return sha
+		if (op == "encrypt_cbc") return cbc
+		if (op == "decrypt_cbc") return cbcd
+		if (op ~ /_gcm$/) return gcm
+		return 0
+	}
+	NR == 1 { printf "%-16s %-12s %-9s %10s %12s %9s %9s %8s %9s %7s\n", $1, $2, $3, "median s", $5, "RSS MiB", "sm/peer", "CPU s", "CPU MB/s", "% prim"; next }
 	{ key = $1 "|" $2; row[NR] = $0; if ($3 == "sealmail" && $7 == "ok") sm[key] = $4 }
 	END {
 		for (i = 2; i <= NR; i++) {
 			split(row[i], f, "\t"); key = f[1] "|" f[2]
 			r = (key in sm && f[7] == "ok" && f[3] != "sealmail") ? sprintf("%.2f", sm[key] / f[4]) : "-"
-			printf "%-16s %-12s %-9s %10s %12s %9s %9s %8s %9s\n", f[1], f[2], f[3], f[4], f[5], f[6], r, (8 in f) ? f[8] : "-", (9 in f) ? f[9] : "-"
+			p = ((9 in f) && f[9] ~ /^[0-9]+$/ && prim(f[1]) > 0) ? sprintf("%.0f", 100 * f[9] / prim(f[1])) : "-"
+			printf "%-16s %-12s %-9s %10s %12s %9s %9s %8s %9s %7s\n", f[1], f[2], f[3], f[4], f[5], f[6], r, (8 in f) ? f[8] : "-", (9 in f) ? f[9] : "-", p
 		}
 	}'
 echo

@@ -39,9 +39,11 @@ SEALMAIL_EXTERN(int) sealmail_version(void);
  * by its code instead ("OpenSSL error 0680008E", which `openssl errstr
  * 0680008E` spells out).  OpenSSL's configuration file (openssl.cnf) is
  * not read at start but when the network (send, IMAP) is first used, for
- * its TLS policy; sealmail's own cryptography never reads it.  A program
- * that uses OpenSSL itself must not call it: it changes OpenSSL's
- * process-wide initialisation for the whole program.  Returns SEALMAIL_OK, or
+ * its TLS policy; sealmail's own cryptography never reads it.  SQLite
+ * makes no initial page-cache allocation per connection (pages are
+ * allocated as they are read).  A program that uses OpenSSL or SQLite
+ * itself must not call it: it changes their process-wide initialisation
+ * for the whole program.  Returns SEALMAIL_OK, or
  * SEALMAIL_ERROR when OpenSSL cannot be initialised (`err` says so).
  */
 SEALMAIL_EXTERN(int)

@@ -79,7 +79,10 @@ SEALMAIL_EXTERN(void) sealmail_store_free(sealmail_store *store);
  * and locks released, the WAL emptied), and keep the rest of the handle:
  * for a program about to exit, which leaves that memory (the store's
  * OpenSSL library context and caches) to the process's exit instead of
- * freeing it piece by piece.  Afterwards the handle may only be given to
+ * freeing it piece by piece.  When the WAL holds nothing (the program only
+ * read), there is nothing to write back, and SQLite's connection is left
+ * for the exit or sealmail_store_free() too (its files and locks released
+ * then).  Afterwards the handle may only be given to
  * sealmail_store_free() (which frees it), sealmail_store_home() and
  * sealmail_store_schema_version(); any other call fails with SEALMAIL_EINVAL
  * ("the store is closed").  Accepts NULL; closing twice is harmless.

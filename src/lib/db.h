@@ -25,6 +25,9 @@
 
 typedef struct sm_crypto sm_crypto;
 
+/* sealmail_standalone_init (sealmail.h): SQLite's process-wide part. */
+void sm_store_standalone(void);
+
 /* A prepared statement.  Opaque. */
 typedef struct sm_stmt sm_stmt;
 

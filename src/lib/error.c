@@ -5,6 +5,7 @@
  * sealmail_standalone_init (which initialises OpenSSL).
  */
 #include "crypto/crypto.h"
+#include "db.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -76,6 +77,7 @@ sealmail_version(void)
 int
 sealmail_standalone_init(sealmail_error *err)
 {
+	sm_store_standalone();
 	if (!sm_crypto_standalone())
 		return sm_error_set(err, SEALMAIL_ERROR,
 		                    "cannot initialise OpenSSL");

@@ -111,6 +111,17 @@ int sm_output_copy_fd(sealmail_output *out,
 #define SM_OUTPUT_RING 8
 bool sm_output_threaded(const sealmail_output *out);
 /*
+ * A path output's thread writes whole slots past the first straight to the
+ * disk (O_DIRECT, when the file system takes it, while the disk keeps up):
+ * sm_output_direct_bytes, how many bytes went so, read once the thread is
+ * drained (mark, settle, commit).  sm_output_set_dio_align: the alignment of
+ * offset and length those writes keep (4096; tests set 1 to reach the file
+ * system's refusal of an unaligned one, after which the output writes the usual
+ * way).
+ */
+uint64_t sm_output_direct_bytes(const sealmail_output *out);
+void sm_output_set_dio_align(sealmail_output *out, size_t align);
+/*
  * An output written for now but committed later (protect's Bcc copies):
  * everything written, its writer thread ended and its buffers freed, so
  * that outputs waiting for their commit hold no thread and no ring (a

@@ -4,7 +4,9 @@
  * with a 64 KiB write buffer (syscalls are dear) and atomic path outputs.
  * A descriptor or path output past WRITER_START bytes hands its bytes to a
  * writer thread of its own (a ring of RING_SLOTS buffers of SLOT_SIZE): the
- * write(2) calls run on the second core while the caller computes.
+ * write(2) calls run on the second core while the caller computes.  A path
+ * output's thread writes to the disk directly (O_DIRECT: no copy into the
+ * page cache; its commit syncs the file anyway) while the disk keeps up.
  */
 #include "internal.h"
 
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sealmail/io.h"
@@ -35,7 +38,26 @@ enum {
 	 */
 	WRITER_START = SM_OUTPUT_WRITER_START,
 	SLOT_SIZE = SM_OUTPUT_SLOT,
-	RING_SLOTS = SM_OUTPUT_RING
+	RING_SLOTS = SM_OUTPUT_RING,
+
+	/*
+	 * A direct write waits for the disk, one request at a time; the page
+	 * cache does not (the kernel writes it back with many requests in
+	 * flight).  When the caller has found the ring full this many times,
+	 * the disk is the slower side (another process's I/O, a slow disk):
+	 * the rest is written the usual way, so that the wall time is no
+	 * worse than with buffered writes.
+	 */
+	DIRECT_STALLS = 16,
+	/*
+	 * Room past a slot's end for sm_output_reserve: a producer asking for
+	 * up to this much where less is left writes past the end, and what
+	 * it wrote there starts the next slot (copied), so that every slot
+	 * handed over is whole.
+	 */
+	SLOT_SPILL = 64 * 1024,
+	/* direct writes: buffer address, file offset and length alignment */
+	DIO_ALIGN = 4096
 };
 
 typedef enum { SRC_FD, SRC_MEM, SRC_CB } src_kind;
@@ -63,15 +85,31 @@ typedef struct writer {
 	pthread_mutex_t mu;
 	pthread_cond_t work; /* the writer waits: something queued, or stop */
 	pthread_cond_t done; /* the caller waits: a slot written */
-	unsigned char *slot[RING_SLOTS];
+	unsigned char *slot[RING_SLOTS]; /* DIO_ALIGN-aligned in slot_mem */
+	unsigned char *slot_mem[RING_SLOTS];
 	size_t slot_len[RING_SLOTS];
 	unsigned head, queued;
-	bool stop;    /* write what is queued, then end */
+	bool stop;  /* write what is queued, then end */
+	bool flush; /* write what is queued now (direct: not half a ring) */
+	/*
+	 * Direct writes, when the disk is slower than the caller: how many
+	 * times the caller found the ring full, and whether the thread is
+	 * to write the usual way from now on (DIRECT_STALLS times).
+	 */
+	unsigned stalls;
+	bool buffered;
 	bool abandon; /* drop what is queued (a temporary about to go) */
 	int error;    /* errno of the first failed write, 0 */
+	/*
+	 * The thread's own: a second descriptor of a path output's
+	 * temporary, opened with O_DIRECT, or -1 (written the usual way).
+	 */
+	int dfd;
 	/* the caller's side, not shared */
 	unsigned fill; /* the slot being filled */
 	size_t fill_len;
+	size_t cap; /* the slot is handed over at this length */
+	off_t pos;  /* file offset of the slot being filled; -1 unknown */
 } writer;
 
 struct sealmail_output {
@@ -91,6 +129,9 @@ struct sealmail_output {
 	uint64_t handed; /* bytes given to sealmail_output_write */
 	writer *w;       /* the writer thread, once started */
 	bool solo;       /* never a writer thread (a character device) */
+	/* direct writes: their alignment, bytes written so (the writer's) */
+	size_t dio_align;
+	uint64_t direct;
 };
 
 static int
@@ -298,6 +339,7 @@ output_new(sealmail_output **out, src_kind kind, sealmail_error *err)
 	}
 	o->kind = kind;
 	o->fd = -1;
+	o->dio_align = DIO_ALIGN;
 	*out = o;
 	return SEALMAIL_OK;
 }
@@ -471,6 +513,105 @@ flush_bytes(sealmail_output *o,
 
 /* ---- the writer thread ------------------------------------------------- */
 
+/*
+ * A slot to the file, by the writer thread: the whole DIO_ALIGN blocks of
+ * it through the direct descriptor when it has one and the slot starts at
+ * a multiple of DIO_ALIGN, the rest (a last slot's tail, or everything)
+ * the usual way.  A direct write the file system refuses (EINVAL: an
+ * alignment it does not take) ends direct writing for the output; any
+ * other failure is the output's.  The descriptor's own offset follows, for
+ * whatever the caller writes, copies or truncates after the drain.
+ */
+static int
+slot_write(sealmail_output *o, writer *w, const unsigned char *p, size_t len)
+{
+	size_t whole = len / o->dio_align * o->dio_align;
+
+	if (w->dfd >= 0 && whole > 0 && o->written % o->dio_align == 0) {
+		while (whole > 0) {
+			ssize_t n = pwrite(w->dfd, p, whole, o->written);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EINVAL) {
+				(void)close(w->dfd);
+				w->dfd = -1;
+				break;
+			}
+			if (n <= 0)
+				return n < 0 ? errno : EIO;
+			p += n;
+			len -= (size_t)n;
+			o->written += n;
+			o->direct += (uint64_t)n;
+			/* a short write: the rest goes the usual way */
+			whole = (size_t)n % o->dio_align != 0 ? 0 : whole - n;
+		}
+		if (lseek(o->fd, o->written, SEEK_SET) != o->written)
+			return errno;
+		o->started = o->written; /* nothing to start writing back */
+	}
+	return len > 0 ? fd_write(o, p, len) : 0;
+}
+
+/*
+ * `k` queued slots from `first` on, in ring order.  While they can go
+ * directly, the whole ones go in one pwritev: when the thread falls behind
+ * the disk gets requests of up to RING_SLOTS slots (2 MiB) instead of one
+ * slot each, one request at a time (a direct write waits for the disk).
+ * The rest, and what a short write left, one slot at a time.
+ */
+static int
+ring_write(sealmail_output *o, writer *w, unsigned first, unsigned k)
+{
+	unsigned j = 0;
+
+	while (j < k) {
+		struct iovec v[RING_SLOTS];
+		unsigned c = 0, d, s = (first + j) % RING_SLOTS;
+		ssize_t n = -1;
+		int e;
+
+		while (w->dfd >= 0 && o->written % o->dio_align == 0 &&
+		       j + c < k &&
+		       w->slot_len[(s + c) % RING_SLOTS] % o->dio_align == 0) {
+			v[c].iov_base = w->slot[(s + c) % RING_SLOTS];
+			v[c].iov_len = w->slot_len[(s + c) % RING_SLOTS];
+			c++;
+		}
+		if (c > 1) {
+			do
+				n = pwritev(w->dfd, v, (int)c, o->written);
+			while (n < 0 && errno == EINTR);
+			if (n == 0 || (n < 0 && errno != EINVAL))
+				return n < 0 ? errno : EIO;
+		}
+		if (n > 0) {
+			o->written += n;
+			o->direct += (uint64_t)n;
+			if (lseek(o->fd, o->written, SEEK_SET) != o->written)
+				return errno;
+			o->started = o->written;
+			for (d = 0; d < c && n >= (ssize_t)v[d].iov_len; d++) {
+				n -= (ssize_t)v[d].iov_len;
+				j++;
+			}
+			if (d == c)
+				continue;
+			/* a short write: the rest of that slot */
+			e = slot_write(o, w, (unsigned char *)v[d].iov_base + n,
+			               v[d].iov_len - (size_t)n);
+		} else {
+			/* one slot (EINVAL: refused, slot_write says so) */
+			e = slot_write(o, w, w->slot[s], w->slot_len[s]);
+		}
+		if (e != 0)
+			return e;
+		j++;
+	}
+	return 0;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -479,24 +620,33 @@ writer_main(void *arg)
 
 	(void)pthread_mutex_lock(&w->mu);
 	for (;;) {
-		unsigned i;
+		unsigned i, k;
 		int e = 0;
 
 		while (w->queued == 0 && !w->stop)
 			(void)pthread_cond_wait(&w->work, &w->mu);
+		while (w->dfd >= 0 && w->queued < RING_SLOTS / 2 && !w->stop &&
+		       !w->flush)
+			(void)pthread_cond_wait(&w->work, &w->mu);
 		if (w->queued == 0)
 			break;
 		i = w->head;
+		if (w->buffered && w->dfd >= 0) {
+			(void)close(w->dfd);
+			w->dfd = -1;
+		}
+		/* direct: all that is queued at once */
+		k = w->dfd >= 0 ? w->queued : 1;
 		if (w->error == 0 && !w->abandon) {
 			(void)pthread_mutex_unlock(&w->mu);
-			e = fd_write(o, w->slot[i], w->slot_len[i]);
+			e = ring_write(o, w, i, k);
 			(void)pthread_mutex_lock(&w->mu);
 		}
 		/* after a failure the rest is dropped: the output has failed */
 		if (e != 0 && w->error == 0)
 			w->error = e;
-		w->head = (i + 1) % RING_SLOTS;
-		w->queued--;
+		w->head = (i + k) % RING_SLOTS;
+		w->queued -= k;
 		(void)pthread_cond_signal(&w->done);
 	}
 	(void)pthread_mutex_unlock(&w->mu);
@@ -507,7 +657,9 @@ static void
 writer_free(writer *w)
 {
 	for (unsigned i = 0; i < RING_SLOTS; i++)
-		sm_free(w->slot[i]);
+		sm_free(w->slot_mem[i]);
+	if (w->dfd >= 0)
+		(void)close(w->dfd);
 	(void)pthread_cond_destroy(&w->done);
 	(void)pthread_cond_destroy(&w->work);
 	(void)pthread_mutex_destroy(&w->mu);
@@ -530,6 +682,30 @@ writes_itself(const sealmail_output *o)
 	struct stat st;
 
 	return fstat(o->fd, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* The slot being filled ends where the file reaches a multiple of a slot. */
+static void
+writer_place(writer *w)
+{
+	w->cap = w->pos >= 0 ? SLOT_SIZE - (size_t)(w->pos % SLOT_SIZE)
+	                     : SLOT_SIZE;
+}
+
+/*
+ * A second descriptor of a path output's temporary for direct writes
+ * (O_DIRECT: no copy into the page cache, which its commit would write
+ * to the disk and sync anyway), or -1: the file system refuses it, or
+ * /proc is not there.  The same open file, reopened, not the path: the
+ * temporary's name is in a folder others may write to.
+ */
+static int
+direct_fd(int fd)
+{
+	char p[64];
+
+	(void)snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return open(p, O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
 
 /*
@@ -555,6 +731,7 @@ writer_start(sealmail_output *o, sealmail_error *err)
 	w = sm_calloc(1, sizeof(*w));
 	if (w == NULL)
 		return SEALMAIL_OK;
+	w->dfd = -1;
 	if (pthread_mutex_init(&w->mu, NULL) != 0) {
 		sm_free(w);
 		return SEALMAIL_OK;
@@ -570,12 +747,28 @@ writer_start(sealmail_output *o, sealmail_error *err)
 		sm_free(w);
 		return SEALMAIL_OK;
 	}
+	/*
+	 * Direct writes: slots of SLOT_SIZE at its multiples, the first
+	 * one ending at one.  Buffered writes are not placed so: at
+	 * multiples of 256 KiB the page cache takes them in large folios,
+	 * and the thread's copy into those, of bytes the other core has just
+	 * written, took 130 -> 180-400 ms for a 1 GiB encryption (perf,
+	 * performance.md "Session 7").
+	 */
+	if (o->tmp != NULL)
+		w->dfd = direct_fd(o->fd);
+	w->pos = w->dfd >= 0 ? o->written : -1;
+	writer_place(w);
 	for (unsigned i = 0; i < RING_SLOTS; i++) {
-		w->slot[i] = sm_malloc(SLOT_SIZE);
-		if (w->slot[i] == NULL) {
+		w->slot_mem[i] = sm_malloc(SLOT_SIZE + SLOT_SPILL + DIO_ALIGN);
+		if (w->slot_mem[i] == NULL) {
 			writer_free(w);
 			return SEALMAIL_OK;
 		}
+		w->slot[i] =
+		        w->slot_mem[i] +
+		        (DIO_ALIGN - (uintptr_t)w->slot_mem[i] % DIO_ALIGN) %
+		                DIO_ALIGN;
 	}
 	o->w = w;
 	(void)sigfillset(&all);
@@ -595,27 +788,45 @@ writer_start(sealmail_output *o, sealmail_error *err)
 
 /*
  * The slot being filled to the writer, and the next one to fill once the
- * writer has one free.  A failure of the writer's comes back here (and in
- * writer_drain): the output has then failed.
+ * writer has one free; what was written past the slot's end (`cap`, up to
+ * SLOT_SPILL through sm_output_reserve) starts the next one.  A failure of
+ * the writer's comes back here (and in writer_drain): the output has then
+ * failed.
  */
 static int
 writer_hand(sealmail_output *o, sealmail_error *err)
 {
 	writer *w = o->w;
+	size_t len = w->fill_len < w->cap ? w->fill_len : w->cap;
+	unsigned from = w->fill;
 	int e;
 
 	(void)pthread_mutex_lock(&w->mu);
-	if (w->fill_len > 0) {
-		w->slot_len[w->fill] = w->fill_len;
+	if (len > 0) {
+		w->slot_len[w->fill] = len;
 		w->queued++;
 		(void)pthread_cond_signal(&w->work);
+		if (w->queued == RING_SLOTS && w->pos >= 0 &&
+		    ++w->stalls == DIRECT_STALLS) {
+			/* no longer placed: see writer_start */
+			w->buffered = true;
+			w->pos = -1;
+		}
 		while (w->queued == RING_SLOTS)
 			(void)pthread_cond_wait(&w->done, &w->mu);
 		w->fill = (w->fill + 1) % RING_SLOTS;
-		w->fill_len = 0;
 	}
 	e = w->error;
 	(void)pthread_mutex_unlock(&w->mu);
+	if (len > 0) {
+		/* the writer reads the queued slot up to `len` only */
+		memcpy(w->slot[w->fill], w->slot[from] + len,
+		       w->fill_len - len);
+		w->fill_len -= len;
+		if (w->pos >= 0)
+			w->pos += (off_t)len;
+		writer_place(w);
+	}
 	if (e != 0) {
 		o->failed = true;
 		return write_error(o, e, err);
@@ -631,8 +842,11 @@ writer_drain(sealmail_output *o, sealmail_error *err)
 	int rc = writer_hand(o, err);
 
 	(void)pthread_mutex_lock(&w->mu);
+	w->flush = true;
+	(void)pthread_cond_signal(&w->work);
 	while (w->queued > 0)
 		(void)pthread_cond_wait(&w->done, &w->mu);
+	w->flush = false;
 	if (rc == SEALMAIL_OK && w->error != 0) {
 		o->failed = true;
 		rc = write_error(o, w->error, err);
@@ -671,7 +885,7 @@ writer_write(sealmail_output *o,
 	writer *w = o->w;
 
 	while (len > 0) {
-		size_t n = SLOT_SIZE - w->fill_len;
+		size_t n = w->cap - w->fill_len;
 
 		if (n > len)
 			n = len;
@@ -679,7 +893,7 @@ writer_write(sealmail_output *o,
 		w->fill_len += n;
 		p += n;
 		len -= n;
-		if (w->fill_len == SLOT_SIZE) {
+		if (w->fill_len == w->cap) {
 			int rc = writer_hand(o, err);
 			if (rc != SEALMAIL_OK)
 				return rc;
@@ -692,6 +906,18 @@ bool
 sm_output_threaded(const sealmail_output *o)
 {
 	return o->w != NULL;
+}
+
+uint64_t
+sm_output_direct_bytes(const sealmail_output *o)
+{
+	return o->direct;
+}
+
+void
+sm_output_set_dio_align(sealmail_output *o, size_t align)
+{
+	o->dio_align = align;
 }
 
 int
@@ -721,13 +947,21 @@ sm_output_reserve(sealmail_output *o,
 		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
 	if (w == NULL || min > SLOT_SIZE)
 		return SEALMAIL_OK;
-	if (SLOT_SIZE - w->fill_len < min) {
+	/*
+	 * Less than `min` left: for direct writes, the room goes past the
+	 * slot's end into its spill area (sm_output_advance moves what lands
+	 * there to the next slot), so that the slot is handed over whole;
+	 * only a `min` larger than that area hands it over as it is, as
+	 * buffered writes always do (no copy).
+	 */
+	if (w->cap - w->fill_len < min &&
+	    (w->pos < 0 || w->fill_len + min > SLOT_SIZE + SLOT_SPILL)) {
 		int rc = writer_hand(o, err);
 		if (rc != SEALMAIL_OK)
 			return rc;
 	}
 	*at = w->slot[w->fill] + w->fill_len;
-	*room = SLOT_SIZE - w->fill_len;
+	*room = w->cap - w->fill_len < min ? min : w->cap - w->fill_len;
 	return SEALMAIL_OK;
 }
 
@@ -738,7 +972,12 @@ sm_output_advance(sealmail_output *o, size_t n, sealmail_error *err)
 
 	o->handed += n;
 	w->fill_len += n;
-	return w->fill_len == SLOT_SIZE ? writer_hand(o, err) : SEALMAIL_OK;
+	while (w->fill_len >= w->cap) {
+		int rc = writer_hand(o, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	return SEALMAIL_OK;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -863,6 +1102,10 @@ sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 	o->written = mark;
 	if (o->started > mark)
 		o->started = mark;
+	if (o->w != NULL) {
+		o->w->pos = mark;
+		writer_place(o->w);
+	}
 	return SEALMAIL_OK;
 }
 
@@ -897,6 +1140,10 @@ sm_output_copy_fd(
 		first = false;
 		len -= n;
 		o->written += n;
+		if (o->w != NULL && o->w->pos >= 0) {
+			o->w->pos += n;
+			writer_place(o->w);
+		}
 		if (o->tmp != NULL && o->written - o->started >= WRITEBACK_STEP)
 			start_writeback(o);
 	}

@@ -5,7 +5,8 @@
  * cannot serve left untouched; a short input is an error) and the writer
  * thread of large outputs (the bytes as written at every size around its
  * start and its buffers, mark/rewind/copy after it started, a failed
- * write(2) on it surfaced, an uncommitted path output never published).
+ * write(2) on it surfaced, an uncommitted path output never published, a
+ * path output's direct writes and their refusal).
  */
 #include "internal.h"
 
@@ -671,6 +672,304 @@ test_writer_in_place(void)
 }
 
 /*
+ * `n` bytes of `data` into `out`: odd pieces, every other one put in place
+ * in the writer's buffer (sm_output_reserve/advance, at most 60000 bytes:
+ * past the end of a slot, into its spill area) once the thread runs.
+ */
+static int
+write_mixed(sealmail_output *out,
+            const unsigned char *data,
+            size_t n,
+            sealmail_error *err)
+{
+	size_t at = 0;
+	int rc = SEALMAIL_OK;
+
+	for (unsigned i = 0; rc == SEALMAIL_OK && at < n; i++) {
+		size_t want = 1 + (at * 7919 + i) % 60000;
+		unsigned char *p = NULL;
+		size_t room = 0;
+
+		if (want > n - at)
+			want = n - at;
+		if (i % 2 == 1 && sm_output_threaded(out))
+			rc = sm_output_reserve(out, want, &p, &room, err);
+		if (rc == SEALMAIL_OK && p != NULL) {
+			test_assert(room >= want && room <= SLOT);
+			memcpy(p, data + at, want);
+			rc = sm_output_advance(out, want, err);
+		} else if (rc == SEALMAIL_OK) {
+			rc = sealmail_output_write(out, data + at, want, err);
+		}
+		at += want;
+	}
+	return rc;
+}
+
+/*
+ * Does the file system of `dir` take direct writes (1), and refuse an
+ * unaligned one (2)?  0: neither (then the output writes the usual way).
+ * tmpfs takes them since Linux 6.6 without refusing any.
+ */
+static int
+dio_probe(const char *dir)
+{
+	char path[256];
+	void *buf = NULL;
+	int fd, r = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/probe", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0600);
+	if (fd >= 0 && posix_memalign(&buf, 4096, 4096) == 0) {
+		memset(buf, 0, 4096);
+		r = pwrite(fd, buf, 4096, 0) == 4096;
+		if (r == 1 && pwrite(fd, buf, 1000, 4096) < 0 &&
+		    errno == EINVAL)
+			r = 2;
+	}
+	free(buf);
+	if (fd >= 0)
+		(void)close(fd);
+	(void)unlink(path);
+	return r;
+}
+
+/*
+ * A path output's thread writes to the disk directly: its slots at
+ * multiples of SLOT, whole, the last one's tail under 4096 bytes the usual
+ * way.  Every end around 4096 and a slot, a header before the thread of
+ * odd length, bytes copied in (sm_output_copy_fd) after it started, bytes
+ * put in place past a slot's end: the file holds the bytes written, and
+ * all but the first slot and the tail went directly.
+ */
+static void
+test_writer_direct(void)
+{
+	static const size_t ends[] = {0,    1,    15,   16,       17,
+	                              511,  512,  4095, 4096,     4097,
+	                              8191, 8192, SLOT, SLOT + 17};
+	static const size_t heads[] = {100, 4096, 65537};
+	size_t cmax = 3 * SLOT + 5, max = 65537 + START + 4 * SLOT + 17;
+	unsigned char *data = malloc(max), *cdata = NULL;
+	int in = make_file("in-direct", cmax, &cdata);
+	const char *dir = test_tmpdir();
+	bool dio = dio_probe(dir) > 0;
+	char path[256];
+
+	test_assert(data != NULL && in >= 0);
+	if (data == NULL || in < 0) {
+		free(data);
+		free(cdata);
+		return;
+	}
+	if (!dio)
+		(void)printf("# %s takes no direct writes: checked the "
+		             "usual way\n",
+		             dir);
+	fill(data, max, 5);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (size_t e = 0; e < SM_ARRAY_SIZE(ends); e++) {
+		for (size_t h = 0; h < SM_ARRAY_SIZE(heads); h++) {
+			size_t n = heads[h] + START + 3 * SLOT + ends[e];
+			bool copy = (e + h) % 3 == 0;
+			unsigned char *want = data;
+			sealmail_output *out = NULL;
+			sealmail_error err = {0};
+			uint64_t direct;
+
+			test_assert_int(
+			        sealmail_output_new_path(&out, path, &err),
+			        SEALMAIL_OK);
+			test_assert_int(sealmail_output_write(out, data,
+			                                      heads[h], &err),
+			                SEALMAIL_OK);
+			if (copy) {
+				/* the copied bytes in the middle */
+				size_t mid = heads[h] + START + 7;
+				want = malloc(n + cmax);
+				test_assert(want != NULL);
+				if (want == NULL)
+					break;
+				memcpy(want, data, mid);
+				memcpy(want + mid, cdata, cmax);
+				memcpy(want + mid + cmax, data + mid, n - mid);
+				test_assert_int(
+				        write_mixed(out, data + heads[h],
+				                    mid - heads[h], &err),
+				        SEALMAIL_OK);
+				test_assert_int(sm_output_copy_fd(out, in, 0,
+				                                  (off_t)cmax,
+				                                  &err),
+				                SEALMAIL_OK);
+				test_assert_int(write_mixed(out, data + mid,
+				                            n - mid, &err),
+				                SEALMAIL_OK);
+				n += cmax;
+			} else {
+				test_assert_int(write_mixed(out,
+				                            data + heads[h],
+				                            n - heads[h], &err),
+				                SEALMAIL_OK);
+			}
+			test_assert_int(sm_output_threaded(out), 1);
+			test_assert_int(sealmail_output_commit(out, &err),
+			                SEALMAIL_OK);
+			direct = sm_output_direct_bytes(out);
+			sealmail_output_free(out);
+			if (!file_is(path, want, n))
+				(void)printf("#   head %zu, end %zu%s\n",
+				             heads[h], ends[e],
+				             copy ? ", copy" : "");
+			test_assert(file_is(path, want, n));
+			test_assert(direct % 4096 == 0);
+			/* before the thread, its first slot, a tail, and
+			 * around a copy: one slot and one tail more */
+			test_assert(
+			        !dio ||
+			        (direct > 0 &&
+			         n - direct < START + SLOT + 4096 +
+			                              (copy ? cmax + SLOT + 4096
+			                                    : 0)));
+			if (want != data)
+				free(want);
+		}
+	}
+	test_assert_int(test_count_entries(dir), 1);
+	(void)close(in);
+	free(cdata);
+	free(data);
+}
+
+/*
+ * Rewound, a path output writes directly again from the next multiple of
+ * SLOT: what it writes after the mark goes so but for one slot and a tail;
+ * the file holds the bytes before the mark and those written after.
+ */
+static void
+test_writer_direct_rewind(void)
+{
+	size_t mark_at = START + 3 * SLOT + 1001, n = mark_at + 3 * SLOT + 77;
+	unsigned char *data = malloc(n), *junk = calloc(1, 2 * SLOT + 5);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	const char *dir = test_tmpdir();
+	char path[256];
+	uint64_t at_rewind;
+
+	test_assert(data != NULL && junk != NULL);
+	if (data == NULL || junk == NULL || dio_probe(dir) == 0) {
+		free(data);
+		free(junk);
+		return;
+	}
+	fill(data, n, 13);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(write_mixed(out, data, mark_at, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_mark(out), (off_t)mark_at);
+	test_assert_int(write_mixed(out, junk, 2 * SLOT + 5, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_rewind(out, (off_t)mark_at, &err),
+	                SEALMAIL_OK);
+	at_rewind = sm_output_direct_bytes(out);
+	test_assert_int(write_mixed(out, data + mark_at, n - mark_at, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	test_assert(n - mark_at - (sm_output_direct_bytes(out) - at_rewind) <
+	            SLOT + 4096);
+	sealmail_output_free(out);
+	test_assert(file_is(path, data, n));
+	free(junk);
+	free(data);
+}
+
+/*
+ * A large path output written faster than the disk takes it (memcpy):
+ * once the caller has found the ring full DIRECT_STALLS times, the thread
+ * writes the usual way; the file holds the bytes either way.
+ */
+static void
+test_writer_direct_large(void)
+{
+	size_t n = 48 * START + 4097;
+	unsigned char *data = malloc(n);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[256];
+	uint64_t direct;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n, 17);
+	(void)snprintf(path, sizeof(path), "%s/out", test_tmpdir());
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data, n, 262144, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	direct = sm_output_direct_bytes(out);
+	(void)printf("# %llu of %zu bytes written directly\n",
+	             (unsigned long long)direct, n);
+	test_assert(direct % 4096 == 0 && direct < n);
+	sealmail_output_free(out);
+	test_assert(file_is(path, data, n));
+	free(data);
+}
+
+/*
+ * A direct write the file system refuses (offset and length left
+ * unaligned on purpose: EINVAL) is written the usual way, and so is
+ * everything after it: no byte lost, none written twice.
+ */
+static void
+test_writer_direct_refused(void)
+{
+	size_t first = START + 1000, n = first + 4 * SLOT + 123;
+	unsigned char *data = malloc(n);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	const char *dir = test_tmpdir();
+	char path[256];
+	uint64_t before;
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	if (dio_probe(dir) != 2) {
+		(void)printf("# skipped: %s refuses no unaligned direct "
+		             "write\n",
+		             dir);
+		free(data);
+		return;
+	}
+	fill(data, n, 11);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	sm_output_set_dio_align(out, 1);
+	/* the thread starts at offset 0: its first slots are aligned */
+	test_assert_int(sealmail_output_write(out, data, START + 1, &err),
+	                SEALMAIL_OK);
+	test_assert_int(write_pieces(out, data + START + 1, first - START - 1,
+	                             333, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	/* drained: the slots so far went directly, up to the last one, a
+	 * 1000-byte piece the file system refused */
+	test_assert_int(sm_output_mark(out), (off_t)first);
+	before = sm_output_direct_bytes(out);
+	test_assert_int(before, (uint64_t)START);
+	test_assert_int(write_pieces(out, data + first, n - first, 70001, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_direct_bytes(out), before);
+	sealmail_output_free(out);
+	test_assert(file_is(path, data, n));
+	free(data);
+}
+
+/*
  * Settled: the thread ended with everything written, the file not yet
  * published; a later write starts it again; the commit publishes it all.
  */
@@ -760,6 +1059,10 @@ static const struct test_case tests[] = {
         {"writer_epipe", test_writer_epipe},
         {"writer_free_uncommitted", test_writer_free_uncommitted},
         {"writer_in_place", test_writer_in_place},
+        {"writer_direct", test_writer_direct},
+        {"writer_direct_rewind", test_writer_direct_rewind},
+        {"writer_direct_large", test_writer_direct_large},
+        {"writer_direct_refused", test_writer_direct_refused},
         {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
 };

@@ -120,15 +120,28 @@ test_every_init(void)
 	           same_send);
 }
 
-/* sealmail_standalone_init: a status like every call; twice is harmless. */
+/*
+ * sealmail_standalone_init: a status like every call; twice is harmless;
+ * a store made and opened again after it (SQLite without its initial
+ * page-cache bulk) works as before.
+ */
 static void
 test_standalone_init(void)
 {
 	sealmail_error err = {0};
+	sealmail_store *store = NULL;
+	const char *dir = test_tmpdir();
 
 	test_assert_int(sealmail_standalone_init(&err), SEALMAIL_OK);
 	test_assert_int(sealmail_standalone_init(NULL), SEALMAIL_OK);
 	test_assert_str(err.message, "");
+	for (int i = 0; i < 2; i++) {
+		test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sealmail_store_schema_version(store), 3);
+		sealmail_store_free(store);
+		store = NULL;
+	}
 }
 
 static const struct test_case tests[] = {

@@ -3,6 +3,8 @@
 #include "db.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -591,6 +593,74 @@ test_close(void)
 	test_assert_int(cache_freed, 1);
 }
 
+/* Descriptors of this process open on `path`. */
+static int
+fds_on(const char *path)
+{
+	char link[64], target[PATH_MAX];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+		(void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, path) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * sealmail_store_close of a store whose WAL holds nothing (a command that
+ * only read) leaves the database open for the exit: nothing to write back.
+ * The handle is closed all the same (queries refused), other connections
+ * read and write as usual, and sealmail_store_free closes the files.
+ */
+static void
+test_close_idle(void)
+{
+	const char *dir = test_tmpdir();
+	char db[160], closed[200];
+	sealmail_store *store = NULL, *other = NULL;
+	sealmail_error err = {0};
+	sm_stmt *st = NULL;
+
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	sealmail_store_close(store); /* the migration's writes: closed */
+	(void)snprintf(db, sizeof(db), "%s/store.db", dir);
+	test_assert_int(fds_on(db), 0);
+	sealmail_store_free(store);
+
+	test_assert_int(sealmail_store_open(&store, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_str(query_text(store, "SELECT count(*) FROM contacts"),
+	                "0");
+	sealmail_store_close(store);
+	test_assert_int(fds_on(db), 1);
+	(void)snprintf(closed, sizeof(closed), "the store in %s is closed",
+	               dir);
+	test_assert_int(sm_stmt_prepare(&st, store, "SELECT 1", &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, closed);
+	test_assert_int(sealmail_store_open(&other, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_db_exec(other,
+	                           "INSERT INTO contacts(name) VALUES('y')",
+	                           &err),
+	                SEALMAIL_OK);
+	sealmail_store_free(other);
+	sealmail_store_free(store);
+	test_assert_int(fds_on(db), 0);
+	test_assert_int(sealmail_store_open(&other, dir, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_str(query_text(other, "SELECT name FROM contacts"), "y");
+	sealmail_store_free(other);
+}
+
 static const struct test_case tests[] = {
         {"migrate_v1", test_migrate_v1},
         {"migrate_v2", test_migrate_v2},
@@ -604,6 +674,7 @@ static const struct test_case tests[] = {
         {"readonly_needs_upgrade", test_readonly_needs_upgrade},
         {"cache", test_cache},
         {"close", test_close},
+        {"close_idle", test_close_idle},
 };
 
 TEST_MAIN(tests)
