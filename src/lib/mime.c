@@ -2570,6 +2570,32 @@ crlf_text(GMimeMultipart *mp, bool epilogue)
 }
 
 /*
+ * crlf_text for every multipart in `obj`, the parts left as they are: what
+ * a signed multipart gets, whose bytes GMime would otherwise write with
+ * bare LFs where the source had CRLF (the one-read path copies them).
+ */
+static void
+crlf_texts(GMimeObject *obj, int depth)
+{
+	if (obj == NULL || depth > 32)
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+
+		crlf_text(mp, false);
+		crlf_text(mp, true);
+		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
+			crlf_texts(g_mime_multipart_get_part(mp, i), depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+		        GMIME_MESSAGE_PART(obj));
+
+		if (m != NULL)
+			crlf_texts(g_mime_message_get_mime_part(m), depth + 1);
+	}
+}
+
+/*
  * Make every part 7-bit safe.  false when the structure cannot be signed
  * as it is (a multipart without parts, nesting over 32).
  */
@@ -2582,9 +2608,15 @@ canon_object(GMimeObject *obj, int depth, bool *raw_ok)
 		return true;
 	if (depth > 32)
 		return false;
-	/* A signature inside must keep its bytes: leave signed parts alone. */
-	if (GMIME_IS_MULTIPART_SIGNED(obj) ||
-	    GMIME_IS_APPLICATION_PKCS7_MIME(obj))
+	/*
+	 * A signature inside must keep its bytes: leave signed parts alone
+	 * but for the CRs GMime drops from prologues and epilogues.
+	 */
+	if (GMIME_IS_MULTIPART_SIGNED(obj)) {
+		crlf_texts(obj, depth);
+		return true;
+	}
+	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
 		return true;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
@@ -2925,7 +2957,7 @@ multipart_plain(sm_mime_source *src, const sm_mime_entity *ent, int depth)
 		ok = headers_plain(src, rg[2 * i], rg[2 * i + 1]) &&
 		     sm_mime_entity_parse(&c, src, rg[2 * i], rg[2 * i + 1],
 		                          false, NULL) == SEALMAIL_OK;
-		if (!ok || strcmp(c.type, "multipart/signed") == 0)
+		if (!ok)
 			continue;
 		if (strncmp(c.type, "multipart/", 10) == 0)
 			ok = multipart_plain(src, &c, depth + 1);
@@ -2951,10 +2983,13 @@ multipart_fast(sm_mime_source *src, GMimeObject *body, off_t hend)
 	const char *pro = g_mime_multipart_get_prologue(mp);
 	sm_mime_entity top;
 
-	/* GMime must see the header block end where header_end did. */
-	if (GMIME_IS_MULTIPART_SIGNED(body) ||
-	    GMIME_IS_MULTIPART_ENCRYPTED(body) || b == NULL ||
-	    g_mime_multipart_get_count(mp) != 0 ||
+	/*
+	 * GMime must see the header block end where header_end did.  A
+	 * signed or encrypted multipart (a message signed before) is copied
+	 * byte for byte like any other: its bytes are what its signature
+	 * covers, and they are already canonical.
+	 */
+	if (b == NULL || g_mime_multipart_get_count(mp) != 0 ||
 	    (pro != NULL && pro[0] != '\0'))
 		return false;
 	if (sm_mime_entity_parse(&top, src, 0, sm_mime_source_size(src), true,

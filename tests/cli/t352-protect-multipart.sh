@@ -145,4 +145,44 @@ for shape in mixed nested; do
 	done
 done
 
+# A message signed before (multipart/signed at the top, as `protect --sign |
+# protect --encrypt` gives it) is canonical as it is and goes out byte for
+# byte from the source, prologue included (GMime's path, taken before, wrote
+# the prologue's line end as a bare LF).
+after_blank() { # FILE: the lines after its first empty (CRLF) line
+	awk 'f { print } /^\r$/ { f = 1 }' "$1"
+}
+"$SEALMAIL" --home "$HA" protect --sign --clear "$TMP/mixed-clean.eml" \
+	>"$TMP/signed.eml" 2>/dev/null || fail "the first signature"
+after_blank "$TMP/signed.eml" >"$TMP/signed.body"
+
+begin_test "a signed message signed again: its body as it is, good"
+file_and_pipe "$TMP/resigned.1" "$TMP/resigned.2" --sign --opaque \
+	"$TMP/signed.eml"
+for o in 1 2; do
+	run openssl cms -verify -CAfile "$PKI/ca-chain.crt" -binary \
+		-in "$TMP/resigned.$o" -out "$TMP/resigned.v$o"
+	expect_exit 0
+	after_blank "$TMP/resigned.v$o" >"$TMP/resigned.b$o"
+	expect_same_file "$TMP/signed.body" "$TMP/resigned.b$o"
+done
+run sealmail --home "$HB" open -o /dev/null "$TMP/resigned.1"
+expect_exit 0
+expect_out_contains "verdict: good"
+[ "$(printf '%s\n' "$out" | grep -c '^signature')" -eq 2 ] ||
+	fail "not two signatures"
+
+begin_test "a signed message encrypted: decrypted, the same message"
+file_and_pipe "$TMP/signed.e1" "$TMP/signed.e2" \
+	--encrypt --no-sign --yes --cipher aes-256-gcm "$TMP/signed.eml"
+run sealmail --home "$HB" open -o "$TMP/signed.readable" "$TMP/signed.eml"
+expect_exit 0
+for o in 1 2; do
+	run sealmail --home "$HB" open -o "$TMP/signed.d$o" "$TMP/signed.e$o"
+	expect_exit 0
+	expect_out_contains "verdict: good"
+	expect_out_contains "content:     the content is exactly what was signed"
+	expect_same_file "$TMP/signed.readable" "$TMP/signed.d$o"
+done
+
 end_tests

@@ -1010,6 +1010,60 @@ test_canonical_multipart(void)
 		sm_buf_free(&slow);
 		sm_mime_source_free(src);
 	}
+	/*
+	 * A message signed before (multipart/signed at the top): its body
+	 * goes out as it is on the one-read path (speculating or not), and
+	 * GMime's path writes the same bytes (its prologue's line end had no
+	 * CR there).
+	 */
+	{
+		static const char sbody[] =
+		        "This is a signed message.\r\n\r\n--s\r\n"
+		        "Content-Type: text/plain\r\n\r\nhello\r\n--s\r\n"
+		        "Content-Type: application/pkcs7-signature\r\n"
+		        "Content-Transfer-Encoding: base64\r\n\r\nQUJD\r\n"
+		        "--s--\r\n";
+		sm_mime_source *src;
+		sealmail_error err = {0};
+		sm_buf spec, two, slow;
+		const char *at;
+
+		(void)sprintf(m,
+		              "From: a@example.org\r\nMIME-Version: 1.0\r\n"
+		              "Content-Type: multipart/signed; "
+		              "protocol=\"application/pkcs7-signature\"; "
+		              "micalg=sha-256; boundary=\"s\"\r\n\r\n%s",
+		              sbody);
+		src = src_of(m);
+		sm_buf_init(&spec, 1u << 20);
+		sm_buf_init(&two, 1u << 20);
+		sm_buf_init(&slow, 1u << 20);
+		test_assert_int(sm_mime_write_canonical_spec(src, true, buf_cb,
+		                                             &spec, &err),
+		                SEALMAIL_OK);
+		test_assert_int(
+		        sm_mime_write_canonical(src, buf_cb, &two, &err),
+		        SEALMAIL_OK);
+		test_assert_int(
+		        sm_mime_write_canonical_gmime(src, buf_cb, &slow, &err),
+		        SEALMAIL_OK);
+		test_assert(spec.len == two.len && two.len == slow.len &&
+		            memcmp(spec.data, two.data, two.len) == 0 &&
+		            memcmp(two.data, slow.data, two.len) == 0);
+		/* the top Content-Type, a blank line, the body as it is */
+		at = memmem(two.data, two.len, "\r\n\r\n", 4);
+		test_assert(
+		        at != NULL &&
+		        strncmp((char *)two.data,
+		                "Content-Type: multipart/signed;", 31) == 0 &&
+		        (size_t)(at + 4 - (char *)two.data) + strlen(sbody) ==
+		                two.len &&
+		        memcmp(at + 4, sbody, strlen(sbody)) == 0);
+		sm_buf_free(&spec);
+		sm_buf_free(&two);
+		sm_buf_free(&slow);
+		sm_mime_source_free(src);
+	}
 	/* A prologue, its CRLF kept (GMime's path wrote "QUJD\n\r\n--b") */
 	(void)sprintf(m, "%s",
 	              "From: a@example.org\r\nContent-Type: "
