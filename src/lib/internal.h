@@ -128,6 +128,13 @@ void sm_output_set_dio_align(sealmail_output *out, size_t align);
  * later write starts them again).  The writer's failure, if any.
  */
 int sm_output_settle(sealmail_output *out, sealmail_error *err);
+
+/*
+ * When `out` failed, its first failure's status and reason into `err` and
+ * true: a write callback's caller (the MIME and CMS layers pass no error)
+ * says then why the output failed rather than what it was writing.
+ */
+bool sm_output_failure(const sealmail_output *out, sealmail_error *err);
 /* What the output's error messages start with ("output" or the path). */
 int
 sm_output_set_name(sealmail_output *out, const char *name, sealmail_error *err);

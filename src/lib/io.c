@@ -126,9 +126,10 @@ struct sealmail_output {
 	bool rewindable; /* a caller's descriptor sm_output_mark accepted */
 	/* path outputs: bytes written, and how far write-out was started */
 	off_t written, started;
-	uint64_t handed; /* bytes given to sealmail_output_write */
-	writer *w;       /* the writer thread, once started */
-	bool solo;       /* never a writer thread (a character device) */
+	uint64_t handed;    /* bytes given to sealmail_output_write */
+	sealmail_error why; /* the first failure, once failed (may be empty) */
+	writer *w;          /* the writer thread, once started */
+	bool solo;          /* never a writer thread (a character device) */
 	/* direct writes: their alignment, bytes written so (the writer's) */
 	size_t dio_align;
 	uint64_t direct;
@@ -485,9 +486,17 @@ fd_write(sealmail_output *o, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/*
+ * A failed write(2) with errno `e`, by the caller's thread: its reason is
+ * also kept as the output's (the first one), for callers that passed no
+ * error (sm_output_failure).
+ */
 static int
 write_error(sealmail_output *o, int e, sealmail_error *err)
 {
+	if (o->why.code == SEALMAIL_OK)
+		(void)sm_error_set(&o->why, io_errno(e), "%s: %s", out_name(o),
+		                   strerror(e));
 	return sm_error_set(err, io_errno(e), "%s: %s", out_name(o),
 	                    strerror(e));
 }
@@ -932,6 +941,28 @@ sm_output_settle(sealmail_output *o, sealmail_error *err)
 	return rc;
 }
 
+/*
+ * A failed output's status and reason again: what the first failure said
+ * (a writer thread's or a write callback's caller may have passed no error
+ * to keep it in), else "output already failed".
+ */
+static int
+failed_again(const sealmail_output *o, sealmail_error *err)
+{
+	if (o->why.code == SEALMAIL_OK || o->why.message[0] == '\0')
+		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+	return sm_error_set(err, o->why.code, "%s", o->why.message);
+}
+
+bool
+sm_output_failure(const sealmail_output *o, sealmail_error *err)
+{
+	if (o == NULL || !o->failed || o->why.code == SEALMAIL_OK)
+		return false;
+	(void)failed_again(o, err);
+	return true;
+}
+
 int
 sm_output_reserve(sealmail_output *o,
                   size_t min,
@@ -944,7 +975,7 @@ sm_output_reserve(sealmail_output *o,
 	*at = NULL;
 	*room = 0;
 	if (o->failed)
-		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+		return failed_again(o, err);
 	if (w == NULL || min > SLOT_SIZE)
 		return SEALMAIL_OK;
 	/*
@@ -999,17 +1030,42 @@ flush(sealmail_output *o, sealmail_error *err)
 	return rc;
 }
 
+static int output_write(sealmail_output *o,
+                        const unsigned char *p,
+                        size_t len,
+                        sealmail_error *err);
+
 int
 sealmail_output_write(sealmail_output *o,
                       const void *data,
                       size_t len,
                       sealmail_error *err)
 {
-	const unsigned char *p = data;
+	sealmail_error why = {0};
 	int rc;
 
 	if (o->failed)
-		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+		return failed_again(o, err);
+	/* The reason is kept even when the caller passed no error. */
+	rc = output_write(o, data, len, &why);
+	if (rc != SEALMAIL_OK) {
+		o->failed = true;
+		if (o->why.code == SEALMAIL_OK)
+			o->why = why;
+		if (err != NULL)
+			*err = why;
+	}
+	return rc;
+}
+
+static int
+output_write(sealmail_output *o,
+             const unsigned char *p,
+             size_t len,
+             sealmail_error *err)
+{
+	int rc;
+
 	o->handed += len;
 	if (o->w == NULL && !o->solo && o->kind == SRC_FD &&
 	    o->handed > WRITER_START) {
@@ -1157,7 +1213,7 @@ sealmail_output_commit(sealmail_output *o, sealmail_error *err)
 
 	/* a failed output is never published */
 	if (o->failed)
-		return sm_error_set(err, SEALMAIL_EIO, "output already failed");
+		return failed_again(o, err);
 	rc = flush(o, err);
 	if (rc != SEALMAIL_OK)
 		return rc;

@@ -386,6 +386,9 @@ sealmail_message_protect(sealmail_store *store,
 		                  plan, err);
 	else
 		rc = encrypt_only(src, out, plan, err);
+	/* Failed writing: why the output failed (no room, a closed pipe). */
+	if (rc != SEALMAIL_OK)
+		(void)sm_output_failure(out, err);
 	/*
 	 * What was signed or encrypted holds only if the file did not change
 	 * while it was read (a large file is read where it is): a path output

@@ -442,6 +442,7 @@ check_failure(sealmail_output *out, const char *message, bool threaded)
 	test_assert(data != NULL);
 	if (data == NULL)
 		return;
+	test_assert(!sm_output_failure(out, &err)); /* not failed yet */
 	/* one write past the start: the thread (if any) writes everything */
 	rc = sealmail_output_write(out, data, START + 1, &err);
 	test_assert_int(sm_output_threaded(out), threaded);
@@ -452,9 +453,16 @@ check_failure(sealmail_output *out, const char *message, bool threaded)
 		rc = sealmail_output_commit(out, &err);
 	test_assert_int(rc, SEALMAIL_EIO);
 	test_assert_str(err.message, message);
+	/* every call after it says the same: the first failure's reason */
 	test_assert_int(sealmail_output_write(out, "x", 1, &err), SEALMAIL_EIO);
-	test_assert_str(err.message, "output already failed");
+	test_assert_str(err.message, message);
+	memset(&err, 0, sizeof(err));
 	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, message);
+	memset(&err, 0, sizeof(err));
+	test_assert(sm_output_failure(out, &err));
+	test_assert_int(err.code, SEALMAIL_EIO);
+	test_assert_str(err.message, message);
 	test_assert_int(sm_output_mark(out), -1);
 	free(data);
 }
@@ -664,7 +672,7 @@ test_writer_in_place(void)
 		test_assert_str(err.message, msg);
 		test_assert_int(sm_output_reserve(out, 10, &p, &room, &err),
 		                SEALMAIL_EIO);
-		test_assert_str(err.message, "output already failed");
+		test_assert_str(err.message, msg);
 	}
 	sealmail_output_free(out);
 	fsize_limit_end(path);

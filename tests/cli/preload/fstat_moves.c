@@ -73,6 +73,28 @@ reached(int fd, off_t end)
 		__atomic_store_n(&at_end, 1, __ATOMIC_RELAXED);
 }
 
+/* The real `name` (mmap or mmap64), then reached() for what it mapped. */
+static void *
+map_noted(const char *name,
+          void *addr,
+          size_t len,
+          int prot,
+          int flags,
+          int fd,
+          off_t off)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) =
+	        (void *(*)(void *, size_t, int, int, int, off_t))dlsym(
+	                RTLD_NEXT, name);
+	void *p = real != NULL ? real(addr, len, prot, flags, fd, off)
+	                       : MAP_FAILED;
+
+	if (p != MAP_FAILED)
+		reached(fd, off + (off_t)len);
+	return p;
+}
+
+/* Both names, as for fstat below: sealmail calls mmap64. */
 void *
 mmap(void *__addr,
      size_t __len,
@@ -81,16 +103,20 @@ mmap(void *__addr,
      int __fd,
      off_t __offset)
 {
-	void *(*real)(void *, size_t, int, int, int, off_t) =
-	        (void *(*)(void *, size_t, int, int, int, off_t))dlsym(
-	                RTLD_NEXT, "mmap");
-	void *p = real != NULL
-	                  ? real(__addr, __len, __prot, __flags, __fd, __offset)
-	                  : MAP_FAILED;
+	return map_noted("mmap", __addr, __len, __prot, __flags, __fd,
+	                 __offset);
+}
 
-	if (p != MAP_FAILED)
-		reached(__fd, __offset + (off_t)__len);
-	return p;
+void *
+mmap64(void *__addr,
+       size_t __len,
+       int __prot,
+       int __flags,
+       int __fd,
+       off_t __offset)
+{
+	return map_noted("mmap64", __addr, __len, __prot, __flags, __fd,
+	                 __offset);
 }
 
 /*
@@ -123,24 +149,4 @@ fstat64(int __fd, struct stat64 *__buf)
 	if (rc == 0)
 		st->st_mtim.tv_sec += moved(fd, st->st_mode);
 	return rc;
-}
-
-void *
-mmap64(void *__addr,
-       size_t __len,
-       int __prot,
-       int __flags,
-       int __fd,
-       off_t __offset)
-{
-	void *(*real)(void *, size_t, int, int, int, off_t) =
-	        (void *(*)(void *, size_t, int, int, int, off_t))dlsym(
-	                RTLD_NEXT, "mmap64");
-	void *p = real != NULL
-	                  ? real(__addr, __len, __prot, __flags, __fd, __offset)
-	                  : MAP_FAILED;
-
-	if (p != MAP_FAILED)
-		reached(__fd, __offset + (off_t)__len);
-	return p;
 }
