@@ -167,6 +167,26 @@ sig_words(int nid, bool *unsupported)
 	}
 }
 
+/*
+ * Append `sep` and the name of the algorithm `obj` to `buf`: OpenSSL's
+ * short name, or the dotted OID of one it does not know.
+ */
+static void
+append_algorithm(char *buf,
+                 size_t size,
+                 const char *sep,
+                 const ASN1_OBJECT *obj)
+{
+	size_t l = strlen(buf);
+	int nid = OBJ_obj2nid(obj);
+	char oid[80] = "?";
+
+	if (nid == NID_undef)
+		(void)OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+	(void)snprintf(buf + l, size - l, "%s%s", sep,
+	               nid != NID_undef ? OBJ_nid2sn(nid) : oid);
+}
+
 static int
 add_md(sm_cms_verify *v, int nid)
 {
@@ -207,19 +227,20 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 		X509_ALGOR_get0(&obj, NULL, NULL, sig);
 		(void)snprintf(vs->algorithm, sizeof(vs->algorithm), "%s",
 		               sig_words(OBJ_obj2nid(obj), &vs->unsupported));
+		if (vs->unsupported && OBJ_obj2nid(obj) == NID_undef)
+			append_algorithm(vs->algorithm, sizeof(vs->algorithm),
+			                 " ", obj);
 		X509_ALGOR_get0(&obj, NULL, NULL, dig);
 		if (!vs->unsupported) {
 			int dnid = OBJ_obj2nid(obj);
-			size_t l = strlen(vs->algorithm);
 			vs->weak = dnid == NID_sha1  ? "SHA-1"
 			           : dnid == NID_md5 ? "MD5"
 			                             : NULL;
 			if (!add_md(v, dnid))
 				vs->unsupported = true;
-			else
-				(void)snprintf(vs->algorithm + l,
-				               sizeof(vs->algorithm) - l,
-				               " with %s", OBJ_nid2sn(dnid));
+			/* named either way: what was not checked says why */
+			append_algorithm(vs->algorithm, sizeof(vs->algorithm),
+			                 " with ", obj);
 		}
 		vs->signing_time = attr_time(vs->si);
 		attr_key_preference(vs);
