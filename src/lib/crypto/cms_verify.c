@@ -163,13 +163,14 @@ sig_words(int nid, bool *unsupported)
 		return "Ed448";
 	default:
 		*unsupported = true;
-		return "unknown algorithm";
+		return NULL; /* named by the caller */
 	}
 }
 
 /*
  * Append `sep` and the name of the algorithm `obj` to `buf`: OpenSSL's
- * short name, or the dotted OID of one it does not know.
+ * short name, or the dotted OID of one it does not know.  (sig_words
+ * names the signature algorithms sealmail checks; any other is named so.)
  */
 static void
 append_algorithm(char *buf,
@@ -220,16 +221,20 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 		vsigner *vs = &v->signers[i];
 		X509_ALGOR *dig = NULL, *sig = NULL;
 		const ASN1_OBJECT *obj;
+		const char *words;
 		int rc;
 
 		vs->si = sk_CMS_SignerInfo_value(sis, i);
 		CMS_SignerInfo_get0_algs(vs->si, NULL, NULL, &dig, &sig);
 		X509_ALGOR_get0(&obj, NULL, NULL, sig);
-		(void)snprintf(vs->algorithm, sizeof(vs->algorithm), "%s",
-		               sig_words(OBJ_obj2nid(obj), &vs->unsupported));
-		if (vs->unsupported && OBJ_obj2nid(obj) == NID_undef)
+		words = sig_words(OBJ_obj2nid(obj), &vs->unsupported);
+		vs->algorithm[0] = '\0';
+		if (words != NULL)
+			(void)snprintf(vs->algorithm, sizeof(vs->algorithm),
+			               "%s", words);
+		else
 			append_algorithm(vs->algorithm, sizeof(vs->algorithm),
-			                 " ", obj);
+			                 "", obj);
 		X509_ALGOR_get0(&obj, NULL, NULL, dig);
 		if (!vs->unsupported) {
 			int dnid = OBJ_obj2nid(obj);
