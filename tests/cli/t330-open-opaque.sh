@@ -230,4 +230,13 @@ run sealmail --home "$A" --json open "$TMP/bigswap.eml"
 expect_exit 0
 expect_json '.signatures[0].state' valid
 
+begin_test "over 1 MiB of text, that digest, -o: read again whole, valid, content byte-exact"
+bigsign "$TMP/big.txt" "$TMP/big2.eml"
+digest_to_sha384 "$TMP/big.der" "$TMP/bigswap2.eml"
+run sealmail --home "$A" --json open -o "$TMP/bigswap.out" "$TMP/bigswap2.eml"
+expect_exit 0
+expect_json '.signatures[0].state' valid
+tail -c "$(wc -c <"$TMP/big.txt")" "$TMP/bigswap.out" | cmp -s - "$TMP/big.txt" ||
+	fail "readable content differs from what was signed"
+
 end_tests
