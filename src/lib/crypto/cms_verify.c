@@ -163,8 +163,29 @@ sig_words(int nid, bool *unsupported)
 		return "Ed448";
 	default:
 		*unsupported = true;
-		return "unknown algorithm";
+		return NULL; /* named by the caller */
 	}
+}
+
+/*
+ * Append `sep` and the name of the algorithm `obj` to `buf`: OpenSSL's
+ * short name, or the dotted OID of one it does not know.  (sig_words
+ * names the signature algorithms sealmail checks; any other is named so.)
+ */
+static void
+append_algorithm(char *buf,
+                 size_t size,
+                 const char *sep,
+                 const ASN1_OBJECT *obj)
+{
+	size_t l = strlen(buf);
+	int nid = OBJ_obj2nid(obj);
+	char oid[80] = "?";
+
+	if (nid == NID_undef)
+		(void)OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+	(void)snprintf(buf + l, size - l, "%s%s", sep,
+	               nid != NID_undef ? OBJ_nid2sn(nid) : oid);
 }
 
 static int
@@ -200,26 +221,31 @@ collect_signers(sm_cms_verify *v, sealmail_error *err)
 		vsigner *vs = &v->signers[i];
 		X509_ALGOR *dig = NULL, *sig = NULL;
 		const ASN1_OBJECT *obj;
+		const char *words;
 		int rc;
 
 		vs->si = sk_CMS_SignerInfo_value(sis, i);
 		CMS_SignerInfo_get0_algs(vs->si, NULL, NULL, &dig, &sig);
 		X509_ALGOR_get0(&obj, NULL, NULL, sig);
-		(void)snprintf(vs->algorithm, sizeof(vs->algorithm), "%s",
-		               sig_words(OBJ_obj2nid(obj), &vs->unsupported));
+		words = sig_words(OBJ_obj2nid(obj), &vs->unsupported);
+		vs->algorithm[0] = '\0';
+		if (words != NULL)
+			(void)snprintf(vs->algorithm, sizeof(vs->algorithm),
+			               "%s", words);
+		else
+			append_algorithm(vs->algorithm, sizeof(vs->algorithm),
+			                 "", obj);
 		X509_ALGOR_get0(&obj, NULL, NULL, dig);
 		if (!vs->unsupported) {
 			int dnid = OBJ_obj2nid(obj);
-			size_t l = strlen(vs->algorithm);
 			vs->weak = dnid == NID_sha1  ? "SHA-1"
 			           : dnid == NID_md5 ? "MD5"
 			                             : NULL;
 			if (!add_md(v, dnid))
 				vs->unsupported = true;
-			else
-				(void)snprintf(vs->algorithm + l,
-				               sizeof(vs->algorithm) - l,
-				               " with %s", OBJ_nid2sn(dnid));
+			/* named either way: what was not checked says why */
+			append_algorithm(vs->algorithm, sizeof(vs->algorithm),
+			                 " with ", obj);
 		}
 		vs->signing_time = attr_time(vs->si);
 		attr_key_preference(vs);
