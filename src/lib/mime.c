@@ -678,6 +678,7 @@ sm_mime_source_set_window(sm_mime_source *s, size_t bytes)
 	source_ahead_stop(s);
 	if (s->hdr_msg != NULL)
 		g_object_unref(s->hdr_msg);
+	s->hdr_msg = NULL;
 	if (s->map != NULL)
 		(void)munmap(s->map, s->map_len);
 	s->map = NULL;
