@@ -2106,6 +2106,9 @@ sealmail_message_open(sealmail_report **report_out,
 	if (rc == SEALMAIL_OK && readable != NULL &&
 	    !sm_report_has_finding(c.r, "decryption-failed")) {
 		rc = write_readable(&c, src, &top, readable, err);
+		/* failed writing: why the output failed, not what it wrote */
+		if (rc != SEALMAIL_OK)
+			(void)sm_output_failure(readable, err);
 		if (rc == SEALMAIL_OK)
 			rc = sm_mime_source_check(src, err);
 	}

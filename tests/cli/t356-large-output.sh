@@ -94,6 +94,15 @@ for op in "--sign --opaque" "--sign --clear" "--sign --encrypt --yes"; do
 	expect_err "sealmail: output: No space left on device"
 done
 
+# open says why its -o output failed too (it said "cannot write the CMS
+# content" for opaque content decoded again as it is written)
+"$SEALMAIL" --home "$HA" protect --sign --opaque "$TMP/msg" \
+	>"$TMP/opaque.eml" 2>/dev/null || fail "opaque sign"
+begin_test "open -o /dev/full of large opaque content: exit 74, ENOSPC named"
+run sealmail --home "$HB" open -o /dev/full "$TMP/opaque.eml"
+expect_exit 74
+expect_err "sealmail: /dev/full: No space left on device"
+
 mkdir "$TMP/lim"
 # limited OUT ARGS...: alice's protect ARGS... of the message, standard
 # output to OUT, with files limited to 3 MiB (SIGXFSZ ignored: EFBIG)
