@@ -341,57 +341,97 @@ ids_for_address(int64_t *first,
 	return rc < 0 ? rc : SEALMAIL_OK;
 }
 
+static int
+damaged_cert(sealmail_error *err, const char *fingerprint)
+{
+	return sm_error_set(err, SEALMAIL_ECORRUPT,
+	                    "the store holds a damaged certificate for "
+	                    "digital ID %s",
+	                    fingerprint);
+}
+
 /*
- * Of the identities naming `address`, the newest whose certificate allows
- * `usage` (SM_USAGE_* bits); `*rowid` is left as it is when none does.
+ * Of the identities naming `address`, newest first: the first whose
+ * certificate allows `usage` (SM_USAGE_* bits), else the newest.  Its row
+ * id to `*rowid` (0: no identity names the address) and, when `cert` is
+ * not NULL, its certificate to `*cert` (ECORRUPT when that is the newest's
+ * and it is damaged).  A damaged certificate is otherwise passed over:
+ * loading its identity says why.
  */
 static int
-newest_with_usage(int64_t *rowid,
-                  sealmail_store *store,
-                  const char *address,
-                  unsigned int usage,
-                  sealmail_error *err)
+newest_fitting(int64_t *rowid,
+               sm_cert **cert,
+               sealmail_store *store,
+               const char *address,
+               unsigned int usage,
+               sealmail_error *err)
 {
 	sm_crypto *crypto;
-	sm_stmt *st;
+	sm_stmt *st = NULL;
+	sm_cert *first = NULL;
+	char first_fp[SM_FINGERPRINT_SIZE] = "";
+	int64_t first_id = 0;
+	size_t count = 0;
 	int rc;
 
+	*rowid = 0;
+	if (cert != NULL)
+		*cert = NULL;
 	rc = sm_store_crypto(&crypto, store, err);
-	if (rc != SEALMAIL_OK)
-		return rc;
-	rc = sm_stmt_prepare(
-	        &st, store,
-	        "SELECT i.id, i.cert FROM identities i "
-	        "JOIN identity_addresses a ON a.identity_id = i.id "
-	        "WHERE a.address = ? "
-	        "ORDER BY i.created DESC, i.id DESC",
-	        err);
-	if (rc != SEALMAIL_OK)
-		return rc;
-	rc = sm_stmt_bind_text(st, 1, address, err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_prepare(
+		        &st, store,
+		        "SELECT i.id, i.fingerprint, i.cert FROM identities i "
+		        "JOIN identity_addresses a ON a.identity_id = i.id "
+		        "WHERE a.address = ? "
+		        "ORDER BY i.created DESC, i.id DESC",
+		        err);
+	if (rc == SEALMAIL_OK)
+		rc = sm_stmt_bind_text(st, 1, address, err);
 	while (rc == SEALMAIL_OK &&
 	       (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
 		size_t len;
-		const void *der = sm_stmt_column_blob(st, 1, &len);
-		sm_cert *cert = NULL;
-		bool fits;
-		rc = sm_cert_from_der(&cert, crypto, der, len, err);
+		const void *der = sm_stmt_column_blob(st, 2, &len);
+		sm_cert *c = NULL;
+
+		rc = sm_cert_from_der(&c, crypto, der, len, err);
+		if (count++ == 0) {
+			first_id = sm_stmt_column_int64(st, 0);
+			(void)snprintf(first_fp, sizeof(first_fp), "%s",
+			               sm_stmt_column_text(st, 1));
+		}
 		if (rc == SEALMAIL_EBADDATA) {
-			rc = SEALMAIL_OK; /* skip it; loading it will say why */
+			rc = SEALMAIL_OK; /* passed over; chosen, it says why */
 			continue;
 		}
 		if (rc != SEALMAIL_OK)
 			break;
-		fits = (sm_cert_usage(cert) & usage) == usage;
-		sm_cert_free(cert);
-		if (fits) {
+		if ((sm_cert_usage(c) & usage) == usage) {
 			*rowid = sm_stmt_column_int64(st, 0);
+			if (cert != NULL)
+				*cert = c;
+			else
+				sm_cert_free(c);
 			rc = SM_STEP_DONE;
 			break;
 		}
+		if (count == 1 && cert != NULL)
+			first = c;
+		else
+			sm_cert_free(c);
 	}
 	sm_stmt_free(st);
-	return rc < 0 ? rc : SEALMAIL_OK;
+	if (rc < 0 || *rowid != 0) {
+		sm_cert_free(first);
+		return rc < 0 ? rc : SEALMAIL_OK;
+	}
+	*rowid = first_id; /* none allows it: the newest */
+	if (cert == NULL || count == 0)
+		return SEALMAIL_OK;
+	if (first == NULL) /* the newest is the one and it is damaged */
+		return damaged_cert(err, first_fp);
+	*cert = first;
+	return SEALMAIL_OK;
 }
 
 /*
@@ -431,11 +471,11 @@ account_identity(int64_t *rowid,
 	rc = ids_for_address(rowid, &count, store, address, err);
 	if (rc != SEALMAIL_OK || count < 2)
 		return rc;
-	return newest_with_usage(rowid, store, address,
-	                         strcmp(column, "encrypt_identity") == 0
-	                                 ? SM_USAGE_ENCRYPT | SM_USAGE_EMAIL
-	                                 : SM_USAGE_SIGN | SM_USAGE_EMAIL,
-	                         err);
+	return newest_fitting(rowid, NULL, store, address,
+	                      strcmp(column, "encrypt_identity") == 0
+	                              ? SM_USAGE_ENCRYPT | SM_USAGE_EMAIL
+	                              : SM_USAGE_SIGN | SM_USAGE_EMAIL,
+	                      err);
 }
 
 /* --- lookup ----------------------------------------------------------- */
@@ -1475,15 +1515,6 @@ sm_id_load_signer(sm_cert **cert_out,
 }
 
 /* A stored certificate of a digital ID that does not parse. */
-static int
-damaged_cert(sealmail_error *err, const char *fingerprint)
-{
-	return sm_error_set(err, SEALMAIL_ECORRUPT,
-	                    "the store holds a damaged certificate for "
-	                    "digital ID %s",
-	                    fingerprint);
-}
-
 /* The certificate of identity `rowid` alone (no key, no chain). */
 static int
 id_cert_load(sm_cert **out,
@@ -1521,76 +1552,6 @@ id_cert_load(sm_cert **out,
 	return rc;
 }
 
-/*
- * Of the identities naming `address`, newest first: the certificate of the
- * first whose key usage allows `usage`, else of the newest (what
- * account_identity and row_load choose, in one statement and without the
- * key); *out NULL when no identity names the address.
- */
-static int
-newest_cert_for(sm_cert **out,
-                sealmail_store *store,
-                const char *address,
-                unsigned int usage,
-                sealmail_error *err)
-{
-	sm_crypto *crypto;
-	sm_stmt *st = NULL;
-	sm_cert *first = NULL;
-	char first_fp[SM_FINGERPRINT_SIZE] = "";
-	size_t count = 0;
-	int rc;
-
-	*out = NULL;
-	rc = sm_store_crypto(&crypto, store, err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_stmt_prepare(
-		        &st, store,
-		        "SELECT i.fingerprint, i.cert FROM identities i "
-		        "JOIN identity_addresses a ON a.identity_id = i.id "
-		        "WHERE a.address = ? "
-		        "ORDER BY i.created DESC, i.id DESC",
-		        err);
-	if (rc == SEALMAIL_OK)
-		rc = sm_stmt_bind_text(st, 1, address, err);
-	while (rc == SEALMAIL_OK &&
-	       (rc = sm_stmt_step(st, err)) == SM_STEP_ROW) {
-		size_t len;
-		const void *der = sm_stmt_column_blob(st, 1, &len);
-		sm_cert *cert = NULL;
-
-		rc = sm_cert_from_der(&cert, crypto, der, len, err);
-		if (count++ == 0)
-			(void)snprintf(first_fp, sizeof(first_fp), "%s",
-			               sm_stmt_column_text(st, 0));
-		if (rc == SEALMAIL_EBADDATA) {
-			rc = SEALMAIL_OK; /* skipped; chosen, it says why */
-			continue;
-		}
-		if (rc != SEALMAIL_OK)
-			break;
-		if ((sm_cert_usage(cert) & usage) == usage) {
-			*out = cert;
-			break;
-		}
-		if (count == 1)
-			first = cert;
-		else
-			sm_cert_free(cert);
-	}
-	sm_stmt_free(st);
-	if (rc < 0 || *out != NULL) {
-		sm_cert_free(first);
-		return rc < 0 ? rc : SEALMAIL_OK;
-	}
-	if (count == 0)
-		return SEALMAIL_OK;
-	if (first == NULL) /* the newest is the one and it is damaged */
-		return damaged_cert(err, first_fp);
-	*out = first;
-	return SEALMAIL_OK;
-}
-
 int
 sm_id_encryption_cert(sm_cert **out,
                       sealmail_store *store,
@@ -1602,6 +1563,7 @@ sm_id_encryption_cert(sm_cert **out,
 	char addr[SM_ADDRESS_MAX + 1];
 	sm_account_settings own;
 	sm_cert *cert = NULL;
+	int64_t rowid;
 	int rc;
 
 	*out = NULL;
@@ -1624,7 +1586,7 @@ sm_id_encryption_cert(sm_cert **out,
 		rc = id_cert_load(&cert, store, settings->encrypt_identity,
 		                  err);
 	else
-		rc = newest_cert_for(&cert, store, addr, need, err);
+		rc = newest_fitting(&rowid, &cert, store, addr, need, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
 	if (cert == NULL)

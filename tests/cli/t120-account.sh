@@ -125,6 +125,30 @@ run sealmail --home "$H" account set hank@example.org "encryption-id=$FP_digital
 expect_exit 64
 expect_err "sealmail: digital ID $FP_digitalSignature cannot decrypt e-mail: its certificate's key usage does not allow it"
 
+begin_test "on auto, an older ID that fits before the newest that does not"
+# ivy@example.org: an encryption-only certificate, then a signing-only one
+for u in keyAgreement digitalSignature; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/ivy-$u.key" -out "$TMP/ivy-$u.crt" -days 30 -subj "/CN=Ivy $u" \
+		-addext "subjectAltName=email:ivy@example.org" \
+		-addext "extendedKeyUsage=emailProtection" \
+		-addext "keyUsage=critical,$u" 2>/dev/null || fail "openssl req"
+	run sealmail --home "$H" id import "$TMP/ivy-$u.crt" "$TMP/ivy-$u.key" --no-passphrase --json
+	expect_exit 0
+	eval "IVY_$u=\$(printf '%s' \"\$out\" | jq -r .fingerprint)"
+done
+run sealmail --home "$H" account show ivy@example.org --json
+expect_json .signing_id "$IVY_digitalSignature"
+expect_json .encryption_id "$IVY_keyAgreement"
+# her own copy: encrypted to the older, encryption-only certificate
+run sealmail --home "$H" book add "$TEST_DATA/pki/bob@example.org.crt"
+run sealmail --home "$H" book trust bob@example.org trusted
+printf 'From: ivy@example.org\nTo: bob@example.org\nSubject: s\n\nnote\n' >"$TMP/ivy.eml"
+run sealmail --home "$H" protect --encrypt --no-sign -o "$TMP/ivy.p7m" "$TMP/ivy.eml"
+expect_exit 0
+run sealmail --home "$H" open "$TMP/ivy.p7m"
+expect_out_contains "decrypted with your digital ID $IVY_keyAgreement"
+
 snapshot() {
 	"$SEALMAIL" --home "$H" account list --json
 }
