@@ -103,18 +103,25 @@ run sealmail --home "$H" account show alice@example.org --json
 expect_json .encryption_id "$A2"
 expect_json '.settings["encryption-id"]' auto
 
+# usage_id NAME USAGE: a new ID for NAME@example.org whose certificate's key
+# usage is USAGE alone, imported into $H; its fingerprint in $fp
+usage_id() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/$1-$2.key" -out "$TMP/$1-$2.crt" -days 30 -subj "/CN=$1 $2" \
+		-addext "subjectAltName=email:$1@example.org" \
+		-addext "extendedKeyUsage=emailProtection" \
+		-addext "keyUsage=critical,$2" 2>/dev/null || fail "openssl req"
+	run sealmail --home "$H" id import "$TMP/$1-$2.crt" "$TMP/$1-$2.key" --no-passphrase --json
+	expect_exit 0
+	fp=$(printf '%s' "$out" | jq -r .fingerprint)
+}
+
 begin_test "on auto, the newest ID whose key usage fits the purpose"
 # hank@example.org: a signing-only certificate, then an encryption-only one.
-for u in digitalSignature keyAgreement; do
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$TMP/$u.key" -out "$TMP/$u.crt" -days 30 -subj "/CN=Hank $u" \
-		-addext "subjectAltName=email:hank@example.org" \
-		-addext "extendedKeyUsage=emailProtection" \
-		-addext "keyUsage=critical,$u" 2>/dev/null || fail "openssl req"
-	run sealmail --home "$H" id import "$TMP/$u.crt" "$TMP/$u.key" --no-passphrase --json
-	expect_exit 0
-	eval "FP_$u=\$(printf '%s' \"\$out\" | jq -r .fingerprint)"
-done
+usage_id hank digitalSignature
+FP_digitalSignature=$fp
+usage_id hank keyAgreement
+FP_keyAgreement=$fp
 run sealmail --home "$H" account show hank@example.org --json
 expect_json .signing_id "$FP_digitalSignature"
 expect_json .encryption_id "$FP_keyAgreement"
@@ -127,16 +134,10 @@ expect_err "sealmail: digital ID $FP_digitalSignature cannot decrypt e-mail: its
 
 begin_test "on auto, an older ID that fits before the newest that does not"
 # ivy@example.org: an encryption-only certificate, then a signing-only one
-for u in keyAgreement digitalSignature; do
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$TMP/ivy-$u.key" -out "$TMP/ivy-$u.crt" -days 30 -subj "/CN=Ivy $u" \
-		-addext "subjectAltName=email:ivy@example.org" \
-		-addext "extendedKeyUsage=emailProtection" \
-		-addext "keyUsage=critical,$u" 2>/dev/null || fail "openssl req"
-	run sealmail --home "$H" id import "$TMP/ivy-$u.crt" "$TMP/ivy-$u.key" --no-passphrase --json
-	expect_exit 0
-	eval "IVY_$u=\$(printf '%s' \"\$out\" | jq -r .fingerprint)"
-done
+usage_id ivy keyAgreement
+IVY_keyAgreement=$fp
+usage_id ivy digitalSignature
+IVY_digitalSignature=$fp
 run sealmail --home "$H" account show ivy@example.org --json
 expect_json .signing_id "$IVY_digitalSignature"
 expect_json .encryption_id "$IVY_keyAgreement"
