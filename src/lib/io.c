@@ -1030,10 +1030,40 @@ flush(sealmail_output *o, sealmail_error *err)
 	return rc;
 }
 
-static int output_write(sealmail_output *o,
-                        const unsigned char *p,
-                        size_t len,
-                        sealmail_error *err);
+/* sealmail_output_write's work; a failure fails the output there. */
+static int
+output_write(sealmail_output *o,
+             const unsigned char *p,
+             size_t len,
+             sealmail_error *err)
+{
+	int rc;
+
+	o->handed += len;
+	if (o->w == NULL && !o->solo && o->kind == SRC_FD &&
+	    o->handed > WRITER_START) {
+		o->solo = writes_itself(o);
+		rc = o->solo ? SEALMAIL_OK : writer_start(o, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	if (o->w != NULL)
+		return writer_write(o, p, len, err);
+	if (len >= IO_BUF) {
+		rc = flush(o, err);
+		if (rc == SEALMAIL_OK)
+			rc = flush_bytes(o, p, len, err);
+		return rc;
+	}
+	if (len > IO_BUF - o->len) {
+		rc = flush(o, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
+	memcpy(o->buf + o->len, p, len);
+	o->len += len;
+	return SEALMAIL_OK;
+}
 
 int
 sealmail_output_write(sealmail_output *o,
@@ -1056,44 +1086,6 @@ sealmail_output_write(sealmail_output *o,
 			*err = why;
 	}
 	return rc;
-}
-
-static int
-output_write(sealmail_output *o,
-             const unsigned char *p,
-             size_t len,
-             sealmail_error *err)
-{
-	int rc;
-
-	o->handed += len;
-	if (o->w == NULL && !o->solo && o->kind == SRC_FD &&
-	    o->handed > WRITER_START) {
-		o->solo = writes_itself(o);
-		rc = o->solo ? SEALMAIL_OK : writer_start(o, err);
-		if (rc != SEALMAIL_OK) {
-			o->failed = true;
-			return rc;
-		}
-	}
-	if (o->w != NULL)
-		return writer_write(o, p, len, err);
-	if (len >= IO_BUF) {
-		rc = flush(o, err);
-		if (rc == SEALMAIL_OK)
-			rc = flush_bytes(o, p, len, err);
-		if (rc != SEALMAIL_OK)
-			o->failed = true;
-		return rc;
-	}
-	if (len > IO_BUF - o->len) {
-		rc = flush(o, err);
-		if (rc != SEALMAIL_OK)
-			return rc;
-	}
-	memcpy(o->buf + o->len, p, len);
-	o->len += len;
-	return SEALMAIL_OK;
 }
 
 /*
