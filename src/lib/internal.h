@@ -142,6 +142,13 @@ int sm_output_settle(sealmail_output *out, sealmail_error *err);
  * says then why the output failed rather than what it was writing.
  */
 bool sm_output_failure(const sealmail_output *out, sealmail_error *err);
+/*
+ * Whether nothing written to `out` reaches anyone before its caller commits
+ * it: a path output (its temporary is renamed into place by the commit and
+ * removed otherwise) or /dev/null (nothing ever reaches anyone).  Content
+ * not yet checked may be written to such an output as it is read.
+ */
+bool sm_output_held(const sealmail_output *out);
 /* What the output's error messages start with ("output" or the path). */
 int
 sm_output_set_name(sealmail_output *out, const char *name, sealmail_error *err);
@@ -209,6 +216,12 @@ int sm_write_file_atomic(const char *path,
                          const void *data,
                          size_t len,
                          sealmail_error *err);
+
+/*
+ * Write all `len` bytes to `fd`, again after a signal: 0, or the errno of
+ * the write that failed (EIO for a write that wrote nothing).
+ */
+int sm_write_all(int fd, const void *data, size_t len);
 
 /* Lower-case an e-mail address in place (ASCII only). */
 void sm_address_lower(char *addr);

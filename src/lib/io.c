@@ -1095,6 +1095,20 @@ sm_output_failure(const sealmail_output *o, sealmail_error *err)
 	return true;
 }
 
+bool
+sm_output_held(const sealmail_output *o)
+{
+	struct stat st, null_st;
+
+	if (o == NULL || o->kind != SRC_FD)
+		return false;
+	if (o->tmp != NULL)
+		return true;
+	return fstat(o->fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	       stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode) &&
+	       st.st_rdev == null_st.st_rdev;
+}
+
 int
 sm_output_reserve(sealmail_output *o,
                   size_t min,

@@ -48,7 +48,7 @@ typedef struct ctx {
 	unsigned int flags;
 	const char *temp_dir; /* decrypted content's folder; NULL: P_tmpdir */
 	const char *input_name;
-	bool readable_wanted; /* a readable message is written */
+	sealmail_output *readable; /* NULL: no readable message is written */
 	size_t nparts;
 	size_t nleaves_signed;
 	int enc_depth; /* encrypted layers around the entity being walked */
@@ -65,6 +65,20 @@ typedef struct ctx {
 	sm_mime_source *redo_src;
 	sm_mime_entity redo_ent;
 	uint64_t redo_len;
+	/*
+	 * Or the readable message written to `readable` while that content
+	 * is read (one pass), when nothing written there reaches anyone
+	 * before the caller commits it (sm_output_held, asked only then).
+	 * `early_mark`: where the readable message starts (-1: nothing to
+	 * take back); `early_started`: bytes written there that are not taken
+	 * back yet; `early_done`: the readable message is written whole, its
+	 * content redo_content's.  The message's header starts it: `top_src`,
+	 * `top_ent`.
+	 */
+	off_t early_mark;
+	bool early_started, early_done;
+	sm_mime_source *top_src;
+	const sm_mime_entity *top_ent;
 	/* sources made while walking (decrypted, opaque content, rewrites) */
 	sm_mime_source **owned;
 	size_t nowned;
@@ -1283,6 +1297,80 @@ opaque_checked(ctx *c,
 	return rc;
 }
 
+/* ---- the readable message, written as it is read ---------------------- */
+
+static int
+out_write(const void *buf, size_t len, void *payload)
+{
+	return sealmail_output_write(payload, buf, len, NULL);
+}
+
+/*
+ * Bytes of a source to the output as they are: in the kernel when the
+ * source is a file and the output a descriptor (no copy through this
+ * process), else through the source's views.
+ */
+static int
+copy_range(sm_mime_source *src,
+           off_t start,
+           off_t end,
+           sealmail_output *out,
+           sealmail_error *err)
+{
+	off_t base;
+	int fd = sm_mime_source_fd(src, &base);
+
+	if (fd >= 0 && end > start) {
+		int rc = sm_output_copy_fd(out, fd, base + start, end - start,
+		                           err);
+		if (rc != SM_OUTPUT_NO_COPY)
+			return rc;
+	}
+	return sm_mime_source_copy(src, start, end, out_write, out, err);
+}
+
+/*
+ * One pass: the readable message starts while its content is read -- the
+ * message's header, MIME-Version, and the `content` kept so far; the rest
+ * of the content follows as it is hashed (vtee_write).  Called once the
+ * content is known to be the readable message's and to be trimmed.
+ */
+static int
+early_begin(ctx *c, sm_mime_source *content, sealmail_error *err)
+{
+	int rc;
+
+	c->early_mark = sm_output_mark(c->readable);
+	c->early_started = true;
+	rc = sm_mime_write_headers(c->top_src, c->top_ent, false, out_write,
+	                           c->readable, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_write(c->readable, "MIME-Version: 1.0\r\n",
+		                           19, err);
+	if (rc == SEALMAIL_OK)
+		rc = copy_range(content, 0, sm_mime_source_size(content),
+		                c->readable, err);
+	return rc;
+}
+
+/*
+ * What one pass wrote is not the readable message after all (the
+ * signed-data is damaged, or is read again whole): taken back, so that
+ * write_readable writes the message as without it.  /dev/null, or an
+ * output that failed (never published), has nothing to take back.
+ */
+static int
+early_undo(ctx *c, sealmail_error *err)
+{
+	if (!c->early_started)
+		return SEALMAIL_OK;
+	c->early_started = false;
+	c->early_done = false;
+	return c->early_mark >= 0
+	               ? sm_output_rewind(c->readable, c->early_mark, err)
+	               : SEALMAIL_OK;
+}
+
 /* ---- opaque signed-data in one pass ------------------------------------ */
 
 /*
@@ -1309,6 +1397,14 @@ typedef struct vtee {
 	sm_mime_body *body; /* what the content is read from */
 	sm_mime_source *content;
 	bool trim, decided, trimmed;
+	/*
+	 * One pass (`early`: set when this content is the readable
+	 * message's, else NULL): once the content is trimmed and the output
+	 * held, the readable message is started and every piece after the
+	 * kept prefix goes to `out` as soon as it is hashed.
+	 */
+	ctx *early;
+	sealmail_output *out;
 	sealmail_error err;
 	unsigned char *gather; /* GATHER_MAX bytes, once needed */
 	size_t glen;           /* content in `gather`, not yet appended */
@@ -1390,9 +1486,16 @@ vtee_write(const void *buf, size_t len, void *payload)
 		rc = vtee_flush(t); /* the decision reads the content */
 		if (rc == SEALMAIL_OK)
 			rc = vtee_decide(t);
+		if (rc == SEALMAIL_OK && t->trimmed && t->early != NULL &&
+		    sm_output_held(t->early->readable)) {
+			rc = early_begin(t->early, t->content, &t->err);
+			t->out = t->early->readable;
+		}
 	}
 	if (rc == SEALMAIL_OK && !t->trimmed)
 		rc = vtee_append(t, buf, len);
+	else if (rc == SEALMAIL_OK && t->out != NULL)
+		rc = sealmail_output_write(t->out, buf, len, &t->err);
 	return rc;
 }
 
@@ -1413,7 +1516,8 @@ rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
  * the digests of the digestAlgorithms and into `content`; the fields
  * around them go to OpenSSL as the structure without its content.  Memory
  * stays bounded whatever the size.  EBADDATA (message in `err`) when the
- * structure is malformed.
+ * structure is malformed.  `early`: the content is the readable message's
+ * and may be written as it is read, once trimmed (ctx's `readable`).
  */
 static int
 read_signed_data(sm_cms_verify **v_out,
@@ -1422,6 +1526,7 @@ read_signed_data(sm_cms_verify **v_out,
                  uint64_t *content_len,
                  sm_mime_source *content,
                  bool trim,
+                 bool early,
                  ctx *c,
                  sm_mime_source *src,
                  const sm_mime_entity *ent,
@@ -1479,6 +1584,7 @@ read_signed_data(sm_cms_verify **v_out,
 	t.body = body;
 	t.content = content;
 	t.trim = trim;
+	t.early = early ? c : NULL;
 	rc = sm_cms_reader_content_foreach(rd, vtee_write, &t, err);
 	if (rc == SEALMAIL_OK)
 		rc = vtee_flush(&t);
@@ -1531,35 +1637,49 @@ open_signed_stream(ctx *c,
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
 	bool again = false, trimmed = false;
+	bool early = top && c->readable != NULL && !c->early_started;
 	uint64_t len = 0;
 	int rc = sm_mime_source_new_empty(&content, err);
 
 	/*
 	 * A leaf's content is trimmed when no readable message is written,
 	 * and also when this content is the readable message's (`top`): that
-	 * is then decoded again from the signed-data when it is written
+	 * is then written as it is read and hashed when nothing written to
+	 * the output reaches anyone before it is committed (`early`: one
+	 * pass), else decoded again from the signed-data when it is written
 	 * (redo_write), which costs less than storing it all and copying it.
 	 */
 	if (rc == SEALMAIL_OK)
 		rc = read_signed_data(&v, &again, &trimmed, &len, content,
-		                      !c->readable_wanted || top, c, src, ent,
-		                      err);
+		                      c->readable == NULL || top, early, c, src,
+		                      ent, err);
 	if (rc == SEALMAIL_OK && again) {
+		/* Read again whole: what one pass wrote is taken back. */
+		rc = early_undo(c, err);
 		sm_mime_source_free(content);
-		rc = sm_mime_source_new_empty(&content, err);
+		content = NULL;
+		if (rc == SEALMAIL_OK)
+			rc = sm_mime_source_new_empty(&content, err);
 		if (rc == SEALMAIL_OK)
 			rc = read_signed_data(&v, &again, &trimmed, &len,
-			                      content, false, c, src, ent, err);
+			                      content, false, false, c, src,
+			                      ent, err);
 	}
-	if (rc == SEALMAIL_OK && trimmed && c->readable_wanted && top) {
+	if (rc == SEALMAIL_OK && trimmed && c->readable != NULL && top) {
 		c->redo_content = content;
 		c->redo_src = src;
 		c->redo_ent = *ent;
 		c->redo_len = len;
+		c->early_done = c->early_started;
 	}
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
+		sealmail_error why = {0};
 		sm_mime_source_free(content);
+		/* not the readable message: what one pass wrote goes */
+		rc = early_undo(c, &why);
+		if (rc != SEALMAIL_OK)
+			return sm_error_set(err, rc, "%s", why.message);
 		return signed_part_damaged(c, path, err);
 	}
 	return opaque_checked(c, rc, v, content, path, depth, top, from, err);
@@ -1630,7 +1750,7 @@ open_pkcs7_mime(ctx *c,
 		sm_mime_source *content = NULL;
 		bool authenticated = false;
 		rc = sm_open_enveloped(&content, &authenticated,
-		                       !c->readable_wanted, c->temp_dir,
+		                       c->readable == NULL, c->temp_dir,
 		                       c->store, c->r, src, ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
@@ -1831,36 +1951,6 @@ acks(ctx *c, sm_mime_source *src, sealmail_error *err)
 
 /* ---- the readable message ---------------------------------------------- */
 
-static int
-out_write(const void *buf, size_t len, void *payload)
-{
-	return sealmail_output_write(payload, buf, len, NULL);
-}
-
-/*
- * Bytes of a source to the output as they are: in the kernel when the
- * source is a file and the output a descriptor (no copy through this
- * process), else through the source's views.
- */
-static int
-copy_range(sm_mime_source *src,
-           off_t start,
-           off_t end,
-           sealmail_output *out,
-           sealmail_error *err)
-{
-	off_t base;
-	int fd = sm_mime_source_fd(src, &base);
-
-	if (fd >= 0 && end > start) {
-		int rc = sm_output_copy_fd(out, fd, base + start, end - start,
-		                           err);
-		if (rc != SM_OUTPUT_NO_COPY)
-			return rc;
-	}
-	return sm_mime_source_copy(src, start, end, out_write, out, err);
-}
-
 /* The opaque content decoded again, counted on its way to the output. */
 typedef struct redo {
 	sealmail_output *out;
@@ -1929,6 +2019,12 @@ write_readable(ctx *c,
 {
 	int rc;
 
+	/* written in one pass while it was read */
+	if (c->early_done && c->read_src == c->redo_content)
+		return SEALMAIL_OK;
+	rc = early_undo(c, err); /* not the readable message after all */
+	if (rc != SEALMAIL_OK)
+		return rc;
 	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
 		return copy_range(src, 0, sm_mime_source_size(src), out, err);
 	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
@@ -2070,12 +2166,14 @@ sealmail_message_open(sealmail_report **report_out,
 		                    opts->version);
 	c.flags = opts->flags;
 	c.temp_dir = opts->temp_dir;
-	c.readable_wanted = readable != NULL;
+	c.readable = readable;
+	c.top_ent = &top;
 	rc = sm_store_crypto(&c.crypto, store, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_new(&c.r, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_source_new(&src, in, err);
+	c.top_src = src;
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_entity_parse(&top, src, 0,
 		                          sm_mime_source_size(src), true, err);
@@ -2088,6 +2186,9 @@ sealmail_message_open(sealmail_report **report_out,
 	if (rc == SEALMAIL_OK)
 		rc = walk(&c, src, &top, "1", 0, false, true, top.from_all,
 		          err);
+	/* one pass failed writing: why the output failed */
+	if (rc != SEALMAIL_OK && c.early_started)
+		(void)sm_output_failure(readable, err);
 	if (rc == SEALMAIL_OK) {
 		coverage(&c);
 		rc = partly_signed(&c, err);

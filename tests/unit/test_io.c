@@ -1456,6 +1456,69 @@ test_failed_not_published(void)
 	test_assert_int(test_count_entries(dir), 0);
 }
 
+/*
+ * Held outputs: a path output's temporary and /dev/null, nothing else (a
+ * caller's file, a pipe, another character device, memory, a callback).
+ */
+static int
+discard_cb(const void *buf, size_t len, void *payload)
+{
+	(void)buf;
+	(void)len;
+	(void)payload;
+	return 0;
+}
+
+static void
+check_fd_held(int fd, bool held)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	test_assert(fd >= 0);
+	test_assert_int(sealmail_output_new_fd(&out, fd, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_held(out), held);
+	sealmail_output_free(out);
+	(void)close(fd);
+}
+
+static void
+test_held(void)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char path[256];
+	int p[2];
+
+	(void)snprintf(path, sizeof(path), "%s/held", test_tmpdir());
+	test_assert_int(sealmail_output_new_path(&out, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_held(out), 1);
+	sealmail_output_free(out);
+	test_assert_int(sealmail_output_new_path(&out, "/dev/null", &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_held(out), 1);
+	sealmail_output_free(out);
+	test_assert_int(sealmail_output_new_path(&out, "/dev/zero", &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_held(out), 0);
+	sealmail_output_free(out);
+
+	check_fd_held(open("/dev/null", O_WRONLY | O_CLOEXEC), true);
+	check_fd_held(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600), false);
+	test_assert_int(pipe(p), 0);
+	check_fd_held(p[1], false);
+	(void)close(p[0]);
+
+	test_assert_int(
+	        sealmail_output_new_callback(&out, discard_cb, NULL, &err),
+	        SEALMAIL_OK);
+	test_assert_int(sm_output_held(out), 0);
+	sealmail_output_free(out);
+	test_assert_int(sm_output_held(NULL), 0);
+	(void)unlink(path);
+}
+
 static const struct test_case tests[] = {
         {"copy_in_order", test_copy_in_order},
         {"no_copy", test_no_copy},
@@ -1480,6 +1543,7 @@ static const struct test_case tests[] = {
         {"writer_wakeups", test_writer_wakeups},
         {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
+        {"held", test_held},
 };
 
 TEST_MAIN(tests)

@@ -7,7 +7,10 @@
  * read" (docs/design.md, "Views of a file") without racing a writer.  With
  * SM_TEST_MOVES_AT=end the times move only once a mapping of the file has
  * reached its last byte: the write comes after everything was read, and
- * only a check after the last byte can see it.
+ * only a check after the last byte can see it.  With SM_TEST_MOVES_AT=again
+ * they move only once a mapping has reached the last byte a second time:
+ * the write comes after the file was read once, and only a second read of
+ * it (and the checks after that) can see it.
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -19,7 +22,8 @@
 #include <unistd.h>
 
 static long moves; /* this process's count of moved times (atomic) */
-static int at_end; /* SM_TEST_MOVES_AT=end: the last byte was mapped */
+static int at_end; /* SM_TEST_MOVES_AT=end/again: the times move now */
+static int ends;   /* mappings of a watched file that reached its end */
 
 /* True when `fd` is a regular file whose path contains $SM_TEST_MOVES. */
 static int
@@ -39,12 +43,15 @@ watched(int fd, mode_t mode)
 	return strstr(path, want) != NULL;
 }
 
+/* The mappings that must reach the end before the times move (0: any). */
 static int
 moves_at_end(void)
 {
 	const char *at = getenv("SM_TEST_MOVES_AT");
 
-	return at != NULL && strcmp(at, "end") == 0;
+	if (at != NULL && strcmp(at, "end") == 0)
+		return 1;
+	return at != NULL && strcmp(at, "again") == 0 ? 2 : 0;
 }
 
 /* The seconds to add to what fstat of `fd` found: 0 for other files. */
@@ -58,7 +65,7 @@ moved(int fd, mode_t mode)
 	return __atomic_add_fetch(&moves, 1, __ATOMIC_RELAXED);
 }
 
-/* Arms SM_TEST_MOVES_AT=end: a mapping of a watched file reaches `end`. */
+/* Arms SM_TEST_MOVES_AT: a mapping of a watched file reaches `end`. */
 static void
 reached(int fd, off_t end)
 {
@@ -69,7 +76,8 @@ reached(int fd, off_t end)
 	if (fd < 0 || !moves_at_end() || real == NULL || real(fd, &st) != 0 ||
 	    !watched(fd, st.st_mode))
 		return;
-	if (end >= st.st_size)
+	if (end >= st.st_size &&
+	    __atomic_add_fetch(&ends, 1, __ATOMIC_RELAXED) >= moves_at_end())
 		__atomic_store_n(&at_end, 1, __ATOMIC_RELAXED);
 }
 
