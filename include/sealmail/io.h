@@ -129,8 +129,9 @@ sealmail_output_new_path(sealmail_output **out,
  * nothing; what is written next waits for the next commit.  A failed
  * copy to `fd` fails the output (EIO, "standard output: ..." for fd 1,
  * else "descriptor N: ..."); SIGPIPE as for sealmail_output_new_fd.
- * EINVAL (fd < 0), ENOMEM; EIO, EPERM, ENOTFOUND when the temporary
- * cannot be made (reported by the write that needs it).
+ * EINVAL (fd < 0), ENOMEM; EIO when the temporary cannot be made
+ * (returned by the write that needs it).  A writer thread's buffers are
+ * wiped too.
  */
 SEALMAIL_EXTERN(int)
 sealmail_output_new_held(sealmail_output **out,

@@ -114,6 +114,7 @@ typedef struct writer {
 	unsigned stalls, max_stalls;
 	bool buffered;
 	bool abandon; /* drop what is queued (a temporary about to go) */
+	bool wipe;    /* a held output's: the slots wiped when freed */
 	int error;    /* errno of the first failed write, 0 */
 	/*
 	 * The thread's own: a second descriptor of a path output's
@@ -743,8 +744,12 @@ writer_main(void *arg)
 static void
 writer_free(writer *w)
 {
-	for (unsigned i = 0; i < RING_SLOTS; i++)
+	for (unsigned i = 0; i < RING_SLOTS; i++) {
+		if (w->wipe && w->slot_mem[i] != NULL)
+			explicit_bzero(w->slot_mem[i],
+			               SLOT_SIZE + SLOT_SPILL + DIO_ALIGN);
 		sm_free(w->slot_mem[i]);
+	}
 	if (w->dfd >= 0)
 		(void)close(w->dfd);
 	(void)pthread_cond_destroy(&w->done);
@@ -858,6 +863,7 @@ writer_start(sealmail_output *o, sealmail_error *err)
 	if (w == NULL)
 		return SEALMAIL_OK;
 	w->dfd = -1;
+	w->wipe = o->held;
 	if (pthread_mutex_init(&w->mu, NULL) != 0) {
 		sm_free(w);
 		return SEALMAIL_OK;
@@ -1281,7 +1287,7 @@ hold_spill(sealmail_output *o, sealmail_error *err)
 			(void)unlink(path);
 	}
 	if (fd < 0)
-		return sm_error_set(err, io_errno(errno),
+		return sm_error_set(err, SEALMAIL_EIO,
 		                    "cannot create a temporary file in %s: %s",
 		                    dir, strerror(errno));
 	(void)snprintf(path, sizeof(path), "temporary file in %s", dir);

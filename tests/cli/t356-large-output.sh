@@ -215,4 +215,10 @@ errout=$(cat "$TMP/.err")
 expect_exit 74
 expect_err "sealmail: standard output: Broken pipe"
 
+begin_test "open -o - with a TMPDIR that does not exist: exit 74, the folder named, nothing on stdout"
+run env TMPDIR="$TMP/none" "$SEALMAIL" --home "$HB" open -o - "$TMP/opaque.eml"
+expect_exit 74
+expect_out ""
+expect_err "sealmail: cannot create a temporary file in $TMP/none: No such file or directory"
+
 end_tests

@@ -1908,13 +1908,13 @@ test_held_failure(void)
 		unsigned char *big = calloc(1, HOLD);
 		test_assert(big != NULL);
 		test_assert_int(sealmail_output_write(out, big, HOLD, &err),
-		                SEALMAIL_ENOTFOUND);
+		                SEALMAIL_EIO);
 		free(big);
 	}
 	(void)snprintf(want, sizeof(want),
 	               "cannot create a temporary file in ");
 	test_assert(strncmp(err.message, want, strlen(want)) == 0);
-	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_ENOTFOUND);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_EIO);
 	sealmail_output_free(out);
 
 	test_assert_int(sealmail_output_new_held(&out, -1, NULL, &err),
