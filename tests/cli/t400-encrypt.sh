@@ -125,6 +125,9 @@ flip_der "$TMP/gcm.eml" 60 "$TMP/gcm-bad.eml"
 sm_b open -o "$TMP/gcm-read" "$TMP/gcm-bad.eml"
 expect_exit 2
 [ ! -e "$TMP/gcm-read" ] || fail "tag failure wrote $TMP/gcm-read"
+sm_b open -o - "$TMP/gcm-bad.eml"
+expect_exit 2
+expect_out ""
 sm_b open -o "$TMP/gcm-good" "$TMP/gcm.eml"
 expect_exit 0
 expect_out_contains "verdict: encrypted, not signed"
@@ -160,6 +163,13 @@ flip_der "$TMP/big.eml" 200000 "$TMP/big-bad.eml"
 sm_b open --json "$TMP/big-bad.eml"
 expect_exit 2
 expect_json '[.findings[].code] | join(",")' tag-mismatch
+# -o -: the same bytes as -o FILE; nothing when the tag fails
+"$SEALMAIL" --home "$HB" open -o - "$TMP/big.eml" >"$TMP/big-std" 2>/dev/null
+[ $? -eq 0 ] || fail "-o -: another exit"
+expect_same_file "$TMP/big-std" "$TMP/big-read"
+sm_b open -o - "$TMP/big-bad.eml"
+expect_exit 2
+expect_out ""
 
 begin_test "over 1 MiB signed and encrypted, no -o: the signature inside is checked whole"
 sm_a protect --sign --encrypt --cipher aes-256-gcm -o "$TMP/big-se.eml" "$TMP/big"
@@ -312,6 +322,11 @@ tr -d '\r' <"$TMP/big-plain" | sed '1,/^$/d' >"$TMP/big-body"
 sed '1,/^$/d' "$TMP/to-bob-big" | cmp -s - "$TMP/big-body" ||
 	fail "the big plaintext's body differs from what was encrypted"
 [ -z "$(ls -A "$TMP/tmpdir")" ] || fail "the private folder was left in \$TMPDIR"
+TMPDIR=$TMP/tmpdir "$SEALMAIL" --home "$HB" open -o - "$TMP/big-gcm.eml" \
+	>"$TMP/big-std2" 2>/dev/null
+[ $? -eq 0 ] || fail "-o -: another exit"
+expect_same_file "$TMP/big-std2" "$TMP/big-plain"
+[ -z "$(ls -A "$TMP/tmpdir")" ] || fail "-o - left a file in \$TMPDIR"
 TMPDIR=$TMP/no-such-dir sm_b open -o "$TMP/big-plain2" "$TMP/big-gcm.eml"
 expect_exit 74
 expect_err_contains "cannot create a private folder in $TMP/no-such-dir"
