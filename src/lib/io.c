@@ -1055,10 +1055,18 @@ sm_output_set_dio_align(sealmail_output *o, size_t align)
 	o->dio_align = align;
 }
 
-void
-sealmail_output_set_direct(sealmail_output *o, bool direct)
+int
+sealmail_output_set_direct(sealmail_output *o, bool direct, sealmail_error *err)
 {
+	if (o == NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL, "no output");
+	if (o->handed > 0 || o->w != NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "%s: direct writes are chosen before the "
+		                    "first write",
+		                    out_name(o));
 	o->may_direct = direct;
+	return SEALMAIL_OK;
 }
 
 int

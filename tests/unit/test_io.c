@@ -1024,7 +1024,9 @@ test_writer_direct_fd(void)
 			test_assert(write(fd, data, pre) == (ssize_t)pre);
 			test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 			                SEALMAIL_OK);
-			sealmail_output_set_direct(out, true);
+			test_assert_int(
+			        sealmail_output_set_direct(out, true, &err),
+			        SEALMAIL_OK);
 			test_assert_int(write_mixed(out, data + pre, n, &err),
 			                SEALMAIL_OK);
 			test_assert_int(sm_output_threaded(out), 1);
@@ -1125,7 +1127,8 @@ test_writer_direct_fd_unsafe(void)
 		}
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, c != 0);
+		test_assert_int(sealmail_output_set_direct(out, c != 0, &err),
+		                SEALMAIL_OK);
 		test_assert_int(write_mixed(out, data + 10, n, &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_threaded(out), 1);
@@ -1157,7 +1160,8 @@ test_writer_direct_fd_unsafe(void)
 		test_assert_int(pthread_create(&t, NULL, read_pipe, &r), 0);
 		test_assert_int(sealmail_output_new_fd(&out, p[1], &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		test_assert_int(write_pieces(out, data + 10, n, 65536, &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_threaded(out), 1);
@@ -1180,7 +1184,8 @@ test_writer_direct_fd_unsafe(void)
 		test_assert(fd >= 0);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		rc = sealmail_output_write(out, data, n, &err);
 		test_assert_int(sm_output_threaded(out), 1);
 		if (rc == SEALMAIL_OK)
@@ -1231,7 +1236,8 @@ test_writer_direct_fd_rewind(void)
 		test_assert(fd >= 0);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		test_assert_int(write_mixed(out, data, before, &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_mark(out), (off_t)before);
@@ -1298,7 +1304,8 @@ test_writer_direct_fd_efbig(void)
 		test_assert(fd >= 0);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		rc = write_pieces(out, data, START + SLOT, 65536, &err);
 		for (size_t at = START + SLOT; rc == SEALMAIL_OK && at < n;
 		     at += SLOT) {
@@ -1519,6 +1526,28 @@ test_held(void)
 	(void)unlink(path);
 }
 
+/* Direct writes are chosen before the first write, on an output. */
+static void
+test_direct_too_late(void)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	test_assert(fd >= 0);
+	test_assert_int(sealmail_output_set_direct(NULL, true, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "no output");
+	test_assert_int(sealmail_output_new_fd(&out, fd, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, "x", 1, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_set_direct(out, true, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "output: direct writes are chosen "
+	                             "before the first write");
+	sealmail_output_free(out);
+	(void)close(fd);
+}
+
 static const struct test_case tests[] = {
         {"copy_in_order", test_copy_in_order},
         {"no_copy", test_no_copy},
@@ -1544,6 +1573,7 @@ static const struct test_case tests[] = {
         {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
         {"held", test_held},
+        {"direct_too_late", test_direct_too_late},
 };
 
 TEST_MAIN(tests)
