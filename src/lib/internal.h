@@ -77,7 +77,8 @@ int sm_input_file(sealmail_input *in, off_t *pos_out, off_t *size_out);
 
 /*
  * A place to come back to in a path output (its private temporary, not yet
- * committed) or in a caller's descriptor that is a regular file written at
+ * committed), in a held output (its memory or temporary: the offset in
+ * what it holds) or in a caller's descriptor that is a regular file written at
  * its end (standard output redirected to a file; not in append mode, not
  * also standard error): flushes and returns the offset, or -1 when the
  * output cannot be rewound (a pipe, a terminal, a callback, a failure).
@@ -145,7 +146,9 @@ bool sm_output_failure(const sealmail_output *out, sealmail_error *err);
 /*
  * Whether nothing written to `out` reaches anyone before its caller commits
  * it: a path output (its temporary is renamed into place by the commit and
- * removed otherwise) or /dev/null (nothing ever reaches anyone).  Content
+ * removed otherwise), a held output (sealmail_output_new_held: copied to
+ * its descriptor by the commit) or /dev/null (nothing ever reaches
+ * anyone).  Content
  * not yet checked may be written to such an output as it is read.
  */
 bool sm_output_held(const sealmail_output *out);
