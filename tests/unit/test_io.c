@@ -1954,6 +1954,38 @@ test_held_failure(void)
 	test_assert(out == NULL);
 }
 
+/*
+ * sealmail_output_set_direct on a held output: accepted, no effect (its
+ * temporary is read back by the commit, from the page cache).
+ */
+static void
+test_held_not_direct(void)
+{
+	size_t n = (4u << 20) + 4096;
+	unsigned char *data = malloc(n), *back = malloc(n);
+	int fd = held_out("held-direct", 0);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	test_assert(data != NULL && back != NULL);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i % 241);
+	test_assert_int(sealmail_output_new_held(&out, fd, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_set_direct(out, true, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, data, n, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_direct_bytes(out), 0);
+	sealmail_output_free(out);
+	test_assert(pread(fd, back, n, 0) == (ssize_t)n &&
+	            memcmp(back, data, n) == 0);
+	(void)close(fd);
+	free(data);
+	free(back);
+}
+
 static const struct test_case tests[] = {
         {"copy_in_order", test_copy_in_order},
         {"no_copy", test_no_copy},
@@ -1987,6 +2019,7 @@ static const struct test_case tests[] = {
         {"held_rewind_copy", test_held_rewind_copy},
         {"held_append", test_held_append},
         {"held_failure", test_held_failure},
+        {"held_not_direct", test_held_not_direct},
 };
 
 TEST_MAIN(tests)
