@@ -283,13 +283,30 @@ sm_read_file(sm_buf *out, const char *path, size_t max, sealmail_error *err)
 }
 
 int
+sm_write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 sm_write_file_atomic(const char *path,
                      const void *data,
                      size_t len,
                      sealmail_error *err)
 {
 	char tmp[PATH_MAX];
-	const unsigned char *p = data;
 	int fd, n;
 
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
@@ -300,15 +317,9 @@ sm_write_file_atomic(const char *path,
 	if (fd < 0)
 		return sm_error_set(err, errno_status(errno), "%s: %s", path,
 		                    strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		p += w;
-		len -= (size_t)w;
-	}
+	errno = sm_write_all(fd, data, len);
+	if (errno != 0)
+		goto fail;
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		fd = -1;
 		goto fail;

@@ -210,6 +210,12 @@ int sm_write_file_atomic(const char *path,
                          size_t len,
                          sealmail_error *err);
 
+/*
+ * Write all `len` bytes to `fd`, again after a signal: 0, or the errno of
+ * the write that failed (EIO for a write that wrote nothing).
+ */
+int sm_write_all(int fd, const void *data, size_t len);
+
 /* Lower-case an e-mail address in place (ASCII only). */
 void sm_address_lower(char *addr);
 

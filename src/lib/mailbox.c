@@ -624,7 +624,7 @@ sm_maildir_deliver(const char *path,
 	}
 	for (;;) {
 		long n = sealmail_input_read(msg, buf, MBOX_BUF, err);
-		size_t off = 0;
+		int e;
 
 		if (n < 0) {
 			rc = (int)n;
@@ -632,17 +632,11 @@ sm_maildir_deliver(const char *path,
 		}
 		if (n == 0)
 			break;
-		while (off < (size_t)n) {
-			ssize_t w = write(fd, buf + off, (size_t)n - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = sm_error_set(err, SEALMAIL_EIO, "%s: %s",
-				                  tmp, strerror(errno));
-				goto fail;
-			}
-			off += (size_t)w;
+		e = sm_write_all(fd, buf, (size_t)n);
+		if (e != 0) {
+			rc = sm_error_set(err, SEALMAIL_EIO, "%s: %s", tmp,
+			                  strerror(e));
+			goto fail;
 		}
 	}
 	if (fsync(fd) != 0) {

@@ -377,19 +377,12 @@ tmp_fd(sealmail_error *err)
 static int
 write_all(int fd, const void *data, size_t len, sealmail_error *err)
 {
-	const unsigned char *p = data;
+	int e = sm_write_all(fd, data, len);
 
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return sm_error_set(err, SEALMAIL_EIO,
-			                    "cannot write a temporary file: %s",
-			                    strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
+	if (e != 0)
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot write a temporary file: %s",
+		                    strerror(e));
 	return SEALMAIL_OK;
 }
 
