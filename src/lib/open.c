@@ -48,7 +48,7 @@ typedef struct ctx {
 	unsigned int flags;
 	const char *temp_dir; /* decrypted content's folder; NULL: P_tmpdir */
 	const char *input_name;
-	bool readable_wanted; /* a readable message is written */
+	sealmail_output *readable; /* NULL: no readable message is written */
 	size_t nparts;
 	size_t nleaves_signed;
 	int enc_depth; /* encrypted layers around the entity being walked */
@@ -66,22 +66,21 @@ typedef struct ctx {
 	sm_mime_entity redo_ent;
 	uint64_t redo_len;
 	/*
-	 * The readable message written while that content is read (one
-	 * pass), when nothing written to the output reaches anyone before
-	 * the caller commits it (sm_output_held): `early` is then the
-	 * output, else NULL.  `early_mark`: where the readable message starts
-	 * (-1: nothing to take back); `early_started`: bytes written there
-	 * that are not taken back yet; `early_done`: the readable message is
-	 * written whole, its content redo_content's.  The message's header
-	 * starts it: `top_src`, `top_ent`.
+	 * Or the readable message written to `readable` while that content
+	 * is read (one pass), when nothing written there reaches anyone
+	 * before the caller commits it (sm_output_held, asked only then).
+	 * `early_mark`: where the readable message starts (-1: nothing to
+	 * take back); `early_started`: bytes written there that are not taken
+	 * back yet; `early_done`: the readable message is written whole, its
+	 * content redo_content's.  The message's header starts it: `top_src`,
+	 * `top_ent`.
 	 */
-	sealmail_output *early;
 	off_t early_mark;
 	bool early_started, early_done;
 	/*
-	 * The message's own encrypted content written to the held readable
-	 * output as it is decrypted (direct.out: `early`, or NULL), after
-	 * the message's header too.
+	 * The message's own encrypted content written to `readable`
+	 * (direct.out) as it is decrypted, when it is held, after the
+	 * message's header too.
 	 */
 	sm_open_direct direct;
 	sm_mime_source *top_src;
@@ -1362,12 +1361,12 @@ early_begin(ctx *c, sm_mime_source *content, sealmail_error *err)
 {
 	int rc;
 
-	c->early_mark = sm_output_mark(c->early);
+	c->early_mark = sm_output_mark(c->readable);
 	c->early_started = true;
-	rc = readable_head(c->top_src, c->top_ent, c->early, err);
+	rc = readable_head(c->top_src, c->top_ent, c->readable, err);
 	if (rc == SEALMAIL_OK)
 		rc = copy_range(content, 0, sm_mime_source_size(content),
-		                c->early, err);
+		                c->readable, err);
 	return rc;
 }
 
@@ -1385,7 +1384,7 @@ early_undo(ctx *c, sealmail_error *err)
 	c->early_started = false;
 	c->early_done = false;
 	return c->early_mark >= 0
-	               ? sm_output_rewind(c->early, c->early_mark, err)
+	               ? sm_output_rewind(c->readable, c->early_mark, err)
 	               : SEALMAIL_OK;
 }
 
@@ -1416,9 +1415,10 @@ typedef struct vtee {
 	sm_mime_source *content;
 	bool trim, decided, trimmed;
 	/*
-	 * One pass (ctx's `early`, NULL when not wanted): once the content
-	 * is trimmed, the readable message is started and every piece after
-	 * the kept prefix goes to `out` as soon as it is hashed.
+	 * One pass (`early`: set when this content is the readable
+	 * message's, else NULL): once the content is trimmed and the output
+	 * held, the readable message is started and every piece after the
+	 * kept prefix goes to `out` as soon as it is hashed.
 	 */
 	ctx *early;
 	sealmail_output *out;
@@ -1503,9 +1503,10 @@ vtee_write(const void *buf, size_t len, void *payload)
 		rc = vtee_flush(t); /* the decision reads the content */
 		if (rc == SEALMAIL_OK)
 			rc = vtee_decide(t);
-		if (rc == SEALMAIL_OK && t->trimmed && t->early != NULL) {
+		if (rc == SEALMAIL_OK && t->trimmed && t->early != NULL &&
+		    sm_output_held(t->early->readable)) {
 			rc = early_begin(t->early, t->content, &t->err);
-			t->out = t->early->early;
+			t->out = t->early->readable;
 		}
 	}
 	if (rc == SEALMAIL_OK && !t->trimmed)
@@ -1533,7 +1534,7 @@ rehash(sm_cms_verify *v, sm_mime_source *src, sealmail_error *err)
  * around them go to OpenSSL as the structure without its content.  Memory
  * stays bounded whatever the size.  EBADDATA (message in `err`) when the
  * structure is malformed.  `early`: the content is the readable message's
- * and may be written as it is read, once trimmed (ctx's `early`).
+ * and may be written as it is read, once trimmed (ctx's `readable`).
  */
 static int
 read_signed_data(sm_cms_verify **v_out,
@@ -1653,7 +1654,7 @@ open_signed_stream(ctx *c,
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
 	bool again = false, trimmed = false;
-	bool early = top && c->early != NULL && !c->early_started;
+	bool early = top && c->readable != NULL && !c->early_started;
 	uint64_t len = 0;
 	int rc = sm_mime_source_new_empty(&content, err);
 
@@ -1667,7 +1668,7 @@ open_signed_stream(ctx *c,
 	 */
 	if (rc == SEALMAIL_OK)
 		rc = read_signed_data(&v, &again, &trimmed, &len, content,
-		                      !c->readable_wanted || top, early, c, src,
+		                      c->readable == NULL || top, early, c, src,
 		                      ent, err);
 	if (rc == SEALMAIL_OK && again) {
 		/* Read again whole: what one pass wrote is taken back. */
@@ -1681,7 +1682,7 @@ open_signed_stream(ctx *c,
 			                      content, false, false, c, src,
 			                      ent, err);
 	}
-	if (rc == SEALMAIL_OK && trimmed && c->readable_wanted && top) {
+	if (rc == SEALMAIL_OK && trimmed && c->readable != NULL && top) {
 		c->redo_content = content;
 		c->redo_src = src;
 		c->redo_ent = *ent;
@@ -1767,9 +1768,12 @@ open_pkcs7_mime(ctx *c,
 		bool authenticated = false;
 		/* the message itself: its readable content is all of it */
 		sm_open_direct *direct =
-		        depth == 0 && c->direct.out != NULL ? &c->direct : NULL;
+		        depth == 0 && c->readable != NULL &&
+		                        sm_output_held(c->readable)
+		                ? &c->direct
+		                : NULL;
 		rc = sm_open_enveloped(&content, &authenticated,
-		                       !c->readable_wanted, direct, c->temp_dir,
+		                       c->readable == NULL, direct, c->temp_dir,
 		                       c->store, c->r, src, ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
@@ -2193,11 +2197,9 @@ sealmail_message_open(sealmail_report **report_out,
 		                    opts->version);
 	c.flags = opts->flags;
 	c.temp_dir = opts->temp_dir;
-	c.readable_wanted = readable != NULL;
-	c.early =
-	        readable != NULL && sm_output_held(readable) ? readable : NULL;
+	c.readable = readable;
 	c.top_ent = &top;
-	c.direct.out = c.early;
+	c.direct.out = readable;
 	c.direct.head = direct_head;
 	c.direct.payload = &c;
 	rc = sm_store_crypto(&c.crypto, store, err);
