@@ -5,11 +5,12 @@
 # anyone before it is committed: -o FILE (a temporary until the rename) and
 # -o /dev/null.  -o - (held back by the CLI, a callback the library cannot
 # judge) still decodes the content again when it writes it.  Both give the
-# same bytes and the same report: plain, bad signature, opaque inside
-# opaque, signed inside encrypted, a signer digest that makes open read the
-# content again whole (what one pass wrote is taken back), a structure
-# damaged after its content (the message as it is), a file written while
-# read (exit 74, no file), and an output that fails (its reason, no file).
+# same bytes and the same report: plain (base64 and binary), bad signature,
+# opaque inside opaque, signed inside encrypted, a signer digest that makes
+# open read the content again whole (what one pass wrote is taken back), a
+# structure damaged after its content (the message as it is), a file
+# written while read (exit 74, no file), and an output that fails (its
+# reason, no file).
 . "$(dirname "$0")/lib.sh"
 
 PKI=$TEST_DATA/pki
@@ -80,6 +81,17 @@ each_way big "$TMP/big.eml"
 expect_json '.signatures[0].state' valid
 expect_json '.verdict' good
 expect_same_file "$TMP/big.file" "$TMP/big.want"
+
+begin_test "valid, a binary body: the same message each way"
+{
+	printf "$HEAD"
+	printf 'Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n'
+	printf 'Content-Transfer-Encoding: binary\r\n\r\n'
+	cat "$TMP/big.der"
+} >"$TMP/bin.eml"
+each_way bin "$TMP/bin.eml"
+expect_json '.signatures[0].state' valid
+expect_same_file "$TMP/bin.file" "$TMP/big.want"
 
 # The test module (tests/cli/preload/) moves the file's modification time
 # once a mapping reached its end a second time: only a second read sees it.
