@@ -8,6 +8,8 @@
 #ifndef SEALMAIL_IO_H
 #define SEALMAIL_IO_H
 
+#include <stdbool.h>
+
 #include "common.h"
 
 #ifdef __cplusplus
@@ -85,6 +87,24 @@ SEALMAIL_EXTERN(int)
 sealmail_output_new_fd(sealmail_output **out,
                        int fd,
                        sealmail_error *err) SEALMAIL_WARN_UNUSED;
+/**
+ * Let a descriptor output's writer thread write whole 4096-byte blocks
+ * of `fd` straight to the disk (O_DIRECT: no copy into the page cache),
+ * for a file that is kept rather than read back at once (standard output
+ * redirected to a file).  Only when `fd` is a regular file open for
+ * writing, not in append mode, not synchronous (O_SYNC, O_DSYNC) and not
+ * also standard error; the writes go through a second descriptor of the
+ * same file (reopened through /proc/self/fd) at explicit offsets from
+ * `fd`'s offset when the thread starts, so `fd`'s own flags never change
+ * and its offset is at the end of what was written once the output is
+ * committed, freed or has failed.  The first bytes up to a multiple of
+ * 256 KiB and the last ones under 4096 bytes go the usual way, and so
+ * does everything when the file system refuses O_DIRECT or the disk is
+ * slower than the caller.  No effect on path outputs (written so anyway),
+ * callback outputs or other descriptors.  Call before the first write.
+ */
+SEALMAIL_EXTERN(void)
+sealmail_output_set_direct(sealmail_output *o, bool direct);
 /**
  * Write to `path` through a 0600 temporary in the same folder, renamed over
  * `path` by sealmail_output_commit().  Freed without a commit, the temporary

@@ -146,6 +146,9 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		rc = sealmail_output_new_path(&out, outpath, &cli->err);
 	else if (rc == SEALMAIL_OK)
 		rc = sealmail_output_new_fd(&out, STDOUT_FILENO, &cli->err);
+	/* standard output redirected to a file: the message is the file's */
+	if (rc == SEALMAIL_OK && outpath == NULL)
+		sealmail_output_set_direct(out, true);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_message_protect(cli->store, in, out, &opts,
 		                              &cli->err);

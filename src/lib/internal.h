@@ -112,7 +112,8 @@ int sm_output_copy_fd(sealmail_output *out,
 bool sm_output_threaded(const sealmail_output *out);
 /*
  * A path output's thread writes whole slots past the first straight to the
- * disk (O_DIRECT, when the file system takes it, while the disk keeps up):
+ * disk (O_DIRECT, when the file system takes it, while the disk keeps up),
+ * and so does a caller's descriptor's with sealmail_output_set_direct:
  * sm_output_direct_bytes, how many bytes went so, read once the thread is
  * drained (mark, settle, commit).  sm_output_set_dio_align: the alignment of
  * offset and length those writes keep (4096; tests set 1 to reach the file
@@ -121,6 +122,12 @@ bool sm_output_threaded(const sealmail_output *out);
  */
 uint64_t sm_output_direct_bytes(const sealmail_output *out);
 void sm_output_set_dio_align(sealmail_output *out, size_t align);
+/*
+ * How many times the caller woke the sleeping writer thread (tests): once
+ * half the ring is queued, or at a wait for a free buffer, a drain or the
+ * end, not for every buffer.
+ */
+uint64_t sm_output_wakeups(const sealmail_output *out);
 /*
  * An output written for now but committed later (protect's Bcc copies):
  * everything written, its writer thread ended and its buffers freed, so

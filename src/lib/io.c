@@ -4,9 +4,11 @@
  * with a 64 KiB write buffer (syscalls are dear) and atomic path outputs.
  * A descriptor or path output past WRITER_START bytes hands its bytes to a
  * writer thread of its own (a ring of RING_SLOTS buffers of SLOT_SIZE): the
- * write(2) calls run on the second core while the caller computes.  A path
- * output's thread writes to the disk directly (O_DIRECT: no copy into the
- * page cache; its commit syncs the file anyway) while the disk keeps up.
+ * write(2) calls run on the second core while the caller computes, woken
+ * once per half ring.  A path output's thread writes to the disk directly
+ * (O_DIRECT: no copy into the page cache; its commit syncs the file
+ * anyway) while the disk keeps up, and so does a caller's descriptor's
+ * where the caller asks and it is safe (sealmail_output_set_direct).
  */
 #include "internal.h"
 
@@ -39,6 +41,13 @@ enum {
 	WRITER_START = SM_OUTPUT_WRITER_START,
 	SLOT_SIZE = SM_OUTPUT_SLOT,
 	RING_SLOTS = SM_OUTPUT_RING,
+	/*
+	 * The sleeping writer is woken once this many slots are queued (or
+	 * the caller waits for one, flushes or stops it), and writes until
+	 * none is left: one wake-up, a futex call each way, per 1 MiB or
+	 * more instead of per slot (performance.md, "Session 8").
+	 */
+	WAKE_SLOTS = RING_SLOTS / 2,
 
 	/*
 	 * A direct write waits for the disk, one request at a time; the page
@@ -83,14 +92,16 @@ struct sealmail_input {
 typedef struct writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t work; /* the writer waits: something queued, or stop */
-	pthread_cond_t done; /* the caller waits: a slot written */
+	pthread_cond_t work;             /* the writer waits: writer_due */
+	pthread_cond_t done;             /* the caller waits: a slot written */
 	unsigned char *slot[RING_SLOTS]; /* DIO_ALIGN-aligned in slot_mem */
 	unsigned char *slot_mem[RING_SLOTS];
 	size_t slot_len[RING_SLOTS];
 	unsigned head, queued;
-	bool stop;  /* write what is queued, then end */
-	bool flush; /* write what is queued now (direct: not half a ring) */
+	bool stop;    /* write what is queued, then end */
+	bool flush;   /* write what is queued now (not WAKE_SLOTS first) */
+	bool asleep;  /* the writer waits on `work` (no signal otherwise) */
+	bool waiting; /* the caller waits on `done` (no signal otherwise) */
 	/*
 	 * Direct writes, when the disk is slower than the caller: how many
 	 * times the caller found the ring full, and whether the thread is
@@ -133,6 +144,8 @@ struct sealmail_output {
 	/* direct writes: their alignment, bytes written so (the writer's) */
 	size_t dio_align;
 	uint64_t direct;
+	bool may_direct; /* a caller's descriptor: sealmail_output_set_direct */
+	uint64_t wakeups; /* of the writer by the caller (sm_output_wakeups) */
 };
 
 static int
@@ -535,6 +548,7 @@ static int
 slot_write(sealmail_output *o, writer *w, const unsigned char *p, size_t len)
 {
 	size_t whole = len / o->dio_align * o->dio_align;
+	int e = 0;
 
 	if (w->dfd >= 0 && whole > 0 && o->written % o->dio_align == 0) {
 		while (whole > 0) {
@@ -547,8 +561,10 @@ slot_write(sealmail_output *o, writer *w, const unsigned char *p, size_t len)
 				w->dfd = -1;
 				break;
 			}
-			if (n <= 0)
-				return n < 0 ? errno : EIO;
+			if (n <= 0) {
+				e = n < 0 ? errno : EIO;
+				break;
+			}
 			p += n;
 			len -= (size_t)n;
 			o->written += n;
@@ -556,9 +572,13 @@ slot_write(sealmail_output *o, writer *w, const unsigned char *p, size_t len)
 			/* a short write: the rest goes the usual way */
 			whole = (size_t)n % o->dio_align != 0 ? 0 : whole - n;
 		}
-		if (lseek(o->fd, o->written, SEEK_SET) != o->written)
-			return errno;
+		/* the descriptor's offset at the end of what was written,
+		 * also after a failure */
+		if (lseek(o->fd, o->written, SEEK_SET) != o->written && e == 0)
+			e = errno;
 		o->started = o->written; /* nothing to start writing back */
+		if (e != 0)
+			return e;
 	}
 	return len > 0 ? fd_write(o, p, len) : 0;
 }
@@ -621,22 +641,58 @@ ring_write(sealmail_output *o, writer *w, unsigned first, unsigned k)
 	return 0;
 }
 
+/*
+ * Whether the writer has something to do now (under `mu`): WAKE_SLOTS
+ * queued, or any when the caller waits for a slot, flushes or stops it;
+ * or the stop itself.  Waking it for every slot cost two futex calls per
+ * 256 KiB (12 700 for 1 GiB signed); a direct write wants half the ring
+ * at once anyway.
+ */
+static bool
+writer_due(const writer *w)
+{
+	if (w->queued == 0)
+		return w->stop;
+	return w->queued >= WAKE_SLOTS || w->stop || w->flush || w->waiting;
+}
+
+/*
+ * The caller's side, under `mu`: whether to wake the writer (it sleeps and
+ * is due).  The signal is then sent after unlocking where it can be: sent
+ * under the lock, it woke the writer only for it to wait for the lock the
+ * caller still held (a futex call each way more, 870 for 1 GiB signed).
+ */
+static bool
+writer_wake(sealmail_output *o)
+{
+	writer *w = o->w;
+
+	if (w->asleep && writer_due(w)) {
+		w->asleep = false;
+		o->wakeups++;
+		return true;
+	}
+	return false;
+}
+
 static void *
 writer_main(void *arg)
 {
 	sealmail_output *o = arg;
 	writer *w = o->w;
+	bool busy = false; /* buffered, just wrote: on while slots are queued */
 
 	(void)pthread_mutex_lock(&w->mu);
 	for (;;) {
 		unsigned i, k;
 		int e = 0;
 
-		while (w->queued == 0 && !w->stop)
+		while (!(busy && w->queued > 0) && !writer_due(w)) {
+			busy = false;
+			w->asleep = true;
 			(void)pthread_cond_wait(&w->work, &w->mu);
-		while (w->dfd >= 0 && w->queued < RING_SLOTS / 2 && !w->stop &&
-		       !w->flush)
-			(void)pthread_cond_wait(&w->work, &w->mu);
+		}
+		w->asleep = false;
 		if (w->queued == 0)
 			break;
 		i = w->head;
@@ -644,8 +700,9 @@ writer_main(void *arg)
 			(void)close(w->dfd);
 			w->dfd = -1;
 		}
-		/* direct: all that is queued at once */
+		/* direct: all that is queued at once, then WAKE_SLOTS again */
 		k = w->dfd >= 0 ? w->queued : 1;
+		busy = w->dfd < 0;
 		if (w->error == 0 && !w->abandon) {
 			(void)pthread_mutex_unlock(&w->mu);
 			e = ring_write(o, w, i, k);
@@ -656,7 +713,13 @@ writer_main(void *arg)
 			w->error = e;
 		w->head = (i + k) % RING_SLOTS;
 		w->queued -= k;
-		(void)pthread_cond_signal(&w->done);
+		if (w->waiting) {
+			/* (signalled unlocked: see writer_wake) */
+			w->waiting = false;
+			(void)pthread_mutex_unlock(&w->mu);
+			(void)pthread_cond_signal(&w->done);
+			(void)pthread_mutex_lock(&w->mu);
+		}
 	}
 	(void)pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -718,6 +781,45 @@ direct_fd(int fd)
 }
 
 /*
+ * The same for a caller's descriptor (sealmail_output_set_direct), when
+ * writing it at explicit offsets through a second open file is safe: a
+ * regular file open for writing, not in append mode (each write(2) would
+ * go to the end, wherever another writer left it), nor synchronous (the
+ * second descriptor would not be), and not also standard error (a message
+ * written there at the shared offset would land under our next direct
+ * write, `>out 2>&1`).  The caller's own descriptor keeps its flags: a
+ * shell's `exec >file` goes on using it after us.  Its offset now is where
+ * the direct writes start (o->written, from then on the file offset).
+ */
+static int
+caller_direct_fd(sealmail_output *o)
+{
+	struct stat st, dst, err_st;
+	int fl = fcntl(o->fd, F_GETFL), dfd;
+	off_t pos;
+
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+	    (fl & (O_APPEND | O_SYNC | O_DSYNC)) != 0 ||
+	    fstat(o->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	if (fstat(STDERR_FILENO, &err_st) == 0 && err_st.st_dev == st.st_dev &&
+	    err_st.st_ino == st.st_ino)
+		return -1;
+	pos = lseek(o->fd, 0, SEEK_CUR);
+	if (pos < 0)
+		return -1;
+	dfd = direct_fd(o->fd);
+	if (dfd >= 0 && (fstat(dfd, &dst) != 0 || dst.st_dev != st.st_dev ||
+	                 dst.st_ino != st.st_ino)) {
+		(void)close(dfd);
+		dfd = -1;
+	}
+	if (dfd >= 0)
+		o->written = pos;
+	return dfd;
+}
+
+/*
  * Start the writer of a descriptor output, its buffered bytes written
  * first.  Not starting (no memory, no thread) is not an error: the
  * output goes on writing itself.  The signals sent to the process are
@@ -766,6 +868,8 @@ writer_start(sealmail_output *o, sealmail_error *err)
 	 */
 	if (o->tmp != NULL)
 		w->dfd = direct_fd(o->fd);
+	else if (o->may_direct)
+		w->dfd = caller_direct_fd(o);
 	w->pos = w->dfd >= 0 ? o->written : -1;
 	writer_place(w);
 	for (unsigned i = 0; i < RING_SLOTS; i++) {
@@ -808,25 +912,34 @@ writer_hand(sealmail_output *o, sealmail_error *err)
 	writer *w = o->w;
 	size_t len = w->fill_len < w->cap ? w->fill_len : w->cap;
 	unsigned from = w->fill;
+	bool wake = false;
 	int e;
 
 	(void)pthread_mutex_lock(&w->mu);
 	if (len > 0) {
 		w->slot_len[w->fill] = len;
 		w->queued++;
-		(void)pthread_cond_signal(&w->work);
 		if (w->queued == RING_SLOTS && w->pos >= 0 &&
 		    ++w->stalls == DIRECT_STALLS) {
 			/* no longer placed: see writer_start */
 			w->buffered = true;
 			w->pos = -1;
 		}
-		while (w->queued == RING_SLOTS)
+		wake = writer_wake(o);
+		while (w->queued == RING_SLOTS) {
+			w->waiting = true;
+			if (writer_wake(o) || wake)
+				(void)pthread_cond_signal(&w->work);
+			wake = false;
 			(void)pthread_cond_wait(&w->done, &w->mu);
+		}
+		w->waiting = false;
 		w->fill = (w->fill + 1) % RING_SLOTS;
 	}
 	e = w->error;
 	(void)pthread_mutex_unlock(&w->mu);
+	if (wake)
+		(void)pthread_cond_signal(&w->work);
 	if (len > 0) {
 		/* the writer reads the queued slot up to `len` only */
 		memcpy(w->slot[w->fill], w->slot[from] + len,
@@ -852,9 +965,13 @@ writer_drain(sealmail_output *o, sealmail_error *err)
 
 	(void)pthread_mutex_lock(&w->mu);
 	w->flush = true;
-	(void)pthread_cond_signal(&w->work);
-	while (w->queued > 0)
+	while (w->queued > 0) {
+		w->waiting = true;
+		if (writer_wake(o))
+			(void)pthread_cond_signal(&w->work);
 		(void)pthread_cond_wait(&w->done, &w->mu);
+	}
+	w->waiting = false;
 	w->flush = false;
 	if (rc == SEALMAIL_OK && w->error != 0) {
 		o->failed = true;
@@ -872,14 +989,17 @@ static void
 writer_stop(sealmail_output *o, bool abandon)
 {
 	writer *w = o->w;
+	bool wake;
 
 	if (w == NULL)
 		return;
 	(void)pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	w->abandon = abandon;
-	(void)pthread_cond_signal(&w->work);
+	wake = writer_wake(o);
 	(void)pthread_mutex_unlock(&w->mu);
+	if (wake)
+		(void)pthread_cond_signal(&w->work);
 	(void)pthread_join(w->thread, NULL);
 	writer_free(w);
 	o->w = NULL;
@@ -923,10 +1043,22 @@ sm_output_direct_bytes(const sealmail_output *o)
 	return o->direct;
 }
 
+uint64_t
+sm_output_wakeups(const sealmail_output *o)
+{
+	return o->wakeups;
+}
+
 void
 sm_output_set_dio_align(sealmail_output *o, size_t align)
 {
 	o->dio_align = align;
+}
+
+void
+sealmail_output_set_direct(sealmail_output *o, bool direct)
+{
+	o->may_direct = direct;
 }
 
 int
@@ -1164,7 +1296,8 @@ sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 	o->written = mark;
 	if (o->started > mark)
 		o->started = mark;
-	if (o->w != NULL) {
+	/* placed again from the mark, if it was (direct writes) */
+	if (o->w != NULL && o->w->pos >= 0) {
 		o->w->pos = mark;
 		writer_place(o->w);
 	}

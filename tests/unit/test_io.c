@@ -6,7 +6,9 @@
  * thread of large outputs (the bytes as written at every size around its
  * start and its buffers, mark/rewind/copy after it started, a failed
  * write(2) on it surfaced, an uncommitted path output never published, a
- * path output's direct writes and their refusal).
+ * path output's direct writes and their refusal, a caller's descriptor's
+ * direct writes: offsets, flags, unsafe descriptors, rewind, failure; the
+ * writer woken once per half ring).
  */
 #include "internal.h"
 
@@ -16,6 +18,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -978,6 +981,405 @@ test_writer_direct_refused(void)
 }
 
 /*
+ * A caller's descriptor with direct writes (sealmail_output_set_direct):
+ * the caller has written `pre` bytes to it first (its offset not aligned),
+ * then every end around 4096 and a slot through the output, some bytes put
+ * in place past a slot's end.  Committed, the descriptor's offset is at the
+ * end of what was written (before and after the free), its flags are as
+ * they were, and what the caller writes next follows (a shell's `{
+ * sealmail protect; echo more; } >f`); the file holds exactly those bytes;
+ * all but the first slot (up to a multiple of SLOT) and the tail went
+ * directly.
+ */
+static void
+test_writer_direct_fd(void)
+{
+	static const size_t pres[] = {0,    1,        4095,      4096,
+	                              4097, SLOT - 1, SLOT + 100};
+	static const size_t ends[] = {0, 1, 4095, 4096, 4097, SLOT, SLOT + 17};
+	size_t max = SLOT + 100 + START + 3 * SLOT + SLOT + 17 + 4;
+	unsigned char *data = malloc(max), *want = malloc(max);
+	const char *dir = test_tmpdir();
+	bool dio = dio_probe(dir) > 0;
+	char path[256];
+
+	test_assert(data != NULL && want != NULL);
+	if (data == NULL || want == NULL) {
+		free(data);
+		free(want);
+		return;
+	}
+	fill(data, max, 19);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (size_t p = 0; p < SM_ARRAY_SIZE(pres); p++) {
+		for (size_t e = 0; e < SM_ARRAY_SIZE(ends); e++) {
+			size_t pre = pres[p], n = START + 3 * SLOT + ends[e];
+			sealmail_output *out = NULL;
+			sealmail_error err = {0};
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			int fl = fcntl(fd, F_GETFL);
+			uint64_t direct;
+
+			test_assert(fd >= 0 && fl >= 0);
+			test_assert(write(fd, data, pre) == (ssize_t)pre);
+			test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+			                SEALMAIL_OK);
+			sealmail_output_set_direct(out, true);
+			test_assert_int(write_mixed(out, data + pre, n, &err),
+			                SEALMAIL_OK);
+			test_assert_int(sm_output_threaded(out), 1);
+			test_assert_int(sealmail_output_commit(out, &err),
+			                SEALMAIL_OK);
+			direct = sm_output_direct_bytes(out);
+			test_assert_int(lseek(fd, 0, SEEK_CUR),
+			                (off_t)(pre + n));
+			sealmail_output_free(out);
+			test_assert_int(lseek(fd, 0, SEEK_CUR),
+			                (off_t)(pre + n));
+			test_assert_int(fcntl(fd, F_GETFL), fl);
+			test_assert(write(fd, "more", 4) == 4);
+			(void)close(fd);
+			memcpy(want, data, pre + n);
+			memcpy(want + pre + n, "more", 4);
+			if (!file_is(path, want, pre + n + 4))
+				(void)printf("#   pre %zu, end %zu\n", pre,
+				             ends[e]);
+			test_assert(file_is(path, want, pre + n + 4));
+			test_assert(direct % 4096 == 0);
+			test_assert(
+			        !dio ||
+			        (direct > 0 &&
+			         pre + n - direct < pre + START + SLOT + 4096));
+		}
+	}
+	free(want);
+	free(data);
+}
+
+/* A pipe's reading end read to its end and compared with `want`. */
+struct pipe_reader {
+	int fd;
+	const unsigned char *want;
+	size_t len;
+	bool same;
+};
+
+static void *
+read_pipe(void *arg)
+{
+	struct pipe_reader *r = arg;
+	unsigned char buf[65536];
+	size_t got = 0;
+	ssize_t k;
+	bool same = true;
+
+	while ((k = read(r->fd, buf, sizeof(buf))) > 0) {
+		if (got + (size_t)k > r->len ||
+		    memcmp(buf, r->want + got, (size_t)k) != 0)
+			same = false;
+		got += (size_t)k;
+	}
+	r->same = same && got == r->len;
+	return NULL;
+}
+
+/*
+ * No direct writes where they would not be safe, the bytes written as
+ * usual: not asked for; in append mode; synchronous (O_DSYNC); the same
+ * file as standard error (another descriptor of it: `>f 2>>f`); a pipe.
+ * A descriptor open only for reading fails as it did (EBADF), even when
+ * the thread starts at an aligned offset with nothing buffered: it is not
+ * written through a second descriptor opened for writing.
+ */
+static void
+test_writer_direct_fd_unsafe(void)
+{
+	size_t n = START + 4 * SLOT + 5;
+	unsigned char *data = malloc(n + 10);
+	const char *dir = test_tmpdir();
+	char path[256];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n + 10, 23);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (int c = 0; c < 4; c++) {
+		/* 0: not asked, 1: O_APPEND, 2: O_DSYNC, 3: standard error */
+		static const int flags[] = {0, O_APPEND, O_DSYNC, 0};
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | flags[c],
+		              0600);
+		int fl = fcntl(fd, F_GETFL), saved = -1;
+
+		test_assert(fd >= 0 && write(fd, data, 10) == 10);
+		if (c == 3) {
+			int other = open(path, O_WRONLY | O_APPEND);
+
+			saved = dup(STDERR_FILENO);
+			test_assert(other >= 0 && saved >= 0 &&
+			            dup2(other, STDERR_FILENO) ==
+			                    STDERR_FILENO);
+			(void)close(other);
+		}
+		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+		                SEALMAIL_OK);
+		sealmail_output_set_direct(out, c != 0);
+		test_assert_int(write_mixed(out, data + 10, n, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_output_threaded(out), 1);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		test_assert_int(sm_output_direct_bytes(out), 0);
+		sealmail_output_free(out);
+		if (saved >= 0) {
+			(void)dup2(saved, STDERR_FILENO);
+			(void)close(saved);
+		}
+		test_assert_int(lseek(fd, 0, SEEK_CUR), (off_t)(n + 10));
+		test_assert_int(fcntl(fd, F_GETFL), fl);
+		(void)close(fd);
+		if (!file_is(path, data, n + 10))
+			(void)printf("#   case %d\n", c);
+		test_assert(file_is(path, data, n + 10));
+	}
+	{
+		/* a pipe: written as usual (read by a thread of ours) */
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		struct pipe_reader r = {.len = n};
+		pthread_t t;
+		int p[2];
+
+		test_assert_int(pipe(p), 0);
+		r.fd = p[0];
+		r.want = data + 10;
+		test_assert_int(pthread_create(&t, NULL, read_pipe, &r), 0);
+		test_assert_int(sealmail_output_new_fd(&out, p[1], &err),
+		                SEALMAIL_OK);
+		sealmail_output_set_direct(out, true);
+		test_assert_int(write_pieces(out, data + 10, n, 65536, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_output_threaded(out), 1);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		test_assert_int(sm_output_direct_bytes(out), 0);
+		sealmail_output_free(out);
+		(void)close(p[1]);
+		(void)pthread_join(t, NULL);
+		test_assert(r.same);
+		(void)close(p[0]);
+	}
+	{
+		/* open for reading only: EBADF, nothing written */
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), rc;
+
+		(void)close(fd);
+		fd = open(path, O_RDONLY);
+		test_assert(fd >= 0);
+		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+		                SEALMAIL_OK);
+		sealmail_output_set_direct(out, true);
+		rc = sealmail_output_write(out, data, n, &err);
+		test_assert_int(sm_output_threaded(out), 1);
+		if (rc == SEALMAIL_OK)
+			rc = sealmail_output_commit(out, &err);
+		test_assert_int(rc, SEALMAIL_EIO);
+		test_assert_str(err.message, "output: Bad file descriptor");
+		test_assert_int(sm_output_direct_bytes(out), 0);
+		sealmail_output_free(out);
+		(void)close(fd);
+		test_assert(file_is(path, data, 0));
+	}
+	free(data);
+}
+
+/*
+ * Rewound, a caller's descriptor written directly is cut back to the mark
+ * (no direct byte past it: the file's size is exact) and written directly
+ * again; marked before the thread started or after, its offset not
+ * aligned.
+ */
+static void
+test_writer_direct_fd_rewind(void)
+{
+	size_t n = 2 * START + (RING + 8) * SLOT;
+	unsigned char *data = malloc(n), *want = malloc(n);
+	const char *dir = test_tmpdir();
+	bool dio = dio_probe(dir) > 0;
+	char path[256];
+
+	test_assert(data != NULL && want != NULL);
+	if (data == NULL || want == NULL) {
+		free(data);
+		free(want);
+		return;
+	}
+	fill(data, n, 29);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (int mode = 0; mode < 2; mode++) {
+		/* mode 1: marked before the thread starts */
+		size_t before = mode ? 1001 : START + 5 * SLOT + 1003;
+		size_t after = START + 3 * SLOT + 77;
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		uint64_t at_rewind;
+		struct stat st;
+
+		test_assert(fd >= 0);
+		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+		                SEALMAIL_OK);
+		sealmail_output_set_direct(out, true);
+		test_assert_int(write_mixed(out, data, before, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_output_mark(out), (off_t)before);
+		test_assert_int(write_pieces(out, data + before,
+		                             (RING + 3) * SLOT + 1, 262144,
+		                             &err),
+		                SEALMAIL_OK);
+		test_assert_int(sm_output_threaded(out), 1);
+		test_assert_int(sm_output_rewind(out, (off_t)before, &err),
+		                SEALMAIL_OK);
+		test_assert(fstat(fd, &st) == 0 && st.st_size == (off_t)before);
+		at_rewind = sm_output_direct_bytes(out);
+		test_assert(!dio || mode == 1 || at_rewind > 0);
+		test_assert_int(write_mixed(out, data + before, after, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		test_assert(!dio ||
+		            after - (sm_output_direct_bytes(out) - at_rewind) <
+		                    SLOT + 4096);
+		sealmail_output_free(out);
+		test_assert_int(lseek(fd, 0, SEEK_CUR),
+		                (off_t)(before + after));
+		(void)close(fd);
+		test_assert(file_is(path, data, before + after));
+	}
+	free(want);
+	free(data);
+}
+
+/*
+ * A caller's descriptor written directly reaches a file size limit on
+ * the thread, at a multiple of 4096 or not: the failure says why (EFBIG,
+ * every call after it too), and the descriptor's offset is at the end of
+ * what was written, the file holding the bytes up to the limit.
+ */
+static void
+test_writer_direct_fd_efbig(void)
+{
+	/* the last one with a drain after each buffer: each written alone,
+	 * the one reaching the limit cut short inside it */
+	static const size_t limits[] = {START + 4 * SLOT,
+	                                START + 4 * SLOT + 1000,
+	                                START + 4 * SLOT + 8192};
+	size_t n = 4 * START + RING * SLOT;
+	unsigned char *data = malloc(n);
+	char path[512], want[600];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n, 31);
+	for (size_t l = 0; l < SM_ARRAY_SIZE(limits); l++) {
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		struct rlimit lim;
+		struct stat st;
+		int fd, rc;
+
+		fsize_limit_begin(path, sizeof(path), want, sizeof(want));
+		lim = saved_lim;
+		lim.rlim_cur = limits[l];
+		test_assert_int(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		test_assert(fd >= 0);
+		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+		                SEALMAIL_OK);
+		sealmail_output_set_direct(out, true);
+		rc = write_pieces(out, data, START + SLOT, 65536, &err);
+		for (size_t at = START + SLOT; rc == SEALMAIL_OK && at < n;
+		     at += SLOT) {
+			rc = sealmail_output_write(
+			        out, data + at, n - at < SLOT ? n - at : SLOT,
+			        &err);
+			if (rc == SEALMAIL_OK && l == 2 &&
+			    sm_output_mark(out) < 0)
+				rc = sealmail_output_commit(out, &err);
+		}
+		test_assert_int(sm_output_threaded(out), 1);
+		if (rc == SEALMAIL_OK)
+			rc = sealmail_output_commit(out, &err);
+		test_assert_int(rc, SEALMAIL_EIO);
+		test_assert_str(err.message, "output: File too large");
+		test_assert_int(sealmail_output_write(out, "x", 1, &err),
+		                SEALMAIL_EIO);
+		test_assert_str(err.message, "output: File too large");
+		sealmail_output_free(out);
+		test_assert(fstat(fd, &st) == 0 &&
+		            st.st_size == (off_t)limits[l]);
+		test_assert_int(lseek(fd, 0, SEEK_CUR), (off_t)limits[l]);
+		(void)close(fd);
+		test_assert(file_is(path, data, limits[l]));
+		(void)unlink(path);
+		fsize_limit_end(path);
+	}
+	free(data);
+}
+
+/*
+ * The writer sleeps until half the ring is queued: the caller, slower than
+ * it, wakes it about once per RING / 2 buffers, not once per buffer (about
+ * 40 before); what is queued
+ * below that is written at a drain (mark) and at the end, never left.
+ */
+static void
+test_writer_wakeups(void)
+{
+	size_t n = START + 40 * SLOT + 3, part = START + 2 * SLOT + 1;
+	unsigned char *data = malloc(n);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	int fd = out_fd("wake", 0);
+	struct stat st;
+	uint64_t wakes;
+
+	test_assert(data != NULL && fd >= 0);
+	if (data == NULL)
+		return;
+	fill(data, n, 37);
+	test_assert_int(sealmail_output_new_fd(&out, fd, &err), SEALMAIL_OK);
+	/* two buffers queued, the writer asleep: the mark writes them */
+	test_assert_int(write_pieces(out, data, part, 65536, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_threaded(out), 1);
+	test_assert_int(sm_output_mark(out), (off_t)part);
+	test_assert(fstat(fd, &st) == 0 && st.st_size == (off_t)part);
+	/* slower than the writer, so that it sleeps whenever it may */
+	for (size_t at = part; at < n; at += 65536) {
+		struct timespec pause = {0, 100000};
+
+		test_assert_int(sealmail_output_write(
+		                        out, data + at,
+		                        n - at < 65536 ? n - at : 65536, &err),
+		                SEALMAIL_OK);
+		(void)nanosleep(&pause, NULL);
+	}
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	wakes = sm_output_wakeups(out);
+	(void)printf("# %llu wake-ups for %zu buffers\n",
+	             (unsigned long long)wakes, (n - START) / SLOT);
+	/* 40 buffers: at most one per RING / 2, the mark and the commit */
+	test_assert(wakes >= 2 && wakes <= 40 / (RING / 2) + 3);
+	sealmail_output_free(out);
+	test_assert(fstat(fd, &st) == 0 && st.st_size == (off_t)n);
+	(void)close(fd);
+	free(data);
+}
+
+/*
  * Settled: the thread ended with everything written, the file not yet
  * published; a later write starts it again; the commit publishes it all.
  */
@@ -1134,6 +1536,11 @@ static const struct test_case tests[] = {
         {"writer_direct_rewind", test_writer_direct_rewind},
         {"writer_direct_large", test_writer_direct_large},
         {"writer_direct_refused", test_writer_direct_refused},
+        {"writer_direct_fd", test_writer_direct_fd},
+        {"writer_direct_fd_unsafe", test_writer_direct_fd_unsafe},
+        {"writer_direct_fd_rewind", test_writer_direct_fd_rewind},
+        {"writer_direct_fd_efbig", test_writer_direct_fd_efbig},
+        {"writer_wakeups", test_writer_wakeups},
         {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
         {"held", test_held},
