@@ -101,7 +101,8 @@ sealmail_output_new_fd(sealmail_output **out,
  * 256 KiB and the last ones under 4096 bytes go the usual way, and so
  * does everything when the file system refuses O_DIRECT or the disk is
  * slower than the caller.  No effect on path outputs (written so anyway),
- * callback outputs or other descriptors.  Call before the first write.
+ * held outputs, callback outputs or other descriptors.  Call before the
+ * first write.
  */
 SEALMAIL_EXTERN(void)
 sealmail_output_set_direct(sealmail_output *o, bool direct);
@@ -114,6 +115,27 @@ sealmail_output_set_direct(sealmail_output *o, bool direct);
 SEALMAIL_EXTERN(int)
 sealmail_output_new_path(sealmail_output **out,
                          const char *path,
+                         sealmail_error *err) SEALMAIL_WARN_UNUSED;
+/**
+ * Hold everything written back from `fd` (not closed by
+ * sealmail_output_free) until sealmail_output_commit, which writes it all
+ * to `fd` at its current offset; freed without a commit, nothing reaches
+ * `fd`.  For a filter that must not let a reader see any of a message
+ * before it is checked (`sealmail open -o -`).  Up to 1 MiB is kept in
+ * memory; beyond that the bytes go to a 0600 temporary file in `temp_dir`
+ * (NULL: P_tmpdir) that has no name from the start (O_TMPFILE, else
+ * removed as soon as made), copied to `fd` in the kernel at the commit.
+ * The memory is wiped when freed.  After a commit the output holds
+ * nothing; what is written next waits for the next commit.  A failed
+ * copy to `fd` fails the output (EIO, "standard output: ..." for fd 1,
+ * else "descriptor N: ..."); SIGPIPE as for sealmail_output_new_fd.
+ * EINVAL (fd < 0), ENOMEM; EIO, EPERM, ENOTFOUND when the temporary
+ * cannot be made (reported by the write that needs it).
+ */
+SEALMAIL_EXTERN(int)
+sealmail_output_new_held(sealmail_output **out,
+                         int fd,
+                         const char *temp_dir,
                          sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /**
  * Hand the bytes to `write`, always on the thread that calls

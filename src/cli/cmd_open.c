@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -280,130 +279,6 @@ open_input(struct cli *cli,
 	return rc == SEALMAIL_OK ? 0 : cli_fail(cli, rc);
 }
 
-/* -o -: the readable message held back until the verdict is known, so
- * that nothing of a message that fails its checks reaches the pipe early;
- * then it goes to standard output and the report to stderr.  Up to 1 MiB
- * in memory, beyond that in an unlinked 0600 temporary (tmpfile), so a
- * message of any size is held in bounded memory; the temporary is written
- * through a sealmail_output (its own thread once large) and copied to
- * standard output in the kernel (sendfile). */
-enum { MEMBUF_MAX = 1 << 20 };
-
-struct membuf {
-	unsigned char *p;
-	size_t len, cap;
-	FILE *spill;           /* past MEMBUF_MAX */
-	sealmail_output *sout; /* writes spill's descriptor */
-};
-
-static void
-membuf_wipe(struct membuf *b)
-{
-	if (b->p != NULL)
-		explicit_bzero(b->p, b->cap);
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-	sealmail_output_free(b->sout);
-	b->sout = NULL;
-	if (b->spill != NULL)
-		(void)fclose(b->spill);
-	b->spill = NULL;
-}
-
-static int
-membuf_write(const void *buf, size_t len, void *payload)
-{
-	struct membuf *b = payload;
-
-	if (b->spill == NULL && len > MEMBUF_MAX - b->len) {
-		FILE *f = tmpfile();
-		sealmail_output *o = NULL;
-
-		if (f == NULL ||
-		    sealmail_output_new_fd(&o, fileno(f), NULL) !=
-		            SEALMAIL_OK ||
-		    sealmail_output_write(o, b->p, b->len, NULL) !=
-		            SEALMAIL_OK) {
-			sealmail_output_free(o);
-			if (f != NULL)
-				(void)fclose(f);
-			return SEALMAIL_EIO;
-		}
-		if (b->p != NULL)
-			explicit_bzero(b->p, b->cap);
-		free(b->p);
-		b->p = NULL;
-		b->cap = 0;
-		b->spill = f;
-		b->sout = o;
-	}
-	if (b->spill != NULL) {
-		int rc = sealmail_output_write(b->sout, buf, len, NULL);
-
-		if (rc != SEALMAIL_OK)
-			return rc;
-		b->len += len;
-		return 0;
-	}
-	if (len > b->cap - b->len) {
-		size_t cap = b->cap ? b->cap : 65536;
-		unsigned char *p;
-
-		while (len > cap - b->len)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL)
-			return SEALMAIL_ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, buf, len);
-	b->len += len;
-	return 0;
-}
-
-/* Everything held back to standard output; false on an I/O error. */
-static bool
-membuf_flush(struct membuf *b)
-{
-	unsigned char chunk[65536];
-	off_t off = 0;
-	size_t n;
-
-	if (b->spill == NULL)
-		return fwrite(b->p, 1, b->len, stdout) == b->len &&
-		       fflush(stdout) == 0;
-	if (sealmail_output_commit(b->sout, NULL) != SEALMAIL_OK) {
-		errno = EIO; /* the temporary's write failed */
-		return false;
-	}
-	if (fflush(stdout) != 0)
-		return false;
-	while ((size_t)off < b->len) {
-		ssize_t w = sendfile(STDOUT_FILENO, fileno(b->spill), &off,
-		                     b->len - (size_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && off == 0 && (errno == EINVAL || errno == ENOSYS))
-			break; /* not for this pair: copy below */
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return false;
-		}
-	}
-	if ((size_t)off == b->len)
-		return true;
-	if (fseek(b->spill, 0, SEEK_SET) != 0)
-		return false;
-	while ((n = fread(chunk, 1, sizeof(chunk), b->spill)) > 0)
-		if (fwrite(chunk, 1, n, stdout) != n)
-			return false;
-	explicit_bzero(chunk, sizeof(chunk));
-	return !ferror(b->spill) && fflush(stdout) == 0;
-}
-
 static int
 print_json(struct cli *cli, const sealmail_report *r)
 {
@@ -434,7 +309,6 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	sealmail_report *report = NULL;
 	const char *outpath = NULL;
 	struct cli_mail m;
-	struct membuf mem = {NULL, 0, 0, NULL, NULL};
 	bool to_stdout;
 	int c, rc, fd = -1;
 
@@ -474,9 +348,15 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	to_stdout = outpath != NULL && strcmp(outpath, "-") == 0;
+	/*
+	 * -o -: the readable message held back in the library (memory, then
+	 * an unlinked temporary) until the verdict is known, so that nothing
+	 * of a message that fails its checks reaches the pipe; the commit
+	 * copies it to standard output, and the report goes to stderr.
+	 */
 	if (to_stdout)
-		rc = sealmail_output_new_callback(&out, membuf_write, &mem,
-		                                  &cli->err);
+		rc = sealmail_output_new_held(&out, STDOUT_FILENO,
+		                              cli_temp_dir(), &cli->err);
 	else if (outpath != NULL)
 		rc = sealmail_output_new_path(&out, outpath, &cli->err);
 	if (rc == SEALMAIL_OK)
@@ -486,27 +366,25 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	if (fd >= 0)
 		(void)close(fd);
 	/* Nothing readable came out of an encrypted layer: write nothing. */
-	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report))
+	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report)) {
 		rc = sealmail_output_commit(out, &cli->err);
-	sealmail_output_free(out);
-	if (rc == SEALMAIL_OK && to_stdout && !undecrypted(report)) {
-		if (!membuf_flush(&mem))
-			rc = cli_error(cli, EXIT_IOERR, "standard output: %s",
-			               strerror(errno));
-		/* The report goes where the message does not. */
-		if (rc == SEALMAIL_OK && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-			rc = cli_error(cli, EXIT_IOERR, "standard error: %s",
-			               strerror(errno));
-		if (rc != SEALMAIL_OK) {
-			membuf_wipe(&mem);
+		if (rc != SEALMAIL_OK && to_stdout) {
+			/* the message is the output here: an I/O error */
+			rc = cli_error(cli, EXIT_IOERR, "%s", cli->err.message);
+			sealmail_output_free(out);
 			sealmail_report_free(report);
 			return rc;
 		}
-	} else if (rc == SEALMAIL_OK && to_stdout &&
-	           dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-		rc = SEALMAIL_EIO;
 	}
-	membuf_wipe(&mem);
+	sealmail_output_free(out);
+	/* The report goes where the message does not. */
+	if (rc == SEALMAIL_OK && to_stdout &&
+	    dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		rc = cli_error(cli, EXIT_IOERR, "standard error: %s",
+		               strerror(errno));
+		sealmail_report_free(report);
+		return rc;
+	}
 	if (rc == SEALMAIL_OK && cli->json)
 		rc = print_json(cli, report);
 	else if (rc == SEALMAIL_OK)

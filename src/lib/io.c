@@ -146,6 +146,17 @@ struct sealmail_output {
 	uint64_t direct;
 	bool may_direct; /* a caller's descriptor: sealmail_output_set_direct */
 	uint64_t wakeups; /* of the writer by the caller (sm_output_wakeups) */
+	/*
+	 * A held output (sealmail_output_new_held): `fd` is its unlinked
+	 * temporary once one is made (-1 until then), `dest` the caller's
+	 * descriptor, written only by a commit; up to HOLD_MAX bytes are
+	 * kept in `hold` before the temporary.
+	 */
+	bool held;
+	int dest;
+	char *temp_dir; /* NULL: P_tmpdir */
+	unsigned char *hold;
+	size_t hold_len, hold_cap;
 };
 
 static int
@@ -1058,7 +1069,8 @@ sm_output_set_dio_align(sealmail_output *o, size_t align)
 void
 sealmail_output_set_direct(sealmail_output *o, bool direct)
 {
-	o->may_direct = direct;
+	/* a held output's temporary is read back by the commit: cached */
+	o->may_direct = direct && !o->held;
 }
 
 int
@@ -1102,7 +1114,7 @@ sm_output_held(const sealmail_output *o)
 
 	if (o == NULL || o->kind != SRC_FD)
 		return false;
-	if (o->tmp != NULL)
+	if (o->tmp != NULL || o->held)
 		return true;
 	return fstat(o->fd, &st) == 0 && S_ISCHR(st.st_mode) &&
 	       stat("/dev/null", &null_st) == 0 && S_ISCHR(null_st.st_mode) &&
@@ -1157,6 +1169,247 @@ sm_output_advance(sealmail_output *o, size_t n, sealmail_error *err)
 	return SEALMAIL_OK;
 }
 
+/* ---- held outputs ------------------------------------------------------ */
+
+/*
+ * sealmail_output_new_held: nothing reaches the caller's descriptor before
+ * a commit.  Up to HOLD_MAX bytes in memory (a small message makes no
+ * file), beyond that in an unlinked 0600 temporary, written like any
+ * descriptor output (its writer thread too), and copied to the descriptor
+ * in the kernel by the commit.  sm_output_held is true for it.
+ */
+enum { HOLD_MAX = 1 << 20, HOLD_FIRST = 64 * 1024 };
+
+int
+sealmail_output_new_held(sealmail_output **out,
+                         int fd,
+                         const char *temp_dir,
+                         sealmail_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	if (fd < 0)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "held output: no descriptor");
+	rc = output_new(out, SRC_FD, err);
+	if (rc != SEALMAIL_OK)
+		return rc;
+	(*out)->held = true;
+	(*out)->dest = fd;
+	if (temp_dir != NULL) {
+		(*out)->temp_dir = sm_strdup(temp_dir);
+		if ((*out)->temp_dir == NULL) {
+			sealmail_output_free(*out);
+			*out = NULL;
+			return sm_error_nomem(err);
+		}
+	}
+	return SEALMAIL_OK;
+}
+
+/* `len` more bytes in memory (they fit under HOLD_MAX). */
+static int
+hold_append(sealmail_output *o,
+            const unsigned char *p,
+            size_t len,
+            sealmail_error *err)
+{
+	if (len > o->hold_cap - o->hold_len) {
+		size_t cap = o->hold_cap != 0 ? o->hold_cap : HOLD_FIRST;
+		unsigned char *q;
+
+		while (len > cap - o->hold_len)
+			cap *= 2;
+		if (cap > HOLD_MAX)
+			cap = HOLD_MAX;
+		/* not realloc: the old copy is wiped before it goes */
+		q = sm_malloc(cap);
+		if (q == NULL)
+			return sm_error_nomem(err);
+		if (o->hold_len > 0)
+			memcpy(q, o->hold, o->hold_len);
+		if (o->hold != NULL)
+			explicit_bzero(o->hold, o->hold_cap);
+		sm_free(o->hold);
+		o->hold = q;
+		o->hold_cap = cap;
+	}
+	memcpy(o->hold + o->hold_len, p, len);
+	o->hold_len += len;
+	return SEALMAIL_OK;
+}
+
+static void
+hold_wipe(sealmail_output *o)
+{
+	if (o->hold != NULL)
+		explicit_bzero(o->hold, o->hold_cap);
+	sm_free(o->hold);
+	o->hold = NULL;
+	o->hold_len = o->hold_cap = 0;
+}
+
+/*
+ * Past HOLD_MAX: the temporary, unlinked from the start (O_TMPFILE, or a
+ * name removed at once where the file system has no O_TMPFILE), with what
+ * memory held written to it first; the output then writes it.
+ */
+static int
+hold_spill(sealmail_output *o, sealmail_error *err)
+{
+	const char *dir = o->temp_dir != NULL ? o->temp_dir : P_tmpdir;
+	char path[PATH_MAX];
+	int fd = -1, e, n, rc;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+	if (fd < 0) {
+		n = snprintf(path, sizeof(path), "%s/sealmail-held.XXXXXX",
+		             dir);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return sm_error_set(err, SEALMAIL_EINVAL,
+			                    "%s: path too long", dir);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			(void)unlink(path);
+	}
+	if (fd < 0)
+		return sm_error_set(err, io_errno(errno),
+		                    "cannot create a temporary file in %s: %s",
+		                    dir, strerror(errno));
+	(void)snprintf(path, sizeof(path), "temporary file in %s", dir);
+	rc = replace_name(&o->name, path, err);
+	if (rc != SEALMAIL_OK) {
+		(void)close(fd);
+		return rc;
+	}
+	o->fd = fd;
+	o->written = o->started = 0;
+	e = fd_write(o, o->hold, o->hold_len);
+	hold_wipe(o);
+	return e != 0 ? write_error(o, e, err) : SEALMAIL_OK;
+}
+
+static int
+hold_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
+{
+	if (o->failed || mark < 0 || (uint64_t)mark > o->hold_len) {
+		o->failed = true;
+		return sm_error_set(err, SEALMAIL_EIO, "%s: cannot rewind",
+		                    out_name(o));
+	}
+	explicit_bzero(o->hold + mark, o->hold_len - (size_t)mark);
+	o->hold_len = (size_t)mark;
+	return SEALMAIL_OK;
+}
+
+/*
+ * `size` bytes of the temporary `from` to `to`, in the kernel where it
+ * can: copy_file_range (a file; the file system may share the blocks),
+ * else sendfile (a pipe, a socket), else read and write (a terminal).
+ * 0 or the errno of the failure.
+ */
+static int
+held_copy(int from, int to, off_t size)
+{
+	unsigned char chunk[64 * 1024];
+	off_t off = 0;
+	int how = 0, e = 0;
+
+	while (off < size && how < 2) {
+		size_t want = size - off > (1 << 30) ? (size_t)1 << 30
+		                                     : (size_t)(size - off);
+		ssize_t n;
+
+		if (how == 0)
+			n = copy_file_range(from, &off, to, NULL, want, 0);
+		else
+			n = sendfile(to, from, &off, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && off == 0 &&
+		    (errno == EINVAL || errno == ENOSYS ||
+		     (how == 0 && (errno == EXDEV || errno == EOPNOTSUPP ||
+		                   errno == EBADF)))) {
+			how++; /* not for this pair: the next way */
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+	}
+	while (off < size && e == 0) {
+		size_t want = size - off > (off_t)sizeof(chunk)
+		                      ? sizeof(chunk)
+		                      : (size_t)(size - off);
+		ssize_t n = pread(from, chunk, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			e = n < 0 ? errno : EIO;
+		else
+			e = sm_write_all(to, chunk, (size_t)n);
+		off += n > 0 ? n : 0;
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	return e;
+}
+
+/*
+ * The commit of a held output (flushed): what it holds to the caller's
+ * descriptor, then nothing held (a later write is held again, for a later
+ * commit).  A failed copy fails the output, naming the descriptor.
+ */
+static int
+held_commit(sealmail_output *o, sealmail_error *err)
+{
+	struct stat st;
+	int e;
+
+	if (o->fd < 0) {
+		e = sm_write_all(o->dest, o->hold, o->hold_len);
+		hold_wipe(o);
+	} else {
+		writer_stop(o, false); /* drained: nothing left to write */
+		e = fstat(o->fd, &st) != 0
+		            ? errno
+		            : held_copy(o->fd, o->dest, st.st_size);
+		(void)close(o->fd);
+		o->fd = -1;
+		o->written = o->started = 0;
+	}
+	if (e != 0) {
+		char name[32];
+
+		o->failed = true;
+		if (o->dest == STDOUT_FILENO)
+			(void)snprintf(name, sizeof(name), "standard output");
+		else
+			(void)snprintf(name, sizeof(name), "descriptor %d",
+			               o->dest);
+		if (o->why.code == SEALMAIL_OK)
+			(void)sm_error_set(&o->why, io_errno(e), "%s: %s", name,
+			                   strerror(e));
+		return sm_error_set(err, io_errno(e), "%s: %s", name,
+		                    strerror(e));
+	}
+	return SEALMAIL_OK;
+}
+
+/* Freed: the temporary closed (it goes with it), memory wiped. */
+static void
+held_free(sealmail_output *o)
+{
+	if (o->fd >= 0)
+		(void)close(o->fd);
+	o->fd = -1;
+	hold_wipe(o);
+	explicit_bzero(o->buf, IO_BUF);
+	sm_free(o->temp_dir);
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 /* What is buffered to the descriptor or callback, the writer drained. */
@@ -1186,6 +1439,13 @@ output_write(sealmail_output *o,
 	int rc;
 
 	o->handed += len;
+	if (o->held && o->fd < 0) {
+		if (len <= HOLD_MAX - o->hold_len)
+			return hold_append(o, p, len, err);
+		rc = hold_spill(o, err);
+		if (rc != SEALMAIL_OK)
+			return rc;
+	}
 	if (o->w == NULL && !o->solo && o->kind == SRC_FD &&
 	    o->handed > WRITER_START) {
 		o->solo = writes_itself(o);
@@ -1265,7 +1525,9 @@ sm_output_mark(sealmail_output *o)
 
 	if (o->kind != SRC_FD || o->failed || flush(o, NULL) != SEALMAIL_OK)
 		return -1;
-	if (o->tmp != NULL)
+	if (o->held && o->fd < 0)
+		return (off_t)o->hold_len;
+	if (o->tmp != NULL || o->held)
 		return lseek(o->fd, 0, SEEK_CUR);
 	pos = fd_mark(o->fd);
 	if (pos >= 0)
@@ -1277,6 +1539,8 @@ int
 sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 {
 	o->len = 0;
+	if (o->held && o->fd < 0)
+		return hold_rewind(o, mark, err);
 	if (o->w != NULL) {
 		int rc;
 
@@ -1286,8 +1550,9 @@ sm_output_rewind(sealmail_output *o, off_t mark, sealmail_error *err)
 		if (rc != SEALMAIL_OK)
 			return rc;
 	}
-	if (o->kind != SRC_FD || (o->tmp == NULL && !o->rewindable) ||
-	    o->failed || mark < 0 || ftruncate(o->fd, mark) != 0 ||
+	if (o->kind != SRC_FD ||
+	    (o->tmp == NULL && !o->held && !o->rewindable) || o->failed ||
+	    mark < 0 || ftruncate(o->fd, mark) != 0 ||
 	    lseek(o->fd, mark, SEEK_SET) != mark) {
 		o->failed = true;
 		return sm_error_set(err, SEALMAIL_EIO, "%s: cannot rewind",
@@ -1313,6 +1578,16 @@ sm_output_copy_fd(
 
 	if (o->kind != SRC_FD || o->failed)
 		return SM_OUTPUT_NO_COPY;
+	if (o->held && o->fd < 0) {
+		/* what fits is held in memory, written the usual way */
+		if ((uint64_t)len <= HOLD_MAX - o->hold_len)
+			return SM_OUTPUT_NO_COPY;
+		rc = hold_spill(o, err);
+		if (rc != SEALMAIL_OK) {
+			o->failed = true;
+			return rc;
+		}
+	}
 	rc = flush(o, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
@@ -1356,6 +1631,8 @@ sealmail_output_commit(sealmail_output *o, sealmail_error *err)
 	rc = flush(o, err);
 	if (rc != SEALMAIL_OK)
 		return rc;
+	if (o->held)
+		return held_commit(o, err);
 	if (o->tmp == NULL)
 		return SEALMAIL_OK;
 	writer_stop(o, false); /* drained: nothing left to write */
@@ -1385,7 +1662,9 @@ sealmail_output_free(sealmail_output *o)
 	 * What the writer was given is written, as it would have been
 	 * without the thread, but not into a temporary about to go.
 	 */
-	writer_stop(o, o->tmp != NULL);
+	writer_stop(o, o->tmp != NULL || o->held);
+	if (o->held)
+		held_free(o);
 	if (o->tmp != NULL) {
 		if (o->fd >= 0)
 			(void)close(o->fd);

@@ -12,10 +12,12 @@
  */
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1519,6 +1521,350 @@ test_held(void)
 	(void)unlink(path);
 }
 
+/* ---- held outputs (sealmail_output_new_held) --------------------------- */
+
+enum { HOLD = 1 << 20 };
+
+/* A file `name` in the folder of held-output tests' files. */
+static int
+held_file(const char *name, int flags, char *path, size_t size)
+{
+	static const char *dir;
+
+	if (dir == NULL)
+		dir = test_tmpdir();
+	(void)snprintf(path, size, "%s/%s", dir, name);
+	return open(path, O_RDWR | O_CREAT | O_TRUNC | flags, 0600);
+}
+
+static int
+held_out(const char *name, int flags)
+{
+	char path[256];
+
+	return held_file(name, flags, path, sizeof(path));
+}
+
+static off_t
+fd_size(int fd)
+{
+	struct stat st;
+
+	test_assert_int(fstat(fd, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * Every size around the 1 MiB kept in memory and past the writer thread's
+ * start, written in pieces or at once, to a file (the descriptor's offset
+ * and what is before it kept): nothing reaches it before the commit, the
+ * temporary is never in its folder, a second commit adds nothing.
+ */
+static void
+test_held_sizes(void)
+{
+	static const size_t sizes[] = {0,        1,        HOLD - 1,       HOLD,
+	                               HOLD + 1, HOLD * 2, (3u << 20) + 17};
+	size_t max = (3u << 20) + 17;
+	unsigned char *data = malloc(max), *back = malloc(max + 3);
+	const char *dir = test_tmpdir();
+
+	test_assert(data != NULL && back != NULL);
+	for (size_t i = 0; i < max; i++)
+		data[i] = (unsigned char)(i * 13 + i / 251);
+	for (size_t s = 0; s < SM_ARRAY_SIZE(sizes); s++) {
+		for (int piece = 0; piece < 2; piece++) {
+			size_t n = sizes[s], step = piece ? 4099 : n + 1;
+			sealmail_output *out = NULL;
+			sealmail_error err = {0};
+			int fd = held_out("held-out", 0);
+
+			test_assert(write(fd, "pre", 3) == 3);
+			test_assert_int(
+			        sealmail_output_new_held(&out, fd, dir, &err),
+			        SEALMAIL_OK);
+			test_assert_int(sm_output_held(out), 1);
+			for (size_t at = 0; at < n; at += step) {
+				size_t k = n - at < step ? n - at : step;
+				test_assert_int(sealmail_output_write(out,
+				                                      data + at,
+				                                      k, &err),
+				                SEALMAIL_OK);
+			}
+			test_assert_int(fd_size(fd), 3);
+			test_assert_int(test_count_entries(dir), 0);
+			test_assert_int(sealmail_output_commit(out, &err),
+			                SEALMAIL_OK);
+			test_assert_int(sealmail_output_commit(out, &err),
+			                SEALMAIL_OK);
+			test_assert_int(lseek(fd, 0, SEEK_CUR), (off_t)n + 3);
+			sealmail_output_free(out);
+			test_assert_int(fd_size(fd), (off_t)n + 3);
+			test_assert(pread(fd, back, n + 3, 0) ==
+			            (ssize_t)n + 3);
+			test_assert(memcmp(back, "pre", 3) == 0 &&
+			            memcmp(back + 3, data, n) == 0);
+			(void)close(fd);
+		}
+	}
+	free(data);
+	free(back);
+}
+
+struct drain {
+	int fd;
+	unsigned char *buf;
+	size_t len, cap;
+};
+
+static void *
+drain_main(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t n;
+
+	while ((n = read(d->fd, d->buf + d->len, d->cap - d->len)) > 0)
+		d->len += (size_t)n;
+	return NULL;
+}
+
+/*
+ * To a pipe (sendfile past memory): nothing readable from it before the
+ * commit; then the bytes, in order, with what a later write and commit
+ * add after them.
+ */
+static void
+test_held_pipe(void)
+{
+	static const size_t sizes[] = {1000, HOLD + 1, (5u << 20) + 3};
+	unsigned char *data = malloc(sizes[2]);
+
+	test_assert(data != NULL);
+	for (size_t i = 0; i < sizes[2]; i++)
+		data[i] = (unsigned char)(i * 31 + i / 509);
+	for (size_t s = 0; s < SM_ARRAY_SIZE(sizes); s++) {
+		struct drain d = {0};
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		pthread_t t;
+		int p[2], queued = -1;
+
+		test_assert_int(pipe(p), 0);
+		test_assert_int(
+		        sealmail_output_new_held(&out, p[1], NULL, &err),
+		        SEALMAIL_OK);
+		test_assert_int(
+		        sealmail_output_write(out, data, sizes[s], &err),
+		        SEALMAIL_OK);
+		test_assert_int(ioctl(p[0], FIONREAD, &queued), 0);
+		test_assert_int(queued, 0);
+		d.fd = p[0];
+		d.cap = sizes[s] + 16;
+		d.buf = malloc(d.cap);
+		test_assert(d.buf != NULL);
+		test_assert_int(pthread_create(&t, NULL, drain_main, &d), 0);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		test_assert_int(sealmail_output_write(out, "more", 4, &err),
+		                SEALMAIL_OK);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		sealmail_output_free(out);
+		(void)close(p[1]);
+		test_assert_int(pthread_join(t, NULL), 0);
+		(void)close(p[0]);
+		test_assert_int(d.len, sizes[s] + 4);
+		test_assert(memcmp(d.buf, data, sizes[s]) == 0 &&
+		            memcmp(d.buf + sizes[s], "more", 4) == 0);
+		free(d.buf);
+	}
+	free(data);
+}
+
+/*
+ * Freed without a commit (in memory, spilled, with the writer thread
+ * running): nothing reaches the descriptor, no file is left behind.
+ */
+static void
+test_held_free_uncommitted(void)
+{
+	static const size_t sizes[] = {10, HOLD + 10, (3u << 20) + 10};
+	unsigned char *data = calloc(1, sizes[2]);
+	const char *dir = test_tmpdir();
+
+	test_assert(data != NULL);
+	for (size_t s = 0; s < SM_ARRAY_SIZE(sizes); s++) {
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		int fd = held_out("held-free", 0);
+
+		test_assert_int(sealmail_output_new_held(&out, fd, dir, &err),
+		                SEALMAIL_OK);
+		test_assert_int(
+		        sealmail_output_write(out, data, sizes[s], &err),
+		        SEALMAIL_OK);
+		test_assert_int(sm_output_threaded(out), s == 2);
+		sealmail_output_free(out);
+		test_assert_int(fd_size(fd), 0);
+		test_assert_int(test_count_entries(dir), 0);
+		(void)close(fd);
+	}
+	free(data);
+}
+
+/*
+ * mark and rewind, in memory and across the temporary; a file's bytes
+ * copied in (sm_output_copy_fd: written the usual way while they fit in
+ * memory, in the kernel into the temporary past it).
+ */
+static void
+test_held_rewind_copy(void)
+{
+	size_t n = (2u << 20) + 5;
+	unsigned char *data = NULL, *back = malloc(n + 16);
+	int in = make_file("held-in", n, &data), fd = held_out("held-rw", 0);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	off_t m;
+
+	test_assert_int(sealmail_output_new_held(&out, fd, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, "head", 4, &err),
+	                SEALMAIL_OK);
+	m = sm_output_mark(out);
+	test_assert_int(m, 4);
+	test_assert_int(sm_output_copy_fd(out, in, 0, 1000, &err),
+	                SM_OUTPUT_NO_COPY);
+	test_assert_int(sealmail_output_write(out, data, 1000, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sm_output_rewind(out, m, &err), SEALMAIL_OK);
+	test_assert_int(sm_output_mark(out), 4);
+	test_assert_int(sm_output_copy_fd(out, in, 0, (off_t)n, &err),
+	                SEALMAIL_OK); /* past 1 MiB: into the temporary */
+	test_assert_int(sm_output_mark(out), (off_t)n + 4);
+	test_assert_int(sm_output_rewind(out, m, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, data + 7, n - 7, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, "tail", 4, &err),
+	                SEALMAIL_OK);
+	test_assert_int(fd_size(fd), 0);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	test_assert_int(fd_size(fd), (off_t)n + 4 - 7 + 4);
+	test_assert(pread(fd, back, n + 1, 0) == (ssize_t)n + 1);
+	test_assert(memcmp(back, "head", 4) == 0 &&
+	            memcmp(back + 4, data + 7, n - 7) == 0 &&
+	            memcmp(back + 4 + n - 7, "tail", 4) == 0);
+	(void)close(fd);
+	(void)close(in);
+	free(data);
+	free(back);
+}
+
+/* The copy the usual way (sendfile refuses a file in append mode). */
+static void
+test_held_append(void)
+{
+	size_t n = HOLD + 4097;
+	unsigned char *data = malloc(n), *back = malloc(n + 3);
+	int fd = held_out("held-append", O_APPEND);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	test_assert(data != NULL && back != NULL);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i % 249);
+	test_assert(write(fd, "pre", 3) == 3);
+	test_assert_int(sealmail_output_new_held(&out, fd, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, data, n, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+	sealmail_output_free(out);
+	test_assert(pread(fd, back, n + 3, 0) == (ssize_t)n + 3);
+	test_assert(memcmp(back, "pre", 3) == 0 &&
+	            memcmp(back + 3, data, n) == 0);
+	(void)close(fd);
+	free(data);
+	free(back);
+}
+
+/* A commit whose copy fails, from memory and from the temporary. */
+static void
+check_held_failure(int fd, size_t n, const char *want)
+{
+	unsigned char *data = calloc(1, n);
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+
+	test_assert(data != NULL);
+	test_assert_int(sealmail_output_new_held(&out, fd, NULL, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, data, n, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, want);
+	/* failed: never again, the first reason kept */
+	memset(&err, 0, sizeof(err));
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_EIO);
+	test_assert_str(err.message, want);
+	test_assert_int(sealmail_output_write(out, "x", 1, &err), SEALMAIL_EIO);
+	sealmail_output_free(out);
+	free(data);
+}
+
+static void
+test_held_failure(void)
+{
+	struct sigaction ign = {0}, old;
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	char want[64], path[256];
+	int fd, p[2];
+
+	/* read-only: EBADF */
+	fd = held_file("held-ro", 0, path, sizeof(path));
+	(void)close(fd);
+	fd = open(path, O_RDONLY);
+	test_assert(fd >= 0);
+	(void)snprintf(want, sizeof(want), "descriptor %d: %s", fd,
+	               strerror(EBADF));
+	check_held_failure(fd, 100, want);
+	check_held_failure(fd, HOLD + 100, want);
+	(void)close(fd);
+
+	/* a pipe whose reader is gone, SIGPIPE ignored: EPIPE */
+	ign.sa_handler = SIG_IGN;
+	test_assert_int(sigaction(SIGPIPE, &ign, &old), 0);
+	test_assert_int(pipe(p), 0);
+	(void)close(p[0]);
+	(void)snprintf(want, sizeof(want), "descriptor %d: %s", p[1],
+	               strerror(EPIPE));
+	check_held_failure(p[1], 100, want);
+	check_held_failure(p[1], HOLD + 100, want);
+	(void)close(p[1]);
+	test_assert_int(sigaction(SIGPIPE, &old, NULL), 0);
+
+	/* no folder for the temporary: the write past 1 MiB fails */
+	(void)snprintf(path, sizeof(path), "%s/none", test_tmpdir());
+	test_assert_int(sealmail_output_new_held(&out, 1, path, &err),
+	                SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, path, 10, &err),
+	                SEALMAIL_OK);
+	{
+		unsigned char *big = calloc(1, HOLD);
+		test_assert(big != NULL);
+		test_assert_int(sealmail_output_write(out, big, HOLD, &err),
+		                SEALMAIL_ENOTFOUND);
+		free(big);
+	}
+	(void)snprintf(want, sizeof(want),
+	               "cannot create a temporary file in ");
+	test_assert(strncmp(err.message, want, strlen(want)) == 0);
+	test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_ENOTFOUND);
+	sealmail_output_free(out);
+
+	test_assert_int(sealmail_output_new_held(&out, -1, NULL, &err),
+	                SEALMAIL_EINVAL);
+	test_assert(out == NULL);
+}
+
 static const struct test_case tests[] = {
         {"copy_in_order", test_copy_in_order},
         {"no_copy", test_no_copy},
@@ -1544,6 +1890,12 @@ static const struct test_case tests[] = {
         {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
         {"held", test_held},
+        {"held_sizes", test_held_sizes},
+        {"held_pipe", test_held_pipe},
+        {"held_free_uncommitted", test_held_free_uncommitted},
+        {"held_rewind_copy", test_held_rewind_copy},
+        {"held_append", test_held_append},
+        {"held_failure", test_held_failure},
 };
 
 TEST_MAIN(tests)
