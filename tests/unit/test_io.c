@@ -1198,6 +1198,63 @@ test_writer_direct_fd_unsafe(void)
 }
 
 /*
+ * A caller's descriptor falls back to the usual writes at the right offset:
+ * written faster than the disk takes it (memcpy, 48 times the thread's
+ * start: the caller finds the ring full), and refused by the file system
+ * (offsets left unaligned on purpose: EINVAL at the first direct write).
+ * The file holds the caller's head and the bytes written, the offset is
+ * at their end.
+ */
+static void
+test_writer_direct_fd_fallback(void)
+{
+	size_t n = 48 * START + 4097, pre = 1000;
+	unsigned char *data = malloc(n + pre);
+	const char *dir = test_tmpdir();
+	char path[256];
+
+	test_assert(data != NULL);
+	if (data == NULL)
+		return;
+	fill(data, n + pre, 41);
+	(void)snprintf(path, sizeof(path), "%s/out", dir);
+	for (int refused = 0; refused < 2; refused++) {
+		size_t len = refused ? START + 4 * SLOT + 123 : n;
+		sealmail_output *out = NULL;
+		sealmail_error err = {0};
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		uint64_t direct;
+
+		if (refused && dio_probe(dir) != 2) {
+			(void)printf("# skipped: %s refuses no unaligned "
+			             "direct write\n",
+			             dir);
+			(void)close(fd);
+			break;
+		}
+		test_assert(fd >= 0 && write(fd, data, pre) == (ssize_t)pre);
+		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
+		                SEALMAIL_OK);
+		sealmail_output_set_direct(out, true);
+		if (refused)
+			sm_output_set_dio_align(out, 1);
+		test_assert_int(
+		        write_pieces(out, data + pre, len, 262144, &err),
+		        SEALMAIL_OK);
+		test_assert_int(sealmail_output_commit(out, &err), SEALMAIL_OK);
+		direct = sm_output_direct_bytes(out);
+		(void)printf("# %llu of %zu bytes written directly\n",
+		             (unsigned long long)direct, len);
+		test_assert(refused ? direct == 0 : direct < len);
+		sealmail_output_free(out);
+		test_assert_int(lseek(fd, 0, SEEK_CUR), (off_t)(pre + len));
+		(void)close(fd);
+		test_assert(file_is(path, data, pre + len));
+	}
+	free(data);
+}
+
+/*
  * Rewound, a caller's descriptor written directly is cut back to the mark
  * (no direct byte past it: the file's size is exact) and written directly
  * again; marked before the thread started or after, its offset not
@@ -1884,6 +1941,7 @@ static const struct test_case tests[] = {
         {"writer_direct_refused", test_writer_direct_refused},
         {"writer_direct_fd", test_writer_direct_fd},
         {"writer_direct_fd_unsafe", test_writer_direct_fd_unsafe},
+        {"writer_direct_fd_fallback", test_writer_direct_fd_fallback},
         {"writer_direct_fd_rewind", test_writer_direct_fd_rewind},
         {"writer_direct_fd_efbig", test_writer_direct_fd_efbig},
         {"writer_wakeups", test_writer_wakeups},
