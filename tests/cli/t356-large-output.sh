@@ -4,13 +4,16 @@
 # message encrypted (CBC and GCM) to a file, to -o and through a pipe opens
 # to the same bytes each way, and its decryption is the same to a file, to
 # -o, through a pipe and appended to a file (open -o - holds the message
-# in a temporary written on the thread, then copies it with sendfile, or
-# by reading it where sendfile refuses).  A failed write gives the exit code and the
+# in the library: a temporary with no name written on the thread, copied
+# by the commit with copy_file_range, sendfile, or by reading it where
+# both refuse).  A failed write gives the exit code and the
 # one-line message it gave before the thread: /dev/full (ENOSPC, at the
 # first write), a file size limit reached at 3 MiB (EFBIG, on the thread;
 # also by decryption's private plaintext file),
 # a pipe whose reader left (killed by SIGPIPE, or EPIPE when SIGPIPE is
-# ignored); -o never leaves a partial file.
+# ignored; for open -o - too, from memory and from the temporary); -o
+# never leaves a partial file; open -o - of a GCM message whose tag fails
+# past 1 MiB writes nothing and leaves no file.
 . "$(dirname "$0")/lib.sh"
 
 PKI=$TEST_DATA/pki
@@ -158,5 +161,58 @@ rc=$(cat "$TMP/.rc")
 errout=$(cat "$TMP/.err")
 expect_exit 74
 expect_err "sealmail: output: Broken pipe"
+
+# open -o -: the message held in the library (memory, then a temporary that
+# has no name) until the checks are done
+begin_test "open -o - of a GCM message whose content changed past 1 MiB: nothing on stdout, no file left"
+"$SEALMAIL" --home "$HA" protect --encrypt --no-sign --yes --cipher aes-256-gcm \
+	"$TMP/msg" >"$TMP/gcm" 2>/dev/null || fail "encrypt"
+perl -0777 -pe '$i = int(length($_) * 3 / 4); $i++ while substr($_, $i, 1) !~ /[A-Za-z0-9]/;
+	substr($_, $i, 1) = substr($_, $i, 1) eq "A" ? "B" : "A"' "$TMP/gcm" >"$TMP/gcm-bad"
+cmp -s "$TMP/gcm" "$TMP/gcm-bad" && fail "no byte was changed"
+mkdir "$TMP/held"
+run env TMPDIR="$TMP/held" "$SEALMAIL" --home "$HB" open -o - "$TMP/gcm-bad"
+expect_exit 2
+expect_out ""
+expect_err_contains "its AES-GCM authentication tag does not match"
+[ "$(ls -A "$TMP/held")" = "" ] || fail "left: $(ls -A "$TMP/held")"
+"$SEALMAIL" --home "$HB" open -o - "$TMP/gcm-bad" 2>/dev/null | cat >"$TMP/gcm-pipe"
+[ -s "$TMP/gcm-pipe" ] && fail "bytes in the pipe"
+run env TMPDIR="$TMP/held" "$SEALMAIL" --home "$HB" open -o - "$TMP/gcm"
+expect_exit 0
+[ "$(ls -A "$TMP/held")" = "" ] || fail "left: $(ls -A "$TMP/held")"
+
+begin_test "open -o - into a pipe whose reader left: killed by SIGPIPE, nothing on stderr"
+{ "$SEALMAIL" --home "$HB" open -o - "$TMP/gcm" 2>"$TMP/.err"
+	echo $? >"$TMP/.rc"; } | head -c 10 >/dev/null
+rc=$(cat "$TMP/.rc")
+errout=$(cat "$TMP/.err")
+expect_exit 141
+expect_err ""
+
+begin_test "open -o - into a pipe whose reader left, SIGPIPE ignored: exit 74, EPIPE named"
+for m in gcm opaque.eml; do
+	(
+		trap '' PIPE
+		{ "$SEALMAIL" --home "$HB" open -o - "$TMP/$m" 2>"$TMP/.err"
+			echo $? >"$TMP/.rc"; } | head -c 10 >/dev/null
+	)
+	rc=$(cat "$TMP/.rc")
+	errout=$(cat "$TMP/.err")
+	expect_exit 74
+	expect_err "sealmail: standard output: Broken pipe"
+done
+
+begin_test "open -o - of a small message, SIGPIPE ignored, reader gone: exit 74 (from memory)"
+printf 'From: a@example.org\r\nSubject: s\r\n\r\nhello\r\n' >"$TMP/small"
+(
+	trap '' PIPE
+	{ sleep 0.2; "$SEALMAIL" --home "$HB" open -o - "$TMP/small" 2>"$TMP/.err"
+		echo $? >"$TMP/.rc"; } | true
+)
+rc=$(cat "$TMP/.rc")
+errout=$(cat "$TMP/.err")
+expect_exit 74
+expect_err "sealmail: standard output: Broken pipe"
 
 end_tests
