@@ -101,11 +101,13 @@ sealmail_output_new_fd(sealmail_output **out,
  * 256 KiB and the last ones under 4096 bytes go the usual way, and so
  * does everything when the file system refuses O_DIRECT or the disk is
  * slower than the caller.  No effect on path outputs (written so anyway),
- * held outputs, callback outputs or other descriptors.  Call before the
- * first write.
+ * held outputs, callback outputs or other descriptors.  EINVAL when `o`
+ * is NULL or has already been written to: call it before the first write.
  */
-SEALMAIL_EXTERN(void)
-sealmail_output_set_direct(sealmail_output *o, bool direct);
+SEALMAIL_EXTERN(int)
+sealmail_output_set_direct(sealmail_output *o,
+                           bool direct,
+                           sealmail_error *err) SEALMAIL_WARN_UNUSED;
 /**
  * Write to `path` through a 0600 temporary in the same folder, renamed over
  * `path` by sealmail_output_commit().  Freed without a commit, the temporary

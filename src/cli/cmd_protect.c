@@ -148,7 +148,7 @@ cmd_protect(struct cli *cli, int argc, char **argv)
 		rc = sealmail_output_new_fd(&out, STDOUT_FILENO, &cli->err);
 	/* standard output redirected to a file: the message is the file's */
 	if (rc == SEALMAIL_OK && outpath == NULL)
-		sealmail_output_set_direct(out, true);
+		rc = sealmail_output_set_direct(out, true, &cli->err);
 	if (rc == SEALMAIL_OK)
 		rc = sealmail_message_protect(cli->store, in, out, &opts,
 		                              &cli->err);

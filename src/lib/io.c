@@ -1071,11 +1071,19 @@ sm_output_set_dio_align(sealmail_output *o, size_t align)
 	o->dio_align = align;
 }
 
-void
-sealmail_output_set_direct(sealmail_output *o, bool direct)
+int
+sealmail_output_set_direct(sealmail_output *o, bool direct, sealmail_error *err)
 {
+	if (o == NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL, "no output");
+	if (o->handed > 0 || o->w != NULL)
+		return sm_error_set(err, SEALMAIL_EINVAL,
+		                    "%s: direct writes are chosen before the "
+		                    "first write",
+		                    out_name(o));
 	/* a held output's temporary is read back by the commit: cached */
 	o->may_direct = direct && !o->held;
+	return SEALMAIL_OK;
 }
 
 int

@@ -1026,7 +1026,9 @@ test_writer_direct_fd(void)
 			test_assert(write(fd, data, pre) == (ssize_t)pre);
 			test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 			                SEALMAIL_OK);
-			sealmail_output_set_direct(out, true);
+			test_assert_int(
+			        sealmail_output_set_direct(out, true, &err),
+			        SEALMAIL_OK);
 			test_assert_int(write_mixed(out, data + pre, n, &err),
 			                SEALMAIL_OK);
 			test_assert_int(sm_output_threaded(out), 1);
@@ -1127,7 +1129,8 @@ test_writer_direct_fd_unsafe(void)
 		}
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, c != 0);
+		test_assert_int(sealmail_output_set_direct(out, c != 0, &err),
+		                SEALMAIL_OK);
 		test_assert_int(write_mixed(out, data + 10, n, &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_threaded(out), 1);
@@ -1159,7 +1162,8 @@ test_writer_direct_fd_unsafe(void)
 		test_assert_int(pthread_create(&t, NULL, read_pipe, &r), 0);
 		test_assert_int(sealmail_output_new_fd(&out, p[1], &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		test_assert_int(write_pieces(out, data + 10, n, 65536, &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_threaded(out), 1);
@@ -1182,7 +1186,8 @@ test_writer_direct_fd_unsafe(void)
 		test_assert(fd >= 0);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		rc = sealmail_output_write(out, data, n, &err);
 		test_assert_int(sm_output_threaded(out), 1);
 		if (rc == SEALMAIL_OK)
@@ -1235,7 +1240,8 @@ test_writer_direct_fd_fallback(void)
 		test_assert(fd >= 0 && write(fd, data, pre) == (ssize_t)pre);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		if (refused)
 			sm_output_set_dio_align(out, 1);
 		test_assert_int(
@@ -1290,7 +1296,8 @@ test_writer_direct_fd_rewind(void)
 		test_assert(fd >= 0);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		test_assert_int(write_mixed(out, data, before, &err),
 		                SEALMAIL_OK);
 		test_assert_int(sm_output_mark(out), (off_t)before);
@@ -1357,7 +1364,8 @@ test_writer_direct_fd_efbig(void)
 		test_assert(fd >= 0);
 		test_assert_int(sealmail_output_new_fd(&out, fd, &err),
 		                SEALMAIL_OK);
-		sealmail_output_set_direct(out, true);
+		test_assert_int(sealmail_output_set_direct(out, true, &err),
+		                SEALMAIL_OK);
 		rc = write_pieces(out, data, START + SLOT, 65536, &err);
 		for (size_t at = START + SLOT; rc == SEALMAIL_OK && at < n;
 		     at += SLOT) {
@@ -1578,7 +1586,30 @@ test_held(void)
 	(void)unlink(path);
 }
 
-/* ---- held outputs (sealmail_output_new_held) --------------------------- */
+/* Direct writes are chosen before the first write, on an output. */
+static void
+test_direct_too_late(void)
+{
+	sealmail_output *out = NULL;
+	sealmail_error err = {0};
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	test_assert(fd >= 0);
+	test_assert_int(sealmail_output_set_direct(NULL, true, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "no output");
+	test_assert_int(sealmail_output_new_fd(&out, fd, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_write(out, "x", 1, &err), SEALMAIL_OK);
+	test_assert_int(sealmail_output_set_direct(out, true, &err),
+	                SEALMAIL_EINVAL);
+	test_assert_str(err.message, "output: direct writes are chosen "
+	                             "before the first write");
+	sealmail_output_free(out);
+	(void)close(fd);
+}
+
+/* ---- held outputs (sealmail_output_new_held)
+ * --------------------------- */
 
 enum { HOLD = 1 << 20 };
 
@@ -1612,10 +1643,11 @@ fd_size(int fd)
 }
 
 /*
- * Every size around the 1 MiB kept in memory and past the writer thread's
- * start, written in pieces or at once, to a file (the descriptor's offset
- * and what is before it kept): nothing reaches it before the commit, the
- * temporary is never in its folder, a second commit adds nothing.
+ * Every size around the 1 MiB kept in memory and past the writer
+ * thread's start, written in pieces or at once, to a file (the
+ * descriptor's offset and what is before it kept): nothing reaches it
+ * before the commit, the temporary is never in its folder, a second
+ * commit adds nothing.
  */
 static void
 test_held_sizes(void)
@@ -1948,6 +1980,7 @@ static const struct test_case tests[] = {
         {"writer_settle", test_writer_settle},
         {"failed_not_published", test_failed_not_published},
         {"held", test_held},
+        {"direct_too_late", test_direct_too_late},
         {"held_sizes", test_held_sizes},
         {"held_pipe", test_held_pipe},
         {"held_free_uncommitted", test_held_free_uncommitted},
