@@ -77,6 +77,12 @@ typedef struct ctx {
 	 */
 	off_t early_mark;
 	bool early_started, early_done;
+	/*
+	 * The message's own encrypted content written to `readable`
+	 * (direct.out) as it is decrypted, when it is held, after the
+	 * message's header too.
+	 */
+	sm_open_direct direct;
 	sm_mime_source *top_src;
 	const sm_mime_entity *top_ent;
 	/* sources made while walking (decrypted, opaque content, rewrites) */
@@ -1329,6 +1335,21 @@ copy_range(sm_mime_source *src,
 	return sm_mime_source_copy(src, start, end, out_write, out, err);
 }
 
+/* What comes before the readable content: the outer header block. */
+static int
+readable_head(sm_mime_source *src,
+              const sm_mime_entity *top,
+              sealmail_output *out,
+              sealmail_error *err)
+{
+	int rc = sm_mime_write_headers(src, top, false, out_write, out, err);
+
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
+		                           err);
+	return rc;
+}
+
 /*
  * One pass: the readable message starts while its content is read -- the
  * message's header, MIME-Version, and the `content` kept so far; the rest
@@ -1342,11 +1363,7 @@ early_begin(ctx *c, sm_mime_source *content, sealmail_error *err)
 
 	c->early_mark = sm_output_mark(c->readable);
 	c->early_started = true;
-	rc = sm_mime_write_headers(c->top_src, c->top_ent, false, out_write,
-	                           c->readable, err);
-	if (rc == SEALMAIL_OK)
-		rc = sealmail_output_write(c->readable, "MIME-Version: 1.0\r\n",
-		                           19, err);
+	rc = readable_head(c->top_src, c->top_ent, c->readable, err);
 	if (rc == SEALMAIL_OK)
 		rc = copy_range(content, 0, sm_mime_source_size(content),
 		                c->readable, err);
@@ -1749,8 +1766,14 @@ open_pkcs7_mime(ctx *c,
 	if (is_enveloped(ent->smime_type)) {
 		sm_mime_source *content = NULL;
 		bool authenticated = false;
+		/* the message itself: its readable content is all of it */
+		sm_open_direct *direct =
+		        depth == 0 && c->readable != NULL &&
+		                        sm_output_held(c->readable)
+		                ? &c->direct
+		                : NULL;
 		rc = sm_open_enveloped(&content, &authenticated,
-		                       c->readable == NULL, c->temp_dir,
+		                       c->readable == NULL, direct, c->temp_dir,
 		                       c->store, c->r, src, ent, err);
 		if (rc != SEALMAIL_OK || content == NULL)
 			return rc;
@@ -2010,6 +2033,15 @@ redo_write(ctx *c, sealmail_output *out, sealmail_error *err)
 	return rc;
 }
 
+/* sm_open_direct's head: the same before content decrypted straight out. */
+static int
+direct_head(void *payload, sealmail_error *err)
+{
+	ctx *c = payload;
+
+	return readable_head(c->top_src, c->top_ent, c->direct.out, err);
+}
+
 static int
 write_readable(ctx *c,
                sm_mime_source *src,
@@ -2022,15 +2054,14 @@ write_readable(ctx *c,
 	/* written in one pass while it was read */
 	if (c->early_done && c->read_src == c->redo_content)
 		return SEALMAIL_OK;
+	if (c->direct.written) /* written as it was decrypted */
+		return SEALMAIL_OK;
 	rc = early_undo(c, err); /* not the readable message after all */
 	if (rc != SEALMAIL_OK)
 		return rc;
 	if (c->read_src == NULL) /* nothing to unwrap: the message as is */
 		return copy_range(src, 0, sm_mime_source_size(src), out, err);
-	rc = sm_mime_write_headers(src, top, false, out_write, out, err);
-	if (rc == SEALMAIL_OK)
-		rc = sealmail_output_write(out, "MIME-Version: 1.0\r\n", 19,
-		                           err);
+	rc = readable_head(src, top, out, err);
 	if (rc == SEALMAIL_OK && c->read_src == c->redo_content)
 		rc = redo_write(c, out, err); /* read_start is 0 */
 	else if (rc == SEALMAIL_OK)
@@ -2168,6 +2199,9 @@ sealmail_message_open(sealmail_report **report_out,
 	c.temp_dir = opts->temp_dir;
 	c.readable = readable;
 	c.top_ent = &top;
+	c.direct.out = readable;
+	c.direct.head = direct_head;
+	c.direct.payload = &c;
 	rc = sm_store_crypto(&c.crypto, store, err);
 	if (rc == SEALMAIL_OK)
 		rc = sm_report_new(&c.r, err);
@@ -2213,6 +2247,10 @@ sealmail_message_open(sealmail_report **report_out,
 		if (rc == SEALMAIL_OK)
 			rc = sm_mime_source_check(src, err);
 	}
+	/* content decrypted straight out, yet no readable message after all */
+	if (rc != SEALMAIL_OK ||
+	    sm_report_has_finding(c.r, "decryption-failed"))
+		sm_open_direct_forget(&c.direct);
 	for (size_t i = 0; i < c.nowned; i++)
 		sm_mime_source_free(c.owned[i]);
 	sm_free(c.owned);

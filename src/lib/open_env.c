@@ -3,8 +3,10 @@
  * Decryption for open (SPEC "Receiving" 1, issue 4): find which of my
  * digital IDs a RecipientInfo names, unlock only that key, decrypt into a
  * private temporary that is published only when the content (and the
- * AES-GCM tag) checked, and report the layer: algorithm, authenticated or
- * not, which ID decrypted it, and who the message was encrypted for.
+ * AES-GCM tag) checked (or a leaf past its first MiB straight into a held
+ * readable message, taken back if not), and report the layer: algorithm,
+ * authenticated or not, which ID decrypted it, and who the message was
+ * encrypted for.
  */
 #include "open_int.h"
 
@@ -274,10 +276,52 @@ keep_plain(const unsigned char *head, size_t len, void *payload)
 	return keep;
 }
 
+/*
+ * sm_plain_direct_fn: content that keep_plain would not keep goes to the
+ * readable message from here on: what comes before it, then `head`.
+ */
+static int
+direct_plain(sealmail_output **out,
+             const unsigned char *head,
+             size_t len,
+             void *payload,
+             sealmail_error *err)
+{
+	sm_open_direct *d = payload;
+	int rc;
+
+	if (keep_plain(head, len, NULL))
+		return SEALMAIL_OK; /* today's way: the plaintext keeps it */
+	d->mark = sm_output_mark(d->out);
+	d->written = true; /* from here on, forgotten on failure */
+	rc = d->head(d->payload, err);
+	if (rc == SEALMAIL_OK)
+		rc = sealmail_output_write(d->out, head, len, err);
+	if (rc == SEALMAIL_OK)
+		*out = d->out;
+	return rc;
+}
+
+/*
+ * A path output is rewound to its mark; /dev/null (mark -1) holds nothing;
+ * an output whose rewinding fails is failed, so it fails the next write
+ * and is never committed.
+ */
+void
+sm_open_direct_forget(sm_open_direct *d)
+{
+	if (d == NULL || !d->written)
+		return;
+	d->written = false;
+	if (d->mark >= 0)
+		(void)sm_output_rewind(d->out, d->mark, NULL);
+}
+
 int
 sm_open_enveloped(sm_mime_source **content_out,
                   bool *authenticated_out,
                   bool trim,
+                  sm_open_direct *direct,
                   const char *temp_dir,
                   sealmail_store *store,
                   sealmail_report *report,
@@ -341,8 +385,13 @@ sm_open_enveloped(sm_mime_source **content_out,
 		goto done;
 	if (trim)
 		sm_envelope_set_trim(env, (uint64_t)1 << 20, keep_plain, NULL);
+	else if (direct != NULL)
+		sm_envelope_set_direct(env, (uint64_t)1 << 20, direct_plain,
+		                       direct);
 	rc = sm_envelope_decrypt(env, mine, key, temp_dir, &outcome, &plain,
 	                         err);
+	if (rc != SEALMAIL_OK || outcome != SM_ENV_DECRYPTED)
+		sm_open_direct_forget(direct);
 	if (rc == SEALMAIL_EBADDATA) {
 		rc = damaged(report, false, err);
 		goto done;

@@ -12,6 +12,33 @@
 #include "mime.h"
 
 /*
+ * The readable message written as the content is decrypted (issue 7):
+ * open.c fills `out` (a held output: sm_output_held), `head` (writes what
+ * comes before the content: the outer header block) and `payload`;
+ * sm_open_enveloped sets `written` once the content's first bytes went to
+ * `out`, after `mark` (sm_output_mark; -1 for /dev/null, which needs no
+ * rewinding).  Only content that the walk reads no further than its header
+ * (sm_open_walks_body false) goes there, and only once it is longer than
+ * its first MiB; when it does not decrypt (a GCM tag or padding that does
+ * not check, damage, any failure) `out` is rewound to `mark` and `written`
+ * is false again.
+ */
+typedef struct sm_open_direct {
+	sealmail_output *out;
+	int (*head)(void *payload, sealmail_error *err);
+	void *payload;
+	bool written;
+	off_t mark;
+} sm_open_direct;
+
+/*
+ * Content written early that is not the readable message after all (it
+ * did not decrypt, or opening failed later): `out` as it was before, and
+ * `written` false; nothing when nothing was written (or `d` is NULL).
+ */
+void sm_open_direct_forget(sm_open_direct *d);
+
+/*
  * Decrypt the entity `ent` of `src` (its body: base64 CMS).  Fill the
  * report's encryption layer (sm_report_set_encryption, recipients) and its
  * findings (e.g. "not for any of your digital IDs": CANNOT_DECRYPT; a GCM
@@ -21,13 +48,16 @@
  * `*authenticated_out`: the content is integrity-protected by the cipher
  * (GCM).  `trim`: no readable message is written, so content whose part
  * the walk reads no further than its header (sm_open_walks_body false)
- * keeps only its first MiB.  `temp_dir`: the decrypted content's folder
- * (NULL: P_tmpdir).  A negative status only when the message
- * cannot be examined.
+ * keeps only its first MiB.  `direct` (NULL: none; not with
+ * `trim`): the content goes to the readable message as it is decrypted
+ * (sm_open_direct) and `*content_out` holds only its first MiB.
+ * `temp_dir`: the decrypted content's folder (NULL: P_tmpdir).  A negative
+ * status only when the message cannot be examined.
  */
 int sm_open_enveloped(sm_mime_source **content_out,
                       bool *authenticated_out,
                       bool trim,
+                      sm_open_direct *direct,
                       const char *temp_dir,
                       sealmail_store *store,
                       sealmail_report *report,

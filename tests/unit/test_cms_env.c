@@ -926,6 +926,197 @@ test_plain_tag_failed(void)
 	free(data);
 }
 
+/* sm_envelope_set_direct's callback: what it was given, what it does. */
+typedef struct direct_probe {
+	sealmail_output *out; /* NULL: keep the plaintext */
+	const unsigned char *data;
+	size_t calls, head_len;
+	bool head_ok;
+	int fail; /* a status to end the decryption with */
+} direct_probe;
+
+static int
+probe_direct(sealmail_output **out,
+             const unsigned char *head,
+             size_t len,
+             void *payload,
+             sealmail_error *err)
+{
+	direct_probe *p = payload;
+
+	p->calls++;
+	p->head_len = len;
+	p->head_ok = memcmp(head, p->data, len) == 0;
+	if (p->fail != 0)
+		return sm_error_set(err, p->fail, "probe failed");
+	if (p->out == NULL)
+		return SEALMAIL_OK;
+	*out = p->out;
+	if (sealmail_output_write(p->out, "HEAD:", 5, err) != SEALMAIL_OK)
+		return SEALMAIL_EIO;
+	return sealmail_output_write(p->out, head, len, err);
+}
+
+/* Bob's decryption of `path` with the probe; a missing folder for `tmp`. */
+static int
+direct_decrypt(const char *path,
+               const char *tmp,
+               direct_probe *p,
+               sm_env_outcome *oc,
+               sm_plain **plain,
+               sealmail_error *err)
+{
+	sm_envelope *env = read_env(path);
+	sm_cert *c = load_cert("bob@example.org");
+	sm_key *k = load_key("bob@example.org");
+	int rc = SEALMAIL_EINVAL;
+
+	*plain = NULL;
+	if (env != NULL) {
+		sm_envelope_set_direct(env, MEM_MAX, probe_direct, p);
+		rc = sm_envelope_decrypt(env, c, k, tmp, oc, plain, err);
+	}
+	sm_envelope_free(env);
+	sm_key_free(k);
+	sm_cert_free(c);
+	return rc;
+}
+
+/* Does the file `path` hold "HEAD:" and then `data`? */
+static bool
+holds_head_and(const char *path, const unsigned char *data, size_t len)
+{
+	unsigned char *want = malloc(len + 5);
+	bool r;
+
+	if (want == NULL)
+		return false;
+	memcpy(want, "HEAD:", 5);
+	memcpy(want + 5, data, len);
+	r = file_equals(path, want, len + 5);
+	free(want);
+	return r;
+}
+
+/*
+ * sm_envelope_set_direct: past the first MiB (and only then), the callback
+ * gets the first bytes and the rest goes to its output, with no private
+ * file (a missing folder is no error); the published plaintext is that
+ * prefix.  A callback that keeps the plaintext gets today's whole file; one
+ * that fails ends the decryption with its status; a GCM tag that fails
+ * after bytes went out publishes nothing (the output is the caller's to
+ * forget).
+ */
+static void
+test_direct(void)
+{
+	const char *dir = test_tmpdir();
+	const char *who[1] = {"bob@example.org"};
+	static const sm_cipher ciphers[] = {SM_CIPHER_AES256_GCM,
+	                                    SM_CIPHER_AES256_CBC};
+	size_t len = 3 * MEM_MAX + 5;
+	unsigned char *data = big_data(len);
+	char path[600], missing[600], outp[600], tmp[600];
+	sm_env_outcome oc;
+	sm_plain *plain;
+	sealmail_error err;
+
+	setup();
+	(void)snprintf(path, sizeof(path), "%s/d.der", dir);
+	(void)snprintf(missing, sizeof(missing), "%s/no-such-folder", dir);
+	(void)snprintf(outp, sizeof(outp), "%s/d.out", dir);
+	(void)snprintf(tmp, sizeof(tmp), "%s/direct-tmp", dir);
+	test_assert(mkdir(tmp, 0700) == 0);
+	for (size_t ci = 0; ci < 2; ci++) {
+		direct_probe p = {.data = data};
+
+		test_assert_int(encrypt_data_to(dir, who, 1, ciphers[ci], false,
+		                                false, data, len, "d.der"),
+		                SEALMAIL_OK);
+		test_assert_int(sealmail_output_new_path(&p.out, outp, NULL),
+		                SEALMAIL_OK);
+		test_assert_int(
+		        direct_decrypt(path, missing, &p, &oc, &plain, &err),
+		        SEALMAIL_OK);
+		test_assert_int(oc, SM_ENV_DECRYPTED);
+		test_assert_int(p.calls, 1);
+		test_assert(p.head_ok);
+		test_assert(p.head_len > 0 && p.head_len <= MEM_MAX);
+		test_assert(plain != NULL && sm_plain_path(plain) == NULL);
+		if (plain != NULL) {
+			test_assert_int(sm_plain_size(plain), p.head_len);
+			test_assert(plain_equals(plain, data, p.head_len));
+		}
+		sm_plain_free(plain);
+		test_assert_int(sealmail_output_commit(p.out, NULL),
+		                SEALMAIL_OK);
+		sealmail_output_free(p.out);
+		test_assert(holds_head_and(outp, data, len));
+
+		/* the callback keeps the plaintext: all of it, in the file */
+		p = (direct_probe){.data = data};
+		test_assert_int(
+		        direct_decrypt(path, tmp, &p, &oc, &plain, &err),
+		        SEALMAIL_OK);
+		test_assert_int(oc, SM_ENV_DECRYPTED);
+		test_assert_int(p.calls, 1);
+		test_assert(plain != NULL && sm_plain_path(plain) != NULL);
+		if (plain != NULL)
+			test_assert(plain_equals(plain, data, len));
+		sm_plain_free(plain);
+		test_assert_int(test_count_entries(tmp), 0);
+
+		/* the callback fails: so does the decryption */
+		p = (direct_probe){.data = data, .fail = SEALMAIL_EIO};
+		test_assert_int(
+		        direct_decrypt(path, tmp, &p, &oc, &plain, &err),
+		        SEALMAIL_EIO);
+		test_assert_str(err.message, "probe failed");
+		test_assert(plain == NULL);
+		test_assert_int(test_count_entries(tmp), 0);
+	}
+
+	/* the tag fails after 3 MiB went out: nothing published */
+	{
+		direct_probe p = {.data = data};
+
+		test_assert_int(encrypt_data_to(dir, who, 1,
+		                                SM_CIPHER_AES256_GCM, false,
+		                                false, data, len, "d.der"),
+		                SEALMAIL_OK);
+		flip_content(path);
+		test_assert_int(sealmail_output_new_path(&p.out, outp, NULL),
+		                SEALMAIL_OK);
+		test_assert_int(
+		        direct_decrypt(path, missing, &p, &oc, &plain, &err),
+		        SEALMAIL_OK);
+		test_assert_int(oc, SM_ENV_TAG_FAILED);
+		test_assert_int(p.calls, 1);
+		test_assert(plain == NULL);
+		sealmail_output_free(p.out);
+	}
+
+	/* up to the first MiB: never asked, the plaintext as before */
+	{
+		direct_probe p = {.data = data};
+
+		test_assert_int(encrypt_data_to(dir, who, 1,
+		                                SM_CIPHER_AES256_GCM, false,
+		                                false, data, MEM_MAX, "d.der"),
+		                SEALMAIL_OK);
+		test_assert_int(
+		        direct_decrypt(path, missing, &p, &oc, &plain, &err),
+		        SEALMAIL_OK);
+		test_assert_int(oc, SM_ENV_DECRYPTED);
+		test_assert_int(p.calls, 0);
+		test_assert(plain != NULL);
+		if (plain != NULL)
+			test_assert(plain_equals(plain, data, MEM_MAX));
+		sm_plain_free(plain);
+	}
+	free(data);
+}
+
 static void
 test_not_enveloped(void)
 {
@@ -1025,6 +1216,7 @@ static const struct test_case tests[] = {
         {"plain_spill_fails", test_plain_spill_fails},
         {"plain_tag_failed", test_plain_tag_failed},
         {"plain_no_memfd", test_plain_no_memfd},
+        {"direct", test_direct},
         {"not_enveloped", test_not_enveloped},
         {"teardown", teardown},
 };

@@ -537,6 +537,8 @@ struct sm_envelope {
 	uint64_t trim_after;
 	sm_plain_keep_fn trim_keep;
 	void *trim_payload;
+	/* sm_envelope_set_direct: past `trim_after`, to an output? */
+	sm_plain_direct_fn direct;
 };
 
 struct sm_plain {
@@ -1332,9 +1334,24 @@ sm_envelope_set_trim(sm_envelope *env,
 	env->trim_payload = payload;
 }
 
-/* The trim callback on the first `len` bytes written to `fd`. */
+void
+sm_envelope_set_direct(sm_envelope *env,
+                       uint64_t after,
+                       sm_plain_direct_fn direct,
+                       void *payload)
+{
+	env->trim_after = after;
+	env->direct = direct;
+	env->trim_payload = payload;
+}
+
+/*
+ * The trim or direct callback on the first `len` bytes written to `fd`:
+ * keep the rest in the plaintext (*keep), or send it to *out.
+ */
 static int
 trim_decide(bool *keep,
+            sealmail_output **out,
             const sm_envelope *env,
             int fd,
             size_t len,
@@ -1342,6 +1359,7 @@ trim_decide(bool *keep,
 {
 	unsigned char *head = sm_malloc(len > 0 ? len : 1);
 	size_t got = 0;
+	int rc = SEALMAIL_OK;
 
 	if (head == NULL)
 		return sm_error_nomem(err);
@@ -1357,9 +1375,13 @@ trim_decide(bool *keep,
 		}
 		got += (size_t)n;
 	}
-	*keep = env->trim_keep(head, len, env->trim_payload);
+	if (env->direct != NULL)
+		rc = env->direct(out, head, len, env->trim_payload, err);
+	else
+		*keep = env->trim_keep(head, len, env->trim_payload);
+	sm_wipe(head, len);
 	sm_free(head);
-	return SEALMAIL_OK;
+	return rc;
 }
 
 /* Pop and free the BIOs CMS_dataInit pushed onto `src`, then `src`. */
@@ -1388,9 +1410,11 @@ sm_envelope_decrypt(sm_envelope *env,
 	EVP_PKEY *pk = NULL;
 	BIO *src = NULL, *chain = NULL, *cbio;
 	sm_plain *plain = NULL;
+	sealmail_output *direct = NULL; /* past the prefix: the caller's */
 	unsigned char *buf = NULL;
 	sealmail_error e = {0};
 	bool keep = true, decided = false;
+	bool deciding = env->trim_keep != NULL || env->direct != NULL;
 	int rc = SEALMAIL_OK, n;
 
 	*plain_out = NULL;
@@ -1436,13 +1460,16 @@ sm_envelope_decrypt(sm_envelope *env,
 	for (;;) {
 		unsigned char *at = NULL;
 		size_t room = DECRYPT_BUF;
-
 		/* once nothing is left to decide: decrypted in place in the
 		 * writer thread's buffer, no copy */
-		if (keep && plain->out != NULL &&
-		    (decided || env->trim_keep == NULL)) {
-			rc = sm_output_reserve(plain->out, DECRYPT_MIN, &at,
-			                       &room, err);
+		sealmail_output *to = direct != NULL ? direct
+		                      : keep && (decided || !deciding)
+		                              ? plain->out
+		                              : NULL;
+
+		if (to != NULL) {
+			rc = sm_output_reserve(to, DECRYPT_MIN, &at, &room,
+			                       err);
 			if (rc != SEALMAIL_OK)
 				goto done;
 			room = at == NULL || room > DECRYPT_BUF ? DECRYPT_BUF
@@ -1452,25 +1479,32 @@ sm_envelope_decrypt(sm_envelope *env,
 		if (n <= 0)
 			break;
 		if (at != NULL) {
-			rc = sm_output_advance(plain->out, (size_t)n, err);
+			rc = sm_output_advance(to, (size_t)n, err);
 			if (rc != SEALMAIL_OK)
 				goto done;
-			plain->size += (uint64_t)n;
+			if (to == plain->out)
+				plain->size += (uint64_t)n;
 			continue;
 		}
 		if (!keep)
 			continue; /* decrypted (and authenticated), not kept */
-		if (env->trim_keep != NULL && !decided &&
+		if (deciding && !decided &&
 		    plain->size + (uint64_t)n > env->trim_after) {
 			decided = true;
 			rc = plain_flush(plain, err);
 			if (rc == SEALMAIL_OK)
-				rc = trim_decide(&keep, env, plain->fd,
+				rc = trim_decide(&keep, &direct, env, plain->fd,
 				                 (size_t)plain->size, err);
 			if (rc != SEALMAIL_OK)
 				goto done;
 			if (!keep)
 				continue;
+		}
+		if (direct != NULL) {
+			rc = sealmail_output_write(direct, buf, (size_t)n, err);
+			if (rc != SEALMAIL_OK)
+				goto done;
+			continue;
 		}
 		rc = plain_write(plain, buf, (size_t)n, err);
 		if (rc != SEALMAIL_OK)

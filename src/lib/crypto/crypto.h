@@ -449,6 +449,28 @@ void sm_envelope_set_trim(sm_envelope *env,
                           void *payload);
 
 /*
+ * Send the plaintext past its first bytes to an output instead of keeping
+ * it: once more than `after` bytes came out, `direct` gets the first ones
+ * (at most `after`) and sets *out to the output that takes everything after
+ * them (having written them, and whatever goes before, itself), or leaves
+ * it NULL to keep the plaintext as usual.  The published plaintext is then
+ * that prefix.  The output gets the bytes before they are checked (the
+ * GCM tag, the padding): for an output that is held (sm_output_held) only,
+ * whose writer forgets them when the outcome is not SM_ENV_DECRYPTED.  A
+ * negative status from `direct` ends the decryption with it.  Not with
+ * sm_envelope_set_trim.
+ */
+typedef int (*sm_plain_direct_fn)(sealmail_output **out,
+                                  const unsigned char *head,
+                                  size_t len,
+                                  void *payload,
+                                  sealmail_error *err);
+void sm_envelope_set_direct(sm_envelope *env,
+                            uint64_t after,
+                            sm_plain_direct_fn direct,
+                            void *payload);
+
+/*
  * Decrypt with `key` (whose certificate is `cert`), streaming the content
  * octets through the cipher.  The plaintext goes to a private temporary
  * (in memory up to 1 MiB, then under `tmp_parent`, NULL: P_tmpdir) and is
