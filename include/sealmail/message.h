@@ -173,9 +173,11 @@ sealmail_open_options_init(sealmail_open_options *opts,
  * such as "altered" are in the report, not in the status.  `readable`, when
  * not NULL, receives the readable message: signature layers removed (the
  * signed bytes when a benign rewrite was recognised), outer headers kept;
- * the caller commits it.  Statuses: EBADDATA (cannot be parsed), EIO,
- * ECHANGED (a file read in place changed while it was being read, "<name>
- * changed while it was being read"; no report then: read it again).
+ * the caller commits it.  Nothing is written to it when an encrypted layer
+ * stayed closed (sealmail_report_encryption_closed).  Statuses: EBADDATA
+ * (cannot be parsed), EIO, ECHANGED (a file read in place changed while it was
+ * being read, "<name> changed while it was being read"; no report then: read it
+ * again).
  */
 SEALMAIL_EXTERN(int)
 sealmail_message_open(sealmail_report **report_out,

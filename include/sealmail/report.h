@@ -156,6 +156,14 @@ SEALMAIL_EXTERN(bool)
 sealmail_report_encryption_authenticated(const sealmail_report *r);
 SEALMAIL_EXTERN(const char *)
 sealmail_report_encryption_decrypted_by(const sealmail_report *r);
+/**
+ * Whether an encrypted layer stayed closed: not encrypted for any of your
+ * digital IDs, the key failed, the content or its AES-GCM tag failed, or
+ * the encryption is damaged.  sealmail_message_open then writes nothing to
+ * its readable output.
+ */
+SEALMAIL_EXTERN(bool)
+sealmail_report_encryption_closed(const sealmail_report *r);
 SEALMAIL_EXTERN(size_t)
 sealmail_report_encryption_recipient_count(const sealmail_report *r);
 SEALMAIL_EXTERN(const char *)

@@ -90,22 +90,6 @@ print_signature(const sealmail_signature *s, bool acked)
 	                       "certificate");
 }
 
-/* Was an encrypted layer left closed (not for me, tag or key failure)? */
-static bool
-undecrypted(const sealmail_report *r)
-{
-	static const char *const codes[] = {"not-for-you", "tag-mismatch",
-	                                    "decrypt-failed", "key-failed",
-	                                    "encryption-damaged"};
-
-	for (size_t i = 0; i < sealmail_report_finding_count(r); i++)
-		for (size_t j = 0; j < sizeof(codes) / sizeof(*codes); j++)
-			if (strcmp(sealmail_report_finding_code(r, i),
-			           codes[j]) == 0)
-				return true;
-	return false;
-}
-
 static void
 print_report(const sealmail_report *r)
 {
@@ -130,7 +114,7 @@ print_report(const sealmail_report *r)
 			line("  encrypted for: ",
 			     sealmail_report_encryption_recipient_at(r, i));
 	}
-	if (n == 0 && undecrypted(r))
+	if (n == 0 && sealmail_report_encryption_closed(r))
 		(void)printf("signatures: unknown, the encrypted content was "
 		             "not decrypted\n");
 	else if (n == 0 &&
@@ -366,7 +350,8 @@ cmd_open(struct cli *cli, int argc, char **argv)
 	if (fd >= 0)
 		(void)close(fd);
 	/* Nothing readable came out of an encrypted layer: write nothing. */
-	if (rc == SEALMAIL_OK && out != NULL && !undecrypted(report)) {
+	if (rc == SEALMAIL_OK && out != NULL &&
+	    !sealmail_report_encryption_closed(report)) {
 		rc = sealmail_output_commit(out, &cli->err);
 		if (rc != SEALMAIL_OK && to_stdout) {
 			/* the message is the output here: an I/O error */

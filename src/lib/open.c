@@ -2239,7 +2239,7 @@ sealmail_message_open(sealmail_report **report_out,
 	if (rc == SEALMAIL_OK)
 		rc = sm_mime_source_check(src, err);
 	if (rc == SEALMAIL_OK && readable != NULL &&
-	    !sm_report_has_finding(c.r, "decryption-failed")) {
+	    !sealmail_report_encryption_closed(c.r)) {
 		rc = write_readable(&c, src, &top, readable, err);
 		/* failed writing: why the output failed, not what it wrote */
 		if (rc != SEALMAIL_OK)
@@ -2248,8 +2248,7 @@ sealmail_message_open(sealmail_report **report_out,
 			rc = sm_mime_source_check(src, err);
 	}
 	/* content decrypted straight out, yet no readable message after all */
-	if (rc != SEALMAIL_OK ||
-	    sm_report_has_finding(c.r, "decryption-failed"))
+	if (rc != SEALMAIL_OK || sealmail_report_encryption_closed(c.r))
 		sm_open_direct_forget(&c.direct);
 	for (size_t i = 0; i < c.nowned; i++)
 		sm_mime_source_free(c.owned[i]);

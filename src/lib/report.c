@@ -393,6 +393,19 @@ sealmail_report_encryption_decrypted_by(const sealmail_report *r)
 	return r->enc_decrypted_by != NULL ? r->enc_decrypted_by : "";
 }
 
+bool
+sealmail_report_encryption_closed(const sealmail_report *r)
+{
+	static const char *const codes[] = {"not-for-you", "key-failed",
+	                                    "tag-mismatch", "decrypt-failed",
+	                                    "encryption-damaged"};
+
+	for (size_t i = 0; i < SM_ARRAY_SIZE(codes); i++)
+		if (sm_report_has_finding(r, codes[i]))
+			return true;
+	return false;
+}
+
 size_t
 sealmail_report_encryption_recipient_count(const sealmail_report *r)
 {

@@ -1144,18 +1144,12 @@ sm_plain_free(sm_plain *plain)
 static int
 write_all(int fd, const unsigned char *p, size_t len, sealmail_error *err)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return sm_error_set(
-			        err, SEALMAIL_EIO,
-			        "cannot write decrypted content: %s",
-			        strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
+	int e = sm_write_all(fd, p, len);
+
+	if (e != 0)
+		return sm_error_set(err, SEALMAIL_EIO,
+		                    "cannot write decrypted content: %s",
+		                    strerror(e));
 	return SEALMAIL_OK;
 }
 
