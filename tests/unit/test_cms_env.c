@@ -986,12 +986,13 @@ direct_decrypt(const char *path,
 static bool
 holds_head_and(const char *path, const unsigned char *data, size_t len)
 {
+	static const unsigned char head[5] = {'H', 'E', 'A', 'D', ':'};
 	unsigned char *want = malloc(len + 5);
 	bool r;
 
 	if (want == NULL)
 		return false;
-	memcpy(want, "HEAD:", 5);
+	memcpy(want, head, sizeof(head));
 	memcpy(want + 5, data, len);
 	r = file_equals(path, want, len + 5);
 	free(want);
@@ -1017,7 +1018,7 @@ test_direct(void)
 	size_t len = 3 * MEM_MAX + 5;
 	unsigned char *data = big_data(len);
 	char path[600], missing[600], outp[600], tmp[600];
-	sm_env_outcome oc;
+	sm_env_outcome oc = SM_ENV_CONTENT_FAILED;
 	sm_plain *plain;
 	sealmail_error err;
 

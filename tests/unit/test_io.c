@@ -996,6 +996,7 @@ test_writer_direct_refused(void)
 static void
 test_writer_direct_fd(void)
 {
+	static const unsigned char more[4] = {'m', 'o', 'r', 'e'};
 	static const size_t pres[] = {0,    1,        4095,      4096,
 	                              4097, SLOT - 1, SLOT + 100};
 	static const size_t ends[] = {0, 1, 4095, 4096, 4097, SLOT, SLOT + 17};
@@ -1044,7 +1045,7 @@ test_writer_direct_fd(void)
 			test_assert(write(fd, "more", 4) == 4);
 			(void)close(fd);
 			memcpy(want, data, pre + n);
-			memcpy(want + pre + n, "more", 4);
+			memcpy(want + pre + n, more, sizeof(more));
 			if (!file_is(path, want, pre + n + 4))
 				(void)printf("#   pre %zu, end %zu\n", pre,
 				             ends[e]);
