@@ -69,14 +69,14 @@ typedef struct ctx {
 	 * Or the readable message written to `readable` while that content
 	 * is read (one pass), when nothing written there reaches anyone
 	 * before the caller commits it (sm_output_held, asked only then).
-	 * `early_mark`: where the readable message starts (-1: nothing to
-	 * take back); `early_started`: bytes written there that are not taken
-	 * back yet; `early_done`: the readable message is written whole, its
-	 * content redo_content's.  The message's header starts it: `top_src`,
-	 * `top_ent`.
+	 * `early`: where the readable message starts and whether bytes are
+	 * written there that are not taken back yet (its `mark` and
+	 * `written`, as for `direct` below); `early_done`: the readable
+	 * message is written whole, its content redo_content's.  The
+	 * message's header starts it: `top_src`, `top_ent`.
 	 */
-	off_t early_mark;
-	bool early_started, early_done;
+	sm_open_direct early;
+	bool early_done;
 	/*
 	 * The message's own encrypted content written to `readable`
 	 * (direct.out) as it is decrypted, when it is held, after the
@@ -1361,8 +1361,8 @@ early_begin(ctx *c, sm_mime_source *content, sealmail_error *err)
 {
 	int rc;
 
-	c->early_mark = sm_output_mark(c->readable);
-	c->early_started = true;
+	c->early.mark = sm_output_mark(c->readable);
+	c->early.written = true;
 	rc = readable_head(c->top_src, c->top_ent, c->readable, err);
 	if (rc == SEALMAIL_OK)
 		rc = copy_range(content, 0, sm_mime_source_size(content),
@@ -1379,13 +1379,8 @@ early_begin(ctx *c, sm_mime_source *content, sealmail_error *err)
 static int
 early_undo(ctx *c, sealmail_error *err)
 {
-	if (!c->early_started)
-		return SEALMAIL_OK;
-	c->early_started = false;
 	c->early_done = false;
-	return c->early_mark >= 0
-	               ? sm_output_rewind(c->readable, c->early_mark, err)
-	               : SEALMAIL_OK;
+	return sm_open_direct_undo(&c->early, err);
 }
 
 /* ---- opaque signed-data in one pass ------------------------------------ */
@@ -1654,7 +1649,7 @@ open_signed_stream(ctx *c,
 	sm_cms_verify *v = NULL;
 	sm_mime_source *content = NULL;
 	bool again = false, trimmed = false;
-	bool early = top && c->readable != NULL && !c->early_started;
+	bool early = top && c->readable != NULL && !c->early.written;
 	uint64_t len = 0;
 	int rc = sm_mime_source_new_empty(&content, err);
 
@@ -1687,7 +1682,7 @@ open_signed_stream(ctx *c,
 		c->redo_src = src;
 		c->redo_ent = *ent;
 		c->redo_len = len;
-		c->early_done = c->early_started;
+		c->early_done = c->early.written;
 	}
 	if (rc == SEALMAIL_EBADDATA && err != NULL &&
 	    strcmp(err->message, "the signed-data holds no content") != 0) {
@@ -2199,6 +2194,7 @@ sealmail_message_open(sealmail_report **report_out,
 	c.temp_dir = opts->temp_dir;
 	c.readable = readable;
 	c.top_ent = &top;
+	c.early.out = readable;
 	c.direct.out = readable;
 	c.direct.head = direct_head;
 	c.direct.payload = &c;
@@ -2221,7 +2217,7 @@ sealmail_message_open(sealmail_report **report_out,
 		rc = walk(&c, src, &top, "1", 0, false, true, top.from_all,
 		          err);
 	/* one pass failed writing: why the output failed */
-	if (rc != SEALMAIL_OK && c.early_started)
+	if (rc != SEALMAIL_OK && c.early.written)
 		(void)sm_output_failure(readable, err);
 	if (rc == SEALMAIL_OK) {
 		coverage(&c);

@@ -307,14 +307,20 @@ direct_plain(sealmail_output **out,
  * an output whose rewinding fails is failed, so it fails the next write
  * and is never committed.
  */
+int
+sm_open_direct_undo(sm_open_direct *d, sealmail_error *err)
+{
+	if (d == NULL || !d->written)
+		return SEALMAIL_OK;
+	d->written = false;
+	return d->mark >= 0 ? sm_output_rewind(d->out, d->mark, err)
+	                    : SEALMAIL_OK;
+}
+
 void
 sm_open_direct_forget(sm_open_direct *d)
 {
-	if (d == NULL || !d->written)
-		return;
-	d->written = false;
-	if (d->mark >= 0)
-		(void)sm_output_rewind(d->out, d->mark, NULL);
+	(void)sm_open_direct_undo(d, NULL);
 }
 
 int

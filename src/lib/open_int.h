@@ -37,6 +37,11 @@ typedef struct sm_open_direct {
  * `written` false; nothing when nothing was written (or `d` is NULL).
  */
 void sm_open_direct_forget(sm_open_direct *d);
+/*
+ * The same, saying why the output could not be rewound (open.c's one pass
+ * for opaque signed content, which keeps its mark and `written` here too).
+ */
+int sm_open_direct_undo(sm_open_direct *d, sealmail_error *err);
 
 /*
  * Decrypt the entity `ent` of `src` (its body: base64 CMS).  Fill the
